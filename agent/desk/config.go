@@ -1,0 +1,153 @@
+package desk
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Secret is a string that never appears in logs.
+type Secret string
+
+// LogValue hides the secret from slog.
+func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// String hides the secret from fmt.
+func (Secret) String() string { return "[redacted]" }
+
+// Config is the desk's settings: one TOML file in the OS config dir
+// (os.UserConfigDir()/agentdesk/config.toml). Every field can also be set by a
+// flag of the same name.
+type Config struct {
+	// Data is the folder holding the desk's bbolt file.
+	Data string `toml:"data"`
+	// Lang is the UI and script language: zh-Hans, zh-Hant or en.
+	Lang string `toml:"lang"`
+	// TimeZone is the IANA zone greetings and deadlines are computed in.
+	TimeZone string `toml:"time_zone"`
+	// Agent is the agent's display name and work number, used by scripts.
+	AgentName   string `toml:"agent_name"`
+	AgentNumber string `toml:"agent_number"`
+	// Pack overrides the embedded script pack with a trainer's file.
+	Pack string `toml:"pack"`
+
+	PBX PBXConfig `toml:"pbx"`
+	Hub HubConfig `toml:"hub"`
+
+	// RingLimitSeconds is "the third ring" (default 12).
+	RingLimitSeconds int `toml:"ring_limit_seconds"`
+}
+
+// PBXConfig is the SIP account. An empty URI means: run the practice phone.
+type PBXConfig struct {
+	URI       string `toml:"uri"`       // sip:HOST:PORT
+	User      string `toml:"user"`      // extension
+	Password  Secret `toml:"password"`  // never logged
+	Transport string `toml:"transport"` // udp, tcp or tls
+	Proxy     string `toml:"proxy"`     // outbound proxy, optional
+	Companion bool   `toml:"companion"` // watch a desk phone instead of ringing here
+	// Scenario is the practice phone's scenario file (embedded default if empty).
+	Scenario string `toml:"scenario"`
+}
+
+// HubConfig is the upstream hub. An empty URL means: no sync.
+type HubConfig struct {
+	URL   string `toml:"url"`
+	Token Secret `toml:"token"`
+}
+
+// Defaults returns a Config with every default filled in.
+func Defaults() Config {
+	return Config{
+		Data:             DefaultDataDir(),
+		Lang:             "zh-Hans",
+		TimeZone:         "Asia/Shanghai",
+		RingLimitSeconds: 12,
+		PBX:              PBXConfig{Transport: "udp"},
+	}
+}
+
+// DefaultDataDir is the desk's data folder in the user's data dir.
+func DefaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "agentdesk")
+	}
+	if d, err := os.UserConfigDir(); err == nil {
+		// On Windows this is %AppData%, the usual place for app data too.
+		if h, herr := os.UserHomeDir(); herr == nil && filepath.Dir(d) == h {
+			return filepath.Join(h, ".local", "share", "agentdesk")
+		}
+		return filepath.Join(d, "agentdesk", "data")
+	}
+	return "agentdesk-data"
+}
+
+// DefaultConfigPath is os.UserConfigDir()/agentdesk/config.toml.
+func DefaultConfigPath() string {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "config.toml"
+	}
+	return filepath.Join(d, "agentdesk", "config.toml")
+}
+
+// DataFile is the bbolt file inside the data folder.
+func (c Config) DataFile() string { return filepath.Join(c.Data, "desk.db") }
+
+// LoadConfig reads path over the defaults. A missing file is not an error;
+// a malformed one is, naming the file and line.
+func LoadConfig(path string) (Config, error) {
+	c := Defaults()
+	md, err := toml.DecodeFile(path, &c)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Defaults(), nil
+	}
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return Defaults(), fmt.Errorf("config %s:%d: %s", path, perr.Position.Line, perr.Message)
+		}
+		return Defaults(), fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return Defaults(), fmt.Errorf("config %s: unknown setting %q", path, und[0].String())
+	}
+	return c, nil
+}
+
+// SaveConfig writes c to path (mode 0600: it may hold the SIP password).
+func SaveConfig(path string, c Config) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path+".tmp", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	enc := toml.NewEncoder(f)
+	if err := enc.Encode(plainConfig(c)); err != nil {
+		f.Close()
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	return os.Rename(path+".tmp", path)
+}
+
+// plainConfig is Config with secrets as plain strings, for the file only.
+func plainConfig(c Config) map[string]any {
+	return map[string]any{
+		"data": c.Data, "lang": c.Lang, "time_zone": c.TimeZone,
+		"agent_name": c.AgentName, "agent_number": c.AgentNumber, "pack": c.Pack,
+		"ring_limit_seconds": c.RingLimitSeconds,
+		"pbx": map[string]any{"uri": c.PBX.URI, "user": c.PBX.User, "password": string(c.PBX.Password),
+			"transport": c.PBX.Transport, "proxy": c.PBX.Proxy, "companion": c.PBX.Companion, "scenario": c.PBX.Scenario},
+		"hub": map[string]any{"url": c.Hub.URL, "token": string(c.Hub.Token)},
+	}
+}

@@ -1,0 +1,69 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// DefaultRegion is the region assumed for numbers written without a
+// country code.
+const DefaultRegion = "CN"
+
+// ErrBadPhone is returned (wrapped) by NormalizePhone when the text is not a
+// phone number.
+var ErrBadPhone = errors.New("not a phone number")
+
+// NormalizePhone returns the form a number is stored and indexed under:
+// E.164 (+8613800138000) for mobile and landline numbers, and the national
+// digits for Chinese 400/800 service numbers, which have no E.164 form that
+// callers recognise. Spaces, dashes, dots and brackets are ignored, and the
+// international prefixes 00 and + are both understood.
+func NormalizePhone(s string) (string, error) {
+	raw := strings.TrimSpace(s)
+	var b strings.Builder
+	for i, r := range raw {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９': // full-width digits typed with a CJK IME
+			b.WriteRune('0' + (r - '０'))
+		case r == '+' && i == 0, r == '＋' && i == 0:
+			b.WriteByte('+')
+		case r == ' ', r == '-', r == '.', r == '(', r == ')', r == '（', r == '）', r == '－', r == '\u3000', r == '\t':
+		default:
+			if unicode.IsPrint(r) {
+				return "", fmt.Errorf("%w: %q has %q", ErrBadPhone, s, r)
+			}
+			return "", fmt.Errorf("%w: %q", ErrBadPhone, s)
+		}
+	}
+	d := b.String()
+	if strings.HasPrefix(d, "00") {
+		d = "+" + d[2:]
+	}
+	digits := strings.TrimPrefix(d, "+")
+	if len(digits) < 3 || len(digits) > 17 {
+		return "", fmt.Errorf("%w: %q has %d digits", ErrBadPhone, s, len(digits))
+	}
+	// 400/800 service numbers: national form, with or without the +86.
+	national := strings.TrimPrefix(d, "+86")
+	if len(national) == 10 && (strings.HasPrefix(national, "400") || strings.HasPrefix(national, "800")) {
+		return national, nil
+	}
+	// Short codes (110, 95588, 12345…) are kept as dialled.
+	if !strings.HasPrefix(d, "+") && len(d) <= 6 {
+		return d, nil
+	}
+	num, err := phonenumbers.Parse(d, DefaultRegion)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q: %v", ErrBadPhone, s, err)
+	}
+	if !phonenumbers.IsPossibleNumber(num) {
+		return "", fmt.Errorf("%w: %q is not a possible number", ErrBadPhone, s)
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}

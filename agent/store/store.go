@@ -1,0 +1,268 @@
+// Package store keeps a desk's records in one bbolt file: customers with a
+// phone-number index, calls, complaints, callbacks, alerts; the schema version
+// and its migrations; the outbox of changes waiting to be synced upstream;
+// and consistent backups.
+//
+// Every write is one bbolt transaction that stores the record and appends its
+// outbox entry together, so a change is either durable and queued for sync or
+// not made at all.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"agentdesk/agent"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout this code reads and writes. Open migrates older
+// files up to it and refuses newer ones.
+const SchemaVersion = 1
+
+// Errors returned by the store.
+var (
+	// ErrNotFound is returned when a record with the asked-for ID does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrNewerSchema is returned by Open when the file was written by a newer
+	// agentdesk than this one.
+	ErrNewerSchema = errors.New("data file was written by a newer agentdesk")
+	// ErrLocked is returned by Open when another process holds the file.
+	ErrLocked = errors.New("data file is in use by another agentdesk")
+)
+
+var (
+	bucketMeta   = []byte("meta")
+	bucketOutbox = []byte("outbox")
+	keySchema    = []byte("schema_version")
+	keyDeskID    = []byte("desk_id")
+)
+
+// recordBuckets are created by the first migration, one per record kind.
+var recordBuckets = []agent.Kind{
+	agent.KindCustomer, agent.KindCall, agent.KindComplaint,
+	agent.KindCallback, agent.KindAlert, agent.KindAgentState,
+}
+
+// Store is an open data file. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+	desk string
+	log  *slog.Logger
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	log     *slog.Logger
+	timeout time.Duration
+	noSync  bool
+}
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithLockTimeout sets how long Open waits for another process to release
+// the file (default 1 s).
+func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithNoSync skips fsync on commit. Only benchmarks and bulk tests use it:
+// a write is then not durable when the call returns.
+func WithNoSync() Option { return func(o *options) { o.noSync = true } }
+
+// Open opens (creating if needed, mode 0600) the data file at path and
+// migrates it to SchemaVersion.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{log: slog.Default(), timeout: time.Second}
+	for _, f := range opts {
+		f(&o)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.timeout, NoSync: o.noSync, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			err = ErrLocked
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, log: o.log.With("component", "store")}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the data file's path.
+func (s *Store) Path() string { return s.path }
+
+// DeskID is this data file's desk identity, a UUID made when the file was
+// created. Records carry it so the hub knows whose they are.
+func (s *Store) DeskID() string { return s.desk }
+
+// migrations[i] upgrades schema version i to i+1.
+var migrations = []func(tx *bolt.Tx) error{
+	func(tx *bolt.Tx) error { // 0 → 1: the initial layout
+		for _, b := range append([][]byte{bucketMeta, bucketOutbox, bucketPhoneIndex}, kindBuckets()...) {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyDeskID, []byte(agent.NewID()))
+	},
+}
+
+func kindBuckets() [][]byte {
+	out := make([][]byte, len(recordBuckets))
+	for i, k := range recordBuckets {
+		out[i] = []byte(k)
+	}
+	return out
+}
+
+func (s *Store) migrate() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		var have int
+		if m := tx.Bucket(bucketMeta); m != nil {
+			if v := m.Get(keySchema); len(v) == 8 {
+				have = int(binary.BigEndian.Uint64(v))
+			}
+		}
+		if have > SchemaVersion {
+			return fmt.Errorf("%w (schema %d, this build reads up to %d)", ErrNewerSchema, have, SchemaVersion)
+		}
+		for v := have; v < SchemaVersion; v++ {
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+			}
+			s.log.Info("migrated data file", "from", v, "to", v+1)
+		}
+		if err := tx.Bucket(bucketMeta).Put(keySchema, u64(SchemaVersion)); err != nil {
+			return err
+		}
+		s.desk = string(tx.Bucket(bucketMeta).Get(keyDeskID))
+		return nil
+	})
+}
+
+// Schema reports the file's schema version.
+func (s *Store) Schema() (int, error) {
+	var v int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = int(binary.BigEndian.Uint64(tx.Bucket(bucketMeta).Get(keySchema)))
+		return nil
+	})
+	return v, err
+}
+
+// Check runs bbolt's consistency check over the whole file.
+func (s *Store) Check() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// Backup writes a consistent copy of the data file to w while the desk keeps
+// working (a read transaction sees one instant).
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("backup %s: %w", s.path, err)
+	}
+	return n, nil
+}
+
+// BackupTo writes a consistent copy to a new file at path (mode 0600),
+// replacing it atomically only once the copy is complete and synced.
+func (s *Store) BackupTo(path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".backup-*")
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if _, err := s.Backup(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// Update runs fn in one read-write transaction. Packages of the store use it
+// with putRecord so a record and its outbox entry commit together.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+
+func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
+
+// putRecord stores v (JSON) under id in kind's bucket and appends an outbox
+// entry carrying the same bytes. It is the one way records are written.
+func putRecord(tx *bolt.Tx, kind agent.Kind, m agent.Meta, v any, at time.Time) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %s: %w", kind, m.ID, err)
+	}
+	if err := tx.Bucket([]byte(kind)).Put([]byte(m.ID), body); err != nil {
+		return fmt.Errorf("put %s %s: %w", kind, m.ID, err)
+	}
+	return appendOutbox(tx, OutboxEntry{Kind: kind, ID: m.ID, Version: m.Version, At: at, Body: body})
+}
+
+// getRecord decodes the record id of kind into v, or returns ErrNotFound.
+func getRecord(tx *bolt.Tx, kind agent.Kind, id string, v any) error {
+	b := tx.Bucket([]byte(kind)).Get([]byte(id))
+	if b == nil {
+		return fmt.Errorf("%s %s: %w", kind, id, ErrNotFound)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %s %s: %w", kind, id, err)
+	}
+	return nil
+}
+
+// eachRecord calls fn with the raw JSON of every record of kind, in ID order.
+func eachRecord(tx *bolt.Tx, kind agent.Kind, fn func(id string, raw []byte) error) error {
+	return tx.Bucket([]byte(kind)).ForEach(func(k, v []byte) error { return fn(string(k), v) })
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}

@@ -1,0 +1,110 @@
+// Package telephony is the desk's SIP user agent, built on sipgo: it
+// registers to the PBX, receives and places calls, works out who is calling,
+// watches a desk phone's dialogs, and reports all of it as Events through a
+// small non-blocking Emitter. It knows nothing of customers or scripts.
+//
+// The layers are files, not packages: register.go, inbound.go, identity.go…
+package telephony
+
+import "time"
+
+// EventKind says what happened.
+type EventKind int
+
+// The events a phone reports, in the order a call usually sees them.
+const (
+	EventRegistered EventKind = iota + 1
+	EventRegisterFailed
+	EventUnregistered
+	EventRinging
+	EventAnswered
+	EventAnsweredElsewhere
+	EventEnded
+	EventMissed
+	EventHeld
+	EventResumed
+	EventTransferred
+	EventDTMF
+)
+
+var eventNames = map[EventKind]string{
+	EventRegistered:        "registered",
+	EventRegisterFailed:    "register_failed",
+	EventUnregistered:      "unregistered",
+	EventRinging:           "ringing",
+	EventAnswered:          "answered",
+	EventAnsweredElsewhere: "answered_elsewhere",
+	EventEnded:             "ended",
+	EventMissed:            "missed",
+	EventHeld:              "held",
+	EventResumed:           "resumed",
+	EventTransferred:       "transferred",
+	EventDTMF:              "dtmf",
+}
+
+// String is the event's snake_case name, as deskctl watch prints it.
+func (k EventKind) String() string {
+	if s, ok := eventNames[k]; ok {
+		return s
+	}
+	return "unknown"
+}
+
+// Direction of a call.
+type Direction int
+
+// Call directions.
+const (
+	Inbound Direction = iota + 1
+	Outbound
+)
+
+// String is "inbound" or "outbound".
+func (d Direction) String() string {
+	if d == Outbound {
+		return "outbound"
+	}
+	return "inbound"
+}
+
+// Caller is who a call is from (or to), as the signalling says.
+type Caller struct {
+	// Number is the user part as received (digits, maybe with +), not yet
+	// normalised: the desk normalises it through agent.
+	Number string
+	// DisplayName is the UTF-8 display name, if any.
+	DisplayName string
+	// URI is the full identity URI (sip:, sips: or tel:).
+	URI string
+	// Source names the header the identity came from:
+	// "P-Asserted-Identity", "Remote-Party-ID" or "From".
+	Source string
+	// Anonymous is true when the caller withheld their identity.
+	Anonymous bool
+}
+
+// Event is one thing that happened on the phone.
+type Event struct {
+	Kind      EventKind
+	At        time.Time
+	CallID    string // the SIP Call-ID as received
+	Direction Direction
+	Caller    Caller
+	// Reason explains a failure, an end or a missed call
+	// (e.g. "401 Unauthorized", "caller cancelled", "bye from remote").
+	Reason string
+	// Digit is the key for EventDTMF.
+	Digit string
+}
+
+// Emitter receives events. Emit must not block: the user agent calls it from
+// its SIP goroutines.
+type Emitter interface {
+	Emit(Event)
+}
+
+// EmitterFunc adapts a function to Emitter.
+type EmitterFunc func(Event)
+
+// Emit calls f(e).
+func (f EmitterFunc) Emit(e Event) { f(e) }
