@@ -1,0 +1,56 @@
+# agentdesk — the two commands of the README are `make run` and `make test`.
+# `make test` installs what the tests need (Debian packages via apt-get, only
+# when missing) and runs every test: unit tests with the race detector, the
+# Fyne view tests, integration tests against real Kamailio + sipp, PostgreSQL
+# and Xvfb (AGENTDESK_INTEGRATION=1 makes a missing peer a failure, not a
+# skip), short fuzz runs, lint, and the Linux and Windows builds.
+
+GO        ?= go
+GOBIN     := $(shell $(GO) env GOPATH)/bin
+# Packages that need no window: tested with -race. The Fyne packages are
+# tested without it (its cgo build under -race doubles CI time for little).
+NOWINDOW  = $(shell $(GO) list ./... | grep -v -e /agent/ui -e /cmd/agentdesk -e /tools/)
+WINDOW    = $(shell $(GO) list ./agent/ui/... ./cmd/agentdesk/... ./tools/... 2>/dev/null)
+FUZZTIME ?= 4s
+# Fuzz targets: package:Target, run for $(FUZZTIME) each.
+FUZZ      = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -H -o '^func Fuzz[A-Za-z0-9_]*' | sed -E 's|^\./(.*)/[^/]*_test.go:func (Fuzz.*)|\1:\2|' | sort -u)
+
+.PHONY: run test deps lint unit ui fuzz build windows bench clean
+
+run:
+	$(GO) run ./cmd/agentdesk
+
+test: deps lint unit ui fuzz build windows
+	@echo "make test: all passed"
+
+deps:
+	bash .ci/deps.sh
+
+lint:
+	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
+	$(GO) vet ./...
+	$(GOBIN)/staticcheck ./...
+
+unit:
+	AGENTDESK_INTEGRATION=1 $(GO) test -race -count=1 -timeout 15m $(NOWINDOW)
+
+ui:
+	AGENTDESK_INTEGRATION=1 $(GO) test -count=1 -timeout 10m $(WINDOW)
+
+fuzz:
+	@set -e; for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) ./$$pkg >/dev/null || { $(GO) test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) ./$$pkg; exit 1; }; \
+	done
+
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+windows:
+	bash tools/windows.sh
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./agent/... ./telephony/...
+
+clean:
+	rm -rf bin
