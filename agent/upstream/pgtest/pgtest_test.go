@@ -1,0 +1,48 @@
+package pgtest_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"agentdesk/agent/upstream/pgtest"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
+
+func TestNew_FreshDatabasesAreSeparate(t *testing.T) {
+	ctx := context.Background()
+	a, b := pgtest.New(t), pgtest.New(t)
+	if a == b {
+		t.Fatalf("two calls gave the same database %q", a)
+	}
+	ca, err := pgx.Connect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close(ctx)
+	if _, err := ca.Exec(ctx, "CREATE TABLE x (v text)"); err != nil {
+		t.Fatal(err)
+	}
+	cb, err := pgx.Connect(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close(ctx)
+	var n int
+	if err := cb.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE tablename = 'x'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("table made in one database is visible in the other")
+	}
+	var v string
+	if err := ca.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if v[:3] != "15." {
+		t.Errorf("server_version = %s, want 15.x", v)
+	}
+}
