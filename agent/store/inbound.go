@@ -1,0 +1,209 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"agentdesk/agent"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Buckets made on demand by the first write that needs them.
+var (
+	bucketSync  = []byte("sync")  // pull cursors: name → int64
+	bucketPacks = []byte("packs") // lang → storedPack JSON
+)
+
+// ApplyRemote stores a record received from the hub, without queueing it
+// back upstream, if it is newer than the desk's copy (or the desk has none).
+// It reports whether it stored it. For customers it keeps the phone index
+// right: the old copy's numbers are unindexed, the new copy's indexed.
+func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []byte) (bool, error) {
+	var m agent.Meta
+	if err := json.Unmarshal(body, &m); err != nil {
+		return false, fmt.Errorf("apply remote %s %s: decode: %w", kind, id, err)
+	}
+	if m.ID != id || m.Version != version {
+		return false, fmt.Errorf("apply remote %s %s: body says %s version %d, not version %d", kind, id, m.ID, m.Version, version)
+	}
+	applied := false
+	err := s.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(kind))
+		if err != nil {
+			return err
+		}
+		old := b.Get([]byte(id))
+		if old != nil {
+			var om agent.Meta
+			if err := json.Unmarshal(old, &om); err != nil {
+				return fmt.Errorf("decode local copy: %w", err)
+			}
+			if om.Version >= version {
+				return nil
+			}
+		}
+		if kind == agent.KindCustomer {
+			if err := reindexRemoteCustomer(tx, id, old, body); err != nil {
+				return err
+			}
+		}
+		if err := b.Put([]byte(id), append([]byte(nil), body...)); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("apply remote %s %s: %w", kind, id, err)
+	}
+	return applied, nil
+}
+
+// reindexRemoteCustomer moves the phone-index entries of customer id from
+// the numbers of its old JSON (nil if none) to those of its new JSON. Phones
+// from the hub are normalised again: the index must only hold E.164 keys.
+func reindexRemoteCustomer(tx *bolt.Tx, id string, oldRaw, newRaw []byte) error {
+	idx := tx.Bucket(bucketPhoneIndex)
+	var oldC, newC agent.Customer
+	if oldRaw != nil {
+		if err := json.Unmarshal(oldRaw, &oldC); err != nil {
+			return fmt.Errorf("decode local customer: %w", err)
+		}
+	}
+	if err := json.Unmarshal(newRaw, &newC); err != nil {
+		return fmt.Errorf("decode remote customer: %w", err)
+	}
+	key := func(n string) []byte { return append(append([]byte(n), 0), id...) }
+	for _, p := range oldC.Phones {
+		if err := idx.Delete(key(p)); err != nil {
+			return err
+		}
+	}
+	for _, p := range newC.Phones {
+		n, err := agent.NormalizePhone(p)
+		if err != nil {
+			continue // the hub's copy has a number this desk cannot index; the record still stores
+		}
+		if err := idx.Put(key(n), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveRemote deletes a record that the hub reports deleted at version, if
+// the desk's copy is older. It reports whether it deleted it.
+func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, error) {
+	removed := false
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(kind))
+		if b == nil {
+			return nil
+		}
+		old := b.Get([]byte(id))
+		if old == nil {
+			return nil
+		}
+		var om agent.Meta
+		if err := json.Unmarshal(old, &om); err != nil {
+			return fmt.Errorf("decode local copy: %w", err)
+		}
+		if om.Version >= version {
+			return nil
+		}
+		if kind == agent.KindCustomer {
+			var oc agent.Customer
+			if err := json.Unmarshal(old, &oc); err != nil {
+				return fmt.Errorf("decode local customer: %w", err)
+			}
+			for _, p := range oc.Phones {
+				if err := tx.Bucket(bucketPhoneIndex).Delete(append(append([]byte(p), 0), id...)); err != nil {
+					return err
+				}
+			}
+		}
+		removed = true
+		return b.Delete([]byte(id))
+	})
+	if err != nil {
+		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, err)
+	}
+	return removed, nil
+}
+
+// SyncCursor returns the saved position of the named pull (0 if none).
+func (s *Store) SyncCursor(name string) (int64, error) {
+	var v int64
+	err := s.view(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketSync); b != nil {
+			if raw := b.Get([]byte(name)); len(raw) == 8 {
+				v = int64(binary.BigEndian.Uint64(raw))
+			}
+		}
+		return nil
+	})
+	return v, err
+}
+
+// SetSyncCursor saves the position of the named pull.
+func (s *Store) SetSyncCursor(name string, v int64) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketSync)
+		if err != nil {
+			return fmt.Errorf("set sync cursor %s: %w", name, err)
+		}
+		return b.Put([]byte(name), u64(uint64(v)))
+	})
+}
+
+// StoredPack is a script pack published on the hub and kept on the desk.
+type StoredPack struct {
+	ID          int64     `json:"id"`
+	Lang        string    `json:"lang"`
+	Name        string    `json:"name"`
+	Data        []byte    `json:"data"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// SavePack keeps p as the latest pack of its language unless the desk
+// already has one with the same or a higher ID.
+func (s *Store) SavePack(p StoredPack) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketPacks)
+		if err != nil {
+			return fmt.Errorf("save pack: %w", err)
+		}
+		if raw := b.Get([]byte(p.Lang)); raw != nil {
+			var have StoredPack
+			if err := json.Unmarshal(raw, &have); err == nil && have.ID >= p.ID {
+				return nil
+			}
+		}
+		v, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("save pack: %w", err)
+		}
+		return b.Put([]byte(p.Lang), v)
+	})
+}
+
+// LatestPack returns the newest pack kept for lang, or an error wrapping
+// ErrNotFound.
+func (s *Store) LatestPack(lang string) (StoredPack, error) {
+	var p StoredPack
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPacks)
+		var raw []byte
+		if b != nil {
+			raw = b.Get([]byte(lang))
+		}
+		if raw == nil {
+			return fmt.Errorf("pack %s: %w", lang, ErrNotFound)
+		}
+		return json.Unmarshal(raw, &p)
+	})
+	return p, err
+}

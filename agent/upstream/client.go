@@ -1,0 +1,410 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"agentdesk/agent"
+)
+
+// Outbox is the desk's side of pushing: the durable queue of changes. The
+// store satisfies it through an adapter (see package upstream/local).
+type Outbox interface {
+	// Desk is this desk's ID.
+	Desk() string
+	// Pending returns up to limit queued records, oldest first.
+	Pending(limit int) ([]Record, error)
+	// Ack drops every queued record up to and including seq.
+	Ack(seq uint64) error
+	// Stats reports how many records wait and when the oldest was made.
+	Stats() (pending int, oldest time.Time, err error)
+}
+
+// Inbox is the desk's side of pulling: records and packs from the hub are
+// applied without queueing them back upstream.
+type Inbox interface {
+	// ApplyRemote stores a record received from the hub if it is newer than
+	// the desk's copy, reporting whether it did.
+	ApplyRemote(kind agent.Kind, id string, version int64, body []byte) (bool, error)
+	// RemoveRemote deletes a record the hub has a tombstone for, if the
+	// desk's copy is older, reporting whether it did.
+	RemoveRemote(kind agent.Kind, id string, version int64) (bool, error)
+	// Cursor returns the saved position of the named pull ("customers").
+	Cursor(name string) (int64, error)
+	// SetCursor saves the position of the named pull.
+	SetCursor(name string, v int64) error
+	// PackID returns the ID of the newest pack stored for lang (0 if none).
+	PackID(lang string) (int64, error)
+	// SavePack stores a published pack.
+	SavePack(p Pack) error
+}
+
+// Status is what the desk shows about syncing.
+type Status struct {
+	LastSync  time.Time `json:"last_sync,omitzero"` // last complete round (desk clock)
+	LastTry   time.Time `json:"last_try,omitzero"`
+	Pending   int       `json:"pending"`
+	Oldest    time.Time `json:"oldest,omitzero"`
+	LastError string    `json:"last_error,omitempty"`
+	Failures  int       `json:"failures"` // consecutive failed rounds
+	Pushed    int       `json:"pushed"`   // records the hub confirmed, since start
+	Conflicts int       `json:"conflicts"`
+	Pulled    int       `json:"pulled"` // customer records applied, since start
+	PackID    int64     `json:"pack_id,omitempty"`
+}
+
+// HTTPError is a refusal from the hub.
+type HTTPError struct {
+	Status int
+	Msg    string
+}
+
+func (e *HTTPError) Error() string { return fmt.Sprintf("hub answered %d: %s", e.Status, e.Msg) }
+
+// Permanent reports whether retrying the same request cannot help (a 4xx
+// other than 408 and 429).
+func (e *HTTPError) Permanent() bool {
+	return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests
+}
+
+// Client syncs one desk with a hub.
+type Client struct {
+	hub      *url.URL
+	token    string
+	http     *http.Client
+	out      Outbox
+	in       Inbox
+	clock    agent.Clock
+	jitter   func() float64
+	sleep    func(ctx context.Context, d time.Duration) error
+	batch    int
+	minWait  time.Duration
+	maxWait  time.Duration
+	interval time.Duration
+	langs    []string
+	onStatus func(Status)
+	log      *slog.Logger
+
+	mu     sync.Mutex
+	status Status
+}
+
+// ClientOption configures NewClient.
+type ClientOption func(*Client)
+
+// WithHTTPClient sets the HTTP client (default: 30 s timeout).
+func WithHTTPClient(h *http.Client) ClientOption { return func(c *Client) { c.http = h } }
+
+// WithClock sets the desk's clock, used for status times and SentAt.
+func WithClock(k agent.Clock) ClientOption { return func(c *Client) { c.clock = k } }
+
+// WithJitter sets the source of jitter, a function returning [0,1).
+func WithJitter(f func() float64) ClientOption { return func(c *Client) { c.jitter = f } }
+
+// WithSleep sets how Run waits between rounds (tests make it instant).
+func WithSleep(f func(ctx context.Context, d time.Duration) error) ClientOption {
+	return func(c *Client) { c.sleep = f }
+}
+
+// WithBatch sets how many records go in one push (default 500).
+func WithBatch(n int) ClientOption { return func(c *Client) { c.batch = n } }
+
+// WithBackoff sets the first and the longest wait after failures
+// (default 1 s and 5 min).
+func WithBackoff(first, longest time.Duration) ClientOption {
+	return func(c *Client) { c.minWait, c.maxWait = first, longest }
+}
+
+// WithInterval sets the wait between successful rounds (default 10 s).
+func WithInterval(d time.Duration) ClientOption { return func(c *Client) { c.interval = d } }
+
+// WithLangs sets the languages whose latest pack is pulled (default zh-Hans).
+func WithLangs(langs ...string) ClientOption { return func(c *Client) { c.langs = langs } }
+
+// OnStatus sets a callback run (on the sync goroutine; it must not block)
+// after every round and every batch.
+func OnStatus(f func(Status)) ClientOption { return func(c *Client) { c.onStatus = f } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) ClientOption { return func(c *Client) { c.log = l } }
+
+// NewClient returns a client for the hub at base URL hub. in may be nil: the
+// client then only pushes.
+func NewClient(hub, token string, out Outbox, in Inbox, opts ...ClientOption) (*Client, error) {
+	u, err := url.Parse(strings.TrimSuffix(hub, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("hub url %q: want http(s)://host[:port]", hub)
+	}
+	c := &Client{
+		hub: u, token: token, out: out, in: in,
+		http:  &http.Client{Timeout: 30 * time.Second},
+		clock: agent.SystemClock{}, jitter: rand.Float64, sleep: sleepCtx,
+		batch: 500, minWait: time.Second, maxWait: 5 * time.Minute, interval: 10 * time.Second,
+		langs: []string{"zh-Hans"}, log: slog.Default(),
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.log = c.log.With("component", "upstream")
+	return c, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Status returns the latest sync status.
+func (c *Client) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+func (c *Client) setStatus(f func(*Status)) {
+	c.mu.Lock()
+	f(&c.status)
+	st := c.status
+	c.mu.Unlock()
+	if c.onStatus != nil {
+		c.onStatus(st)
+	}
+}
+
+// Backoff is the wait before retry number failures (1-based): the first
+// wait doubled per failure up to the longest, with "equal jitter" (half
+// fixed, half random) so that desks coming back together do not retry in
+// step.
+func (c *Client) Backoff(failures int) time.Duration {
+	d := c.minWait
+	for i := 1; i < failures && d < c.maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, c.maxWait)
+	return d/2 + time.Duration(c.jitter()*float64(d/2))
+}
+
+// Run syncs until ctx ends: a round, then the interval after success or a
+// jittered exponential backoff after failure. It returns ctx's error.
+func (c *Client) Run(ctx context.Context) error {
+	for {
+		wait := c.interval
+		if err := c.SyncOnce(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			wait = c.Backoff(c.Status().Failures)
+			c.log.Warn("sync failed", "error", err, "retry_in", wait)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// SyncOnce runs one round: drain the outbox, then pull customers and packs.
+// The outbox is only acknowledged after the hub confirms a batch, so a round
+// cut short by a crash or the network is simply repeated.
+func (c *Client) SyncOnce(ctx context.Context) error {
+	c.setStatus(func(s *Status) { s.LastTry = c.clock.Now() })
+	err := c.Drain(ctx)
+	if err == nil && c.in != nil {
+		err = c.PullCustomers(ctx)
+		if err == nil {
+			err = c.PullPacks(ctx)
+		}
+	}
+	pending, oldest, serr := c.out.Stats()
+	c.setStatus(func(s *Status) {
+		if serr == nil {
+			s.Pending, s.Oldest = pending, oldest
+		}
+		if err != nil {
+			s.Failures++
+			s.LastError = err.Error()
+			return
+		}
+		s.Failures = 0
+		s.LastError = ""
+		s.LastSync = c.clock.Now()
+	})
+	return err
+}
+
+// Drain pushes the outbox in batches until it is empty.
+func (c *Client) Drain(ctx context.Context) error {
+	for {
+		recs, err := c.out.Pending(c.batch)
+		if err != nil {
+			return fmt.Errorf("read outbox: %w", err)
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		pending, oldest, err := c.out.Stats()
+		if err != nil {
+			return fmt.Errorf("outbox stats: %w", err)
+		}
+		req := PushRequest{Desk: c.out.Desk(), Records: recs, Pending: pending, OldestPending: oldest, SentAt: c.clock.Now()}
+		var resp PushResponse
+		if err := c.do(ctx, http.MethodPost, "/v1/push", req, &resp); err != nil {
+			return fmt.Errorf("push %d records: %w", len(recs), err)
+		}
+		last := recs[len(recs)-1].Seq
+		if resp.AckSeq != last {
+			return fmt.Errorf("push: hub acknowledged up to seq %d, sent up to %d", resp.AckSeq, last)
+		}
+		if err := c.out.Ack(resp.AckSeq); err != nil {
+			return fmt.Errorf("ack outbox %d: %w", resp.AckSeq, err)
+		}
+		for _, cf := range resp.Conflicts {
+			c.log.Warn("sync conflict kept by the hub", "kind", cf.Kind, "record_id", cf.ID, "version", cf.Version, "reason", cf.Reason)
+		}
+		c.setStatus(func(s *Status) {
+			s.Pushed += len(recs)
+			s.Conflicts += len(resp.Conflicts)
+			s.Pending = max(0, pending-len(recs))
+		})
+	}
+}
+
+// PullCustomers applies every customer record changed on the hub since the
+// saved cursor, page by page, saving the cursor after each page.
+func (c *Client) PullCustomers(ctx context.Context) error {
+	since, err := c.in.Cursor("customers")
+	if err != nil {
+		return fmt.Errorf("read customers cursor: %w", err)
+	}
+	for {
+		var page CustomerPage
+		if err := c.do(ctx, http.MethodGet, "/v1/customers?since="+strconv.FormatInt(since, 10), nil, &page); err != nil {
+			return fmt.Errorf("pull customers: %w", err)
+		}
+		applied := 0
+		for _, r := range page.Customers {
+			var ok bool
+			var err error
+			if r.Deleted {
+				ok, err = c.in.RemoveRemote(agent.KindCustomer, r.ID, r.Version)
+			} else {
+				ok, err = c.in.ApplyRemote(agent.KindCustomer, r.ID, r.Version, r.Body)
+			}
+			if err != nil {
+				return fmt.Errorf("apply customer %s: %w", r.ID, err)
+			}
+			if ok {
+				applied++
+			}
+		}
+		if page.Next > since {
+			if err := c.in.SetCursor("customers", page.Next); err != nil {
+				return fmt.Errorf("save customers cursor: %w", err)
+			}
+			since = page.Next
+		}
+		c.setStatus(func(s *Status) { s.Pulled += applied })
+		if !page.More {
+			return nil
+		}
+	}
+}
+
+// PullPacks stores the latest published pack of each language if it is
+// newer than the one the desk has.
+func (c *Client) PullPacks(ctx context.Context) error {
+	for _, lang := range c.langs {
+		var pk Pack
+		err := c.do(ctx, http.MethodGet, "/v1/packs/latest?lang="+url.QueryEscape(lang), nil, &pk)
+		var he *HTTPError
+		if errors.As(err, &he) && he.Status == http.StatusNotFound {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("pull %s pack: %w", lang, err)
+		}
+		have, err := c.in.PackID(lang)
+		if err != nil {
+			return fmt.Errorf("read %s pack id: %w", lang, err)
+		}
+		if pk.ID <= have {
+			continue
+		}
+		if err := c.in.SavePack(pk); err != nil {
+			return fmt.Errorf("save %s pack %d: %w", lang, pk.ID, err)
+		}
+		c.setStatus(func(s *Status) { s.PackID = pk.ID })
+		c.log.Info("script pack updated", "lang", lang, "pack_id", pk.ID)
+	}
+	return nil
+}
+
+// Live posts the desk's current state and call events.
+func (c *Client) Live(ctx context.Context, st AgentStatus, events []CallEvent) error {
+	pending, oldest, err := c.out.Stats()
+	if err != nil {
+		return fmt.Errorf("outbox stats: %w", err)
+	}
+	rep := LiveReport{Desk: c.out.Desk(), Status: st, Events: events, Pending: pending, OldestPending: oldest, SentAt: c.clock.Now()}
+	if err := c.do(ctx, http.MethodPost, "/v1/live", rep, nil); err != nil {
+		return fmt.Errorf("live report: %w", err)
+	}
+	return nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.hub.String()+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		var eb ErrorBody
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		if json.Unmarshal(b, &eb) != nil || eb.Error == "" {
+			eb.Error = strings.TrimSpace(string(b))
+		}
+		return &HTTPError{Status: resp.StatusCode, Msg: eb.Error}
+	}
+	if out == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode hub answer: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,563 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"agentdesk/agent"
+)
+
+// Errors a Backend returns; the handler turns them into 4xx answers.
+var (
+	// ErrUnauthorized is returned by Authenticate for a missing or unknown token.
+	ErrUnauthorized = errors.New("unknown or missing token")
+	// ErrForbidden is returned when a token may not do what it asks (wrong
+	// role, or another desk's records).
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound is returned when the asked-for thing does not exist (no
+	// pack published for a language).
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid is returned for a request that is well-formed JSON but
+	// breaks a rule (a pack that does not validate).
+	ErrInvalid = errors.New("invalid request")
+)
+
+// Limits on what the handler accepts.
+const (
+	MaxPushBytes  = 16 << 20 // one push request
+	MaxBatch      = 2000     // records in one push
+	MaxRecordSize = 1 << 20  // one record's body
+	MaxLiveBytes  = 1 << 20  // one live report
+	MaxPackBytes  = 4 << 20  // one script pack file
+	maxTextLen    = 256      // desk, agent, queue, call ID, kind, record ID…
+)
+
+// Principal is an authenticated token.
+type Principal struct {
+	TokenID int64
+	Name    string
+	Role    Role
+	Desk    string // agent tokens: the desk the token is bound to, "" until the first push
+}
+
+// Change is a notification that the board may have changed. Alert is set
+// when an alert record arrived, so streams send it at once.
+type Change struct {
+	Alert bool
+}
+
+// Backend is the hub's storage. The hub implements it over PostgreSQL; every
+// method that writes does so in one transaction, all or nothing.
+type Backend interface {
+	// Authenticate resolves a bearer token, or returns ErrUnauthorized.
+	Authenticate(ctx context.Context, token string) (Principal, error)
+	// Push stores a validated batch from an agent's desk, binding the token
+	// to req.Desk if it is not bound yet (ErrForbidden if it is bound to
+	// another desk).
+	Push(ctx context.Context, p Principal, req PushRequest) (PushResponse, error)
+	// Live records a desk's state, call events and outbox figures.
+	Live(ctx context.Context, p Principal, r LiveReport) error
+	// Customers returns up to limit customer records changed after cursor since.
+	Customers(ctx context.Context, since int64, limit int) (CustomerPage, error)
+	// LatestPack returns the newest published pack for lang, or ErrNotFound.
+	LatestPack(ctx context.Context, lang string) (Pack, error)
+	// PublishPack stores a validated pack and returns it with its ID.
+	PublishPack(ctx context.Context, p Principal, pk Pack) (Pack, error)
+	// Board computes the supervisors' board at hub instant now.
+	Board(ctx context.Context, now time.Time) (Board, error)
+	// Watch delivers changes (from this hub and, through the database,
+	// from other hubs) until ctx ends.
+	Watch(ctx context.Context) <-chan Change
+	// Ping checks the database.
+	Ping(ctx context.Context) error
+}
+
+// PackValidator checks a script pack file before it is published and
+// returns its language. The hub passes one built on scripts.Parse.
+type PackValidator func(name string, data []byte) (lang string, err error)
+
+// Server is the hub's HTTP handler.
+type Server struct {
+	b        Backend
+	log      *slog.Logger
+	clock    agent.Clock
+	validate PackValidator
+	refresh  time.Duration
+	mux      *http.ServeMux
+}
+
+// ServerOption configures NewServer.
+type ServerOption func(*Server)
+
+// WithServerLogger sets the logger (default slog.Default()).
+func WithServerLogger(l *slog.Logger) ServerOption { return func(s *Server) { s.log = l } }
+
+// WithServerClock sets the hub's clock (default the system clock).
+func WithServerClock(c agent.Clock) ServerOption { return func(s *Server) { s.clock = c } }
+
+// WithPackValidator sets the check run on published packs. Without one a
+// pack must name its language with ?lang=.
+func WithPackValidator(v PackValidator) ServerOption { return func(s *Server) { s.validate = v } }
+
+// WithStreamRefresh sets how often a stream sends the board even when
+// nothing changed, so overdue replies appear as time passes (default 5 s).
+func WithStreamRefresh(d time.Duration) ServerOption { return func(s *Server) { s.refresh = d } }
+
+// NewServer returns the hub's handler over b.
+func NewServer(b Backend, opts ...ServerOption) *Server {
+	s := &Server{b: b, log: slog.Default(), clock: agent.SystemClock{}, refresh: 5 * time.Second}
+	for _, o := range opts {
+		o(s)
+	}
+	s.log = s.log.With("component", "hub")
+	m := http.NewServeMux()
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("POST /v1/push", s.auth(s.push, RoleAgent))
+	m.HandleFunc("POST /v1/live", s.auth(s.live, RoleAgent))
+	m.HandleFunc("GET /v1/customers", s.auth(s.customers, RoleAgent, RoleSupervisor))
+	m.HandleFunc("GET /v1/packs/latest", s.auth(s.latestPack, RoleAgent, RoleSupervisor, RoleTrainer))
+	m.HandleFunc("POST /v1/packs", s.auth(s.publishPack, RoleTrainer))
+	m.HandleFunc("GET /v1/board", s.auth(s.board, RoleSupervisor))
+	m.HandleFunc("GET /v1/stream", s.auth(s.stream, RoleSupervisor))
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	s.mux = m
+	return s
+}
+
+// ServeHTTP serves the hub's endpoints.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) auth(h func(http.ResponseWriter, *http.Request, Principal), roles ...Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || tok == "" {
+			writeError(w, http.StatusUnauthorized, "missing bearer token")
+			return
+		}
+		p, err := s.b.Authenticate(r.Context(), tok)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, want := range roles {
+			if p.Role == want {
+				h(w, r, p)
+				return
+			}
+		}
+		writeError(w, http.StatusForbidden, fmt.Sprintf("role %s may not %s %s", p.Role, r.Method, r.URL.Path))
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.b.Ping(ctx); err != nil {
+		s.log.Warn("health check failed", "error", err)
+		writeError(w, http.StatusServiceUnavailable, "database unreachable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) push(w http.ResponseWriter, r *http.Request, p Principal) {
+	var req PushRequest
+	if !decodeBody(w, r, MaxPushBytes, &req) {
+		return
+	}
+	if err := checkPush(&req, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp, err := s.b.Push(r.Context(), p, req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	resp.ServerTime = s.clock.Now()
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// checkPush validates a batch before anything is written.
+func checkPush(req *PushRequest, p Principal) error {
+	if err := checkText("desk", req.Desk, true); err != nil {
+		return err
+	}
+	if p.Desk != "" && req.Desk != p.Desk {
+		return fmt.Errorf("%w: token is bound to another desk than %q", ErrForbidden, req.Desk)
+	}
+	if len(req.Records) > MaxBatch {
+		return fmt.Errorf("%w: %d records in one push (at most %d)", ErrInvalid, len(req.Records), MaxBatch)
+	}
+	if req.Pending < 0 {
+		return fmt.Errorf("%w: negative pending count", ErrInvalid)
+	}
+	for i, rec := range req.Records {
+		if err := checkRecord(rec, req.Desk); err != nil {
+			return fmt.Errorf("record %d (seq %d): %w", i, rec.Seq, err)
+		}
+	}
+	return nil
+}
+
+func checkRecord(rec Record, desk string) error {
+	if rec.Seq == 0 {
+		return fmt.Errorf("%w: seq must be positive", ErrInvalid)
+	}
+	if !validKind(string(rec.Kind)) {
+		return fmt.Errorf("%w: kind %q is not a record kind", ErrInvalid, rec.Kind)
+	}
+	if err := checkText("id", rec.ID, true); err != nil {
+		return err
+	}
+	if rec.Version < 1 {
+		return fmt.Errorf("%w: version must be at least 1", ErrInvalid)
+	}
+	if rec.Deleted && len(bytes.TrimSpace(rec.Body)) == 0 {
+		return nil
+	}
+	if len(rec.Body) > MaxRecordSize {
+		return fmt.Errorf("%w: body of %d bytes (at most %d)", ErrInvalid, len(rec.Body), MaxRecordSize)
+	}
+	var meta struct {
+		ID      *string `json:"id"`
+		Version *int64  `json:"version"`
+		Desk    *string `json:"desk"`
+	}
+	b := bytes.TrimSpace(rec.Body)
+	if len(b) == 0 || b[0] != '{' {
+		return fmt.Errorf("%w: body must be a JSON object", ErrInvalid)
+	}
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return fmt.Errorf("%w: body: %v", ErrInvalid, err)
+	}
+	if meta.ID != nil && *meta.ID != rec.ID {
+		return fmt.Errorf("%w: body id %q differs from record id %q", ErrInvalid, *meta.ID, rec.ID)
+	}
+	if meta.Version != nil && *meta.Version != rec.Version {
+		return fmt.Errorf("%w: body version %d differs from record version %d", ErrInvalid, *meta.Version, rec.Version)
+	}
+	if meta.Desk != nil && *meta.Desk != "" && *meta.Desk != desk {
+		return fmt.Errorf("%w: record belongs to desk %q, not to the pushing desk %q", ErrForbidden, *meta.Desk, desk)
+	}
+	return nil
+}
+
+func validKind(k string) bool {
+	if k == "" || len(k) > 32 {
+		return false
+	}
+	for _, c := range k {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkText accepts any valid UTF-8 without control characters up to
+// maxTextLen bytes; quotes, semicolons and the like are stored verbatim.
+func checkText(field, v string, required bool) error {
+	switch {
+	case v == "" && required:
+		return fmt.Errorf("%w: %s is required", ErrInvalid, field)
+	case len(v) > maxTextLen:
+		return fmt.Errorf("%w: %s longer than %d bytes", ErrInvalid, field, maxTextLen)
+	case !utf8.ValidString(v):
+		return fmt.Errorf("%w: %s is not UTF-8", ErrInvalid, field)
+	}
+	for _, c := range v {
+		if c < 0x20 || c == 0x7f {
+			return fmt.Errorf("%w: %s contains a control character", ErrInvalid, field)
+		}
+	}
+	return nil
+}
+
+func (s *Server) live(w http.ResponseWriter, r *http.Request, p Principal) {
+	var rep LiveReport
+	if !decodeBody(w, r, MaxLiveBytes, &rep) {
+		return
+	}
+	err := checkText("desk", rep.Desk, true)
+	if err == nil && p.Desk != "" && rep.Desk != p.Desk {
+		err = fmt.Errorf("%w: token is bound to another desk than %q", ErrForbidden, rep.Desk)
+	}
+	for _, f := range []struct{ name, v string }{{"agent", rep.Status.Agent}, {"state", rep.Status.State}, {"queue", rep.Status.Queue}} {
+		if err == nil {
+			err = checkText(f.name, f.v, false)
+		}
+	}
+	if err == nil && len(rep.Events) > 1000 {
+		err = fmt.Errorf("%w: %d call events in one report (at most 1000)", ErrInvalid, len(rep.Events))
+	}
+	for _, ev := range rep.Events {
+		for _, f := range []struct{ name, v string }{{"event kind", ev.Kind}, {"call_id", ev.CallID}, {"queue", ev.Queue}, {"direction", ev.Direction}, {"caller", ev.Caller}} {
+			if err == nil {
+				err = checkText(f.name, f.v, f.name == "event kind" || f.name == "call_id")
+			}
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.b.Live(r.Context(), p, rep); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]time.Time{"server_time": s.clock.Now()})
+}
+
+func (s *Server) customers(w http.ResponseWriter, r *http.Request, _ Principal) {
+	since, err := queryInt(r, "since", 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	limit, err := queryInt(r, "limit", 500)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if limit < 1 || limit > 5000 {
+		writeError(w, http.StatusBadRequest, "limit must be between 1 and 5000")
+		return
+	}
+	page, err := s.b.Customers(r.Context(), since, int(limit))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if page.Customers == nil {
+		page.Customers = []Record{}
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func queryInt(r *http.Request, name string, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %s must be a non-negative integer", ErrInvalid, name)
+	}
+	return n, nil
+}
+
+func (s *Server) latestPack(w http.ResponseWriter, r *http.Request, _ Principal) {
+	lang := r.URL.Query().Get("lang")
+	if lang == "" {
+		lang = "zh-Hans"
+	}
+	if err := checkText("lang", lang, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pk, err := s.b.LatestPack(r.Context(), lang)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pk)
+}
+
+func (s *Server) publishPack(w http.ResponseWriter, r *http.Request, p Principal) {
+	name := r.URL.Query().Get("name")
+	if name == "" {
+		name = "pack.toml"
+	}
+	if err := checkText("name", name, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPackBytes))
+	if err != nil {
+		writeBodyError(w, err)
+		return
+	}
+	lang := r.URL.Query().Get("lang")
+	if s.validate != nil {
+		got, err := s.validate(name, data)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("%w: pack does not validate:\n%v", ErrInvalid, err))
+			return
+		}
+		if lang != "" && got != "" && got != lang {
+			s.fail(w, r, fmt.Errorf("%w: pack is %s, not %s", ErrInvalid, got, lang))
+			return
+		}
+		if got != "" {
+			lang = got
+		}
+	}
+	if err := checkText("lang", lang, true); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pk, err := s.b.PublishPack(r.Context(), p, Pack{Lang: lang, Name: name, Data: data, PublishedAt: s.clock.Now(), PublishedBy: p.Name})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("pack published", "pack_id", pk.ID, "lang", pk.Lang, "by", p.Name)
+	writeJSON(w, http.StatusCreated, pk)
+}
+
+func (s *Server) board(w http.ResponseWriter, r *http.Request, _ Principal) {
+	b, err := s.b.Board(r.Context(), s.clock.Now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+// stream sends the board as server-sent events: "board" at once, then on
+// every change (at most every half second) and every refresh interval;
+// "alert" for each alert not yet sent, as soon as it is stored.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, http.StatusInternalServerError, "streaming not supported")
+		return
+	}
+	ctx := r.Context()
+	changes := s.b.Watch(ctx)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	seen := map[string]bool{}
+	send := func() bool {
+		b, err := s.b.Board(ctx, s.clock.Now())
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("compute board", "error", err)
+			}
+			return ctx.Err() == nil
+		}
+		for _, a := range b.Alerts {
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				if writeEvent(w, "alert", a) != nil {
+					return false
+				}
+			}
+		}
+		if writeEvent(w, "board", b) != nil {
+			return false
+		}
+		fl.Flush()
+		return true
+	}
+	if !send() {
+		return
+	}
+	tick := time.NewTicker(s.refresh)
+	defer tick.Stop()
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case c, ok := <-changes:
+			if !ok {
+				return
+			}
+			if c.Alert {
+				if !send() {
+					return
+				}
+				debounce = nil
+			} else if debounce == nil {
+				debounce = time.After(500 * time.Millisecond)
+			}
+		case <-debounce:
+			debounce = nil
+			if !send() {
+				return
+			}
+		case <-tick.C:
+			if !send() {
+				return
+			}
+		}
+	}
+}
+
+func writeEvent(w io.Writer, name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
+	return err
+}
+
+// fail answers err with the status its kind calls for; unexpected errors
+// are logged and answered 500 without detail.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, ErrUnauthorized):
+		writeError(w, http.StatusUnauthorized, err.Error())
+	case errors.Is(err, ErrForbidden):
+		writeError(w, http.StatusForbidden, err.Error())
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case r.Context().Err() != nil:
+		// The client went away; nothing to answer.
+	default:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+	}
+}
+
+// decodeBody reads exactly one JSON value of at most limit bytes into v,
+// answering 413 or 400 itself when it cannot.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	if err := dec.Decode(v); err != nil {
+		writeBodyError(w, err)
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeError(w, http.StatusBadRequest, "malformed JSON: data after the request object")
+		return false
+	}
+	return true
+}
+
+func writeBodyError(w http.ResponseWriter, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
+		return
+	}
+	writeError(w, http.StatusBadRequest, "malformed JSON: "+err.Error())
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, ErrorBody{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,219 @@
+// Package upstream is the sync protocol between desks and the hub: the wire
+// types, the client a desk runs to drain its outbox into the hub and pull
+// customer updates and the latest script pack, and the HTTP handler the hub
+// mounts over a Backend (the hub's PostgreSQL code).
+//
+// Endpoints (JSON; every refusal is a 4xx with {"error": "..."}):
+//
+//	GET  /healthz                      no token
+//	POST /v1/push                      agent: a batch of outbox records
+//	POST /v1/live                      agent: the desk's state and call events
+//	GET  /v1/customers?since=N&limit=M agent, supervisor
+//	GET  /v1/packs/latest?lang=L       agent, supervisor, trainer
+//	POST /v1/packs?name=F              trainer: publish a script pack (body = the file)
+//	GET  /v1/board                     supervisor: the live board, once
+//	GET  /v1/stream                    supervisor: the board as server-sent events
+//
+// Tokens go in "Authorization: Bearer T". An agent token belongs to one
+// desk: either given when the token is made, or bound to the first desk
+// that pushes with it; from then on the token can only push and report for
+// that desk.
+package upstream
+
+import (
+	"encoding/json"
+	"time"
+
+	"agentdesk/agent"
+)
+
+// Role is what a token may do.
+type Role string
+
+// The roles a hub token can have.
+const (
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleTrainer    Role = "trainer"
+)
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool {
+	return r == RoleAgent || r == RoleSupervisor || r == RoleTrainer
+}
+
+// Record is one outbox entry on the wire: a record's kind, ID and version
+// and its full JSON at that version. Seq is the desk's outbox sequence (in
+// a CustomerPage, the hub's change number). Deleted marks a tombstone: the
+// record was deleted at Version; Body may then be empty.
+type Record struct {
+	Seq     uint64          `json:"seq"`
+	Kind    agent.Kind      `json:"kind"`
+	ID      string          `json:"id"`
+	Version int64           `json:"version"`
+	At      time.Time       `json:"at"`
+	Deleted bool            `json:"deleted,omitempty"`
+	Body    json.RawMessage `json:"body,omitempty"`
+}
+
+// PushRequest is a batch of records from one desk, with how much is still
+// waiting on the desk (so supervisors see which desks hold unsynced records).
+type PushRequest struct {
+	Desk          string    `json:"desk"`
+	Records       []Record  `json:"records"`
+	Pending       int       `json:"pending"`
+	OldestPending time.Time `json:"oldest_pending,omitzero"`
+	SentAt        time.Time `json:"sent_at"`
+}
+
+// Outcome says what the hub did with one pushed record.
+type Outcome string
+
+// Outcomes of a pushed record. All of them are final: the desk may drop the
+// record from its outbox.
+const (
+	OutcomeStored    Outcome = "stored"    // new, or newer than what the hub had
+	OutcomeDuplicate Outcome = "duplicate" // the hub already had this exact version
+	OutcomeStale     Outcome = "stale"     // the hub has a newer version; refused
+	OutcomeConflict  Outcome = "conflict"  // same version, different content or desk; kept aside
+)
+
+// Conflict is a record the hub could not reconcile: it has the same kind,
+// ID and version as a stored one but a different body or desk. The hub keeps
+// both in its conflicts table for a person to decide.
+type Conflict struct {
+	Seq     uint64     `json:"seq"`
+	Kind    agent.Kind `json:"kind"`
+	ID      string     `json:"id"`
+	Version int64      `json:"version"`
+	Reason  string     `json:"reason"`
+}
+
+// PushResponse acknowledges a batch. AckSeq is the highest seq the hub has
+// stored durably (with the whole batch, in one transaction); the desk calls
+// AckOutbox(AckSeq).
+type PushResponse struct {
+	AckSeq     uint64     `json:"ack_seq"`
+	Stored     int        `json:"stored"`
+	Duplicates int        `json:"duplicates"`
+	Stale      int        `json:"stale"`
+	Conflicts  []Conflict `json:"conflicts,omitempty"`
+	ServerTime time.Time  `json:"server_time"`
+}
+
+// CustomerPage is a page of customer records changed after a cursor, each
+// the newest version the hub has, body as stored. Next is the cursor for
+// the following page; More says whether to ask again at once.
+type CustomerPage struct {
+	Customers []Record `json:"customers"`
+	Next      int64    `json:"next"`
+	More      bool     `json:"more"`
+}
+
+// Pack is a published script pack: the trainer's file as uploaded.
+type Pack struct {
+	ID          int64     `json:"id"`
+	Lang        string    `json:"lang"`
+	Name        string    `json:"name"`
+	Data        []byte    `json:"data"`
+	PublishedAt time.Time `json:"published_at"`
+	PublishedBy string    `json:"published_by"`
+}
+
+// AgentStatus is a desk's current agent state as the supervisor sees it.
+type AgentStatus struct {
+	Agent string    `json:"agent"`           // the agent's name or number
+	State string    `json:"state"`           // ready, busy, wrap_up, away, offline…
+	Since time.Time `json:"since,omitzero"`  // when the state began (desk clock)
+	Queue string    `json:"queue,omitempty"` // the queue the agent serves
+}
+
+// CallEvent is one call event from a desk (ringing, answered, ended,
+// missed…), keyed by the SIP Call-ID.
+type CallEvent struct {
+	Kind      string    `json:"kind"`
+	CallID    string    `json:"call_id"`
+	Queue     string    `json:"queue,omitempty"`
+	Direction string    `json:"direction,omitempty"` // inbound or outbound
+	Caller    string    `json:"caller,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// LiveReport is what a desk posts every few seconds and on every change:
+// its agent's state, new call events and its outbox figures.
+type LiveReport struct {
+	Desk          string      `json:"desk"`
+	Status        AgentStatus `json:"status"`
+	Events        []CallEvent `json:"events,omitempty"`
+	Pending       int         `json:"pending"`
+	OldestPending time.Time   `json:"oldest_pending,omitzero"`
+	SentAt        time.Time   `json:"sent_at"`
+}
+
+// Board is the supervisors' live view, computed from the hub's database so
+// every hub serving the same database shows the same board.
+type Board struct {
+	At       time.Time      `json:"at"`
+	Agents   []BoardAgent   `json:"agents"`
+	Queues   []BoardQueue   `json:"queues"`
+	Alerts   []BoardAlert   `json:"alerts"`
+	Overdue  []BoardOverdue `json:"overdue"`
+	Today    []BoardStats   `json:"today"`
+	Unsynced []BoardDesk    `json:"unsynced"`
+}
+
+// BoardAgent is one desk's agent on the board.
+type BoardAgent struct {
+	Desk     string    `json:"desk"`
+	Agent    string    `json:"agent"`
+	State    string    `json:"state"`
+	Since    time.Time `json:"since,omitzero"`
+	Queue    string    `json:"queue,omitempty"`
+	LastSeen time.Time `json:"last_seen"` // hub clock
+}
+
+// BoardQueue counts the calls of one queue that are ringing or in progress.
+type BoardQueue struct {
+	Queue   string `json:"queue"`
+	Ringing int    `json:"ringing"`
+	Talking int    `json:"talking"`
+}
+
+// BoardAlert is an alert record (a major complaint reported at once).
+type BoardAlert struct {
+	ID       string          `json:"id"`
+	Desk     string          `json:"desk"`
+	Received time.Time       `json:"received"`
+	Body     json.RawMessage `json:"body"`
+}
+
+// BoardOverdue is a complaint whose promised reply time has passed without
+// a reply.
+type BoardOverdue struct {
+	ID   string    `json:"id"`
+	Desk string    `json:"desk"`
+	Due  time.Time `json:"due"`
+}
+
+// BoardStats is one agent's calls today (hotline day, Asia/Shanghai).
+type BoardStats struct {
+	Desk     string `json:"desk"`
+	Agent    string `json:"agent"`
+	Inbound  int    `json:"inbound"`
+	Outbound int    `json:"outbound"`
+	Answered int    `json:"answered"`
+	Missed   int    `json:"missed"`
+}
+
+// BoardDesk is a desk holding records not yet synced, and since when.
+type BoardDesk struct {
+	Desk     string    `json:"desk"`
+	Pending  int       `json:"pending"`
+	Oldest   time.Time `json:"oldest,omitzero"` // desk clock
+	LastSeen time.Time `json:"last_seen"`       // hub clock
+}
+
+// ErrorBody is the JSON of every refusal.
+type ErrorBody struct {
+	Error string `json:"error"`
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"agentdesk/agent/upstream"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Board tuning: a desk not heard from for offlineAfter shows offline; calls
+// not updated for staleCall are left off the queues; alerts stay on the
+// board for alertWindow.
+const (
+	offlineAfter = 60 * time.Second
+	staleCall    = 2 * time.Hour
+	alertWindow  = 24 * time.Hour
+)
+
+// hotlineZone is where the hotline's day begins and ends.
+var hotlineZone = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+// Board computes the supervisors' board from the database at hub instant
+// now, in one read-only snapshot so its parts agree.
+func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) {
+	b := upstream.Board{At: now, Agents: []upstream.BoardAgent{}, Queues: []upstream.BoardQueue{}, Alerts: []upstream.BoardAlert{},
+		Overdue: []upstream.BoardOverdue{}, Today: []upstream.BoardStats{}, Unsynced: []upstream.BoardDesk{}}
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return b, fmt.Errorf("board: %w", err)
+	}
+	defer tx.Rollback(ctx)
+
+	rows, err := tx.Query(ctx, `SELECT desk, agent, state, state_since, queue, pending, oldest_pending, last_seen FROM desks ORDER BY agent, desk`)
+	if err != nil {
+		return b, fmt.Errorf("board agents: %w", err)
+	}
+	for rows.Next() {
+		var a upstream.BoardAgent
+		var since, oldest *time.Time
+		var pending int
+		if err := rows.Scan(&a.Desk, &a.Agent, &a.State, &since, &a.Queue, &pending, &oldest, &a.LastSeen); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("board agents: %w", err)
+		}
+		if since != nil {
+			a.Since = *since
+		}
+		if now.Sub(a.LastSeen) > offlineAfter {
+			a.State = "offline"
+		}
+		if a.Agent != "" || a.State != "" {
+			b.Agents = append(b.Agents, a)
+		}
+		if pending > 0 {
+			d := upstream.BoardDesk{Desk: a.Desk, Pending: pending, LastSeen: a.LastSeen}
+			if oldest != nil {
+				d.Oldest = *oldest
+			}
+			b.Unsynced = append(b.Unsynced, d)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("board agents: %w", err)
+	}
+
+	rows, err = tx.Query(ctx, `SELECT queue, count(*) FILTER (WHERE state = 'ringing'), count(*) FILTER (WHERE state = 'talking')
+		FROM calls WHERE state IN ('ringing', 'talking') AND updated_at > $1 GROUP BY queue ORDER BY queue`, now.Add(-staleCall))
+	if err != nil {
+		return b, fmt.Errorf("board queues: %w", err)
+	}
+	for rows.Next() {
+		var q upstream.BoardQueue
+		if err := rows.Scan(&q.Queue, &q.Ringing, &q.Talking); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("board queues: %w", err)
+		}
+		b.Queues = append(b.Queues, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("board queues: %w", err)
+	}
+
+	rows, err = tx.Query(ctx, `SELECT id, desk, received_at, body FROM records
+		WHERE kind = 'alert' AND NOT deleted AND received_at > $1 ORDER BY received_at DESC, id LIMIT 100`, now.Add(-alertWindow))
+	if err != nil {
+		return b, fmt.Errorf("board alerts: %w", err)
+	}
+	for rows.Next() {
+		var a upstream.BoardAlert
+		var body []byte
+		if err := rows.Scan(&a.ID, &a.Desk, &a.Received, &body); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("board alerts: %w", err)
+		}
+		a.Body = body
+		b.Alerts = append(b.Alerts, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("board alerts: %w", err)
+	}
+
+	// A complaint is overdue when its follow step promised a reply time that
+	// has passed and it has neither a reply step nor a closing time.
+	rows, err = tx.Query(ctx, `SELECT id, desk, doc->'follow'->>'reply_due' FROM records
+		WHERE kind = 'complaint' AND NOT deleted AND doc->'follow'->>'reply_due' IS NOT NULL
+		AND coalesce(doc->'reply', 'null'::jsonb) = 'null'::jsonb AND coalesce(doc->>'closed_at', '') IN ('', '0001-01-01T00:00:00Z')`)
+	if err != nil {
+		return b, fmt.Errorf("board overdue: %w", err)
+	}
+	for rows.Next() {
+		var o upstream.BoardOverdue
+		var due string
+		if err := rows.Scan(&o.ID, &o.Desk, &due); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("board overdue: %w", err)
+		}
+		t, err := time.Parse(time.RFC3339Nano, due)
+		if err != nil || t.IsZero() || !t.Before(now) {
+			continue
+		}
+		o.Due = t
+		b.Overdue = append(b.Overdue, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("board overdue: %w", err)
+	}
+
+	local := now.In(hotlineZone)
+	dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, hotlineZone)
+	rows, err = tx.Query(ctx, `SELECT c.desk, coalesce(d.agent, ''),
+			count(*) FILTER (WHERE c.direction = 'inbound'), count(*) FILTER (WHERE c.direction = 'outbound'),
+			count(*) FILTER (WHERE c.answered), count(*) FILTER (WHERE c.state = 'missed')
+		FROM calls c LEFT JOIN desks d ON d.desk = c.desk
+		WHERE c.started_at >= $1 GROUP BY c.desk, d.agent ORDER BY 2, 1`, dayStart)
+	if err != nil {
+		return b, fmt.Errorf("board statistics: %w", err)
+	}
+	for rows.Next() {
+		var s upstream.BoardStats
+		if err := rows.Scan(&s.Desk, &s.Agent, &s.Inbound, &s.Outbound, &s.Answered, &s.Missed); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("board statistics: %w", err)
+		}
+		b.Today = append(b.Today, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("board statistics: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,144 @@
+// Command hub is the upstream server desks sync with: HTTP and JSON over
+// PostgreSQL. It is stateless, so several hubs can serve one database
+// behind a load balancer; migrations are applied at start under an advisory
+// lock.
+//
+//	hub --pg DSN --listen ADDR [--tls-cert FILE --tls-key FILE]
+//	hub token add --pg DSN --role agent|supervisor|trainer --name NAME [--desk DESK]
+//	hub bench drain [--pg DSN] [--records N] [--batch N]
+//	hub bench live [--pg DSN] [--desks N] [--every D] [--for D]
+//
+// Agent tokens belong to one desk: give --desk when making the token, or the
+// token is bound to the first desk that pushes with it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"agentdesk/agent/upstream"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, log))
+}
+
+func run(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
+	var err error
+	switch {
+	case len(args) >= 2 && args[0] == "token" && args[1] == "add":
+		err = tokenAdd(args[2:], stdout)
+	case len(args) >= 2 && args[0] == "bench":
+		err = bench(args[1], args[2:], stdout, log)
+	case len(args) >= 1 && args[0] == "serve":
+		err = serve(args[1:], log)
+	default:
+		err = serve(args, log)
+	}
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "usage:\n  hub --pg DSN --listen ADDR [--tls-cert FILE --tls-key FILE]\n  hub token add --pg DSN --role agent|supervisor|trainer --name NAME [--desk DESK]\n  hub bench drain|live [flags]")
+		return 2
+	default:
+		fmt.Fprintln(stderr, "hub:", err)
+		return 1
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func serve(args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+	dsn := fs.String("pg", os.Getenv("AGENTDESK_HUB_PG"), "PostgreSQL connection string")
+	listen := fs.String("listen", "127.0.0.1:8470", "address to listen on")
+	cert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
+	key := fs.String("tls-key", "", "TLS key file (PEM)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dsn == "" || fs.NArg() > 0 || (*cert == "") != (*key == "") {
+		return errUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := OpenDB(ctx, *dsn, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := newHTTPServer(db, log)
+	log.Info("hub listening", "component", "hub", "addr", ln.Addr().String(), "tls", *cert != "")
+	errc := make(chan error, 1)
+	go func() {
+		if *cert != "" {
+			errc <- srv.ServeTLS(ln, *cert, *key)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// newHTTPServer wires the upstream handler over db with the hub's limits.
+func newHTTPServer(db *DB, log *slog.Logger) *http.Server {
+	h := upstream.NewServer(db, upstream.WithServerLogger(log), upstream.WithPackValidator(validatePack))
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func tokenAdd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("hub token add", flag.ContinueOnError)
+	dsn := fs.String("pg", os.Getenv("AGENTDESK_HUB_PG"), "PostgreSQL connection string")
+	role := fs.String("role", "", "agent, supervisor or trainer")
+	name := fs.String("name", "", "who the token is for")
+	desk := fs.String("desk", "", "agent tokens: the desk ID it belongs to (default: the first desk that pushes)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dsn == "" || *role == "" || *name == "" || fs.NArg() > 0 {
+		return errUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := OpenDB(ctx, *dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tok, err := db.NewToken(ctx, upstream.Role(*role), *name, *desk)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, tok)
+	return err
+}
