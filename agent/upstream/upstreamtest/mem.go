@@ -57,6 +57,16 @@ func (d *Desk) PutRaw(kind agent.Kind, id string, version int64, at time.Time, b
 	d.records[kind][id] = body
 }
 
+// Delete drops the desk's copy of a record and queues a tombstone at
+// version (one above the last).
+func (d *Desk) Delete(kind agent.Kind, id string, version int64, at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.seq++
+	d.queue = append(d.queue, upstream.Record{Seq: d.seq, Kind: kind, ID: id, Version: version, At: at, Deleted: true})
+	delete(d.records[kind], id)
+}
+
 // Desk returns the desk's ID.
 func (d *Desk) Desk() string { return d.ID }
 
