@@ -1,0 +1,480 @@
+package telephony
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// callState is where a call is in its life.
+type callState int
+
+const (
+	stateRinging callState = iota + 1
+	stateActive
+	stateHeld
+	stateEnded
+)
+
+// decision is what the desk decided about a ringing inbound call.
+type decision struct {
+	status int // 200 answers; 486, 603… reject
+	result chan error
+}
+
+// call is one inbound or outbound call.
+type call struct {
+	id     string
+	dir    Direction
+	caller Caller
+
+	srv *sipgo.DialogServerSession // inbound
+	cli *sipgo.DialogClientSession // outbound
+
+	decide     chan decision      // inbound, while ringing
+	cancelDial context.CancelFunc // outbound, while ringing
+
+	mu         sync.Mutex
+	state      callState
+	rtp        *rtpSession
+	sdpVersion uint64
+	endOnce    sync.Once
+}
+
+func (c *call) getState() callState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state
+}
+
+func (c *call) setState(s callState) {
+	c.mu.Lock()
+	c.state = s
+	c.mu.Unlock()
+}
+
+// nextVersion is the next o= session version of our SDP.
+func (c *call) nextVersion() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sdpVersion++
+	return c.sdpVersion
+}
+
+func (u *UA) lookup(callID string) (*call, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.closed && len(u.calls) == 0 {
+		return nil, ErrClosed
+	}
+	c, ok := u.calls[callID]
+	if !ok {
+		return nil, ErrNoCall
+	}
+	return c, nil
+}
+
+// busy reports whether a call other than id is ringing or up.
+func (u *UA) busy() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, c := range u.calls {
+		if c.getState() != stateEnded {
+			return true
+		}
+	}
+	return false
+}
+
+// finish ends a call once: it stops the media, forgets the call and emits
+// the event (ended, missed, answered_elsewhere…).
+func (u *UA) finish(c *call, kind EventKind, reason string) {
+	c.endOnce.Do(func() {
+		c.mu.Lock()
+		c.state = stateEnded
+		rtp := c.rtp
+		c.mu.Unlock()
+		if rtp != nil {
+			rtp.close()
+		}
+		u.mu.Lock()
+		delete(u.calls, c.id)
+		u.mu.Unlock()
+		u.log.Info("call ended", "call_id", c.id, "kind", kind.String(), "reason", reason)
+		u.event(Event{Kind: kind, CallID: c.id, Direction: c.dir, Caller: c.caller, Reason: reason})
+	})
+}
+
+func headerValue(req *sip.Request, name string) string {
+	if h := req.GetHeader(name); h != nil {
+		return h.Value()
+	}
+	return ""
+}
+
+// identityOf reads the caller identity headers of an INVITE.
+func identityOf(req *sip.Request) Caller {
+	h := IdentityHeaders{
+		PAssertedIdentity: headerValue(req, HeaderPAI),
+		RemotePartyID:     headerValue(req, HeaderRPID),
+		Privacy:           headerValue(req, "Privacy"),
+	}
+	if f := req.From(); f != nil {
+		h.From = f.Value()
+	}
+	return CallerIdentity(h)
+}
+
+// completedElsewhere recognises RFC 3326 Reason headers that say another
+// device took the call (parallel ringing of a desk phone).
+func completedElsewhere(reason string) bool {
+	r := strings.ToLower(reason)
+	return strings.Contains(r, "cause=200") || strings.Contains(r, "completed elsewhere") ||
+		strings.Contains(r, "call completed elsewhere")
+}
+
+func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		u.onReInvite(req, tx)
+		return
+	}
+	callID := ""
+	if cid := req.CallID(); cid != nil {
+		callID = cid.Value()
+	}
+	caller := identityOf(req)
+	log := u.log.With("call_id", callID)
+
+	var offer *SDP
+	if body := req.Body(); len(body) > 0 {
+		o, err := ParseSDP(body)
+		if err == nil {
+			if _, ok := o.Codec(); !ok {
+				err = ErrNoCodec
+			}
+		}
+		if err != nil {
+			log.Info("unacceptable offer", "error", err)
+			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
+		offer = o
+	}
+	if (!u.cfg.CallWaiting && u.busy()) || u.ctx.Err() != nil {
+		log.Info("busy", "caller", caller.Number)
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBusyHere, "Busy Here", nil))
+		u.event(Event{Kind: EventMissed, CallID: callID, Direction: Inbound, Caller: caller, Reason: "busy"})
+		return
+	}
+
+	// Register our CANCEL hook before the dialog's, so the Reason header is
+	// known by the time the dialog context ends.
+	var cancelMu sync.Mutex
+	cancelReason := ""
+	tx.OnCancel(func(r *sip.Request) {
+		cancelMu.Lock()
+		cancelReason = headerValue(r, "Reason")
+		cancelMu.Unlock()
+	})
+	dlg, err := u.dialogUA.ReadInvite(req, tx)
+	if err != nil {
+		log.Info("bad invite", "error", err)
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBadRequest, "Bad Request", nil))
+		return
+	}
+	c := &call{id: callID, dir: Inbound, caller: caller, srv: dlg, decide: make(chan decision), state: stateRinging}
+	u.mu.Lock()
+	if _, dup := u.calls[callID]; dup {
+		u.mu.Unlock()
+		return // a retransmission the transaction layer did not absorb
+	}
+	u.calls[callID] = c
+	u.mu.Unlock()
+
+	if err := dlg.Respond(sip.StatusTrying, "Trying", nil); err != nil {
+		log.Debug("100 trying", "error", err)
+	}
+	if err := dlg.Respond(sip.StatusRinging, "Ringing", nil); err != nil {
+		log.Debug("180 ringing", "error", err)
+	}
+	log.Info("ringing", "caller", caller.Number, "source", caller.Source, "anonymous", caller.Anonymous)
+	u.event(Event{Kind: EventRinging, CallID: callID, Direction: Inbound, Caller: caller})
+
+	select {
+	case <-dlg.Context().Done():
+		cancelMu.Lock()
+		reason := cancelReason
+		cancelMu.Unlock()
+		if completedElsewhere(reason) {
+			u.finish(c, EventAnsweredElsewhere, "completed elsewhere")
+		} else {
+			u.finish(c, EventMissed, "caller cancelled")
+		}
+	case <-u.ctx.Done():
+		_ = dlg.Respond(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
+		u.finish(c, EventMissed, "closed")
+	case d := <-c.decide:
+		if d.status != sip.StatusOK {
+			err := dlg.Respond(d.status, reasonPhrase(d.status), nil)
+			d.result <- err
+			u.finish(c, EventEnded, "rejected")
+			return
+		}
+		d.result <- u.answer(c, offer)
+	}
+}
+
+func reasonPhrase(status int) string {
+	switch status {
+	case sip.StatusBusyHere:
+		return "Busy Here"
+	case statusDecline:
+		return "Decline"
+	case sip.StatusTemporarilyUnavailable:
+		return "Temporarily Unavailable"
+	}
+	return "Rejected"
+}
+
+// answer sends 200 OK with our SDP, waits for the ACK and starts media.
+func (u *UA) answer(c *call, offer *SDP) error {
+	rtp, err := newRTPSession(u.host)
+	if err != nil {
+		_ = c.srv.Respond(sip.StatusInternalServerError, "Server Error", nil)
+		u.finish(c, EventEnded, "no media port")
+		return err
+	}
+	rtp.onDTMF = func(d string) {
+		u.event(Event{Kind: EventDTMF, CallID: c.id, Direction: c.dir, Caller: c.caller, Digit: d})
+	}
+	var body []byte
+	if offer != nil {
+		var codec Format
+		body, codec, err = offer.Answer(u.host, rtp.Port(), u.sessID, c.nextVersion())
+		if err != nil {
+			rtp.close()
+			_ = c.srv.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
+			u.finish(c, EventEnded, "no common codec")
+			return err
+		}
+		rtp.setRemote(offer, codec)
+	} else {
+		// Late offer: ours goes in the 200, the answer comes in the ACK.
+		body = offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dirSendRecv)
+	}
+	c.mu.Lock()
+	c.rtp = rtp
+	c.mu.Unlock()
+	if err := c.srv.RespondSDP(body); err != nil {
+		u.finish(c, EventEnded, "answer failed: "+errReason(err))
+		return err
+	}
+	if c.getState() == stateEnded {
+		return ErrCallState
+	}
+	c.setState(stateActive)
+	rtp.start()
+	u.log.Info("answered", "call_id", c.id)
+	u.event(Event{Kind: EventAnswered, CallID: c.id, Direction: c.dir, Caller: c.caller})
+	return nil
+}
+
+// Answer picks up a ringing inbound call: 200 OK with a G.711 SDP answer,
+// then RTP. It returns once the caller has acknowledged.
+func (u *UA) Answer(callID string) error {
+	return u.decideCall(callID, sip.StatusOK)
+}
+
+// Reject refuses a ringing inbound call with status (486 Busy Here,
+// 603 Decline; anything else outside 400-699 becomes 603).
+func (u *UA) Reject(callID string, status int) error {
+	if status < 400 || status > 699 {
+		status = statusDecline
+	}
+	return u.decideCall(callID, status)
+}
+
+func (u *UA) decideCall(callID string, status int) error {
+	c, err := u.lookup(callID)
+	if err != nil {
+		return err
+	}
+	if c.dir != Inbound || c.getState() != stateRinging {
+		return ErrCallState
+	}
+	d := decision{status: status, result: make(chan error, 1)}
+	select {
+	case c.decide <- d:
+	case <-c.srv.Context().Done():
+		return ErrCallState
+	case <-time.After(5 * time.Second):
+		return ErrCallState
+	}
+	return <-d.result
+}
+
+func (u *UA) onAck(req *sip.Request, tx sip.ServerTransaction) {
+	c, err := u.lookup(callIDOf(req))
+	if err != nil || c.srv == nil {
+		return
+	}
+	_ = c.srv.ReadAck(req, tx)
+	// Late offer: the caller's answer is in the ACK.
+	if body := req.Body(); len(body) > 0 {
+		if s, err := ParseSDP(body); err == nil {
+			if codec, ok := s.Codec(); ok {
+				c.mu.Lock()
+				rtp := c.rtp
+				c.mu.Unlock()
+				if rtp != nil {
+					rtp.setRemote(s, codec)
+				}
+			}
+		}
+	}
+}
+
+func callIDOf(req *sip.Request) string {
+	if cid := req.CallID(); cid != nil {
+		return cid.Value()
+	}
+	return ""
+}
+
+func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c, err := u.lookup(callIDOf(req))
+	if err != nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	if c.srv != nil {
+		err = c.srv.ReadBye(req, tx)
+	} else {
+		err = c.cli.ReadBye(req, tx)
+	}
+	if err != nil {
+		u.log.Debug("read bye", "call_id", c.id, "error", err)
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+	}
+	u.finish(c, EventEnded, "bye from remote")
+}
+
+// onReInvite answers a re-INVITE from the peer (its hold, resume or media
+// change) with our SDP, mirroring the direction it asked for.
+func (u *UA) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
+	c, err := u.lookup(callIDOf(req))
+	if err != nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	if c.srv != nil {
+		if err := c.srv.ReadRequest(req, tx); err != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusInternalServerError, "Server Error", nil))
+			return
+		}
+	}
+	c.mu.Lock()
+	rtp := c.rtp
+	c.mu.Unlock()
+	if rtp == nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusRequestPending, "Request Pending", nil))
+		return
+	}
+	var body []byte
+	if len(req.Body()) > 0 {
+		offer, err := ParseSDP(req.Body())
+		var codec Format
+		if err == nil {
+			body, codec, err = offer.Answer(u.host, rtp.Port(), u.sessID, c.nextVersion())
+		}
+		if err != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
+			return
+		}
+		rtp.setRemote(offer, codec)
+		u.log.Info("re-invite from peer", "call_id", c.id, "direction", offer.Direction)
+	} else {
+		body = offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dirSendRecv)
+	}
+	res := sip.NewSDPResponseFromRequest(req, body)
+	contact := u.contact
+	res.AppendHeader(&contact)
+	if err := tx.Respond(res); err != nil {
+		u.log.Debug("re-invite response", "call_id", c.id, "error", err)
+	}
+}
+
+func (u *UA) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
+	res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, NOTIFY, REFER"))
+	_ = tx.Respond(res)
+	// Scanners flood OPTIONS: do not keep 32 s of transaction state for each.
+	tx.Terminate()
+}
+
+// onInfo receives DTMF sent as SIP INFO (application/dtmf-relay or
+// application/dtmf).
+func (u *UA) onInfo(req *sip.Request, tx sip.ServerTransaction) {
+	c, err := u.lookup(callIDOf(req))
+	if err != nil {
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+		return
+	}
+	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+	if d := infoDigit(req); d != "" {
+		u.event(Event{Kind: EventDTMF, CallID: c.id, Direction: c.dir, Caller: c.caller, Digit: d})
+	}
+}
+
+// infoDigit reads the key of a DTMF INFO body.
+func infoDigit(req *sip.Request) string {
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = strings.ToLower(h.Value())
+	}
+	body := strings.TrimSpace(string(req.Body()))
+	switch {
+	case strings.HasPrefix(ct, "application/dtmf-relay"):
+		for _, line := range strings.Split(body, "\n") {
+			k, v, ok := strings.Cut(line, "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "signal") {
+				return validDigit(strings.TrimSpace(v))
+			}
+		}
+	case strings.HasPrefix(ct, "application/dtmf"):
+		return validDigit(body)
+	}
+	return ""
+}
+
+func validDigit(d string) string {
+	d = strings.ToUpper(d)
+	if len(d) == 1 && strings.Contains(dtmfEvents, d) {
+		return d
+	}
+	return ""
+}
+
+// onNotify takes NOTIFYs for our REFER subscriptions and, in companion
+// mode, for the dialog event package.
+func (u *UA) onNotify(req *sip.Request, tx sip.ServerTransaction) {
+	ev := strings.ToLower(headerValue(req, "Event"))
+	if strings.HasPrefix(ev, "dialog") && u.companion != nil {
+		u.companion.onNotify(req, tx)
+		return
+	}
+	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+}
+
+// onRefer refuses transfers asked of us: the desk transfers, it is not
+// transferred by peers.
+func (u *UA) onRefer(req *sip.Request, tx sip.ServerTransaction) {
+	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusForbidden, "Forbidden", nil))
+}
+
+// statusDecline is 603 Decline (sipgo names no constant for it).
+const statusDecline = 603

@@ -1,0 +1,313 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// inDialogTimeout bounds BYE, re-INVITE, REFER and INFO.
+const inDialogTimeout = 10 * time.Second
+
+// remoteTarget is where in-dialog requests go: the peer's Contact.
+func (c *call) remoteTarget() (sip.Uri, error) {
+	var h *sip.ContactHeader
+	if c.srv != nil {
+		h = c.srv.InviteRequest.Contact()
+	} else if c.cli != nil && c.cli.InviteResponse != nil {
+		h = c.cli.InviteResponse.Contact()
+	}
+	if h == nil {
+		return sip.Uri{}, errors.New("telephony: peer sent no contact")
+	}
+	return h.Address, nil
+}
+
+// do sends an in-dialog request and waits for its final response.
+func (u *UA) do(ctx context.Context, c *call, req *sip.Request) (*sip.Response, error) {
+	u.pinSocket(req)
+	if c.srv != nil {
+		return c.srv.Do(ctx, req)
+	}
+	return c.cli.Do(ctx, req)
+}
+
+// write sends an in-dialog request without a transaction (ACK).
+func (u *UA) write(c *call, req *sip.Request) error {
+	u.pinSocket(req)
+	if c.srv != nil {
+		return c.srv.WriteRequest(req)
+	}
+	return c.cli.WriteRequest(req)
+}
+
+// Dial places an outbound call to number (digits, or a sip:/tel: URI) and
+// returns its Call-ID once the INVITE is sent; ringing, answered and ended
+// follow as events. A digest challenge on the INVITE is answered with the
+// configured credentials.
+func (u *UA) Dial(ctx context.Context, number string) (string, error) {
+	u.mu.Lock()
+	started, closed := u.started && u.ctx != nil, u.closed
+	u.mu.Unlock()
+	if closed {
+		return "", ErrClosed
+	}
+	if !started {
+		return "", ErrNotStarted
+	}
+	target, err := u.targetURI(number)
+	if err != nil {
+		return "", err
+	}
+	rtp, err := newRTPSession(u.host)
+	if err != nil {
+		return "", fmt.Errorf("telephony: media port: %w", err)
+	}
+	c := &call{dir: Outbound, caller: Caller{Number: target.User, URI: target.String()}, state: stateRinging}
+	req := sip.NewRequest(sip.INVITE, target)
+	from := sip.FromHeader{Address: u.aor()}
+	from.Params.Add("tag", sip.GenerateTagN(16))
+	req.AppendHeader(&from)
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host}})
+	contact := u.contact
+	req.AppendHeader(&contact)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dirSendRecv))
+	u.prepareOutOfDialog(req)
+
+	dialCtx, cancel := context.WithCancel(u.ctx)
+	c.cancelDial = cancel
+	c.rtp = rtp
+	dlg, err := u.dialogUA.WriteInvite(ctx, req, sipgo.ClientRequestBuild)
+	if err != nil {
+		cancel()
+		rtp.close()
+		return "", fmt.Errorf("telephony: invite %s: %w", number, err)
+	}
+	c.cli = dlg
+	c.id = callIDOf(req)
+	u.mu.Lock()
+	u.calls[c.id] = c
+	u.mu.Unlock()
+	u.log.Info("dialing", "call_id", c.id, "target", target.String())
+
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		defer cancel()
+		u.waitAnswer(dialCtx, c, rtp)
+	}()
+	return c.id, nil
+}
+
+func (u *UA) waitAnswer(ctx context.Context, c *call, rtp *rtpSession) {
+	rang := false
+	err := c.cli.WaitAnswer(ctx, sipgo.AnswerOptions{
+		Username: u.cfg.User,
+		Password: u.cfg.Password,
+		OnResponse: func(res *sip.Response) error {
+			if !rang && (res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress) {
+				rang = true
+				u.event(Event{Kind: EventRinging, CallID: c.id, Direction: Outbound, Caller: c.caller})
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		reason := errReason(err)
+		if errors.Is(err, context.Canceled) {
+			reason = "cancelled"
+		}
+		u.finish(c, EventEnded, reason)
+		return
+	}
+	if err := c.cli.Ack(ctx); err != nil {
+		u.log.Warn("ack", "call_id", c.id, "error", err)
+	}
+	if s, err := ParseSDP(c.cli.InviteResponse.Body()); err == nil {
+		if codec, ok := s.Codec(); ok {
+			rtp.setRemote(s, codec)
+		}
+	}
+	c.setState(stateActive)
+	rtp.start()
+	u.log.Info("answered", "call_id", c.id)
+	u.event(Event{Kind: EventAnswered, CallID: c.id, Direction: Outbound, Caller: c.caller})
+}
+
+// Hangup ends a call: BYE once answered, CANCEL for our own ringing
+// outbound call, 603 Decline for a ringing inbound one.
+func (u *UA) Hangup(callID string) error {
+	c, err := u.lookup(callID)
+	if err != nil {
+		return err
+	}
+	switch c.getState() {
+	case stateRinging:
+		if c.dir == Inbound {
+			return u.Reject(callID, statusDecline)
+		}
+		c.cancelDial() // WaitAnswer sends the CANCEL and reports the end
+		return nil
+	case stateActive, stateHeld:
+		ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
+		defer cancel()
+		if c.srv != nil {
+			err = c.srv.Bye(ctx)
+		} else {
+			err = c.cli.Bye(ctx)
+		}
+		u.finish(c, EventEnded, "hangup")
+		if err != nil {
+			return fmt.Errorf("telephony: bye %s: %w", callID, err)
+		}
+		return nil
+	}
+	return ErrCallState
+}
+
+func (u *UA) ctxOrBackground() context.Context {
+	if u.ctx != nil && u.ctx.Err() == nil {
+		return u.ctx
+	}
+	return context.Background()
+}
+
+// Hold puts an answered call on hold with a re-INVITE offering a=sendonly.
+func (u *UA) Hold(callID string) error {
+	return u.reinvite(callID, stateActive, stateHeld, dirSendOnly, EventHeld)
+}
+
+// Resume takes a held call back with a re-INVITE offering a=sendrecv.
+func (u *UA) Resume(callID string) error {
+	return u.reinvite(callID, stateHeld, stateActive, dirSendRecv, EventResumed)
+}
+
+func (u *UA) reinvite(callID string, from, to callState, dir string, kind EventKind) error {
+	c, err := u.lookup(callID)
+	if err != nil {
+		return err
+	}
+	if c.getState() != from {
+		return ErrCallState
+	}
+	target, err := c.remoteTarget()
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	rtp := c.rtp
+	c.mu.Unlock()
+	req := sip.NewRequest(sip.INVITE, target)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dir))
+	ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
+	defer cancel()
+	res, err := u.do(ctx, c, req)
+	if err != nil {
+		return fmt.Errorf("telephony: re-invite %s: %w", callID, err)
+	}
+	if !res.IsSuccess() {
+		return fmt.Errorf("telephony: re-invite %s: %s", callID, statusReason(res))
+	}
+	ack := sip.NewRequest(sip.ACK, target)
+	if err := u.write(c, ack); err != nil {
+		u.log.Warn("ack re-invite", "call_id", callID, "error", err)
+	}
+	if s, err := ParseSDP(res.Body()); err == nil {
+		if codec, ok := s.Codec(); ok {
+			rtp.setRemote(s, codec)
+		}
+	}
+	c.setState(to)
+	u.log.Info(kind.String(), "call_id", callID)
+	u.event(Event{Kind: kind, CallID: callID, Direction: c.dir, Caller: c.caller})
+	return nil
+}
+
+// Transfer hands an answered call to target (a number or URI) with a blind
+// REFER; once the peer accepts (202) our leg is hung up.
+func (u *UA) Transfer(callID, target string) error {
+	c, err := u.lookup(callID)
+	if err != nil {
+		return err
+	}
+	if s := c.getState(); s != stateActive && s != stateHeld {
+		return ErrCallState
+	}
+	to, err := u.targetURI(target)
+	if err != nil {
+		return err
+	}
+	remote, err := c.remoteTarget()
+	if err != nil {
+		return err
+	}
+	req := sip.NewRequest(sip.REFER, remote)
+	req.AppendHeader(&sip.ReferToHeader{Address: to})
+	req.AppendHeader(&sip.ReferredByHeader{Address: u.aor()})
+	ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
+	defer cancel()
+	res, err := u.do(ctx, c, req)
+	if err != nil {
+		return fmt.Errorf("telephony: refer %s: %w", callID, err)
+	}
+	if !res.IsSuccess() {
+		return fmt.Errorf("telephony: refer %s: %s", callID, statusReason(res))
+	}
+	u.log.Info("transferred", "call_id", callID, "target", to.String())
+	u.event(Event{Kind: EventTransferred, CallID: callID, Direction: c.dir, Caller: c.caller, Reason: to.String()})
+	if c.srv != nil {
+		err = c.srv.Bye(ctx)
+	} else {
+		err = c.cli.Bye(ctx)
+	}
+	u.finish(c, EventEnded, "transferred")
+	if err != nil {
+		u.log.Debug("bye after transfer", "call_id", callID, "error", err)
+	}
+	return nil
+}
+
+// SendDTMF sends one key: as RFC 4733 telephone-event over RTP when the
+// peer's SDP offered it, else as SIP INFO (application/dtmf-relay).
+func (u *UA) SendDTMF(callID, digit string) error {
+	if validDigit(digit) == "" {
+		return ErrBadDigit
+	}
+	digit = validDigit(digit)
+	c, err := u.lookup(callID)
+	if err != nil {
+		return err
+	}
+	if s := c.getState(); s != stateActive && s != stateHeld {
+		return ErrCallState
+	}
+	c.mu.Lock()
+	rtp := c.rtp
+	c.mu.Unlock()
+	if rtp != nil && rtp.supportsRFC4733() {
+		return rtp.sendDTMF(digit)
+	}
+	target, err := c.remoteTarget()
+	if err != nil {
+		return err
+	}
+	req := sip.NewRequest(sip.INFO, target)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
+	req.SetBody([]byte("Signal=" + digit + "\r\nDuration=160\r\n"))
+	ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
+	defer cancel()
+	res, err := u.do(ctx, c, req)
+	if err != nil {
+		return fmt.Errorf("telephony: info %s: %w", callID, err)
+	}
+	if !res.IsSuccess() {
+		return fmt.Errorf("telephony: info %s: %s", callID, statusReason(res))
+	}
+	return nil
+}
