@@ -83,3 +83,25 @@ func (s *Store) Callbacks(f CallbackFilter) ([]agent.Callback, error) {
 	}
 	return out, nil
 }
+
+// MemberCustomers returns every member customer on file, in ID order: the
+// customers "must call back 100%" applies to.
+func (s *Store) MemberCustomers() ([]agent.Customer, error) {
+	var out []agent.Customer
+	err := s.view(func(tx *bolt.Tx) error {
+		return eachRecord(tx, agent.KindCustomer, func(id string, raw []byte) error {
+			var c agent.Customer
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return fmt.Errorf("decode customer %s: %w", id, err)
+			}
+			if c.Member {
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	return out, nil
+}
