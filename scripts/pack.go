@@ -1,0 +1,714 @@
+package scripts
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // desks on Windows have no zoneinfo; Asia/Shanghai must load anywhere
+
+	"github.com/BurntSushi/toml"
+)
+
+//go:embed packs/*.toml
+var packFS embed.FS
+
+// DefaultLang is the language of the desk unless configured otherwise.
+const DefaultLang = "zh-Hans"
+
+// DefaultTimeZone is the zone greetings are chosen in when a pack names none.
+const DefaultTimeZone = "Asia/Shanghai"
+
+// Langs returns the languages of the embedded default packs.
+func Langs() []string { return []string{"zh-Hans", "zh-Hant", "en"} }
+
+// DefaultPackFile returns the embedded default pack of lang as a file, for a
+// trainer to copy and edit ("" means zh-Hans).
+func DefaultPackFile(lang string) ([]byte, error) {
+	if lang == "" {
+		lang = DefaultLang
+	}
+	for _, l := range Langs() {
+		if l == lang {
+			return packFS.ReadFile("packs/" + l + ".toml")
+		}
+	}
+	return nil, fmt.Errorf("no default script pack for language %q (have %s)", lang, strings.Join(Langs(), ", "))
+}
+
+// Default returns the embedded default pack of lang: "zh-Hans" (also for
+// ""), "zh-Hant" or "en".
+func Default(lang string) (*Pack, error) {
+	data, err := DefaultPackFile(lang)
+	if err != nil {
+		return nil, err
+	}
+	if lang == "" {
+		lang = DefaultLang
+	}
+	return Parse("packs/"+lang+".toml", data)
+}
+
+// LoadFile reads, parses and validates the pack at path. Problems in the
+// pack are returned as PackErrors naming path.
+func LoadFile(path string) (*Pack, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read script pack: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Pack is a validated script pack: what agents say, in one language.
+// It is immutable and safe for concurrent use.
+type Pack struct {
+	file         string
+	lang         string
+	company      string
+	loc          *time.Location
+	vars         map[string]string
+	slots        []Slot
+	salutation   Salutation
+	opening      Openings
+	holidays     map[string]*Holiday
+	holidayOrder []string
+	overrides    map[string]map[int][]Range // holiday → year → ranges
+	phrases      []Phrase
+	steps        []Step
+	callback     []Line
+	closing      Closing
+}
+
+// Slot is a time-of-day greeting: from From (inclusive) to To (exclusive),
+// minutes after midnight, 0–1440.
+type Slot struct {
+	From, To int
+	Greeting string
+}
+
+// Salutation says how to address a caller; see DOMAIN.md §3.
+type Salutation struct {
+	Titled    string            // surname and title: "{{surname}}{{title}}" → 王先生
+	Untitled  string            // surname only: "{{surname}}先生/女士"
+	TitleOnly string            // title only: "{{title}}"; empty: use Anonymous
+	Anonymous string            // nothing known: 您
+	Titles    map[string]string // 先生/女士 → how this language writes them
+}
+
+// Openings are the first lines of a call (DOMAIN.md §2).
+type Openings struct {
+	Standard string   // time-of-day greeting + welcome
+	Short    string   // the short form
+	Silent   string   // 无声电话
+	Outbound string   // verification / callback calls
+	Never    []string // never open like this
+}
+
+// Holiday is a legal holiday and its greeting, which replaces the
+// time-of-day opening during its periods.
+type Holiday struct {
+	ID       string
+	Name     string
+	Greeting string
+}
+
+// Phrase is a line of the phrase book: what to say in a situation, and
+// what never to say.
+type Phrase struct {
+	ID        string
+	Situation string
+	Say       string
+	Never     []string
+}
+
+// Step is one step of complaint intake, "five clears, one report"
+// (DOMAIN.md §4): listen, ask, follow, reply, record, report.
+type Step struct {
+	ID     string
+	Title  string
+	Prompt string // guidance for the agent
+	Say    string // what the agent may say; may be empty
+}
+
+// ComplaintStepIDs are the steps of complaint intake, in order.
+var ComplaintStepIDs = []string{"listen", "ask", "follow", "reply", "record", "report"}
+
+// Line is one line of the callback script (DOMAIN.md §5).
+type Line struct {
+	ID   string
+	When string // when to say it, for the agent: "开始", "满意时"
+	Say  string
+}
+
+// Closing holds the reassurance and closing lines (DOMAIN.md §3).
+type Closing struct {
+	Reassure []string
+	Thanks   string
+	Goodbye  string
+}
+
+// Lang returns the pack's language tag.
+func (p *Pack) Lang() string { return p.lang }
+
+// File returns the name the pack was parsed from.
+func (p *Pack) File() string { return p.file }
+
+// Company returns the company or center name ({{company}}).
+func (p *Pack) Company() string { return p.company }
+
+// TimeZone returns the zone greetings are chosen in (default Asia/Shanghai).
+func (p *Pack) TimeZone() *time.Location { return p.loc }
+
+// Slots returns the time-of-day greetings, in order.
+func (p *Pack) Slots() []Slot { return append([]Slot(nil), p.slots...) }
+
+// Openings returns the opening line templates.
+func (p *Pack) Openings() Openings {
+	o := p.opening
+	o.Never = append([]string(nil), o.Never...)
+	return o
+}
+
+// Holidays returns the pack's holidays in priority order.
+func (p *Pack) Holidays() []Holiday {
+	out := make([]Holiday, len(p.holidayOrder))
+	for i, id := range p.holidayOrder {
+		out[i] = *p.holidays[id]
+	}
+	return out
+}
+
+// Phrases returns the phrase book.
+func (p *Pack) Phrases() []Phrase {
+	out := make([]Phrase, len(p.phrases))
+	for i, ph := range p.phrases {
+		ph.Never = append([]string(nil), ph.Never...)
+		out[i] = ph
+	}
+	return out
+}
+
+// Phrase returns the phrase with id.
+func (p *Pack) Phrase(id string) (Phrase, bool) {
+	for _, ph := range p.phrases {
+		if ph.ID == id {
+			ph.Never = append([]string(nil), ph.Never...)
+			return ph, true
+		}
+	}
+	return Phrase{}, false
+}
+
+// ComplaintSteps returns the complaint intake steps in ComplaintStepIDs order.
+func (p *Pack) ComplaintSteps() []Step { return append([]Step(nil), p.steps...) }
+
+// Callback returns the callback script, in order.
+func (p *Pack) Callback() []Line { return append([]Line(nil), p.callback...) }
+
+// Closing returns the reassurance and closing lines.
+func (p *Pack) Closing() Closing {
+	c := p.closing
+	c.Reassure = append([]string(nil), c.Reassure...)
+	return c
+}
+
+// The file format. Field names are what trainers type.
+type rawPack struct {
+	Lang       string                `toml:"lang"`
+	Company    string                `toml:"company"`
+	TimeZone   string                `toml:"time_zone"`
+	Vars       map[string]string     `toml:"vars"`
+	Slots      []rawSlot             `toml:"slots"`
+	Salutation rawSalutation         `toml:"salutation"`
+	Opening    rawOpening            `toml:"opening"`
+	Holidays   map[string]rawHoliday `toml:"holidays"`
+	Calendar   []rawRange            `toml:"calendar"`
+	Phrases    []rawPhrase           `toml:"phrases"`
+	Complaint  map[string]rawStep    `toml:"complaint"`
+	Callback   []rawLine             `toml:"callback"`
+	Closing    rawClosing            `toml:"closing"`
+}
+
+type rawSlot struct {
+	From     string `toml:"from"`
+	To       string `toml:"to"`
+	Greeting string `toml:"greeting"`
+}
+
+type rawSalutation struct {
+	Titled    string            `toml:"titled"`
+	Untitled  string            `toml:"untitled"`
+	TitleOnly string            `toml:"title_only"`
+	Anonymous string            `toml:"anonymous"`
+	Titles    map[string]string `toml:"titles"`
+}
+
+type rawOpening struct {
+	Standard string   `toml:"standard"`
+	Short    string   `toml:"short"`
+	Silent   string   `toml:"silent"`
+	Outbound string   `toml:"outbound"`
+	Never    []string `toml:"never"`
+}
+
+type rawHoliday struct {
+	Name     string `toml:"name"`
+	Greeting string `toml:"greeting"`
+}
+
+type rawRange struct {
+	Holiday string `toml:"holiday"`
+	From    string `toml:"from"`
+	To      string `toml:"to"`
+}
+
+type rawPhrase struct {
+	ID        string   `toml:"id"`
+	Situation string   `toml:"situation"`
+	Say       string   `toml:"say"`
+	Never     []string `toml:"never"`
+}
+
+type rawStep struct {
+	Title  string `toml:"title"`
+	Prompt string `toml:"prompt"`
+	Say    string `toml:"say"`
+}
+
+type rawLine struct {
+	ID   string `toml:"id"`
+	When string `toml:"when"`
+	Say  string `toml:"say"`
+}
+
+type rawClosing struct {
+	Reassure []string `toml:"reassure"`
+	Thanks   string   `toml:"thanks"`
+	Goodbye  string   `toml:"goodbye"`
+}
+
+// checker collects problems with their lines.
+type checker struct {
+	file  string
+	lines keyLines
+	errs  PackErrors
+}
+
+func (c *checker) at(key string, format string, args ...any) {
+	c.atLine(c.lines.line(key), format, args...)
+}
+
+func (c *checker) atLine(line int, format string, args ...any) {
+	c.errs = append(c.errs, &PackError{File: c.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// required reports a missing line when v is blank.
+func (c *checker) required(key, v string) {
+	if strings.TrimSpace(v) == "" {
+		c.at(key, "missing required line %s", key)
+	}
+}
+
+// Parse parses and validates a pack; name is the file name used in errors.
+// The error, when not nil, is a PackErrors listing every problem found.
+func Parse(name string, data []byte) (*Pack, error) {
+	c := &checker{file: name}
+	var raw rawPack
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&raw)
+	if err != nil {
+		var pe toml.ParseError
+		line := 1
+		msg := err.Error()
+		if errors.As(err, &pe) {
+			if pe.Position.Line > 0 {
+				line = pe.Position.Line
+			}
+			msg = pe.Message
+		}
+		c.atLine(line, "the file is not valid TOML: %s", msg)
+		return nil, c.errs
+	}
+	c.lines = scanKeyLines(data)
+	for _, k := range md.Undecoded() {
+		c.atLine(c.lines.undecoded(k), "unknown setting %q: check its spelling (it would be ignored)", k.String())
+	}
+	p := &Pack{file: name}
+	p.check(c, &raw)
+	if len(c.errs) > 0 {
+		return nil, c.errs.sorted()
+	}
+	return p, nil
+}
+
+// undecoded returns the line of a key the decoder did not use. The decoder
+// leaves out the index of array-of-table elements, so the first scanned key
+// that matches without indexes is taken.
+func (kl keyLines) undecoded(k toml.Key) int {
+	want := strings.Join(k, ".")
+	best := 0
+	for path, line := range kl {
+		var parts []string
+		for _, part := range strings.Split(path, ".") {
+			if _, err := strconv.Atoi(part); err != nil {
+				parts = append(parts, part)
+			}
+		}
+		if strings.Join(parts, ".") == want && (best == 0 || line < best) {
+			best = line
+		}
+	}
+	if best == 0 {
+		return kl.line(want)
+	}
+	return best
+}
+
+func (p *Pack) check(c *checker, raw *rawPack) {
+	p.lang = strings.TrimSpace(raw.Lang)
+	c.required("lang", p.lang)
+	p.company = raw.Company
+	c.required("company", p.company)
+
+	tz := raw.TimeZone
+	if tz == "" {
+		tz = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "Local" {
+		c.at("time_zone", "unknown time zone %q: use a name like Asia/Shanghai", raw.TimeZone)
+		loc, _ = time.LoadLocation(DefaultTimeZone)
+	}
+	p.loc = loc
+
+	known := map[string]bool{}
+	for n := range builtinVars {
+		known[n] = true
+	}
+	p.vars = map[string]string{}
+	for n, v := range raw.Vars {
+		switch {
+		case !validVarName(n):
+			c.at("vars."+n, "variable name %q may only use letters, digits, _ and .", n)
+		case builtinVars[n] != "":
+			c.at("vars."+n, "variable %q is built in and cannot be set in [vars]", n)
+		default:
+			p.vars[n] = v
+			known[n] = true
+		}
+	}
+
+	p.checkSlots(c, raw.Slots)
+
+	s := raw.Salutation
+	p.salutation = Salutation{Titled: s.Titled, Untitled: s.Untitled, TitleOnly: s.TitleOnly, Anonymous: s.Anonymous, Titles: map[string]string{}}
+	c.required("salutation.titled", s.Titled)
+	c.required("salutation.untitled", s.Untitled)
+	c.required("salutation.anonymous", s.Anonymous)
+	for k, v := range s.Titles {
+		if k != "先生" && k != "女士" {
+			c.at("salutation.titles."+k, "title %q: only 先生 and 女士 can be translated here", k)
+		}
+		p.salutation.Titles[k] = v
+	}
+	salVars := map[string]bool{"surname": true, "title": true}
+	for _, f := range []struct{ key, text string }{
+		{"salutation.titled", s.Titled}, {"salutation.untitled", s.Untitled},
+		{"salutation.title_only", s.TitleOnly}, {"salutation.anonymous", s.Anonymous},
+	} {
+		c.template(f.key, f.text, salVars, "in a salutation only {{surname}} and {{title}} can be used")
+	}
+
+	o := raw.Opening
+	p.opening = Openings{Standard: o.Standard, Short: o.Short, Silent: o.Silent, Outbound: o.Outbound, Never: o.Never}
+	c.required("opening.standard", o.Standard)
+	c.required("opening.silent", o.Silent)
+	c.required("opening.outbound", o.Outbound)
+	for _, f := range []struct{ key, text string }{
+		{"opening.standard", o.Standard}, {"opening.short", o.Short},
+		{"opening.silent", o.Silent}, {"opening.outbound", o.Outbound},
+	} {
+		c.template(f.key, f.text, known, "")
+	}
+
+	p.checkHolidays(c, raw, known)
+
+	seen := map[string]int{}
+	for i, ph := range raw.Phrases {
+		key := "phrases." + strconv.Itoa(i)
+		c.required(key+".id", ph.ID)
+		c.required(key+".situation", ph.Situation)
+		c.required(key+".say", ph.Say)
+		c.template(key+".say", ph.Say, known, "")
+		if ph.ID != "" {
+			if first, dup := seen[ph.ID]; dup {
+				c.at(key+".id", "phrase id %q is used twice (first on line %d)", ph.ID, first)
+			} else {
+				seen[ph.ID] = c.lines.line(key + ".id")
+			}
+		}
+		p.phrases = append(p.phrases, Phrase{ID: ph.ID, Situation: ph.Situation, Say: ph.Say, Never: ph.Never})
+	}
+	if len(raw.Phrases) == 0 {
+		c.atLine(1, "missing required section [[phrases]]: the phrase book is empty")
+	}
+
+	for _, id := range ComplaintStepIDs {
+		st, ok := raw.Complaint[id]
+		key := "complaint." + id
+		if !ok {
+			c.at("complaint", "missing required complaint step [complaint.%s]", id)
+			continue
+		}
+		c.required(key+".title", st.Title)
+		c.required(key+".prompt", st.Prompt)
+		c.template(key+".prompt", st.Prompt, known, "")
+		c.template(key+".say", st.Say, known, "")
+		p.steps = append(p.steps, Step{ID: id, Title: st.Title, Prompt: st.Prompt, Say: st.Say})
+	}
+	for id := range raw.Complaint {
+		if !contains(ComplaintStepIDs, id) {
+			c.at("complaint."+id, "unknown complaint step %q (the steps are %s)", id, strings.Join(ComplaintStepIDs, ", "))
+		}
+	}
+
+	seen = map[string]int{}
+	for i, l := range raw.Callback {
+		key := "callback." + strconv.Itoa(i)
+		c.required(key+".id", l.ID)
+		c.required(key+".say", l.Say)
+		c.template(key+".say", l.Say, known, "")
+		if l.ID != "" {
+			if first, dup := seen[l.ID]; dup {
+				c.at(key+".id", "callback line id %q is used twice (first on line %d)", l.ID, first)
+			} else {
+				seen[l.ID] = c.lines.line(key + ".id")
+			}
+		}
+		p.callback = append(p.callback, Line{ID: l.ID, When: l.When, Say: l.Say})
+	}
+	if len(raw.Callback) == 0 {
+		c.atLine(1, "missing required section [[callback]]: the callback script is empty")
+	}
+
+	p.closing = Closing{Reassure: raw.Closing.Reassure, Thanks: raw.Closing.Thanks, Goodbye: raw.Closing.Goodbye}
+	c.required("closing.goodbye", raw.Closing.Goodbye)
+	c.template("closing.thanks", raw.Closing.Thanks, known, "")
+	c.template("closing.goodbye", raw.Closing.Goodbye, known, "")
+	for _, r := range raw.Closing.Reassure {
+		c.template("closing.reassure", r, known, "")
+	}
+}
+
+// template checks the variables of a template line.
+func (c *checker) template(key, text string, known map[string]bool, hint string) {
+	if text == "" {
+		return
+	}
+	base := c.lines.line(key)
+	segs, err := parseTemplate(text)
+	if err != nil {
+		c.atLine(base, "%s: %v", key, err)
+		return
+	}
+	for _, s := range segs {
+		if !s.isVar || known[s.text] {
+			continue
+		}
+		msg := hint
+		if msg == "" {
+			msg = "known variables: " + strings.Join(knownList(known), ", ")
+		}
+		c.atLine(base+s.line, "unknown variable {{%s}} in %s (%s)", s.text, key, msg)
+	}
+}
+
+func knownList(known map[string]bool) []string {
+	out := make([]string, 0, len(known))
+	for n := range known {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseClock parses HH:MM into minutes after midnight; 24:00 is allowed as
+// the end of the day.
+func parseClock(s string) (int, error) {
+	h, m, ok := strings.Cut(s, ":")
+	if !ok || len(h) != 2 || len(m) != 2 {
+		return 0, fmt.Errorf("%q is not a time like 09:30", s)
+	}
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if err1 != nil || err2 != nil || hh < 0 || mm < 0 {
+		return 0, fmt.Errorf("%q is not a time like 09:30", s)
+	}
+	if hh > 24 || mm > 59 || hh == 24 && mm != 0 {
+		return 0, fmt.Errorf("%q is not a time of day (00:00 to 24:00)", s)
+	}
+	return hh*60 + mm, nil
+}
+
+func clock(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
+
+func (p *Pack) checkSlots(c *checker, raw []rawSlot) {
+	if len(raw) == 0 {
+		c.atLine(1, "missing required section [[slots]]: the time-of-day greetings (早上好！ from 00:00 to 12:00…)")
+		return
+	}
+	var slots []Slot
+	for i, s := range raw {
+		key := "slots." + strconv.Itoa(i)
+		from, errF := parseClock(s.From)
+		if errF != nil {
+			c.at(key+".from", "bad time slot: %v", errF)
+		}
+		to, errT := parseClock(s.To)
+		if errT != nil {
+			c.at(key+".to", "bad time slot: %v", errT)
+		}
+		c.required(key+".greeting", s.Greeting)
+		if errF != nil || errT != nil {
+			continue
+		}
+		if from == 24*60 {
+			c.at(key+".from", "bad time slot: a slot cannot start at 24:00")
+			continue
+		}
+		if to <= from {
+			c.at(key+".to", "bad time slot: it ends (%s) before it starts (%s); split a slot that crosses midnight in two", s.To, s.From)
+			continue
+		}
+		slots = append(slots, Slot{From: from, To: to, Greeting: s.Greeting})
+	}
+	// Lines by index, since appending may move the slice.
+	idx := make([]int, 0, len(slots))
+	for i, s := range raw {
+		if f, err := parseClock(s.From); err == nil {
+			if t, err := parseClock(s.To); err == nil && f < t && f < 24*60 {
+				idx = append(idx, i)
+			}
+		}
+	}
+	order := make([]int, len(slots))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return slots[order[a]].From < slots[order[b]].From })
+	end := 0
+	ok := len(slots) == len(raw)
+	for _, i := range order {
+		s := slots[i]
+		line := c.lines.line("slots." + strconv.Itoa(idx[i]) + ".from")
+		switch {
+		case s.From < end:
+			c.atLine(line, "bad time slot: %s–%s overlaps the slot before it, which ends at %s", clock(s.From), clock(s.To), clock(end))
+			ok = false
+		case s.From > end:
+			c.atLine(line, "bad time slot: no greeting from %s to %s; the slots must cover the whole day", clock(end), clock(s.From))
+			ok = false
+		}
+		end = max(end, s.To)
+	}
+	if end < 24*60 && len(slots) > 0 {
+		c.at("slots", "bad time slot: no greeting from %s to 24:00; the slots must cover the whole day", clock(end))
+		ok = false
+	}
+	if ok {
+		sorted := make([]Slot, len(slots))
+		for k, i := range order {
+			sorted[k] = slots[i]
+		}
+		p.slots = sorted
+	}
+}
+
+// maxRangeDays bounds a holiday period; a longer one is almost always a
+// mistyped year or month.
+const maxRangeDays = 31
+
+func (p *Pack) checkHolidays(c *checker, raw *rawPack, known map[string]bool) {
+	p.holidays = map[string]*Holiday{}
+	for _, id := range holidayPriority {
+		if _, ok := raw.Holidays[id]; !ok {
+			c.at("holidays", "missing required holiday [holidays.%s]", id)
+		}
+	}
+	var extra []string
+	for id := range raw.Holidays {
+		if !contains(holidayPriority, id) {
+			extra = append(extra, id)
+		}
+	}
+	sort.Strings(extra)
+	for _, id := range append(append([]string(nil), holidayPriority...), extra...) {
+		h, ok := raw.Holidays[id]
+		if !ok {
+			continue
+		}
+		key := "holidays." + id
+		c.required(key+".name", h.Name)
+		c.required(key+".greeting", h.Greeting)
+		c.template(key+".greeting", h.Greeting, known, "")
+		p.holidays[id] = &Holiday{ID: id, Name: h.Name, Greeting: h.Greeting}
+		p.holidayOrder = append(p.holidayOrder, id)
+	}
+
+	p.overrides = map[string]map[int][]Range{}
+	var all []Range
+	for i, r := range raw.Calendar {
+		key := "calendar." + strconv.Itoa(i)
+		line := c.lines.line(key)
+		if _, ok := raw.Holidays[r.Holiday]; !ok {
+			if r.Holiday == "" {
+				c.at(key+".holiday", "missing required line %s.holiday", key)
+			} else {
+				c.at(key+".holiday", "unknown holiday %q: add it under [holidays] or use one of %s", r.Holiday, strings.Join(holidayPriority, ", "))
+			}
+		}
+		from, errF := ParseDate(r.From)
+		if errF != nil {
+			c.at(key+".from", "bad holiday date: %v", errF)
+		}
+		to, errT := ParseDate(r.To)
+		if errT != nil {
+			c.at(key+".to", "bad holiday date: %v", errT)
+		}
+		if errF != nil || errT != nil {
+			continue
+		}
+		if to.Before(from) {
+			c.at(key+".to", "holiday range is inverted: it ends (%s) before it starts (%s)", to, from)
+			continue
+		}
+		if n := int(to.utc().Sub(from.utc()).Hours()/24) + 1; n > maxRangeDays {
+			c.at(key+".to", "holiday range %s to %s lasts %d days (at most %d): is a year or month mistyped?", from, to, n, maxRangeDays)
+			continue
+		}
+		rg := Range{Holiday: r.Holiday, From: from, To: to, Line: line}
+		for _, o := range all {
+			if !rg.To.Before(o.From) && !o.To.Before(rg.From) {
+				c.atLine(line, "holiday range %s %s to %s overlaps %s %s to %s (line %d): a day can have only one holiday greeting", r.Holiday, from, to, o.Holiday, o.From, o.To, o.Line)
+			}
+		}
+		all = append(all, rg)
+		if p.overrides[r.Holiday] == nil {
+			p.overrides[r.Holiday] = map[int][]Range{}
+		}
+		p.overrides[r.Holiday][rg.Year()] = append(p.overrides[r.Holiday][rg.Year()], rg)
+	}
+}
