@@ -15,7 +15,8 @@ import (
 
 // bucketComplaintDue indexes the cases awaiting a reply by their reply time:
 // key = 8-byte big-endian Unix nanoseconds of the deadline + case ID, value
-// empty. Overdue lists scan it up to an instant instead of every case.
+// the case's DueCase JSON. Overdue lists scan it up to an instant instead of
+// reading every case.
 var bucketComplaintDue = []byte("idx_complaint_due")
 
 // ErrUnknownCustomer is returned when a record names a customer the desk
@@ -59,10 +60,8 @@ func (s *Store) PutComplaint(c *agent.Complaint, now time.Time, alerts ...*agent
 		if err := putRecord(tx, agent.KindComplaint, next.Meta, &next, now); err != nil {
 			return err
 		}
-		if d := next.ReplyDue(); !d.IsZero() {
-			if err := idx.Put(dueKey(d, next.ID), nil); err != nil {
-				return err
-			}
+		if err := putDue(idx, &next); err != nil {
+			return err
 		}
 		for i := range stamped {
 			if err := putRecord(tx, agent.KindAlert, stamped[i].Meta, &stamped[i], now); err != nil {
@@ -111,6 +110,64 @@ func dueIndex(tx *bolt.Tx) (*bolt.Bucket, error) {
 		return nil, fmt.Errorf("create %s: %w", bucketComplaintDue, err)
 	}
 	return b, nil
+}
+
+// DueCase is the deadline index's copy of a case awaiting its reply: enough
+// to list overdue replies without reading each case.
+type DueCase struct {
+	ID         string               `json:"id"`
+	CustomerID string               `json:"customer_id"`
+	Owner      string               `json:"owner"`
+	Channel    agent.Channel        `json:"channel"`
+	State      agent.ComplaintState `json:"state"`
+	Severity   agent.Severity       `json:"severity"`
+	OpenedAt   time.Time            `json:"opened_at"`
+	ReplyDue   time.Time            `json:"reply_due"`
+	Missing    []string             `json:"missing"`
+}
+
+// putDue indexes c if it awaits a reply.
+func putDue(idx *bolt.Bucket, c *agent.Complaint) error {
+	d := c.ReplyDue()
+	if d.IsZero() {
+		return nil
+	}
+	e := DueCase{ID: c.ID, CustomerID: c.CustomerID, Owner: c.Owner, Channel: c.Channel, State: c.State,
+		Severity: c.Followed.Severity, OpenedAt: c.OpenedAt, ReplyDue: d, Missing: []string{}}
+	for _, p := range c.Missing() {
+		e.Missing = append(e.Missing, p.String())
+	}
+	v, err := json.Marshal(&e)
+	if err != nil {
+		return fmt.Errorf("encode due entry %s: %w", c.ID, err)
+	}
+	return idx.Put(dueKey(d, c.ID), v)
+}
+
+// DueCases returns the cases awaiting a reply due at or before the instant,
+// soonest first, from the deadline index alone (no case is read).
+func (s *Store) DueCases(before time.Time) ([]DueCase, error) {
+	var out []DueCase
+	err := s.view(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bucketComplaintDue)
+		if idx == nil {
+			return nil
+		}
+		end := uint64(before.UnixNano())
+		cur := idx.Cursor()
+		for k, v := cur.First(); k != nil && binary.BigEndian.Uint64(k[:8]) <= end; k, v = cur.Next() {
+			var e DueCase
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode due entry %s: %w", k[8:], err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list due complaints: %w", err)
+	}
+	return out, nil
 }
 
 func dueKey(due time.Time, id string) []byte {
@@ -228,12 +285,10 @@ func reindexRemote(tx *bolt.Tx, kind agent.Kind, id string, oldRaw, newRaw []byt
 			if err := json.Unmarshal(raw, &c); err != nil {
 				return fmt.Errorf("decode complaint %s: %w", id, err)
 			}
-			d := c.ReplyDue()
-			switch {
-			case i == 0:
-				err = idx.Delete(dueKey(d, id))
-			case !d.IsZero():
-				err = idx.Put(dueKey(d, id), nil)
+			if i == 0 {
+				err = idx.Delete(dueKey(c.ReplyDue(), id))
+			} else {
+				err = putDue(idx, &c)
 			}
 			if err != nil {
 				return err
