@@ -60,11 +60,17 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-func startChildHub(t *testing.T, dsn, addr string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "--pg", dsn, "--listen", addr)
+// newChildCmd runs this test binary as a hub with args.
+func newChildCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "AGENTDESK_HUB_CHILD=1")
 	cmd.Stderr = io.Discard
+	return cmd
+}
+
+func startChildHub(t *testing.T, dsn, addr string) *exec.Cmd {
+	t.Helper()
+	cmd := newChildCmd("--pg", dsn, "--listen", addr)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
