@@ -434,18 +434,20 @@ func newClient(t *testing.T, h *testHub, d *upstreamtest.Desk, opts ...upstream.
 	return c
 }
 
-func TestStream_AlertArrivesAtOnce(t *testing.T) {
-	h := newTestHub(t, nil)
-	sup := h.token(t, upstream.RoleSupervisor, "boss", "")
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", h.url+"/v1/stream", nil)
-	req.Header.Set("Authorization", "Bearer "+sup)
+// openStream subscribes to url's supervisor stream and returns a function
+// that waits for the next event of a kind and returns its data.
+func openStream(t *testing.T, ctx context.Context, url, token string) func(kind string) string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/v1/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("stream = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 	events := make(chan string, 100)
 	go func() {
 		buf := make([]byte, 1<<20)
@@ -467,7 +469,7 @@ func TestStream_AlertArrivesAtOnce(t *testing.T) {
 			}
 		}
 	}()
-	next := func(kind string) string {
+	return func(kind string) string {
 		t.Helper()
 		for {
 			select {
@@ -483,6 +485,14 @@ func TestStream_AlertArrivesAtOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestStream_AlertArrivesAtOnce(t *testing.T) {
+	h := newTestHub(t, nil)
+	sup := h.token(t, upstream.RoleSupervisor, "boss", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	next := openStream(t, ctx, h.url, sup)
 	next("board")
 
 	d := upstreamtest.NewDesk(agent.NewID())
@@ -499,6 +509,43 @@ func TestStream_AlertArrivesAtOnce(t *testing.T) {
 	}
 	// The stream refresh is an hour here, so only the alert path can explain it.
 	t.Logf("alert reached the stream %s after the push began", time.Since(start))
+}
+
+// Two hubs on one database: a desk pushes to one, a supervisor watches the
+// other, and the alert crosses over through LISTEN/NOTIFY.
+func TestStream_AlertCrossesHubs(t *testing.T) {
+	h1 := newTestHub(t, nil)
+	db2, err := OpenDB(context.Background(), h1.db.pool.Config().ConnString(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db2.Close)
+	srv2 := httptest.NewServer(upstream.NewServer(db2, upstream.WithServerLogger(quiet), upstream.WithStreamRefresh(time.Hour)))
+	t.Cleanup(srv2.Close)
+	sup := h1.token(t, upstream.RoleSupervisor, "boss", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	next := openStream(t, ctx, srv2.URL, sup)
+	next("board")
+	d := upstreamtest.NewDesk(agent.NewID())
+	c := newClient(t, h1, d)
+	alertID := agent.NewID()
+	d.Put(agent.KindAlert, alertID, 1, t0, map[string]any{"id": alertID, "version": 1})
+	if err := c.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if data := next("alert"); !strings.Contains(data, alertID) {
+		t.Fatalf("alert on hub 2 = %s, want %s", data, alertID)
+	}
+	// A state change through hub 1 reaches hub 2's stream as a new board.
+	if err := c.Live(ctx, upstream.AgentStatus{Agent: "小赵", State: "busy"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if strings.Contains(next("board"), "小赵") {
+			break
+		}
+	}
 }
 
 func TestBoard_AgentsQueuesStatsOverdueUnsynced(t *testing.T) {
