@@ -245,3 +245,22 @@ func TestSummarizeCallbacks(t *testing.T) {
 		t.Errorf("percentages = %v %v", s.CompletePct, s.SatisfiedPct)
 	}
 }
+
+func FuzzParseTimeOfDay(f *testing.F) {
+	for _, s := range []string{"00:00", "12:00", "23:59", "24:00", "9:5", " 21:00 ", "ab:cd", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseTimeOfDay(s)
+		if err != nil {
+			return
+		}
+		if v < 0 || v >= 24*60 {
+			t.Fatalf("ParseTimeOfDay(%q) = %d, out of range", s, v)
+		}
+		back, err := ParseTimeOfDay(v.String())
+		if err != nil || back != v {
+			t.Fatalf("round trip of %q: %v → %q → %v (%v)", s, v, v.String(), back, err)
+		}
+	})
+}
