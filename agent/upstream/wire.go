@@ -10,7 +10,7 @@
 //	POST /v1/live                      agent: the desk's state and call events
 //	GET  /v1/customers?since=N&limit=M agent, supervisor
 //	GET  /v1/packs/latest?lang=L       agent, supervisor, trainer
-//	POST /v1/packs?name=F              trainer: publish a script pack (body = the file)
+//	POST /v1/packs?name=F[&lang=L]     trainer: publish a script pack (body = the file, validated)
 //	GET  /v1/board                     supervisor: the live board, once
 //	GET  /v1/stream                    supervisor: the board as server-sent events
 //

@@ -18,6 +18,7 @@ import (
 	"agentdesk/agent/upstream"
 	"agentdesk/agent/upstream/pgtest"
 	"agentdesk/agent/upstream/upstreamtest"
+	"agentdesk/scripts"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
@@ -255,8 +256,9 @@ func TestAuth_Refusals(t *testing.T) {
 		{"body id differs", "POST", "/v1/push", agentA, upstream.PushRequest{Desk: deskA, Records: []upstream.Record{{Seq: 1, Kind: "customer", ID: id, Version: 1, Body: []byte(`{"id":"other"}`)}}}, 400, "differs"},
 		{"control character in desk", "POST", "/v1/push", agentA, upstream.PushRequest{Desk: "a\x00b"}, 400, "control character"},
 		{"oversized pack", "POST", "/v1/packs?lang=zh-Hans", trainer, bytes.Repeat([]byte("a"), upstream.MaxPackBytes+1), 413, "larger than"},
-		{"pack not UTF-8", "POST", "/v1/packs?lang=zh-Hans", trainer, []byte{0xff, 0xfe}, 400, "not UTF-8"},
-		{"pack without language", "POST", "/v1/packs", trainer, []byte("x"), 400, "lang is required"},
+		{"pack not TOML", "POST", "/v1/packs", trainer, []byte{0xff, 0xfe}, 400, "pack does not validate"},
+		{"pack with an error", "POST", "/v1/packs?name=mine.toml", trainer, bytes.Replace(packFile(t, "en"), []byte(`time_zone = "Asia/Shanghai"`), []byte(`time_zone = "Mars/Olympus"`), 1), 400, "mine.toml:"},
+		{"pack of another language", "POST", "/v1/packs?lang=zh-Hans", trainer, packFile(t, "en"), 400, "pack is en, not zh-Hans"},
 		{"no pack yet", "GET", "/v1/packs/latest?lang=en", agentA, nil, 404, "no pack published"},
 		{"bad cursor", "GET", "/v1/customers?since=-1", agentA, nil, 400, "since"},
 		{"unknown endpoint", "GET", "/v1/nothing", agentA, nil, 404, "no such endpoint"},
@@ -315,12 +317,14 @@ func TestSQLMetacharactersStoredVerbatim(t *testing.T) {
 		t.Fatalf("live = %d %s", code, body)
 	}
 	trainer := h.token(t, upstream.RoleTrainer, "t", "")
-	if code, body := h.call(t, "POST", "/v1/packs?lang="+urlEscape(nasty)+"&name="+urlEscape(nasty), trainer, []byte(nasty)); code != 201 {
+	tomlString := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(nasty)
+	pack := bytes.Replace(packFile(t, "en"), []byte(`company = "XX"`), []byte(`company = "`+tomlString+`"`), 1)
+	if code, body := h.call(t, "POST", "/v1/packs?name="+urlEscape(nasty), trainer, pack); code != 201 {
 		t.Fatalf("publish = %d %s", code, body)
 	}
-	code, body := h.call(t, "GET", "/v1/packs/latest?lang="+urlEscape(nasty), tok, nil)
+	code, body := h.call(t, "GET", "/v1/packs/latest?lang=en", tok, nil)
 	var pk upstream.Pack
-	if code != 200 || json.Unmarshal(body, &pk) != nil || pk.Name != nasty || string(pk.Data) != nasty || pk.Lang != nasty {
+	if code != 200 || json.Unmarshal(body, &pk) != nil || pk.Name != nasty || !bytes.Equal(pk.Data, pack) || pk.Lang != "en" {
 		t.Errorf("latest pack = %d %s, want it verbatim", code, body)
 	}
 	sup := h.token(t, upstream.RoleSupervisor, "s", "")
@@ -333,6 +337,16 @@ func TestSQLMetacharactersStoredVerbatim(t *testing.T) {
 	for _, table := range []string{"records", "tokens", "desks", "calls", "packs"} {
 		h.count(t, "SELECT count(*) FROM "+table) // each table still exists
 	}
+}
+
+// packFile is one of the embedded default packs, a valid file to publish.
+func packFile(t *testing.T, lang string) []byte {
+	t.Helper()
+	b, err := scripts.DefaultPackFile(lang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func urlEscape(s string) string {
@@ -385,7 +399,7 @@ func TestSync_CustomersAndPacksReachOtherDesks(t *testing.T) {
 	a.Put(agent.KindCustomer, gone, 1, t0, customer(a.ID, gone, 1, "赵六"))
 	a.Put(agent.KindCall, agent.NewID(), 1, t0, map[string]any{"version": 1})
 	trainer := h.token(t, upstream.RoleTrainer, "t", "")
-	if code, body := h.call(t, "POST", "/v1/packs?lang=zh-Hans&name=hotline.toml", trainer, []byte("[pack]\nlang = \"zh-Hans\"\n")); code != 201 {
+	if code, body := h.call(t, "POST", "/v1/packs?name=hotline.toml", trainer, packFile(t, "zh-Hans")); code != 201 {
 		t.Fatalf("publish = %d %s", code, body)
 	}
 	ctx := context.Background()

@@ -1,20 +1,16 @@
 package main
 
 import (
-	"errors"
-	"unicode/utf8"
+	"agentdesk/scripts"
 )
 
-// validatePack checks a script pack before it is published. The scripts
-// package's parser (scripts.Parse) has not landed yet, so for now a pack
-// must be non-empty UTF-8 text and name its language with ?lang=; switch to
-// scripts.Parse (and take the language from the pack) once it exists.
+// validatePack parses a script pack as the desks will (scripts.Parse) and
+// returns its language; a pack with problems is refused with every one of
+// them, file:line first.
 func validatePack(name string, data []byte) (string, error) {
-	if len(data) == 0 {
-		return "", errors.New(name + ": empty pack")
+	p, err := scripts.Parse(name, data)
+	if err != nil {
+		return "", err
 	}
-	if !utf8.Valid(data) {
-		return "", errors.New(name + ": pack is not UTF-8 text")
-	}
-	return "", nil
+	return p.Lang(), nil
 }
