@@ -137,3 +137,22 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+// The bench commands run (small) and report their figures.
+func TestBench_Small(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "drain", "--pg", pgtest.New(t), "--records", "3000", "--batch", "500"},
+		{"bench", "live", "--pg", pgtest.New(t), "--desks", "20", "--every", "200ms", "--for", "1s"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb, quiet); code != 0 {
+			t.Fatalf("%v = %d: %s", args, code, errb.String())
+		}
+		if !strings.Contains(out.String(), "records/s") && !strings.Contains(out.String(), "p99") {
+			t.Errorf("%v printed %q, want figures", args, out.String())
+		}
+		if strings.Contains(out.String(), " 0 requests") || strings.Contains(out.String(), "failed; hub") && !strings.Contains(out.String(), " 0 failed") {
+			t.Errorf("%v: %s", args, out.String())
+		}
+	}
+}
