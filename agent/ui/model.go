@@ -1,0 +1,147 @@
+package ui
+
+import "time"
+
+// Model is what the window shows: a snapshot of the desk, already decided.
+// The desk (agent/desk) computes it; the views only lay it out. It holds no
+// Fyne types so it can be built and compared in plain tests.
+type Model struct {
+	At time.Time
+	// PBX is the phone line: "registered", "failed", "practice", "connecting".
+	PBX string
+	// Sync is "none" (no hub), "ok", "pending" or "offline"; Pending counts
+	// records waiting in the outbox.
+	Sync    string
+	Pending int
+	// Agent is "available", "ringing", "on_call", "wrap_up" or "break";
+	// BreakReason is one of BreakReasons when Agent is "break".
+	Agent       string
+	BreakReason string
+	// Call is the current call, nil when none.
+	Call *Call
+	// Opening is the line to say now, rendered for this caller and instant.
+	Opening string
+	// HangupReminder is set once the closing words are due: let the caller
+	// hang up first.
+	HangupReminder bool
+	Phrases        []Phrase
+	Callbacks      []Callback
+	// QuietHours, when non-empty, names the resting period the desk is in:
+	// callbacks are not dialled.
+	QuietHours string
+	Log        []LogEntry
+	Stats      Stats
+	// Supervisor is the live board; Hub says whether it came from the hub.
+	Supervisor Board
+}
+
+// Call is the call on the desk.
+type Call struct {
+	ID     string
+	Number string // E.164 when known
+	// Name and Salutation ("王先生") of the customer; empty when unknown.
+	Name       string
+	Salutation string
+	Anonymous  bool
+	Known      bool
+	Member     bool
+	// State is "ringing", "answered", "held" or "ended".
+	State        string
+	Outbound     bool
+	Muted        bool
+	Since        time.Time     // ringing or answered since
+	RingLimit    time.Duration // "the third ring"
+	Open         int           // open complaints
+	Overdue      int           // overdue complaint replies
+	LastCalls    []string      // one line each, newest first
+	CallbacksDue int
+}
+
+// Phrase is one entry of the phrase book.
+type Phrase struct {
+	Situation string
+	Say       string
+	Never     string
+}
+
+// Callback is a callback due.
+type Callback struct {
+	ID, Customer, Number, Due string
+	Overdue                   bool
+}
+
+// LogEntry is one line of today's call log.
+type LogEntry struct {
+	At        time.Time
+	Direction string // "in" or "out"
+	Caller    string
+	Result    string
+}
+
+// Stats are today's figures for this agent.
+type Stats struct {
+	Inbound, Outbound, Missed, Complaints int
+	// WithinRingLimitPct is the share of answered calls picked up before
+	// the third ring, 0–100.
+	WithinRingLimitPct int
+}
+
+// Board is the supervisor's live view.
+type Board struct {
+	FromHub bool
+	Agents  []string // "name — state"
+	Calls   []string
+	Queues  []string // "queue: n waiting"
+	Major   []string
+	Overdue []string
+}
+
+// ComplaintDraft is what the wizard has gathered; the desk validates it.
+type ComplaintDraft struct {
+	CallID    string
+	Statement string // 听清楚: the caller's words
+	Facts     string // 问清楚
+	Wish      string
+	// Complex chooses the 24-hour reply promise over the 2-hour one.
+	Complex  bool
+	Solved   bool
+	Reply    string // 复清楚
+	Handling string // 记清楚: process
+	Result   string
+	Major    bool
+	ReadBack bool // the caller confirmed the read-back
+}
+
+// ComplaintCheck is the desk's verdict on a draft.
+type ComplaintCheck struct {
+	// Missing names the steps still lacking content, in wizard order, as
+	// message ids: "wiz.listen", "wiz.ask", "wiz.follow", "wiz.reply",
+	// "wiz.record", "wiz.readback".
+	Missing []string
+	// Due is the reply deadline the desk fixed (zero when solved).
+	Due time.Time
+}
+
+// Backend is what the window asks of the desk. cmd/agentdesk adapts
+// *desk.Desk to it; tests use a fake.
+type Backend interface {
+	// Subscribe calls fn with every new Model (from any goroutine) until
+	// cancel is called.
+	Subscribe(fn func(Model)) (cancel func())
+	Answer() error
+	Hangup() error
+	Hold() error
+	Resume() error
+	Mute(on bool) error
+	Transfer(target string) error
+	SendDTMF(digit string) error
+	DialCallback(id string) error
+	SetAgentState(state, reason string) error
+	// CheckComplaint says what a draft lacks; SaveComplaint stores it
+	// durably and returns the same verdict.
+	CheckComplaint(d ComplaintDraft) ComplaintCheck
+	SaveComplaint(d ComplaintDraft) (ComplaintCheck, error)
+}
+
+// BreakReasons are the reason codes offered for a break.
+var BreakReasons = []string{"meal", "rest", "training", "meeting"}

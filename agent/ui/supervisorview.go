@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// supervisorView is the live board: agents and their states, calls in
+// progress, queues, major-complaint reports, overdue replies and the day's
+// figures, from the hub when there is one and from this desk otherwise.
+type supervisorView struct {
+	shell                                 *Window
+	source                                *widget.Label
+	agents, calls, queues, major, overdue *widget.Label
+	stats                                 *widget.Label
+}
+
+func newSupervisorView(s *Window) *supervisorView { return &supervisorView{shell: s} }
+
+func (v *supervisorView) buildUI() fyne.CanvasObject {
+	t := func(id string) string { return tr(v.shell.lang, id) }
+	lbl := func() *widget.Label {
+		l := widget.NewLabel("")
+		l.Wrapping = fyne.TextWrapWord
+		return l
+	}
+	v.source = lbl()
+	v.agents, v.calls, v.queues, v.major, v.overdue, v.stats = lbl(), lbl(), lbl(), lbl(), lbl(), lbl()
+	v.major.Importance = widget.DangerImportance
+	v.overdue.Importance = widget.WarningImportance
+	return container.NewVScroll(container.NewVBox(v.source,
+		container.NewGridWithColumns(2,
+			widget.NewCard(t("sup.agents"), "", v.agents),
+			widget.NewCard(t("sup.calls"), "", container.NewVBox(v.calls, v.queues)),
+			widget.NewCard(t("sup.major"), "", v.major),
+			widget.NewCard(t("sup.overdue"), "", v.overdue),
+		),
+		widget.NewCard(t("stats"), "", v.stats)))
+}
+
+func (v *supervisorView) apply(m Model) {
+	t := func(id string) string { return tr(v.shell.lang, id) }
+	b := m.Supervisor
+	if b.FromHub {
+		v.source.SetText(t("sup.source.hub"))
+	} else {
+		v.source.SetText(t("sup.source.local"))
+	}
+	list := func(l *widget.Label, xs []string) {
+		if len(xs) == 0 {
+			l.SetText(t("sup.none"))
+			return
+		}
+		l.SetText(strings.Join(xs, "\n"))
+	}
+	list(v.agents, b.Agents)
+	list(v.calls, b.Calls)
+	list(v.queues, b.Queues)
+	list(v.major, b.Major)
+	list(v.overdue, b.Overdue)
+	s := m.Stats
+	v.stats.SetText(fmt.Sprintf(t("stats.line"), s.Inbound, s.Outbound, s.Missed, s.WithinRingLimitPct, s.Complaints))
+}
