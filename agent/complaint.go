@@ -692,6 +692,9 @@ func (c *Complaint) Reopen(reason string, at time.Time, p ReplyPolicy) error {
 	if blank(reason) {
 		return fmt.Errorf("reopen: reason: %w", ErrEmpty)
 	}
+	if c.Followed == nil {
+		return fmt.Errorf("reopen needs %s: %w", StepFollow.Label(), ErrStepOrder)
+	}
 	c.Reopens = append(c.Reopens, Reopening{Reason: reason, At: at})
 	if c.Replied != nil {
 		c.revise(StepReply, c.Replied, at)
