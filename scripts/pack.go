@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // desks on Windows have no zoneinfo; Asia/Shanghai must load anywhere
 
@@ -292,6 +293,22 @@ type rawClosing struct {
 	Goodbye  string   `toml:"goodbye"`
 }
 
+// zones caches loaded time zones: loading one from the embedded database
+// costs about a millisecond, and desks parse packs often (preview, publish).
+var zones sync.Map // name → *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, l)
+	return l, nil
+}
+
 // checker collects problems with their lines.
 type checker struct {
 	file  string
@@ -378,10 +395,10 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 	if tz == "" {
 		tz = DefaultTimeZone
 	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := loadLocation(tz)
 	if err != nil || tz == "Local" {
 		c.at("time_zone", "unknown time zone %q: use a name like Asia/Shanghai", raw.TimeZone)
-		loc, _ = time.LoadLocation(DefaultTimeZone)
+		loc, _ = loadLocation(DefaultTimeZone)
 	}
 	p.loc = loc
 
@@ -609,8 +626,11 @@ func (p *Pack) checkSlots(c *checker, raw []rawSlot) {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return slots[order[a]].From < slots[order[b]].From })
+	if len(slots) != len(raw) {
+		return // a bad slot: gaps and overlaps would only repeat it
+	}
 	end := 0
-	ok := len(slots) == len(raw)
+	ok := true
 	for _, i := range order {
 		s := slots[i]
 		line := c.lines.line("slots." + strconv.Itoa(idx[i]) + ".from")
@@ -672,7 +692,7 @@ func (p *Pack) checkHolidays(c *checker, raw *rawPack, known map[string]bool) {
 	var all []Range
 	for i, r := range raw.Calendar {
 		key := "calendar." + strconv.Itoa(i)
-		line := c.lines.line(key)
+		line := c.lines.line(key + ".from")
 		if _, ok := raw.Holidays[r.Holiday]; !ok {
 			if r.Holiday == "" {
 				c.at(key+".holiday", "missing required line %s.holiday", key)
