@@ -95,6 +95,7 @@ type Client struct {
 	interval time.Duration
 	langs    []string
 	onStatus func(Status)
+	live     func() (AgentStatus, []CallEvent)
 	log      *slog.Logger
 
 	mu     sync.Mutex
@@ -136,6 +137,14 @@ func WithLangs(langs ...string) ClientOption { return func(c *Client) { c.langs 
 // OnStatus sets a callback run (on the sync goroutine; it must not block)
 // after every round and every batch.
 func OnStatus(f func(Status)) ClientOption { return func(c *Client) { c.onStatus = f } }
+
+// WithLiveSource makes every round end with a live report (a heartbeat
+// carrying the outbox figures): f returns the agent's state and the call
+// events since its last call. Live events are for the board only; the
+// durable account of a call is its record in the outbox.
+func WithLiveSource(f func() (AgentStatus, []CallEvent)) ClientOption {
+	return func(c *Client) { c.live = f }
+}
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) ClientOption { return func(c *Client) { c.log = l } }
@@ -231,6 +240,10 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 		if err == nil {
 			err = c.PullPacks(ctx)
 		}
+	}
+	if err == nil && c.live != nil {
+		st, evs := c.live()
+		err = c.Live(ctx, st, evs)
 	}
 	pending, oldest, serr := c.out.Stats()
 	c.setStatus(func(s *Status) {

@@ -185,3 +185,27 @@ func TestClient_WrongTokenIsPermanentHTTPError(t *testing.T) {
 		t.Errorf("status = %+v, want the error shown and 1 pending", st)
 	}
 }
+
+func TestClient_SyncOnce_SendsHeartbeatWithOutboxFigures(t *testing.T) {
+	var got upstream.LiveReport
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/live" {
+			t.Errorf("unexpected %s", r.URL.Path)
+		}
+		json.NewDecoder(r.Body).Decode(&got)
+		io.WriteString(w, "{}")
+	}))
+	defer srv.Close()
+	d := upstreamtest.NewDesk("desk-1")
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	c, _ := upstream.NewClient(srv.URL, "tok", d, nil, upstream.WithLogger(quiet), upstream.WithClock(agent.FixedClock(at)),
+		upstream.WithLiveSource(func() (upstream.AgentStatus, []upstream.CallEvent) {
+			return upstream.AgentStatus{Agent: "小王", State: "ready"}, []upstream.CallEvent{{Kind: "ringing", CallID: "c1"}}
+		}))
+	if err := c.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got.Desk != "desk-1" || got.Status.Agent != "小王" || len(got.Events) != 1 || !got.SentAt.Equal(at) || got.Pending != 0 {
+		t.Errorf("heartbeat = %+v", got)
+	}
+}
