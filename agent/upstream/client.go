@@ -262,10 +262,12 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 	return err
 }
 
-// Drain pushes the outbox in batches until it is empty.
+// Drain pushes the outbox in batches until it is empty. A batch the hub
+// finds too large (413) is halved and sent again.
 func (c *Client) Drain(ctx context.Context) error {
+	size := c.batch
 	for {
-		recs, err := c.out.Pending(c.batch)
+		recs, err := c.out.Pending(size)
 		if err != nil {
 			return fmt.Errorf("read outbox: %w", err)
 		}
@@ -279,6 +281,11 @@ func (c *Client) Drain(ctx context.Context) error {
 		req := PushRequest{Desk: c.out.Desk(), Records: recs, Pending: pending, OldestPending: oldest, SentAt: c.clock.Now()}
 		var resp PushResponse
 		if err := c.do(ctx, http.MethodPost, "/v1/push", req, &resp); err != nil {
+			var he *HTTPError
+			if errors.As(err, &he) && he.Status == http.StatusRequestEntityTooLarge && len(recs) > 1 {
+				size = len(recs) / 2
+				continue
+			}
 			return fmt.Errorf("push %d records: %w", len(recs), err)
 		}
 		last := recs[len(recs)-1].Seq

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -207,5 +208,30 @@ func TestClient_SyncOnce_SendsHeartbeatWithOutboxFigures(t *testing.T) {
 	}
 	if got.Desk != "desk-1" || got.Status.Agent != "小王" || len(got.Events) != 1 || !got.SentAt.Equal(at) || got.Pending != 0 {
 		t.Errorf("heartbeat = %+v", got)
+	}
+}
+
+func TestClient_Drain_HalvesBatchOnTooLarge(t *testing.T) {
+	var sizes []int
+	srv, _ := fakeHub(t, func(w http.ResponseWriter, req upstream.PushRequest) {
+		sizes = append(sizes, len(req.Records))
+		if len(req.Records) > 3 {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			json.NewEncoder(w).Encode(upstream.ErrorBody{Error: "request body larger than 10 bytes"})
+			return
+		}
+		ackAll(w, req)
+	})
+	d := upstreamtest.NewDesk("desk-1")
+	queue(d, 10)
+	c, _ := upstream.NewClient(srv.URL, "tok", d, nil, upstream.WithBatch(10), upstream.WithLogger(quiet))
+	if err := c.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if p, _, _ := d.Stats(); p != 0 {
+		t.Errorf("pending = %d", p)
+	}
+	if want := "[10 5 2 2 2 2 2]"; fmt.Sprint(sizes) != want {
+		t.Errorf("batch sizes = %v, want %s", sizes, want)
 	}
 }
