@@ -156,11 +156,7 @@ func (u *UA) Hangup(callID string) error {
 	case stateActive, stateHeld:
 		ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
 		defer cancel()
-		if c.srv != nil {
-			err = c.srv.Bye(ctx)
-		} else {
-			err = c.cli.Bye(ctx)
-		}
+		err = u.bye(ctx, c)
 		u.finish(c, EventEnded, "hangup")
 		if err != nil {
 			return fmt.Errorf("telephony: bye %s: %w", callID, err)
@@ -175,6 +171,20 @@ func (u *UA) ctxOrBackground() context.Context {
 		return u.ctx
 	}
 	return context.Background()
+}
+
+// bye ends an answered call, sending the BYE from our listening socket.
+func (u *UA) bye(ctx context.Context, c *call) error {
+	target, err := c.remoteTarget()
+	if err != nil {
+		return err
+	}
+	req := sip.NewRequest(sip.BYE, target)
+	u.pinSocket(req)
+	if c.srv != nil {
+		return c.srv.WriteBye(ctx, req)
+	}
+	return c.cli.WriteBye(ctx, req)
 }
 
 // Hold puts an answered call on hold with a re-INVITE offering a=sendonly.
@@ -261,11 +271,7 @@ func (u *UA) Transfer(callID, target string) error {
 	}
 	u.log.Info("transferred", "call_id", callID, "target", to.String())
 	u.event(Event{Kind: EventTransferred, CallID: callID, Direction: c.dir, Caller: c.caller, Reason: to.String()})
-	if c.srv != nil {
-		err = c.srv.Bye(ctx)
-	} else {
-		err = c.cli.Bye(ctx)
-	}
+	err = u.bye(ctx, c)
 	u.finish(c, EventEnded, "transferred")
 	if err != nil {
 		u.log.Debug("bye after transfer", "call_id", callID, "error", err)

@@ -230,6 +230,7 @@ func (u *UA) Start(ctx context.Context) error {
 		return fmt.Errorf("telephony: new server: %w", err)
 	}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
+	u.sua, u.srv = sua, srv
 
 	port, err := u.listen(host)
 	if err != nil {
@@ -244,7 +245,7 @@ func (u *UA) Start(ctx context.Context) error {
 		sua.Close()
 		return fmt.Errorf("telephony: new client: %w", err)
 	}
-	u.sua, u.srv, u.cli = sua, srv, cli
+	u.cli = cli
 	u.host, u.port = host, port
 	if u.transport == "udp" {
 		u.laddr = sip.Addr{IP: net.ParseIP(host), Port: port, Hostname: host}
@@ -405,10 +406,23 @@ func (u *UA) Close() error {
 	if !started {
 		return nil
 	}
+	// Hang up in parallel, and do not let a peer that never ACKs hold Close.
+	var hung sync.WaitGroup
 	for _, c := range calls {
-		if err := u.Hangup(c.id); err != nil {
-			u.log.Debug("hangup on close", "call_id", c.id, "error", err)
-		}
+		hung.Add(1)
+		go func() {
+			defer hung.Done()
+			if err := u.Hangup(c.id); err != nil {
+				u.log.Debug("hangup on close", "call_id", c.id, "error", err)
+			}
+		}()
+	}
+	allHung := make(chan struct{})
+	go func() { hung.Wait(); close(allHung) }()
+	select {
+	case <-allHung:
+	case <-time.After(3 * time.Second):
+		u.log.Warn("calls still ending at close", "calls", len(calls))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()

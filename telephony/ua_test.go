@@ -195,7 +195,8 @@ func TestUA_Incoming_BusyWithoutCallWaiting(t *testing.T) {
 			pbx.waitRegister(t)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			pbx.invite(t, ctx, "<sip:100@pbx.test>")
+			first := pbx.invite(t, ctx, "<sip:100@pbx.test>")
+			go func() { _ = first.WaitAnswer(ctx, sipgo.AnswerOptions{}) }() // consume responses and ACK them
 			ev.wait(t, EventRinging, 5*time.Second)
 			second := pbx.invite(t, ctx, "<sip:200@pbx.test>")
 			if waiting {
@@ -206,6 +207,7 @@ func TestUA_Incoming_BusyWithoutCallWaiting(t *testing.T) {
 				if n := ev.count(EventRinging); n != 2 {
 					t.Fatalf("ringing events = %d, want 2", n)
 				}
+				go func() { _ = second.WaitAnswer(ctx, sipgo.AnswerOptions{}) }()
 				return
 			}
 			err := second.WaitAnswer(ctx, sipgo.AnswerOptions{})

@@ -1,0 +1,312 @@
+package telephony_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"agentdesk/telephony"
+	"agentdesk/telephony/kamailiotest"
+)
+
+// recorder collects events for the integration tests.
+type recorder struct {
+	mu  sync.Mutex
+	all []telephony.Event
+}
+
+func (r *recorder) Emit(e telephony.Event) {
+	r.mu.Lock()
+	r.all = append(r.all, e)
+	r.mu.Unlock()
+}
+
+// wait polls for the n-th (1-based) event of kind.
+func (r *recorder) waitN(t *testing.T, kind telephony.EventKind, n int, timeout time.Duration) telephony.Event {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		r.mu.Lock()
+		seen := 0
+		for _, e := range r.all {
+			if e.Kind == kind {
+				seen++
+				if seen == n {
+					r.mu.Unlock()
+					return e
+				}
+			}
+		}
+		var kinds []string
+		for _, e := range r.all {
+			kinds = append(kinds, e.Kind.String()+"("+e.Reason+")")
+		}
+		r.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s #%d within %s; events: %v", kind, n, timeout, kinds)
+		}
+		time.Sleep(20 * time.Millisecond) // polling with a deadline, not waiting for readiness
+	}
+}
+
+func (r *recorder) wait(t *testing.T, kind telephony.EventKind, timeout time.Duration) telephony.Event {
+	t.Helper()
+	return r.waitN(t, kind, 1, timeout)
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() && os.Getenv("AGENTDESK_SIP_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+const (
+	itUser     = "1001"
+	itPassword = "时间-pass-1"
+)
+
+func startKamailio(t *testing.T, alg, uas string) *kamailiotest.Kamailio {
+	t.Helper()
+	return kamailiotest.Start(t, kamailiotest.Options{
+		Template: "testdata/kamailio.cfg", User: itUser, Password: itPassword, Algorithm: alg, UAS: uas,
+	})
+}
+
+func startIntegrationUA(t *testing.T, k *kamailiotest.Kamailio, cfg telephony.Config) (*telephony.UA, *recorder) {
+	t.Helper()
+	rec := &recorder{}
+	cfg.PBX = k.URI()
+	if cfg.User == "" {
+		cfg.User = itUser
+	}
+	if cfg.Password == "" {
+		cfg.Password = itPassword
+	}
+	ua, err := telephony.New(cfg, rec, telephony.WithLogger(testLogger(t)), telephony.WithListenAddr("127.0.0.1:0"),
+		telephony.WithRegisterBackoff(200*time.Millisecond, 2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ua.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ua.Close() })
+	return ua, rec
+}
+
+func TestIntegration_Register(t *testing.T) {
+	kamailiotest.Gate(t)
+	for _, tc := range []struct{ alg, transport string }{{"MD5", "udp"}, {"SHA-256", "udp"}, {"MD5", "tcp"}} {
+		t.Run(tc.alg+"/"+tc.transport, func(t *testing.T) {
+			k := startKamailio(t, tc.alg, "")
+			ua, rec := startIntegrationUA(t, k, telephony.Config{Transport: tc.transport})
+			rec.wait(t, telephony.EventRegistered, 10*time.Second)
+			if err := ua.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rec.wait(t, telephony.EventUnregistered, 5*time.Second)
+		})
+	}
+}
+
+func TestIntegration_Register_WrongPassword(t *testing.T) {
+	kamailiotest.Gate(t)
+	k := startKamailio(t, "MD5", "")
+	_, rec := startIntegrationUA(t, k, telephony.Config{Password: "wrong"})
+	got := rec.wait(t, telephony.EventRegisterFailed, 10*time.Second)
+	if got.Reason != "401 Unauthorized" {
+		t.Errorf("reason = %q, want 401 Unauthorized", got.Reason)
+	}
+}
+
+// TestIntegration_IncomingCalls places calls with sipp through Kamailio to
+// the registered UA.
+func TestIntegration_IncomingCalls(t *testing.T) {
+	kamailiotest.Gate(t)
+	type action int
+	const (
+		none action = iota
+		answer
+		answerHangup
+		answerHold
+		answerRefer
+	)
+	tests := []struct {
+		name     string
+		scenario string
+		from     string
+		extra    string
+		reason   string
+		do       action
+		want     telephony.Caller
+		end      telephony.EventKind
+		endWhy   string
+	}{
+		{
+			name: "PAI wins, caller hangs up", scenario: "caller_bye.xml",
+			from:  `"Someone" <sip:9999@127.0.0.1>`,
+			extra: `P-Asserted-Identity: "王小明" <sip:+8613800138000@127.0.0.1;user=phone>`,
+			do:    answer,
+			want:  telephony.Caller{Number: "+8613800138000", DisplayName: "王小明", Source: "P-Asserted-Identity"},
+			end:   telephony.EventEnded, endWhy: "bye from remote",
+		},
+		{
+			name: "RPID, desk hangs up", scenario: "caller_wait_bye.xml",
+			from:  `<sip:9999@127.0.0.1>`,
+			extra: `Remote-Party-ID: "李 \"四\"" <sip:02087654321@127.0.0.1>;party=calling;screen=yes;privacy=off`,
+			do:    answerHangup,
+			want:  telephony.Caller{Number: "02087654321", DisplayName: `李 "四"`, Source: "Remote-Party-ID"},
+			end:   telephony.EventEnded, endWhy: "hangup",
+		},
+		{
+			name: "From with tel URI", scenario: "caller_bye.xml",
+			from:  `"陈" <tel:+86-10-1234-5678>`,
+			extra: "X-Test: 1",
+			do:    answer,
+			want:  telephony.Caller{Number: "+861012345678", DisplayName: "陈", Source: "From"},
+			end:   telephony.EventEnded, endWhy: "bye from remote",
+		},
+		{
+			name: "anonymous, cancelled", scenario: "caller_cancel.xml",
+			from:  `"Anonymous" <sip:anonymous@anonymous.invalid>`,
+			extra: "Privacy: id", reason: "X-Test: 1",
+			want: telephony.Caller{Source: "From", Anonymous: true},
+			end:  telephony.EventMissed, endWhy: "caller cancelled",
+		},
+		{
+			name: "cancel, completed elsewhere", scenario: "caller_cancel.xml",
+			from: `<sip:13800138000@127.0.0.1>`, extra: "X-Test: 1",
+			reason: `Reason: SIP;cause=200;text="Call completed elsewhere"`,
+			want:   telephony.Caller{Number: "13800138000", Source: "From"},
+			end:    telephony.EventAnsweredElsewhere, endWhy: "completed elsewhere",
+		},
+		{
+			name: "hold and resume", scenario: "caller_hold.xml",
+			from: `<sip:13800138000@127.0.0.1>`, extra: "X-Test: 1",
+			do:   answerHold,
+			want: telephony.Caller{Number: "13800138000", Source: "From"},
+			end:  telephony.EventEnded, endWhy: "hangup",
+		},
+		{
+			name: "blind transfer", scenario: "caller_refer.xml",
+			from: `<sip:13800138000@127.0.0.1>`, extra: "X-Test: 1",
+			do:   answerRefer,
+			want: telephony.Caller{Number: "13800138000", Source: "From"},
+			end:  telephony.EventEnded, endWhy: "transferred",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k := startKamailio(t, "MD5", "")
+			ua, rec := startIntegrationUA(t, k, telephony.Config{})
+			rec.wait(t, telephony.EventRegistered, 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+			defer cancel()
+			args := []string{"-s", itUser, "-key", "from", tc.from, "-key", "extra", tc.extra}
+			if tc.reason != "" {
+				args = append(args, "-key", "reason", tc.reason)
+			}
+			sipp := kamailiotest.StartSipp(t, k.Addr(), "testdata/"+tc.scenario, kamailiotest.FreePort(t), args...)
+
+			ring := rec.wait(t, telephony.EventRinging, 15*time.Second)
+			got := ring.Caller
+			got.URI = ""
+			if got != tc.want {
+				t.Errorf("caller = %+v, want %+v", got, tc.want)
+			}
+			if ring.CallID == "" || ring.Direction != telephony.Inbound {
+				t.Errorf("ringing event %+v", ring)
+			}
+			if tc.do != none {
+				if err := ua.Answer(ring.CallID); err != nil {
+					t.Fatalf("answer: %v", err)
+				}
+				rec.wait(t, telephony.EventAnswered, 5*time.Second)
+			}
+			switch tc.do {
+			case answerHangup:
+				if err := ua.Hangup(ring.CallID); err != nil {
+					t.Fatalf("hangup: %v", err)
+				}
+			case answerHold:
+				if err := ua.Hold(ring.CallID); err != nil {
+					t.Fatalf("hold: %v", err)
+				}
+				rec.wait(t, telephony.EventHeld, 5*time.Second)
+				if err := ua.Resume(ring.CallID); err != nil {
+					t.Fatalf("resume: %v", err)
+				}
+				rec.wait(t, telephony.EventResumed, 5*time.Second)
+				if err := ua.SendDTMF(ring.CallID, "5"); err != nil {
+					t.Errorf("dtmf: %v", err)
+				}
+				if err := ua.Hangup(ring.CallID); err != nil {
+					t.Fatalf("hangup: %v", err)
+				}
+			case answerRefer:
+				if err := ua.Transfer(ring.CallID, "2000"); err != nil {
+					t.Fatalf("transfer: %v", err)
+				}
+				if tr := rec.wait(t, telephony.EventTransferred, 5*time.Second); tr.CallID != ring.CallID {
+					t.Errorf("transferred call id %q", tr.CallID)
+				}
+			}
+			sipp.Wait(t, ctx)
+			end := rec.wait(t, tc.end, 10*time.Second)
+			if end.CallID != ring.CallID || end.Reason != tc.endWhy {
+				t.Errorf("end event = %s call %q reason %q, want call %q reason %q", end.Kind, end.CallID, end.Reason, ring.CallID, tc.endWhy)
+			}
+		})
+	}
+}
+
+// TestIntegration_Dial calls back a customer: Kamailio challenges the
+// INVITE (407) and sends it on to a sipp UAS, which answers; the desk hangs up.
+func TestIntegration_Dial(t *testing.T) {
+	kamailiotest.Gate(t)
+	uasPort := kamailiotest.FreePort(t)
+	k := startKamailio(t, "MD5", "127.0.0.1:"+strconv.Itoa(uasPort))
+	uas := kamailiotest.StartSipp(t, "", "testdata/callee_answer.xml", uasPort)
+	ua, rec := startIntegrationUA(t, k, telephony.Config{})
+	rec.wait(t, telephony.EventRegistered, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	id, err := ua.Dial(ctx, "13800138000")
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	if ans := rec.wait(t, telephony.EventAnswered, 15*time.Second); ans.CallID != id || ans.Direction != telephony.Outbound {
+		t.Errorf("answered %+v, want call %q outbound", ans, id)
+	}
+	if err := ua.Hangup(id); err != nil {
+		t.Fatalf("hangup: %v", err)
+	}
+	uas.Wait(t, ctx)
+	if end := rec.wait(t, telephony.EventEnded, 5*time.Second); end.Reason != "hangup" {
+		t.Errorf("end reason %q", end.Reason)
+	}
+}
+
+// TestIntegration_PBXRestart kills Kamailio (losing its in-memory
+// registrations) and starts it again on the same port: the UA must notice
+// and be registered again within 30 s.
+func TestIntegration_PBXRestart(t *testing.T) {
+	kamailiotest.Gate(t)
+	k := startKamailio(t, "MD5", "")
+	_, rec := startIntegrationUA(t, k, telephony.Config{KeepAlive: time.Second, Expires: 20 * time.Second})
+	rec.wait(t, telephony.EventRegistered, 10*time.Second)
+	k.Stop()
+	rec.wait(t, telephony.EventRegisterFailed, 15*time.Second)
+	restarted := time.Now()
+	k.Restart()
+	rec.waitN(t, telephony.EventRegistered, 2, 30*time.Second)
+	t.Logf("re-registered %s after the restart", time.Since(restarted).Round(time.Millisecond))
+}
