@@ -167,7 +167,7 @@ type BoardAgent struct {
 	Desk     string    `json:"desk"`
 	Agent    string    `json:"agent"`
 	State    string    `json:"state"`
-	Since    time.Time `json:"since,omitzero"`
+	Since    time.Time `json:"since,omitzero"` // hub clock (the desk's, corrected by its skew)
 	Queue    string    `json:"queue,omitempty"`
 	LastSeen time.Time `json:"last_seen"` // hub clock
 }
@@ -209,7 +209,7 @@ type BoardStats struct {
 type BoardDesk struct {
 	Desk     string    `json:"desk"`
 	Pending  int       `json:"pending"`
-	Oldest   time.Time `json:"oldest,omitzero"` // desk clock
+	Oldest   time.Time `json:"oldest,omitzero"` // hub clock (the desk's, corrected by its skew)
 	LastSeen time.Time `json:"last_seen"`       // hub clock
 }
 

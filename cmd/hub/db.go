@@ -331,7 +331,7 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 	}
 	batch.Queue(`INSERT INTO desks (desk, pending, oldest_pending, last_seen) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (desk) DO UPDATE SET pending = EXCLUDED.pending, oldest_pending = EXCLUDED.oldest_pending, last_seen = EXCLUDED.last_seen`,
-		req.Desk, max(0, req.Pending-len(req.Records)), nullTime(oldestAfter(req)), now)
+		req.Desk, max(0, req.Pending-len(req.Records)), nullTime(toHubClock(oldestAfter(req), req.SentAt, now)), now)
 	what := "push"
 	if hasAlert {
 		what = "alert"
@@ -355,6 +355,16 @@ func oldestAfter(req upstream.PushRequest) time.Time {
 		return time.Time{}
 	}
 	return req.OldestPending
+}
+
+// toHubClock moves a desk-clock instant t onto the hub's clock, using the
+// desk's SentAt and the hub's receipt instant to measure the desk's skew
+// (network delay is small beside a wrong clock). Zero stays zero.
+func toHubClock(t, sentAt, now time.Time) time.Time {
+	if t.IsZero() || sentAt.IsZero() {
+		return t
+	}
+	return t.Add(now.Sub(sentAt))
 }
 
 func boolByte(b bool) byte {
@@ -422,7 +432,8 @@ func (db *DB) Live(ctx context.Context, p upstream.Principal, r upstream.LiveRep
 	b.Queue(`INSERT INTO desks (desk, agent, state, state_since, queue, pending, oldest_pending, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (desk) DO UPDATE SET agent = EXCLUDED.agent, state = EXCLUDED.state, state_since = EXCLUDED.state_since, queue = EXCLUDED.queue,
 			pending = EXCLUDED.pending, oldest_pending = EXCLUDED.oldest_pending, last_seen = EXCLUDED.last_seen`,
-		r.Desk, r.Status.Agent, r.Status.State, nullTime(r.Status.Since), r.Status.Queue, r.Pending, nullTime(r.OldestPending), now)
+		r.Desk, r.Status.Agent, r.Status.State, nullTime(toHubClock(r.Status.Since, r.SentAt, now)), r.Status.Queue, r.Pending,
+		nullTime(toHubClock(r.OldestPending, r.SentAt, now)), now)
 	for _, ev := range r.Events {
 		state, answered := callState(ev.Kind)
 		at := ev.At

@@ -350,6 +350,22 @@ func TestFault_DeskClockTenMinutesOff(t *testing.T) {
 	if len(b.Agents) != 1 || !b.Agents[0].LastSeen.Equal(hubNow.Truncate(time.Microsecond)) || b.Agents[0].State != "ready" {
 		t.Errorf("board agents = %+v, want the slow desk seen at the hub's instant and ready (not offline)", b.Agents)
 	}
+	// The slow desk still holds its call record: since when is told on the
+	// hub's clock, not ten minutes off.
+	slow.Put(agent.KindCall, agent.NewID(), 1, slowClock.Now(), map[string]any{"version": 1})
+	if err := cs.Live(ctx, upstream.AgentStatus{Agent: "慢", State: "ready", Since: slowClock.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err = h.db.Board(ctx, hubNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Unsynced) != 1 || b.Unsynced[0].Desk != slow.ID || b.Unsynced[0].Oldest.Sub(hubNow).Abs() > time.Second {
+		t.Errorf("unsynced = %+v, want the slow desk with its oldest record at the hub's %s", b.Unsynced, hubNow)
+	}
+	if b.Agents[0].Since.Sub(hubNow).Abs() > time.Second {
+		t.Errorf("agent state since %s, want near the hub's %s", b.Agents[0].Since, hubNow)
+	}
 	var received time.Time
 	if err := h.db.pool.QueryRow(ctx, "SELECT received_at FROM records WHERE id = $1", id).Scan(&received); err != nil || !received.Equal(hubNow.Truncate(time.Microsecond)) {
 		t.Errorf("received_at = %s (%v), want the hub's clock %s", received, err, hubNow)
