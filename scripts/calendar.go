@@ -116,17 +116,25 @@ func (p *Pack) ranges(h string, year int) []Range {
 
 // HolidayOn returns the holiday whose greeting applies on d, if any.
 func (p *Pack) HolidayOn(d Date) (Holiday, bool) {
+	h, _, ok := p.HolidayPeriod(d)
+	return h, ok
+}
+
+// HolidayPeriod returns the holiday whose greeting applies on d and the
+// period that covers d; the period's Line is 0 when it comes from the
+// default calendar rather than the pack.
+func (p *Pack) HolidayPeriod(d Date) (Holiday, Range, bool) {
 	for _, id := range p.holidayOrder {
 		// A range of year Y+1 may start in Y (元旦 from December 30).
 		for _, y := range []int{d.Year, d.Year + 1} {
 			for _, r := range p.ranges(id, y) {
 				if r.Contains(d) {
-					return *p.holidays[id], true
+					return *p.holidays[id], r, true
 				}
 			}
 		}
 	}
-	return Holiday{}, false
+	return Holiday{}, Range{}, false
 }
 
 // HolidayAt returns the holiday at instant t in the pack's time zone.

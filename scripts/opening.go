@@ -35,7 +35,7 @@ func (p *Pack) Opening(req OpeningRequest) (string, error) {
 	if req.At.IsZero() {
 		return "", ErrNoInstant
 	}
-	tmpl, key := p.openingTemplate(req)
+	tmpl, key := p.OpeningTemplate(req)
 	s, err := p.Render(tmpl, req)
 	if err != nil {
 		return "", fmt.Errorf("opening %s: %w", key, err)
@@ -43,14 +43,9 @@ func (p *Pack) Opening(req OpeningRequest) (string, error) {
 	return s, nil
 }
 
-// OpeningKind names which opening Opening would choose: "silent",
-// "outbound", a holiday id, or "standard".
-func (p *Pack) OpeningKind(req OpeningRequest) string {
-	_, key := p.openingTemplate(req)
-	return key
-}
-
-func (p *Pack) openingTemplate(req OpeningRequest) (tmpl, key string) {
+// OpeningTemplate returns the template Opening renders for req and which
+// one it is: "silent", "outbound", a holiday id, or "standard".
+func (p *Pack) OpeningTemplate(req OpeningRequest) (tmpl, kind string) {
 	switch {
 	case req.Silent:
 		return p.opening.Silent, "silent"
