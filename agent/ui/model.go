@@ -97,27 +97,36 @@ type Board struct {
 }
 
 // ComplaintDraft is what the wizard has gathered; the desk validates it.
+// The fields follow the five clears: an empty later step is simply not
+// taken yet (a complaint spans several calls).
 type ComplaintDraft struct {
-	CallID    string
-	Statement string // 听清楚: the caller's words
-	Facts     string // 问清楚
-	Wish      string
-	// Complex chooses the 24-hour reply promise over the 2-hour one.
-	Complex  bool
+	CallID string
+	// 听清楚: the caller's words.
+	Statement string
+	// 问清楚: the facts, and the caller's confirmation of the read-back.
+	What, When, Where, Subject, Wants string
+	ReadBack                          bool
+	// 跟清楚: "simple" (2 h), "complex" (24 h) or "major" (reported at once).
+	Severity string
 	Solved   bool
-	Reply    string // 复清楚
-	Handling string // 记清楚: process
-	Result   string
-	Major    bool
-	ReadBack bool // the caller confirmed the read-back
+	// 复清楚: how the caller was told, what was said, whether they accepted.
+	ReplyHow, ReplySaid string
+	Accepted            bool
+	// 记清楚.
+	Matter, Process, Result string
+}
+
+// Missing is one thing a draft lacks: Step is a message id ("wiz.listen",
+// "wiz.ask", "wiz.readback", "wiz.follow", "wiz.reply", "wiz.record",
+// "wiz.report"), Detail the desk's words for it.
+type Missing struct {
+	Step, Detail string
 }
 
 // ComplaintCheck is the desk's verdict on a draft.
 type ComplaintCheck struct {
-	// Missing names the steps still lacking content, in wizard order, as
-	// message ids: "wiz.listen", "wiz.ask", "wiz.follow", "wiz.reply",
-	// "wiz.record", "wiz.readback".
-	Missing []string
+	// Missing lists what the draft lacks, in wizard order.
+	Missing []Missing
 	// Due is the reply deadline the desk fixed (zero when solved).
 	Due time.Time
 }

@@ -172,3 +172,22 @@ func init() {
 		messages[id] = m
 	}
 }
+
+func init() {
+	for id, m := range map[string][3]string{
+		"wiz.major":       {"重大投诉（立即报告部门领导）", "重大投訴（立即報告部門領導）", "Major (reported to the department leader at once)"},
+		"wiz.accepted":    {"客户接受答复", "客戶接受答覆", "The caller accepted the reply"},
+		"wiz.f.statement": {"客户原话", "客戶原話", "The caller's words"},
+		"wiz.f.what":      {"什么事", "什麼事", "What happened"},
+		"wiz.f.when":      {"何时", "何時", "When"},
+		"wiz.f.where":     {"何地", "何地", "Where"},
+		"wiz.f.subject":   {"产品 / 订单 / 地址", "產品 / 訂單 / 地址", "Product / order / address"},
+		"wiz.f.how":       {"答复方式（电话、短信…）", "答覆方式（電話、簡訊…）", "How the caller was told (phone, SMS…)"},
+		"wiz.f.said":      {"告知的过程和结果", "告知的過程和結果", "What was said: process and result"},
+		"wiz.f.matter":    {"事情", "事情", "The matter"},
+		"wiz.f.process":   {"处理过程", "處理過程", "The handling"},
+		"wiz.f.result":    {"结果", "結果", "The result"},
+	} {
+		messages[id] = m
+	}
+}

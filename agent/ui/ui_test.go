@@ -41,13 +41,13 @@ func (f *fakeBackend) SetAgentState(s, r string) error {
 func (f *fakeBackend) CheckComplaint(d ComplaintDraft) ComplaintCheck {
 	var c ComplaintCheck
 	if d.Statement == "" {
-		c.Missing = append(c.Missing, "wiz.listen")
+		c.Missing = append(c.Missing, Missing{Step: "wiz.listen"})
 	}
-	if d.Facts == "" {
-		c.Missing = append(c.Missing, "wiz.ask")
+	if d.What == "" {
+		c.Missing = append(c.Missing, Missing{Step: "wiz.ask", Detail: "what missing"})
 	}
 	if !d.ReadBack {
-		c.Missing = append(c.Missing, "wiz.readback")
+		c.Missing = append(c.Missing, Missing{Step: "wiz.readback"})
 	}
 	if !d.Solved {
 		c.Due = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -190,40 +190,42 @@ func TestDeskView_ComplaintFromRingToReport(t *testing.T) {
 	if s.desk.right.Selected() != s.desk.wizardTab || wz.title.Text != "1 听清楚" {
 		t.Fatalf("F9 should open the wizard on 听清楚, at %q", wz.title.Text)
 	}
-	test.Type(wz.statement, "奶粉罐有异物")
+	test.Type(wz.statement, "罐里有东西")
 	test.Tap(wz.next)
 	if wz.title.Text != "2 问清楚" {
 		t.Fatalf("second step = %q", wz.title.Text)
 	}
-	test.Type(wz.facts, "3月1日在万达店购买")
-	test.Type(wz.wish, "退货")
+	test.Type(wz.what, "奶粉罐有异物")
+	test.Type(wz.when, "3月1日")
+	test.Type(wz.where, "万达店")
+	test.Type(wz.subject, "订单 8812")
+	test.Type(wz.want, "退货")
 	test.Tap(wz.next)
-	wz.kind.SetSelected("复杂投诉（24小时内答复）")
+	wz.severity.SetSelected("重大投诉（立即报告部门领导）")
 	test.Tap(wz.next)
 	test.Tap(wz.next)
-	test.Type(wz.handling, "已登记，转门店核实")
+	test.Type(wz.process, "已登记，转门店核实")
 	test.Tap(wz.next)
 	if wz.title.Text != "报告" {
 		t.Fatalf("last step = %q", wz.title.Text)
 	}
-	if want := "奶粉罐有异物\n3月1日在万达店购买\n退货"; wz.readBackText.Text != want {
+	if want := "罐里有东西\n奶粉罐有异物\n3月1日\n万达店\n订单 8812\n退货"; wz.readBackText.Text != want {
 		t.Errorf("read-back = %q, want %q", wz.readBackText.Text, want)
 	}
-	if wz.missing.Text != "尚缺：请向客户复述并确认：“是这样的吗？”" {
+	if wz.missing.Text != "尚缺：\n• 请向客户复述并确认：“是这样的吗？”" {
 		t.Errorf("before read-back, missing = %q", wz.missing.Text)
 	}
 	test.Tap(wz.readBack)
 	if wz.missing.Text != "各步骤已齐全" {
 		t.Errorf("after read-back, missing = %q", wz.missing.Text)
 	}
-	test.Tap(wz.major)
 	test.Tap(wz.save)
 
 	if len(b.saved) != 1 {
 		t.Fatalf("saved %d complaints, want 1", len(b.saved))
 	}
-	want := ComplaintDraft{CallID: "c1", Statement: "奶粉罐有异物", Facts: "3月1日在万达店购买", Wish: "退货",
-		Complex: true, Handling: "已登记，转门店核实", Major: true, ReadBack: true}
+	want := ComplaintDraft{CallID: "c1", Statement: "罐里有东西", What: "奶粉罐有异物", When: "3月1日", Where: "万达店",
+		Subject: "订单 8812", Wants: "退货", ReadBack: true, Severity: "major", Process: "已登记，转门店核实"}
 	if b.saved[0] != want {
 		t.Errorf("saved %+v\nwant  %+v", b.saved[0], want)
 	}

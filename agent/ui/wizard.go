@@ -12,6 +12,9 @@ import (
 // wizardSteps are the pages in order: the five clears, then the report.
 var wizardSteps = []string{"wiz.listen", "wiz.ask", "wiz.follow", "wiz.reply", "wiz.record", "wiz.report"}
 
+// severities are the 跟清楚 choices, in the order of the radio group.
+var severities = []string{"simple", "complex", "major"}
+
 // wizard guides a complaint through 听清楚, 问清楚, 跟清楚, 复清楚, 记清楚
 // and the report. It gathers a ComplaintDraft; what is missing and the
 // reply deadline come from the desk.
@@ -20,16 +23,18 @@ type wizard struct {
 	callID string
 	step   int
 
-	title                      *widget.Label
-	hint                       *widget.Label
-	pages                      []fyne.CanvasObject
-	body                       *fyne.Container
-	statement, facts, wish     *widget.Entry
-	kind                       *widget.RadioGroup
-	solved, major, readBack    *widget.Check
-	reply, handling, result    *widget.Entry
-	readBackText, missing, due *widget.Label
-	back, next, save           *widget.Button
+	title, hint *widget.Label
+	pages       []fyne.CanvasObject
+	body        *fyne.Container
+
+	statement                        *widget.Entry
+	what, when, where, subject, want *widget.Entry
+	severity                         *widget.RadioGroup
+	solved, accepted, readBack       *widget.Check
+	replyHow, replySaid              *widget.Entry
+	matter, process, result          *widget.Entry
+	readBackText, missing, due       *widget.Label
+	back, next, save                 *widget.Button
 }
 
 func newWizard(s *Window) *wizard { return &wizard{shell: s} }
@@ -37,25 +42,32 @@ func newWizard(s *Window) *wizard { return &wizard{shell: s} }
 func (w *wizard) t(id string) string { return tr(w.shell.lang, id) }
 
 func (w *wizard) buildUI() fyne.CanvasObject {
-	multi := func() *widget.Entry {
+	line := func(ph string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetPlaceHolder(w.t(ph))
+		return e
+	}
+	multi := func(ph string) *widget.Entry {
 		e := widget.NewMultiLineEntry()
 		e.Wrapping = fyne.TextWrapWord
 		e.SetMinRowsVisible(3)
+		e.SetPlaceHolder(w.t(ph))
 		return e
 	}
 	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	w.hint = widget.NewLabel("")
 	w.hint.Wrapping = fyne.TextWrapWord
-	w.statement, w.facts, w.wish = multi(), multi(), widget.NewEntry()
-	w.wish.SetPlaceHolder(w.t("wiz.ask.wish"))
-	w.kind = widget.NewRadioGroup([]string{w.t("wiz.simple"), w.t("wiz.complex")}, nil)
-	w.kind.SetSelected(w.t("wiz.simple"))
+	w.statement = multi("wiz.f.statement")
+	w.what, w.when, w.where = line("wiz.f.what"), line("wiz.f.when"), line("wiz.f.where")
+	w.subject, w.want = line("wiz.f.subject"), line("wiz.ask.wish")
+	w.severity = widget.NewRadioGroup([]string{w.t("wiz.simple"), w.t("wiz.complex"), w.t("wiz.major")}, nil)
 	w.solved = widget.NewCheck(w.t("wiz.solved"), nil)
-	w.reply, w.handling, w.result = multi(), multi(), multi()
+	w.replyHow, w.replySaid = line("wiz.f.how"), multi("wiz.f.said")
+	w.accepted = widget.NewCheck(w.t("wiz.accepted"), nil)
+	w.matter, w.process, w.result = line("wiz.f.matter"), multi("wiz.f.process"), line("wiz.f.result")
 	w.readBackText = widget.NewLabel("")
 	w.readBackText.Wrapping = fyne.TextWrapWord
 	w.readBack = widget.NewCheck(w.t("wiz.confirmed"), func(bool) { w.refreshReport() })
-	w.major = widget.NewCheck(w.t("wiz.major"), func(bool) { w.refreshReport() })
 	w.missing = widget.NewLabel("")
 	w.missing.Wrapping = fyne.TextWrapWord
 	w.due = widget.NewLabel("")
@@ -63,11 +75,11 @@ func (w *wizard) buildUI() fyne.CanvasObject {
 	readBackHint.Wrapping = fyne.TextWrapWord
 	w.pages = []fyne.CanvasObject{
 		w.statement,
-		container.NewVBox(w.facts, w.wish),
-		container.NewVBox(w.kind, w.solved),
-		w.reply,
-		container.NewVBox(w.handling, w.result),
-		container.NewVBox(readBackHint, w.readBackText, w.readBack, w.major, w.missing, w.due),
+		container.NewVBox(w.what, w.when, w.where, w.subject, w.want),
+		container.NewVBox(w.severity, w.solved),
+		container.NewVBox(w.replyHow, w.replySaid, w.accepted),
+		container.NewVBox(w.matter, w.process, w.result),
+		container.NewVBox(readBackHint, w.readBackText, w.readBack, w.missing, w.due),
 	}
 	w.body = container.NewStack()
 	w.back = widget.NewButton(w.t("btn.back"), w.onBack)
@@ -81,13 +93,14 @@ func (w *wizard) buildUI() fyne.CanvasObject {
 
 // start opens a fresh complaint on the first step.
 func (w *wizard) start() {
-	for _, e := range []*widget.Entry{w.statement, w.facts, w.wish, w.reply, w.handling, w.result} {
+	for _, e := range []*widget.Entry{w.statement, w.what, w.when, w.where, w.subject, w.want,
+		w.replyHow, w.replySaid, w.matter, w.process, w.result} {
 		e.SetText("")
 	}
-	w.solved.SetChecked(false)
-	w.major.SetChecked(false)
-	w.readBack.SetChecked(false)
-	w.kind.SetSelected(w.t("wiz.simple"))
+	for _, c := range []*widget.Check{w.solved, w.accepted, w.readBack} {
+		c.SetChecked(false)
+	}
+	w.severity.SetSelected("")
 	w.show(0)
 }
 
@@ -115,18 +128,19 @@ func (w *wizard) show(i int) {
 }
 
 func (w *wizard) draft() ComplaintDraft {
+	txt := func(e *widget.Entry) string { return strings.TrimSpace(e.Text) }
+	sev := ""
+	for i, o := range w.severity.Options {
+		if o == w.severity.Selected {
+			sev = severities[i]
+		}
+	}
 	return ComplaintDraft{
-		CallID:    w.callID,
-		Statement: strings.TrimSpace(w.statement.Text),
-		Facts:     strings.TrimSpace(w.facts.Text),
-		Wish:      strings.TrimSpace(w.wish.Text),
-		Complex:   w.kind.Selected == w.t("wiz.complex"),
-		Solved:    w.solved.Checked,
-		Reply:     strings.TrimSpace(w.reply.Text),
-		Handling:  strings.TrimSpace(w.handling.Text),
-		Result:    strings.TrimSpace(w.result.Text),
-		Major:     w.major.Checked,
-		ReadBack:  w.readBack.Checked,
+		CallID: w.callID, Statement: txt(w.statement),
+		What: txt(w.what), When: txt(w.when), Where: txt(w.where), Subject: txt(w.subject), Wants: txt(w.want),
+		ReadBack: w.readBack.Checked, Severity: sev, Solved: w.solved.Checked,
+		ReplyHow: txt(w.replyHow), ReplySaid: txt(w.replySaid), Accepted: w.accepted.Checked,
+		Matter: txt(w.matter), Process: txt(w.process), Result: txt(w.result),
 	}
 }
 
@@ -136,7 +150,7 @@ func (w *wizard) refreshReport() {
 		return
 	}
 	d := w.draft()
-	w.readBackText.SetText(strings.Join(nonEmpty(d.Statement, d.Facts, d.Wish), "\n"))
+	w.readBackText.SetText(strings.Join(nonEmpty(d.Statement, d.What, d.When, d.Where, d.Subject, d.Wants), "\n"))
 	w.showCheck(w.shell.backend.CheckComplaint(d))
 }
 
@@ -145,12 +159,15 @@ func (w *wizard) showCheck(c ComplaintCheck) {
 		w.missing.Importance = widget.SuccessImportance
 		w.missing.SetText(w.t("wiz.complete"))
 	} else {
-		names := make([]string, len(c.Missing))
-		for i, id := range c.Missing {
-			names[i] = w.t(id)
+		lines := make([]string, len(c.Missing))
+		for i, m := range c.Missing {
+			lines[i] = "• " + w.t(m.Step)
+			if m.Detail != "" {
+				lines[i] += "（" + m.Detail + "）"
+			}
 		}
 		w.missing.Importance = widget.DangerImportance
-		w.missing.SetText(w.t("wiz.missing") + strings.Join(names, "、"))
+		w.missing.SetText(w.t("wiz.missing") + "\n" + strings.Join(lines, "\n"))
 	}
 	if c.Due.IsZero() {
 		w.due.SetText("")
@@ -175,6 +192,8 @@ func (w *wizard) onNext() {
 func (w *wizard) onSave() {
 	c, err := w.shell.backend.SaveComplaint(w.draft())
 	if err != nil {
+		w.shell.log.Warn("save complaint", "error", err)
+		w.show(len(wizardSteps) - 1)
 		w.shell.warn(w.t("err.save"))
 		return
 	}
