@@ -1,0 +1,145 @@
+package telephony
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+const offerLinphone = "v=0\r\n" +
+	"o=alice 2890844526 2890844526 IN IP4 198.51.100.7\r\n" +
+	"s=-\r\n" +
+	"c=IN IP4 198.51.100.7\r\n" +
+	"t=0 0\r\n" +
+	"m=audio 49170 RTP/AVP 9 8 0 101\r\n" +
+	"a=rtpmap:9 G722/8000\r\n" +
+	"a=rtpmap:101 telephone-event/8000\r\n" +
+	"a=fmtp:101 0-15\r\n" +
+	"a=sendonly\r\n" +
+	"m=video 51372 RTP/AVP 31\r\n" +
+	"c=IN IP4 203.0.113.1\r\n"
+
+func TestParseSDP(t *testing.T) {
+	s, err := ParseSDP([]byte(offerLinphone))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Addr != "198.51.100.7" || s.Port != 49170 || s.Direction != dirSendOnly {
+		t.Errorf("parsed %+v", s)
+	}
+	if c, ok := s.Codec(); !ok || c.Name != "PCMA" || c.PT != 8 {
+		t.Errorf("codec %+v %v, want PCMA (first G.711 in the offer's order)", c, ok)
+	}
+	if te := s.TelephoneEvent(); te != 101 {
+		t.Errorf("telephone-event %d", te)
+	}
+}
+
+func TestParseSDP_Errors(t *testing.T) {
+	tests := map[string]string{
+		"empty":          "",
+		"no audio":       "v=0\r\nc=IN IP4 1.2.3.4\r\nm=video 1 RTP/AVP 31\r\n",
+		"no address":     "v=0\r\nm=audio 4000 RTP/AVP 0\r\n",
+		"bad port":       "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 99999 RTP/AVP 0\r\n",
+		"port not a num": "v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio x RTP/AVP 0\r\n",
+	}
+	for name, body := range tests {
+		t.Run(name, func(t *testing.T) {
+			if s, err := ParseSDP([]byte(body)); err == nil {
+				t.Errorf("ParseSDP(%q) = %+v, want error", body, s)
+			}
+		})
+	}
+}
+
+func TestSDP_Answer(t *testing.T) {
+	tests := map[string]struct {
+		offer   string
+		wantErr error
+		want    []string // lines the answer must contain
+	}{
+		"PCMU with DTMF": {
+			offer: "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+			want:  []string{"m=audio 5004 RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=sendrecv", "c=IN IP4 127.0.0.1"},
+		},
+		"hold offer answered recvonly": {
+			offer: "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 8\r\na=sendonly\r\n",
+			want:  []string{"m=audio 5004 RTP/AVP 8", "a=recvonly"},
+		},
+		"only G.729": {
+			offer:   "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n",
+			wantErr: ErrNoCodec,
+		},
+		"wideband PCMU is not G.711": {
+			offer:   "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 96\r\na=rtpmap:96 PCMU/16000\r\n",
+			wantErr: ErrNoCodec,
+		},
+		"refused stream": {
+			offer:   "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 0 RTP/AVP 0\r\n",
+			wantErr: ErrNoCodec,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, err := ParseSDP([]byte(tc.offer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ans, _, err := s.Answer("127.0.0.1", 5004, 1, 2)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			for _, line := range tc.want {
+				if !strings.Contains(string(ans), line+"\r\n") {
+					t.Errorf("answer lacks %q:\n%s", line, ans)
+				}
+			}
+		})
+	}
+}
+
+func FuzzSDP(f *testing.F) {
+	f.Add([]byte(offerLinphone))
+	f.Add([]byte("v=0\r\nc=IN IP6 ::1\r\nm=audio 1/2 RTP/AVP 0 8\r\na=inactive\r\n"))
+	f.Add([]byte("m=audio 1 RTP/AVP 0\nc=IN IP4 x\na=rtpmap:0\na=rtpmap:x y/z\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s, err := ParseSDP(body)
+		if err != nil {
+			return
+		}
+		if s.Port < 0 || s.Port > 65535 || s.Addr == "" {
+			t.Fatalf("parsed impossible %+v", s)
+		}
+		ans, codec, err := s.Answer("127.0.0.1", 5004, 1, 1)
+		if err != nil {
+			if !errors.Is(err, ErrNoCodec) {
+				t.Fatalf("answer error %v", err)
+			}
+			return
+		}
+		if codec.PT != ptPCMU && codec.PT != ptPCMA && codec.Name != "PCMU" && codec.Name != "PCMA" {
+			t.Fatalf("answered with %+v", codec)
+		}
+		// Our own answer must parse back to the same codec on our port.
+		back, err := ParseSDP(ans)
+		if err != nil {
+			t.Fatalf("answer does not parse: %v\n%s", err, ans)
+		}
+		if c, ok := back.Codec(); !ok || c.PT != codec.PT || back.Port != 5004 {
+			t.Fatalf("answer round trip: %+v %+v", back, c)
+		}
+	})
+}
+
+func ExampleSDP_Answer() {
+	offer, err := ParseSDP([]byte("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n" +
+		"m=audio 4000 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, codec, err := offer.Answer("192.0.2.10", 5004, 42, 1)
+	fmt.Println(codec.Name, offer.TelephoneEvent(), err)
+	// Output: PCMA 101 <nil>
+}
