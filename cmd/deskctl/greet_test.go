@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runScriptsCmd runs deskctl in-process and returns the exit code, stdout
+// and stderr.
+func runScriptsCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &env{stdout: &out, stderr: &errb, stdin: strings.NewReader("")})
+	return code, out.String(), errb.String()
+}
+
+func TestGreet(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"national day", []string{"--at", "2026-10-01T09:00:00+08:00"}, "国庆节快乐！XX客服中心，请问有什么可以帮您！"},
+		{"morning", []string{"--at", "2026-11-23T09:30:00+08:00"}, "早上好！XX欢迎您的来电，请问有什么可以帮您？"},
+		{"afternoon", []string{"--at", "2026-11-23T15:00:00+08:00"}, "您好！XX欢迎您的来电，请问有什么可以帮您？"},
+		{"lunar new year", []string{"--at", "2027-02-06T10:00:00+08:00"}, "新年好！XX客服中心，请问有什么可以帮您！"},
+		{"silent", []string{"--at", "2026-11-23T15:00:00+08:00", "--silent"}, "您好，XX客服中心，欢迎您的来电。"},
+		{"utc instant", []string{"--at", "2026-11-23T01:30:00Z"}, "早上好！XX欢迎您的来电，请问有什么可以帮您？"},
+		{"en national day", []string{"--lang", "en", "--at", "2026-10-01T09:00:00+08:00"}, "Happy National Day! XX customer service center, how may I help you?"},
+		{"en morning", []string{"--lang", "en", "--at", "2026-11-23T09:30:00+08:00"}, "Good morning! Welcome to XX, how may I help you?"},
+		{"en afternoon", []string{"--lang", "en", "--at", "2026-11-23T15:00:00+08:00"}, "Hello! Welcome to XX, how may I help you?"},
+		{"en lunar new year", []string{"--lang", "en", "--at", "2027-02-06T10:00:00+08:00"}, "Happy New Year! XX customer service center, how may I help you?"},
+		{"en silent", []string{"--lang", "en", "--at", "2026-11-23T15:00:00+08:00", "--silent"}, "Hello, this is the XX customer service center. Thank you for calling."},
+		{"zh-Hant national day", []string{"--lang", "zh-Hant", "--at", "2026-10-01T09:00:00+08:00"}, "國慶節快樂！XX客服中心，請問有什麼可以幫您！"},
+		{"zh-Hant morning", []string{"--lang", "zh-Hant", "--at", "2026-11-23T09:30:00+08:00"}, "早安！XX歡迎您的來電，請問有什麼可以幫您？"},
+		{"zh-Hant afternoon", []string{"--lang", "zh-Hant", "--at", "2026-11-23T15:00:00+08:00"}, "您好！XX歡迎您的來電，請問有什麼可以幫您？"},
+		{"zh-Hant lunar new year", []string{"--lang", "zh-Hant", "--at", "2027-02-06T10:00:00+08:00"}, "新年好！XX客服中心，請問有什麼可以幫您！"},
+		{"zh-Hant silent", []string{"--lang", "zh-Hant", "--at", "2026-11-23T15:00:00+08:00", "--silent"}, "您好，XX客服中心，歡迎您的來電。"},
+		{"outbound", []string{"--at", "2026-11-23T15:00:00+08:00", "--outbound", "--name", "王", "--title", "先生", "--agent", "李娜"},
+			"您好，请问是王先生吗？我姓李，是XX客服中心打来的，感谢您对我公司的支持和信任，来电与您核对您的资料。"},
+		{"pack file", []string{"--pack", "testdata/scripts/good.toml", "--at", "2026-11-23T09:30:00+08:00"}, "早上好！西太平洋物业欢迎您的来电，请问有什么可以帮您？"},
+		// good.toml's notice extends 国庆 2026 to Oct 8.
+		{"pack notice wins", []string{"--pack", "testdata/scripts/good.toml", "--at", "2026-10-08T15:00:00+08:00"}, "国庆节快乐！西太平洋物业客服中心，请问有什么可以帮您！"},
+		{"default has no Oct 8", []string{"--at", "2026-10-08T15:00:00+08:00"}, "您好！XX欢迎您的来电，请问有什么可以帮您？"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"greet", "--data", t.TempDir()}, tt.args...)
+			code, out, errOut := runScriptsCmd(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d, stderr %q", code, errOut)
+			}
+			if got := strings.TrimSuffix(out, "\n"); got != tt.want {
+				t.Errorf("greet %v = %q, want %q", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+// A pack published to the desk's data dir is used without --pack.
+func TestGreet_PublishedPack(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/scripts/good.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "scripts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "scripts", "zh-Hans.toml"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runScriptsCmd(t, "greet", "--data", dir, "--at", "2026-11-23T15:00:00+08:00")
+	if code != 0 || !strings.Contains(out, "西太平洋物业") {
+		t.Errorf("exit %d, out %q, stderr %q; want the published pack's company", code, out, errOut)
+	}
+}
+
+func TestGreet_Errors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"bad instant", []string{"--at", "tomorrow"}, "--at"},
+		{"bad title", []string{"--at", "2026-11-23T15:00:00+08:00", "--name", "王", "--title", "博士"}, "title"},
+		{"title without name", []string{"--at", "2026-11-23T15:00:00+08:00", "--title", "女士"}, "--name"},
+		{"unknown lang", []string{"--at", "2026-11-23T15:00:00+08:00", "--lang", "fr"}, "fr"},
+		{"broken pack", []string{"--at", "2026-11-23T15:00:00+08:00", "--pack", "testdata/scripts/broken.toml"}, "testdata/scripts/broken.toml:43: unknown variable {{compnay}}"},
+		{"pack in another language", []string{"--at", "2026-11-23T15:00:00+08:00", "--lang", "en", "--pack", "testdata/scripts/good.toml"}, "not en"},
+		{"outbound without agent", []string{"--at", "2026-11-23T15:00:00+08:00", "--outbound"}, "agent_surname"},
+		{"stray argument", []string{"--at", "2026-11-23T15:00:00+08:00", "extra"}, "usage"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"greet", "--data", t.TempDir()}, tt.args...)
+			code, out, errOut := runScriptsCmd(t, args...)
+			if code == 0 {
+				t.Fatalf("exit 0, out %q", out)
+			}
+			if out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+			if !strings.Contains(errOut, tt.want) {
+				t.Errorf("stderr %q, want it to mention %q", errOut, tt.want)
+			}
+		})
+	}
+}
