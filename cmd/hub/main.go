@@ -84,6 +84,9 @@ func serve(args []string, log *slog.Logger) error {
 		return err
 	}
 	srv := newHTTPServer(db, log)
+	// Requests inherit the signal context, so open streams end on shutdown
+	// instead of holding it up.
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	log.Info("hub listening", "component", "hub", "addr", ln.Addr().String(), "tls", *cert != "")
 	errc := make(chan error, 1)
 	go func() {

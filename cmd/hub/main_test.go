@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -154,5 +155,47 @@ func TestBench_Small(t *testing.T) {
 		if strings.Contains(out.String(), " 0 requests") || strings.Contains(out.String(), "failed; hub") && !strings.Contains(out.String(), " 0 failed") {
 			t.Errorf("%v: %s", args, out.String())
 		}
+	}
+}
+
+// SIGTERM stops the hub promptly even while a supervisor's stream is open.
+func TestServe_StopsOnSIGTERMWithOpenStream(t *testing.T) {
+	h := newTestHub(t, nil)
+	sup := h.token(t, upstream.RoleSupervisor, "boss", "")
+	addr := freePort(t)
+	cmd := newChildCmd("--pg", h.db.pool.Config().ConnString(), "--listen", addr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("child hub not up: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	openStream(t, ctx, "http://"+addr, sup)("board")
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("hub exited with %v", err)
+		}
+		t.Logf("stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+	case <-time.After(5 * time.Second):
+		t.Fatal("hub still running 5 s after SIGTERM")
 	}
 }
