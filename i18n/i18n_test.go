@@ -1,0 +1,121 @@
+package i18n
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+)
+
+// Every language has exactly the default's ids, with the same placeholders.
+func TestBundles_SameIDsAndPlaceholders(t *testing.T) {
+	defIDs, def := messageIDs(DefaultLang)
+	if len(defIDs) < 120 {
+		t.Fatalf("%s has %d messages, want at least 120", DefaultLang, len(defIDs))
+	}
+	for _, l := range Langs()[1:] {
+		ids, msgs := messageIDs(l)
+		if ids == nil {
+			t.Fatalf("%s: message file missing or not valid TOML", l)
+		}
+		for _, id := range defIDs {
+			m, ok := msgs[id]
+			if !ok {
+				t.Errorf("%s lacks %q", l, id)
+				continue
+			}
+			if got, want := fmt.Sprint(placeholders(m)), fmt.Sprint(placeholders(def[id])); got != want {
+				t.Errorf("%s %q has placeholders %s, %s has %s", l, id, got, DefaultLang, want)
+			}
+			if strings.TrimSpace(m) == "" {
+				t.Errorf("%s %q is empty", l, id)
+			}
+		}
+		for _, id := range ids {
+			if _, ok := def[id]; !ok {
+				t.Errorf("%s has %q, which %s lacks", l, id, DefaultLang)
+			}
+		}
+	}
+}
+
+// No file is shipped that the tests do not check.
+func TestBundles_OnlyKnownFiles(t *testing.T) {
+	files, err := fs.Glob(messageFS, "messages/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(Langs()) {
+		t.Errorf("message files %v, want one per language %v", files, Langs())
+	}
+}
+
+func TestLocalizer_T(t *testing.T) {
+	tests := []struct {
+		lang, id string
+		data     map[string]any
+		want     string
+	}{
+		{"zh-Hans", "call.answer", nil, "接听"},
+		{"zh-Hant", "call.answer", nil, "接聽"},
+		{"en", "call.answer", nil, "Answer"},
+		{"zh-Hans", "caller.open_complaints", map[string]any{"Count": 2}, "未结投诉 2 件"},
+		{"en", "quiet.refused", map[string]any{"From": "12:00", "To": "14:00"}, "Customers are resting now (12:00–14:00); callbacks cannot be dialled"},
+		{"zh-CN", "dialog.save", nil, "保存"},
+		{"zh-TW", "dialog.save", nil, "儲存"},
+		{"en-GB", "dialog.save", nil, "Save"},
+		{"fr", "dialog.save", nil, "保存"},
+		{"", "dialog.save", nil, "保存"},
+		{"en", "no.such.id", nil, "no.such.id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang+" "+tt.id, func(t *testing.T) {
+			var got string
+			if tt.data != nil {
+				got = New(tt.lang).T(tt.id, tt.data)
+			} else {
+				got = New(tt.lang).T(tt.id)
+			}
+			if got != tt.want {
+				t.Errorf("T(%q) in %q = %q, want %q", tt.id, tt.lang, got, tt.want)
+			}
+		})
+	}
+}
+
+// Every message renders in every language with its placeholders filled.
+func TestLocalizer_AllRender(t *testing.T) {
+	_, def := messageIDs(DefaultLang)
+	for _, l := range Langs() {
+		loc := New(l)
+		if loc.Lang() != l {
+			t.Errorf("New(%q).Lang() = %q", l, loc.Lang())
+		}
+		for id, m := range def {
+			data := map[string]any{}
+			for _, p := range placeholders(m) {
+				data[p] = "X"
+			}
+			got := loc.T(id, data)
+			if got == id || strings.Contains(got, "{{") || strings.Contains(got, "<no value>") {
+				t.Errorf("%s %q renders %q", l, id, got)
+			}
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	for in, want := range map[string]string{"zh-Hans": "zh-Hans", "zh-HK": "zh-Hant", "zh-Hant-TW": "zh-Hant", "en-US": "en", "de": "zh-Hans", "???": "zh-Hans"} {
+		if got := Match(in); got != want {
+			t.Errorf("Match(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func ExampleLocalizer_T() {
+	fmt.Println(New("en").T("caller.callbacks_due", map[string]any{"Count": 1}))
+	fmt.Println(New("zh-Hant").T("agent.state.wrap_up"))
+	// Output:
+	// Callbacks due: 1
+	// 話後整理
+}
