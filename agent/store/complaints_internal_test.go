@@ -1,0 +1,90 @@
+package store
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"agentdesk/agent"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestReindexRemote checks that a case or call arriving from the hub (not
+// through PutComplaint or PutCall) lands in, moves in, and leaves the
+// deadline and call-time indexes.
+func TestReindexRemote(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "desk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2026, 5, 6, 10, 0, 0, 0, time.UTC)
+	c, err := agent.NewComplaint(agent.NewID(), "a", agent.ChannelPhone, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ID = agent.NewID()
+	if err := c.Listen("s", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ask(agent.Facts{What: "a", When: "b", Where: "c", Subject: "d", Wants: "e"}, true, at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Follow(agent.FollowInput{Severity: agent.SeveritySimple}, at, agent.DefaultReplyPolicy()); err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := json.Marshal(c)
+	if err := c.Reply(agent.ReplyInput{How: "电话", Said: "好", Accepted: true}, at); err != nil {
+		t.Fatal(err)
+	}
+	v2, _ := json.Marshal(c)
+	call := agent.Call{Meta: agent.Meta{ID: agent.NewID()}, At: at, Agent: "a"}
+	k1, _ := json.Marshal(call)
+	call.At = at.Add(48 * time.Hour)
+	k2, _ := json.Marshal(call)
+
+	apply := func(kind agent.Kind, id string, old, new []byte) {
+		t.Helper()
+		if err := s.update(func(tx *bolt.Tx) error { return reindexRemote(tx, kind, id, old, new) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dueCount := func() int {
+		t.Helper()
+		d, err := s.DueCases(at.Add(100 * time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(d)
+	}
+	apply(agent.KindComplaint, c.ID, nil, v1)
+	if n := dueCount(); n != 1 {
+		t.Fatalf("after a remote awaiting case: %d due", n)
+	}
+	apply(agent.KindComplaint, c.ID, v1, v2)
+	if n := dueCount(); n != 0 {
+		t.Fatalf("after the remote reply: %d due", n)
+	}
+	apply(agent.KindComplaint, c.ID, v2, nil)
+
+	callCount := func() int {
+		t.Helper()
+		var n int
+		err := s.view(func(tx *bolt.Tx) error { n = tx.Bucket(bucketCallAt).Stats().KeyN; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	apply(agent.KindCall, call.ID, nil, k1)
+	apply(agent.KindCall, call.ID, k1, k2)
+	if n := callCount(); n != 1 {
+		t.Errorf("call index holds %d keys after a move, want 1", n)
+	}
+	apply(agent.KindCall, call.ID, k2, nil)
+	if n := callCount(); n != 0 {
+		t.Errorf("call index holds %d keys after removal, want 0", n)
+	}
+}
