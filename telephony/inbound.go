@@ -204,6 +204,8 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	log.Info("ringing", "caller", caller.Number, "source", caller.Source, "anonymous", caller.Anonymous)
 	u.event(Event{Kind: EventRinging, CallID: callID, Direction: Inbound, Caller: caller})
 
+	ringTimer := time.NewTimer(u.ringTimeout)
+	defer ringTimer.Stop()
 	select {
 	case <-dlg.Context().Done():
 		cancelMu.Lock()
@@ -217,6 +219,10 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	case <-u.ctx.Done():
 		_ = dlg.Respond(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
 		u.finish(c, EventMissed, "closed")
+	case <-ringTimer.C:
+		// Nobody answered and the caller never gave up (or was a scanner).
+		_ = dlg.Respond(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
+		u.finish(c, EventMissed, "no answer")
 	case d := <-c.decide:
 		if d.status != sip.StatusOK {
 			err := dlg.Respond(d.status, reasonPhrase(d.status), nil)

@@ -95,16 +95,21 @@ func WithRegisterBackoff(first, longest time.Duration) Option {
 	return func(u *UA) { u.backoffMin, u.backoffMax = first, longest }
 }
 
+// WithRingTimeout sets how long an unanswered inbound call rings before the
+// UA answers 480 and reports it missed with reason "no answer" (default 3 min).
+func WithRingTimeout(d time.Duration) Option { return func(u *UA) { u.ringTimeout = d } }
+
 // UA is the desk's SIP user agent. It satisfies the desk's Phone interface.
 type UA struct {
-	cfg        Config
-	emit       Emitter
-	log        *slog.Logger
-	now        func() time.Time
-	listenAddr string
-	tlsConf    *tls.Config
-	backoffMin time.Duration
-	backoffMax time.Duration
+	cfg         Config
+	emit        Emitter
+	log         *slog.Logger
+	now         func() time.Time
+	listenAddr  string
+	tlsConf     *tls.Config
+	backoffMin  time.Duration
+	backoffMax  time.Duration
+	ringTimeout time.Duration
 
 	pbx       sip.Uri
 	proxy     *sip.Uri
@@ -136,13 +141,14 @@ type UA struct {
 // New builds a UA; Start makes it listen and register.
 func New(cfg Config, emit Emitter, opts ...Option) (*UA, error) {
 	u := &UA{
-		cfg:        cfg,
-		emit:       emit,
-		log:        slog.Default(),
-		now:        time.Now,
-		backoffMin: time.Second,
-		backoffMax: 16 * time.Second,
-		calls:      map[string]*call{},
+		cfg:         cfg,
+		emit:        emit,
+		log:         slog.Default(),
+		now:         time.Now,
+		backoffMin:  time.Second,
+		backoffMax:  16 * time.Second,
+		ringTimeout: 3 * time.Minute,
+		calls:       map[string]*call{},
 	}
 	for _, o := range opts {
 		o(u)
@@ -215,7 +221,9 @@ func (u *UA) Start(ctx context.Context) error {
 		sipgo.WithUserAgent("agentdesk"),
 		sipgo.WithUserAgentHostname(u.pbx.Host),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
+			// Stray responses (retransmissions, scanners) are dropped quietly.
+			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})),
 	}
 	if u.tlsConf != nil {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(u.tlsConf))

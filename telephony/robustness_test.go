@@ -1,0 +1,164 @@
+package telephony
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+)
+
+// hostileFlood builds n packets of the kinds scanners and broken peers
+// send: OPTIONS floods, INVITEs cut inside their headers, oversized
+// headers, bad Content-Length, stray responses and random bytes.
+func hostileFlood(n int, target string) [][]byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	invite := "INVITE sip:1001@" + target + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP 127.0.0.1:5066;branch=z9hG4bK-%d\r\n" +
+		"From: \"friendly-scanner\" <sip:100@1.2.3.4>;tag=%d\r\n" +
+		"To: <sip:1001@" + target + ">\r\n" +
+		"Call-ID: flood-%d\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n" +
+		"Contact: <sip:100@127.0.0.1:5066>\r\nContent-Type: application/sdp\r\nContent-Length: 0\r\n\r\n"
+	options := "OPTIONS sip:1001@" + target + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP 127.0.0.1:5066;branch=z9hG4bK-o%d\r\n" +
+		"From: \"sipvicious\" <sip:100@1.2.3.4>;tag=%d\r\nTo: <sip:100@1.2.3.4>\r\n" +
+		"Call-ID: opt-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nUser-Agent: friendly-scanner\r\n"
+	big := strings.Repeat("X", 60000)
+	out := make([][]byte, 0, n)
+	for i := range n {
+		var p string
+		switch i % 8 {
+		case 0, 1, 2: // OPTIONS flood
+			p = fmt.Sprintf(options, i, i, i) + "Content-Length: 0\r\n\r\n"
+		case 3: // INVITE truncated somewhere inside its headers
+			full := fmt.Sprintf(invite, i, i, i)
+			end := strings.Index(full, "\r\n\r\n")
+			p = full[:1+rng.IntN(end)]
+		case 4: // oversized header
+			p = fmt.Sprintf(options, i, i, i) + "Subject: " + big + "\r\nContent-Length: 0\r\n\r\n"
+		case 5: // Content-Length that lies
+			cl := []string{"99999", "-5", "abc", "4294967296", ""}[rng.IntN(5)]
+			p = fmt.Sprintf(options, i, i, i) + "Content-Length: " + cl + "\r\n\r\nshort"
+		case 6: // stray response to nothing
+			p = fmt.Sprintf("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-nope%d\r\nCall-ID: x%d\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", target, i, i)
+		default: // garbage
+			b := make([]byte, 1+rng.IntN(1400))
+			for j := range b {
+				b[j] = byte(rng.UintN(256))
+			}
+			p = string(b)
+		}
+		out = append(out, []byte(p))
+	}
+	return out
+}
+
+// probe sends one good OPTIONS and waits for its 200: the UA's single UDP
+// reader has then worked through everything sent before it.
+func probe(t *testing.T, c *net.UDPConn, target string, i int) {
+	t.Helper()
+	id := fmt.Sprintf("probe-%d", i)
+	msg := fmt.Sprintf("OPTIONS sip:1001@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-probe%d\r\n"+
+		"From: <sip:probe@127.0.0.1>;tag=p%d\r\nTo: <sip:1001@%s>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		target, c.LocalAddr(), i, i, target, id)
+	buf := make([]byte, 65535)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := c.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				break // resend the probe (UDP may have dropped it under the flood)
+			}
+			if bytes.HasPrefix(buf[:n], []byte("SIP/2.0 200")) && bytes.Contains(buf[:n], []byte("Call-ID: "+id)) {
+				return
+			}
+		}
+	}
+	t.Fatalf("UA stopped answering OPTIONS after %d packets", i)
+}
+
+func TestUA_Robustness_HostileFlood(t *testing.T) {
+	const packets = 10000
+	pbx := startFakePBX(t, "pw", "MD5")
+	ua, ev := startUA(t, pbx, Config{})
+	pbx.waitRegister(t)
+	ev.wait(t, EventRegistered, 5*time.Second)
+
+	conn, err := net.DialUDP("udp", nil, mustUDPAddr(t, ua.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	probe(t, conn, ua.Addr(), 0)
+
+	runtime.GC()
+	goroutines := runtime.NumGoroutine()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+
+	flood := hostileFlood(packets, ua.Addr())
+	for i, p := range flood {
+		if _, err := conn.Write(p); err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if i%500 == 499 {
+			probe(t, conn, ua.Addr(), i+1)
+		}
+	}
+	flood = nil
+
+	// Goroutines must come back to the baseline (truncated INVITEs and
+	// floods leave no transaction or call behind).
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > goroutines+2 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("goroutines %d, baseline %d\n%s", runtime.NumGoroutine(), goroutines, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if grow := int64(after.HeapAlloc) - int64(before.HeapAlloc); grow > 4<<20 {
+		t.Errorf("heap grew by %d KiB after the flood", grow>>10)
+	}
+	t.Logf("goroutines %d (baseline %d), heap %d KiB (baseline %d KiB)", runtime.NumGoroutine(), goroutines, after.HeapAlloc>>10, before.HeapAlloc>>10)
+
+	if ev.count(EventRinging) != 0 {
+		t.Errorf("hostile packets rang the desk %d times", ev.count(EventRinging))
+	}
+	if !ua.Registered() || ev.count(EventRegisterFailed) != 0 {
+		t.Errorf("registration lost: registered=%v events=%v", ua.Registered(), ev.kinds())
+	}
+	// And it still takes a real call.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := pbx.invite(t, ctx, "<sip:13800138000@pbx.test>")
+	ring := ev.wait(t, EventRinging, 5*time.Second)
+	go func() { _ = ua.Answer(ring.CallID) }()
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatalf("call after flood: %v", err)
+	}
+	_ = d.Ack(ctx)
+	ev.wait(t, EventAnswered, 5*time.Second)
+}
+
+func mustUDPAddr(t *testing.T, addr string) *net.UDPAddr {
+	t.Helper()
+	a, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
