@@ -49,6 +49,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.pbx, v.sync, v.agent = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
 	states := []string{v.t("agent.available"), v.t("agent.break")}
 	v.agentState = widget.NewSelect(states, nil)
+	v.agentState.PlaceHolder = "—"
 	reasons := make([]string, len(BreakReasons))
 	for i, r := range BreakReasons {
 		reasons[i] = v.t("break." + r)
@@ -75,7 +76,6 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 		v.callerNumber,
 		container.NewHBox(v.complaints, v.callbacksDue),
 		v.lastCalls,
-		v.ringTimer, v.ringBar,
 	))
 
 	v.opening = widget.NewRichText()
@@ -94,7 +94,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.complaint = widget.NewButtonWithIcon(v.t("btn.complaint"), theme.DocumentCreateIcon(), v.onComplaint)
 	controls := container.NewGridWithColumns(4, v.answer, v.hangup, v.hold, v.transfer, v.mute, v.keypad, v.complaint)
 
-	left := container.NewVBox(card,
+	left := container.NewVBox(card, v.ringTimer, v.ringBar,
 		widget.NewLabelWithStyle(v.t("opening"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		v.opening, v.reminder, controls)
 
@@ -256,7 +256,7 @@ func (v *deskView) tick(now time.Time) {
 	c := v.shell.model.Call
 	if c == nil || c.State == "ended" {
 		v.ringTimer.SetText("")
-		v.ringBar.Hide()
+		v.ringBar.SetValue(0)
 		return
 	}
 	el := now.Sub(c.Since)
@@ -264,11 +264,11 @@ func (v *deskView) tick(now time.Time) {
 		el = 0
 	}
 	if c.State != "ringing" {
-		v.ringBar.Hide()
+		v.ringBar.SetValue(0)
 		if c.State == "held" {
 			v.ringTimer.SetText(v.t("call.held"))
 		} else {
-			v.ringTimer.SetText(fmt.Sprintf(v.t("call.talking"), el.Truncate(time.Second)))
+			v.ringTimer.SetText(fmt.Sprintf(v.t("call.talking"), clock(el)))
 		}
 		v.ringTimer.Importance = widget.MediumImportance
 		return
@@ -277,7 +277,6 @@ func (v *deskView) tick(now time.Time) {
 	if limit <= 0 {
 		limit = 12 * time.Second
 	}
-	v.ringBar.Show()
 	v.ringBar.Max = limit.Seconds()
 	v.ringBar.SetValue(min(el.Seconds(), limit.Seconds()))
 	if el >= limit {
@@ -453,4 +452,10 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// clock formats a call's length as m:ss.
+func clock(d time.Duration) string {
+	s := int(d.Seconds())
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }

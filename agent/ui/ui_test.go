@@ -181,7 +181,7 @@ func TestDeskView_ComplaintFromRingToReport(t *testing.T) {
 	s.Apply(ringing())
 	test.Tap(s.desk.answer)
 	s.Apply(answered())
-	if s.desk.ringTimer.Text != "通话 0s" {
+	if s.desk.ringTimer.Text != "通话 0:00" {
 		t.Errorf("talk timer = %q", s.desk.ringTimer.Text)
 	}
 

@@ -190,3 +190,15 @@ func callerLine(lang string, c *Call) string {
 	}
 	return tr(lang, "caller.unknown")
 }
+
+// ShowComplaint opens the complaint wizard filled with d on its report
+// page: for reopening a draft, and for the smoke test's driver.
+func (s *Window) ShowComplaint(d ComplaintDraft) {
+	s.tabs.SelectIndex(0)
+	s.desk.onComplaint()
+	s.desk.wizard.fill(d)
+	s.desk.wizard.show(len(wizardSteps) - 1)
+}
+
+// SubmitComplaint saves the wizard's complaint as its Save button does.
+func (s *Window) SubmitComplaint() { s.desk.wizard.onSave() }

@@ -162,7 +162,8 @@ func (w *wizard) showCheck(c ComplaintCheck) {
 		lines := make([]string, len(c.Missing))
 		for i, m := range c.Missing {
 			lines[i] = "• " + w.t(m.Step)
-			if m.Detail != "" {
+			// The desk's details are in English; other languages get the step.
+			if m.Detail != "" && w.shell.lang == "en" {
 				lines[i] += "（" + m.Detail + "）"
 			}
 		}
@@ -210,4 +211,21 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// fill puts d into the wizard's fields.
+func (w *wizard) fill(d ComplaintDraft) {
+	for e, s := range map[*widget.Entry]string{w.statement: d.Statement, w.what: d.What, w.when: d.When,
+		w.where: d.Where, w.subject: d.Subject, w.want: d.Wants, w.replyHow: d.ReplyHow, w.replySaid: d.ReplySaid,
+		w.matter: d.Matter, w.process: d.Process, w.result: d.Result} {
+		e.SetText(s)
+	}
+	w.solved.SetChecked(d.Solved)
+	w.accepted.SetChecked(d.Accepted)
+	w.readBack.SetChecked(d.ReadBack)
+	for i, s := range severities {
+		if s == d.Severity {
+			w.severity.SetSelected(w.severity.Options[i])
+		}
+	}
 }

@@ -1,0 +1,33 @@
+# xvfb.sh is sourced by the measuring and screenshot scripts: it starts
+# Xvfb on a free display with a throwaway HOME and a fontconfig that sees no
+# fonts at all (so a CJK glyph can only come from the font we bundle).
+# After sourcing: $DISPLAY, $XVFB_PID, $SANDBOX; call xvfb_stop at the end.
+xvfb_start() {
+	n=${XVFB_FIRST_DISPLAY:-90}
+	while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+	SANDBOX=$(mktemp -d)
+	mkdir -p "$SANDBOX/home" "$SANDBOX/config" "$SANDBOX/data" "$SANDBOX/cache"
+	cat >"$SANDBOX/fonts.conf" <<'CONF'
+<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><cachedir>/nonexistent</cachedir></fontconfig>
+CONF
+	Xvfb ":$n" -screen 0 1366x768x24 -nolisten tcp >"$SANDBOX/xvfb.log" 2>&1 &
+	XVFB_PID=$!
+	i=0
+	until xdpyinfo -display ":$n" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then echo "Xvfb :$n did not start" >&2; cat "$SANDBOX/xvfb.log" >&2; return 1; fi
+		sleep 0.1
+	done
+	export DISPLAY=":$n" HOME="$SANDBOX/home" XDG_CONFIG_HOME="$SANDBOX/config" \
+		XDG_DATA_HOME="$SANDBOX/data" XDG_CACHE_HOME="$SANDBOX/cache" \
+		FONTCONFIG_FILE="$SANDBOX/fonts.conf"
+	unset LANG LC_ALL LANGUAGE
+}
+
+xvfb_stop() {
+	[ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null && wait "$XVFB_PID" 2>/dev/null
+	[ -n "${SANDBOX:-}" ] && rm -rf "$SANDBOX"
+	return 0
+}
