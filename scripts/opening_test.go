@@ -215,6 +215,12 @@ to = "2027-01-02"
 		{"2026-02-16", HolidaySpringFestival}, // 除夕 2026
 		{"2026-02-22", HolidaySpringFestival}, // 初六
 		{"2026-02-23", ""},
+		{"2023-12-30", HolidayNewYear},        // the 2024 notice's break starts in 2023
+		{"2025-01-28", HolidaySpringFestival}, // 除夕 2025
+		{"2025-01-02", ""},                    // 2025: January 1 only
+		{"2025-10-05", HolidayMidAutumn},      // 中秋 2025 inside 国庆: 中秋 wins
+		{"2025-10-07", HolidayMidAutumn},
+		{"2025-10-04", HolidayNationalDay},
 	}
 	for _, tt := range tests {
 		d, err := ParseDate(tt.date)

@@ -441,7 +441,7 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 	}
 
 	o := raw.Opening
-	p.opening = Openings{Standard: o.Standard, Short: o.Short, Silent: o.Silent, Outbound: o.Outbound, Never: o.Never}
+	p.opening = Openings(o)
 	c.required("opening.standard", o.Standard)
 	c.required("opening.silent", o.Silent)
 	c.required("opening.outbound", o.Outbound)
@@ -468,7 +468,7 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 				seen[ph.ID] = c.lines.line(key + ".id")
 			}
 		}
-		p.phrases = append(p.phrases, Phrase{ID: ph.ID, Situation: ph.Situation, Say: ph.Say, Never: ph.Never})
+		p.phrases = append(p.phrases, Phrase(ph))
 	}
 	if len(raw.Phrases) == 0 {
 		c.atLine(1, "missing required section [[phrases]]: the phrase book is empty")
@@ -506,7 +506,7 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 				seen[l.ID] = c.lines.line(key + ".id")
 			}
 		}
-		p.callback = append(p.callback, Line{ID: l.ID, When: l.When, Say: l.Say})
+		p.callback = append(p.callback, Line(l))
 	}
 	if len(raw.Callback) == 0 {
 		c.atLine(1, "missing required section [[callback]]: the callback script is empty")

@@ -374,3 +374,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func FuzzRender(f *testing.F) {
+	f.Add("{{greeting}}{{company}}欢迎您的来电")
+	f.Add("{{ salutation }}，{{reply_hours}}小时")
+	f.Add("{{}}}}{{")
+	p, err := Default("zh-Hans")
+	if err != nil {
+		f.Fatal(err)
+	}
+	req := OpeningRequest{At: fuzzInstant, Caller: Party{Surname: "王"}, AgentName: "李娜", Vars: map[string]string{"service": "s"}}
+	f.Fuzz(func(t *testing.T, tmpl string) {
+		_, perr := parseTemplate(tmpl)
+		out, err := p.Render(tmpl, req)
+		if (perr != nil) != (err != nil) && !errors.Is(err, ErrMissingValue) {
+			t.Fatalf("parse err %v, render err %v", perr, err)
+		}
+		if perr == nil && !strings.Contains(tmpl, "{{") && out != tmpl {
+			t.Fatalf("plain text %q rendered as %q", tmpl, out)
+		}
+	})
+}
