@@ -50,6 +50,16 @@ func Variables() []string {
 // {{agent_surname}} without an agent name.
 var ErrMissingValue = errors.New("no value for variable")
 
+// MissingValueError is the error for a variable with no value; it matches
+// ErrMissingValue with errors.Is.
+type MissingValueError struct{ Var string }
+
+// Error names the variable.
+func (e *MissingValueError) Error() string { return fmt.Sprintf("{{%s}}: %v", e.Var, ErrMissingValue) }
+
+// Is makes errors.Is(err, ErrMissingValue) hold.
+func (e *MissingValueError) Is(target error) bool { return target == ErrMissingValue }
+
 // segment is literal text, or a variable when isVar.
 type segment struct {
 	text  string
@@ -116,7 +126,7 @@ func render(s string, lookup func(string) (string, bool)) (string, error) {
 		}
 		v, ok := lookup(sg.text)
 		if !ok {
-			return "", fmt.Errorf("{{%s}}: %w", sg.text, ErrMissingValue)
+			return "", &MissingValueError{Var: sg.text}
 		}
 		b.WriteString(v)
 	}

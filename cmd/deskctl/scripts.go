@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"agentdesk/scripts"
@@ -121,14 +120,11 @@ func scriptsPreview(e *env, args []string) error {
 		if err == nil {
 			return s
 		}
-		var missing string
-		if i := strings.Index(err.Error(), "{{"); i >= 0 {
-			if j := strings.Index(err.Error()[i:], "}}"); j > 0 {
-				missing = err.Error()[i+2 : i+j]
+		var mv *scripts.MissingValueError
+		if errors.As(err, &mv) {
+			if h, ok := fillHints[mv.Var]; ok {
+				return fmt.Sprintf("(needs {{%s}}: give %s) %s", mv.Var, h, tmpl)
 			}
-		}
-		if h, ok := fillHints[missing]; ok && errors.Is(err, scripts.ErrMissingValue) {
-			return fmt.Sprintf("(needs {{%s}}: give %s) %s", missing, h, tmpl)
 		}
 		return fmt.Sprintf("(%v) %s", err, tmpl)
 	}
