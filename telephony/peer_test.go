@@ -90,6 +90,7 @@ type fakePBX struct {
 	addr      string
 	password  string
 	algorithm string
+	mediaPort int // the caller's RTP port in its SDP offer
 	ua        *sipgo.UserAgent
 	srv       *sipgo.Server
 	cli       *sipgo.Client
@@ -265,7 +266,11 @@ func (f *fakePBX) invite(t *testing.T, ctx context.Context, from string, hdrs ..
 	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	host, _, _ := net.SplitHostPort(f.addr)
-	req.SetBody(offerSDP(host, 40002, 7, 1, dirSendRecv))
+	port := f.mediaPort
+	if port == 0 {
+		port = 40002
+	}
+	req.SetBody(offerSDP(host, port, 7, 1, dirSendRecv))
 	d, err := f.dialogs.WriteInvite(ctx, req)
 	if err != nil {
 		t.Fatalf("invite: %v", err)
