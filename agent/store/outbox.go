@@ -13,13 +13,24 @@ import (
 
 // OutboxEntry is one change waiting to be synced upstream: the record's kind,
 // ID and version and its full JSON at that version.
+//
+// Deleted marks a tombstone: the record was deleted locally at Version (one
+// more than its last saved version) and Body is its last content with that
+// version. The hub applies it like any upsert: a newer version wins.
+//
+// Bulk writes (CSV import) store their entries without a body to halve what
+// an import writes; Outbox fills Body in from the record as it is when read,
+// with that record's current Version (sync is an idempotent upsert on
+// (ID, Version), so sending the newest content early is safe). If the record
+// has since been deleted, the entry is returned as a tombstone without a body.
 type OutboxEntry struct {
 	Seq     uint64          `json:"seq"`
 	Kind    agent.Kind      `json:"kind"`
 	ID      string          `json:"id"`
 	Version int64           `json:"version"`
 	At      time.Time       `json:"at"`
-	Body    json.RawMessage `json:"body"`
+	Deleted bool            `json:"deleted,omitempty"`
+	Body    json.RawMessage `json:"body,omitempty"`
 }
 
 func appendOutbox(tx *bolt.Tx, e OutboxEntry) error {
@@ -46,11 +57,37 @@ func (s *Store) Outbox(limit int) ([]OutboxEntry, error) {
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decode outbox entry %d: %w", binary.BigEndian.Uint64(k), err)
 			}
+			if err := fillBody(tx, &e); err != nil {
+				return err
+			}
 			out = append(out, e)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// fillBody gives a body-less (bulk) entry the record's current content.
+func fillBody(tx *bolt.Tx, e *OutboxEntry) error {
+	if len(e.Body) > 0 || e.Deleted {
+		return nil
+	}
+	b := tx.Bucket([]byte(e.Kind))
+	if b == nil {
+		return fmt.Errorf("outbox entry %d: unknown kind %q", e.Seq, e.Kind)
+	}
+	raw := b.Get([]byte(e.ID))
+	if raw == nil {
+		e.Deleted = true
+		return nil
+	}
+	var m agent.Meta
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("outbox entry %d: decode %s %s: %w", e.Seq, e.Kind, e.ID, err)
+	}
+	e.Version = m.Version
+	e.Body = append(json.RawMessage(nil), raw...)
+	return nil
 }
 
 // AckOutbox removes every entry up to and including seq: the hub has stored
