@@ -13,6 +13,10 @@ import (
 // keys, comments, multi-line strings and arrays) and ignores the rest.
 type keyLines map[string]int
 
+// bodySuffix marks the entry holding how many lines below its key a
+// multi-line string's text starts.
+const bodySuffix = "\x00body"
+
 func scanKeyLines(data []byte) keyLines {
 	kl := keyLines{}
 	counts := map[string]int{} // array-of-tables path → elements so far
@@ -78,6 +82,11 @@ func scanKeyLines(data []byte) keyLines {
 			for _, q := range []string{`"""`, `'''`} {
 				if strings.HasPrefix(val, q) && !strings.Contains(val[3:], q) {
 					inMulti = q
+					if strings.TrimSpace(val[3:]) == "" {
+						// TOML drops the newline right after the
+						// delimiter: the text starts on the next line.
+						kl[full+bodySuffix] = 1
+					}
 				}
 			}
 			if strings.HasPrefix(val, "[") {

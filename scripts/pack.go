@@ -526,7 +526,7 @@ func (c *checker) template(key, text string, known map[string]bool, hint string)
 	if text == "" {
 		return
 	}
-	base := c.lines.line(key)
+	base := c.lines.line(key) + c.lines[key+bodySuffix]
 	segs, err := parseTemplate(text)
 	if err != nil {
 		c.atLine(base, "%s: %v", key, err)

@@ -53,6 +53,14 @@ func TestParse_Problems(t *testing.T) {
 			wantMsg: "not closed",
 		},
 		{
+			name: "unknown variable in a multi-line string",
+			edit: func(s string) string {
+				return strings.Replace(s, `thanks = "感谢您的来电，感谢您对我们的信任。"`, "thanks = \"\"\"\n感谢您的来电，\n感谢{{custmer.name}}对我们的信任。\"\"\"", 1)
+			},
+			lineAt:  "{{custmer.name}}",
+			wantMsg: "unknown variable {{custmer.name}} in closing.thanks",
+		},
+		{
 			name:    "slot hour 25",
 			edit:    func(s string) string { return strings.Replace(s, `to = "24:00"`, `to = "25:00"`, 1) },
 			lineAt:  `to = "25:00"`,

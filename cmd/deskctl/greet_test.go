@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runScriptsCmd runs deskctl in-process and returns the exit code, stdout
@@ -108,5 +109,25 @@ func TestGreet_Errors(t *testing.T) {
 				t.Errorf("stderr %q, want it to mention %q", errOut, tt.want)
 			}
 		})
+	}
+}
+
+// The machine's zone does not matter: the pack's zone (Asia/Shanghai) does.
+func TestGreet_MachineZoneIgnored(t *testing.T) {
+	loc, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := time.Local
+	time.Local = loc
+	t.Cleanup(func() { time.Local = saved })
+	t.Setenv("TZ", "America/Los_Angeles")
+	// 17:30 on Nov 22 in Los Angeles is 09:30 on Nov 23 in Shanghai.
+	code, out, errOut := runScriptsCmd(t, "greet", "--data", t.TempDir(), "--at", "2026-11-22T17:30:00-08:00")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if want := "早上好！XX欢迎您的来电，请问有什么可以帮您？\n"; out != want {
+		t.Errorf("greet = %q, want %q", out, want)
 	}
 }
