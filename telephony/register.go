@@ -145,6 +145,13 @@ func (r *registration) register(ctx context.Context, expires time.Duration) (tim
 	if err != nil {
 		return 0, err
 	}
+	if r.u.learnContactPort(req) {
+		// Our first REGISTER went out with no port: register the real one.
+		res, err = r.u.cli.Do(ctx, r.newRequest(expires))
+		if err != nil {
+			return 0, err
+		}
+	}
 	if res.StatusCode == sip.StatusUnauthorized || res.StatusCode == sip.StatusProxyAuthRequired {
 		req = r.newRequest(expires)
 		if err := r.u.authorize(req, res); err != nil {
@@ -158,6 +165,26 @@ func (r *registration) register(ctx context.Context, expires time.Duration) (tim
 		return 0, registerError{res: statusReason(res)}
 	}
 	return grantedExpiry(res, r.u.contact.Address, expires), nil
+}
+
+// learnContactPort fills in the Contact port for TLS, where we do not
+// listen: calls come back over the connection we registered on, so the
+// PBX must see that connection's local port (which the transport wrote
+// into the Via sent-by). It reports whether the Contact changed. It runs
+// in the registration loop before any call can exist.
+func (u *UA) learnContactPort(sent *sip.Request) bool {
+	if u.transport != "tls" || u.port != 0 {
+		return false
+	}
+	via := sent.Via()
+	if via == nil || via.Port == 0 {
+		return false
+	}
+	u.port = via.Port
+	u.contact.Address.Port = via.Port
+	u.dialogUA.ContactHDR = u.contact
+	u.log.Info("tls contact", "addr", u.Addr())
+	return true
 }
 
 // registerError carries the registrar's refusal, e.g. "403 Forbidden".
