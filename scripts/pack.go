@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -338,20 +340,17 @@ func Parse(name string, data []byte) (*Pack, error) {
 	var raw rawPack
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&raw)
 	if err != nil {
-		var pe toml.ParseError
-		line := 1
-		msg := err.Error()
-		if errors.As(err, &pe) {
-			if pe.Position.Line > 0 {
-				line = pe.Position.Line
-			}
-			msg = pe.Message
-		}
-		c.atLine(line, "the file is not valid TOML: %s", msg)
+		c.decodeError(err)
 		return nil, c.errs
 	}
 	c.lines = scanKeyLines(data)
+	var reported []string
 	for _, k := range md.Undecoded() {
+		name := k.String()
+		if slices.ContainsFunc(reported, func(r string) bool { return strings.HasPrefix(name, r+".") }) {
+			continue // inside an unknown table already reported
+		}
+		reported = append(reported, name)
 		c.atLine(c.lines.undecoded(k), "unknown setting %q: check its spelling (it would be ignored)", k.String())
 	}
 	p := &Pack{file: name}
@@ -360,6 +359,46 @@ func Parse(name string, data []byte) (*Pack, error) {
 		return nil, c.errs.sorted()
 	}
 	return p, nil
+}
+
+// typeErr matches the decoder's error for a value of the wrong kind, which
+// is not a toml.ParseError.
+var typeErr = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): incompatible types: TOML value has type ([^;]+); destination has type (.+)$`)
+
+// kinds names TOML value kinds for trainers.
+var kinds = map[string]string{
+	"string": "text in quotes", "int64": "a number", "float64": "a number",
+	"bool": "true or false", "slice": "a list", "time.Time": "a date or time", "[]string": "a list of texts",
+	"[]interface {}": "a list", "map[string]interface {}": "a table",
+}
+
+func kindName(t string) string {
+	if k, ok := kinds[t]; ok {
+		return k
+	}
+	if strings.HasPrefix(t, "[]") {
+		return "a list"
+	}
+	if strings.HasPrefix(t, "map") || strings.HasPrefix(t, "scripts.raw") {
+		return "a table"
+	}
+	return t
+}
+
+// decodeError records a TOML syntax or type error at its line.
+func (c *checker) decodeError(err error) {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		line := max(pe.Position.Line, 1)
+		c.atLine(line, "the file is not valid TOML: %s", pe.Message)
+		return
+	}
+	if m := typeErr.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		c.atLine(max(line, 1), "%s must be %s, not %s", m[2], kindName(m[4]), kindName(m[3]))
+		return
+	}
+	c.atLine(1, "the file cannot be read as a script pack: %v", err)
 }
 
 // undecoded returns the line of a key the decoder did not use. The decoder

@@ -403,3 +403,20 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestParse_WrongKindOfValue(t *testing.T) {
+	src := strings.Replace(string(defaultFile(t, "zh-Hans")), `company = "XX"`, `company = 5`, 1)
+	_, err := Parse("p.toml", []byte(src))
+	want := fmt.Sprintf("p.toml:%d: company must be text in quotes, not a number", lineOf(t, src, "company = 5"))
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
+func TestParse_UnknownTableReportedOnce(t *testing.T) {
+	src := strings.Replace(string(defaultFile(t, "zh-Hans")), "[opening]", "[openings]\nx = 1\n[opening]", 1)
+	_, err := Parse("p.toml", []byte(src))
+	if err == nil || strings.Count(err.Error(), "openings") != 1 {
+		t.Errorf("err = %v, want one problem naming openings", err)
+	}
+}
