@@ -45,17 +45,23 @@ func DefaultPackFile(lang string) ([]byte, error) {
 }
 
 // Default returns the embedded default pack of lang: "zh-Hans" (also for
-// ""), "zh-Hant" or "en".
+// ""), "zh-Hant" or "en". Packs are immutable, so each is parsed once and
+// shared.
 func Default(lang string) (*Pack, error) {
+	if lang == "" {
+		lang = DefaultLang
+	}
 	data, err := DefaultPackFile(lang)
 	if err != nil {
 		return nil, err
 	}
-	if lang == "" {
-		lang = DefaultLang
-	}
-	return Parse("packs/"+lang+".toml", data)
+	v, _ := defaults.LoadOrStore(lang, sync.OnceValues(func() (*Pack, error) {
+		return Parse("packs/"+lang+".toml", data)
+	}))
+	return v.(func() (*Pack, error))()
 }
+
+var defaults sync.Map // lang → func() (*Pack, error)
 
 // LoadFile reads, parses and validates the pack at path. Problems in the
 // pack are returned as PackErrors naming path.

@@ -31,3 +31,28 @@ func TestDefault_AllLangsValid(t *testing.T) {
 		t.Error("Default(fr) = nil error")
 	}
 }
+
+// Default packs are parsed once and shared; sharing must be race-free.
+func TestDefault_SharedAndConcurrent(t *testing.T) {
+	a, b := mustDefault(t, "en"), mustDefault(t, "en")
+	if a != b {
+		t.Error("Default(en) parsed twice")
+	}
+	done := make(chan string)
+	for range 4 {
+		go func() {
+			p, err := Default("zh-Hans")
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			s, _ := p.Opening(OpeningRequest{At: fuzzInstant})
+			done <- s
+		}()
+	}
+	for range 4 {
+		if s := <-done; s != "国庆节快乐！XX客服中心，请问有什么可以帮您！" {
+			t.Errorf("concurrent Opening = %q", s)
+		}
+	}
+}
