@@ -1,6 +1,8 @@
 package scripts
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -53,6 +55,34 @@ func TestDefault_SharedAndConcurrent(t *testing.T) {
 	for range 4 {
 		if s := <-done; s != "国庆节快乐！XX客服中心，请问有什么可以帮您！" {
 			t.Errorf("concurrent Opening = %q", s)
+		}
+	}
+}
+
+// The three default packs carry the same phrases, steps, callback lines and
+// holidays, so switching language never loses a line.
+func TestDefault_SameStructureInEveryLang(t *testing.T) {
+	shape := func(p *Pack) string {
+		var b strings.Builder
+		for _, ph := range p.Phrases() {
+			fmt.Fprintf(&b, "phrase %s never=%d\n", ph.ID, len(ph.Never))
+		}
+		for _, s := range p.ComplaintSteps() {
+			fmt.Fprintf(&b, "step %s say=%v\n", s.ID, s.Say != "")
+		}
+		for _, l := range p.Callback() {
+			fmt.Fprintf(&b, "callback %s\n", l.ID)
+		}
+		for _, h := range p.Holidays() {
+			fmt.Fprintf(&b, "holiday %s\n", h.ID)
+		}
+		fmt.Fprintf(&b, "slots %d reassure %d never %d\n", len(p.Slots()), len(p.Closing().Reassure), len(p.Openings().Never))
+		return b.String()
+	}
+	want := shape(mustDefault(t, DefaultLang))
+	for _, l := range Langs()[1:] {
+		if got := shape(mustDefault(t, l)); got != want {
+			t.Errorf("%s differs from %s:\n%s\nwant:\n%s", l, DefaultLang, got, want)
 		}
 	}
 }
