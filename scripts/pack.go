@@ -657,48 +657,33 @@ func (p *Pack) checkSlots(c *checker, raw []rawSlot) {
 		}
 		slots = append(slots, Slot{From: from, To: to, Greeting: s.Greeting})
 	}
-	// Lines by index, since appending may move the slice.
-	idx := make([]int, 0, len(slots))
-	for i, s := range raw {
-		if f, err := parseClock(s.From); err == nil {
-			if t, err := parseClock(s.To); err == nil && f < t && f < 24*60 {
-				idx = append(idx, i)
-			}
-		}
-	}
-	order := make([]int, len(slots))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return slots[order[a]].From < slots[order[b]].From })
 	if len(slots) != len(raw) {
 		return // a bad slot: gaps and overlaps would only repeat it
 	}
+	lines := make(map[int]int, len(slots)) // From → line, for the checks below
+	for i, s := range slots {
+		lines[s.From] = c.lines.line("slots." + strconv.Itoa(i) + ".from")
+	}
+	sort.SliceStable(slots, func(a, b int) bool { return slots[a].From < slots[b].From })
 	end := 0
 	ok := true
-	for _, i := range order {
-		s := slots[i]
-		line := c.lines.line("slots." + strconv.Itoa(idx[i]) + ".from")
+	for _, s := range slots {
 		switch {
 		case s.From < end:
-			c.atLine(line, "bad time slot: %s–%s overlaps the slot before it, which ends at %s", clock(s.From), clock(s.To), clock(end))
+			c.atLine(lines[s.From], "bad time slot: %s–%s overlaps the slot before it, which ends at %s", clock(s.From), clock(s.To), clock(end))
 			ok = false
 		case s.From > end:
-			c.atLine(line, "bad time slot: no greeting from %s to %s; the slots must cover the whole day", clock(end), clock(s.From))
+			c.atLine(lines[s.From], "bad time slot: no greeting from %s to %s; the slots must cover the whole day", clock(end), clock(s.From))
 			ok = false
 		}
 		end = max(end, s.To)
 	}
-	if end < 24*60 && len(slots) > 0 {
+	if end < 24*60 {
 		c.at("slots", "bad time slot: no greeting from %s to 24:00; the slots must cover the whole day", clock(end))
 		ok = false
 	}
 	if ok {
-		sorted := make([]Slot, len(slots))
-		for k, i := range order {
-			sorted[k] = slots[i]
-		}
-		p.slots = sorted
+		p.slots = slots
 	}
 }
 
