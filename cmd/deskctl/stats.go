@@ -1,0 +1,82 @@
+package main
+
+import (
+	"time"
+
+	"agentdesk/agent"
+	"agentdesk/agent/store"
+)
+
+func init() {
+	register(&command{
+		name:    "stats",
+		usage:   "--day YYYY-MM-DD [--zone ZONE] [--ring-limit 12s] [--data DIR]",
+		summary: "one day's figures per agent (《工作统计一览表》, JSON)",
+		run:     statsDay,
+	})
+}
+
+// statsView is what stats prints.
+type statsView struct {
+	Day              string           `json:"day"`
+	Zone             string           `json:"zone"`
+	RingLimitSeconds float64          `json:"ring_limit_seconds"`
+	Agents           []agent.AgentDay `json:"agents"`
+	Totals           agent.AgentDay   `json:"totals"`
+}
+
+func statsDay(e *env, args []string) error {
+	fs := newCaseFlagSet("stats", e)
+	f := addCaseFlags(fs)
+	day := fs.String("day", "", "the `YYYY-MM-DD` day, in --zone")
+	ring := fs.Duration("ring-limit", 12*time.Second, "answer within this `DURATION` (the third ring)")
+	pos, err := parseCaseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *day == "" {
+		return errUsage
+	}
+	d, err := agent.ParseDay(*day)
+	if err != nil {
+		return err
+	}
+	center, err := f.center()
+	if err != nil {
+		return err
+	}
+	s, err := f.open(e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	start, end := d.Bounds(center.Zone)
+	calls, err := s.Calls(start, end)
+	if err != nil {
+		return err
+	}
+	cases, err := s.Complaints(store.ComplaintFilter{})
+	if err != nil {
+		return err
+	}
+	cbs, err := s.Callbacks(store.CallbackFilter{})
+	if err != nil {
+		return err
+	}
+	v := statsView{Day: d.String(), Zone: center.Zone.String(), RingLimitSeconds: ring.Seconds(),
+		Agents: agent.DailyStats(d, center.Zone, *ring, calls, cases, cbs)}
+	v.Totals = agent.AgentDay{Agent: "", Day: d.String()}
+	for _, a := range v.Agents {
+		t := &v.Totals
+		t.Inbound += a.Inbound
+		t.Outbound += a.Outbound
+		t.AnsweredWithinLimit += a.AnsweredWithinLimit
+		t.Missed += a.Missed
+		t.ComplaintsOpened += a.ComplaintsOpened
+		t.RepliedOnTime += a.RepliedOnTime
+		t.RepliedLate += a.RepliedLate
+		t.CallbacksDone += a.CallbacksDone
+		t.CallbacksComplete += a.CallbacksComplete
+	}
+	return writeCaseJSON(e.stdout, v)
+}
