@@ -138,6 +138,8 @@ func TestIntegration_IncomingCalls(t *testing.T) {
 		answerHangup
 		answerHold
 		answerRefer
+		reject
+		hangupRinging
 	)
 	tests := []struct {
 		name     string
@@ -202,6 +204,20 @@ func TestIntegration_IncomingCalls(t *testing.T) {
 			want: telephony.Caller{Number: "13800138000", Source: "From"},
 			end:  telephony.EventEnded, endWhy: "transferred",
 		},
+		{
+			name: "rejected busy", scenario: "caller_busy.xml",
+			from: `<sip:13800138000@127.0.0.1>`, extra: "X-Test: 1",
+			do:   reject,
+			want: telephony.Caller{Number: "13800138000", Source: "From"},
+			end:  telephony.EventEnded, endWhy: "rejected",
+		},
+		{
+			name: "hang up while ringing declines", scenario: "caller_declined.xml",
+			from: `<sip:13800138000@127.0.0.1>`, extra: "X-Test: 1",
+			do:   hangupRinging,
+			want: telephony.Caller{Number: "13800138000", Source: "From"},
+			end:  telephony.EventEnded, endWhy: "rejected",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,7 +241,17 @@ func TestIntegration_IncomingCalls(t *testing.T) {
 			if ring.CallID == "" || ring.Direction != telephony.Inbound {
 				t.Errorf("ringing event %+v", ring)
 			}
-			if tc.do != none {
+			switch tc.do {
+			case reject:
+				if err := ua.Reject(ring.CallID, 486); err != nil {
+					t.Fatalf("reject: %v", err)
+				}
+			case hangupRinging:
+				if err := ua.Hangup(ring.CallID); err != nil {
+					t.Fatalf("hangup ringing: %v", err)
+				}
+			case none:
+			default:
 				if err := ua.Answer(ring.CallID); err != nil {
 					t.Fatalf("answer: %v", err)
 				}
@@ -292,6 +318,33 @@ func TestIntegration_Dial(t *testing.T) {
 	uas.Wait(t, ctx)
 	if end := rec.wait(t, telephony.EventEnded, 5*time.Second); end.Reason != "hangup" {
 		t.Errorf("end reason %q", end.Reason)
+	}
+}
+
+// TestIntegration_DialCancel hangs up our own call while the customer's
+// phone rings: the UA sends CANCEL.
+func TestIntegration_DialCancel(t *testing.T) {
+	kamailiotest.Gate(t)
+	uasPort := kamailiotest.FreePort(t)
+	k := startKamailio(t, "MD5", "127.0.0.1:"+strconv.Itoa(uasPort))
+	uas := kamailiotest.StartSipp(t, "", "testdata/callee_ring_cancel.xml", uasPort)
+	ua, rec := startIntegrationUA(t, k, telephony.Config{})
+	rec.wait(t, telephony.EventRegistered, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	id, err := ua.Dial(ctx, "13800138000")
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	if r := rec.wait(t, telephony.EventRinging, 15*time.Second); r.CallID != id || r.Direction != telephony.Outbound {
+		t.Errorf("ringing %+v", r)
+	}
+	if err := ua.Hangup(id); err != nil {
+		t.Fatalf("hangup: %v", err)
+	}
+	uas.Wait(t, ctx)
+	if end := rec.wait(t, telephony.EventEnded, 10*time.Second); end.CallID != id || end.Reason != "cancelled" {
+		t.Errorf("end %+v", end)
 	}
 }
 
