@@ -14,7 +14,7 @@ import (
 func putComplaintCustomer(t testing.TB, s *store.Store, member bool) string {
 	t.Helper()
 	c := &agent.Customer{Name: "客户", Phones: []string{"13800138000"}, Member: member}
-	if err := store.PutCustomerRecord(s, c, time.Unix(1, 0)); err != nil {
+	if err := s.PutCustomer(c, time.Unix(1, 0)); err != nil {
 		t.Fatalf("put customer: %v", err)
 	}
 	return c.ID
