@@ -363,3 +363,25 @@ func TestIntegration_PBXRestart(t *testing.T) {
 	rec.waitN(t, telephony.EventRegistered, 2, 30*time.Second)
 	t.Logf("re-registered %s after the restart", time.Since(restarted).Round(time.Millisecond))
 }
+
+// TestIntegration_Companion watches the desk phone through Kamailio: the
+// UA's dialog-event SUBSCRIBE is challenged (407) and relayed to a sipp
+// notifier that reports the desk phone's call early → confirmed → terminated.
+func TestIntegration_Companion(t *testing.T) {
+	kamailiotest.Gate(t)
+	uasPort := kamailiotest.FreePort(t)
+	k := startKamailio(t, "MD5", "127.0.0.1:"+strconv.Itoa(uasPort))
+	notifier := kamailiotest.StartSipp(t, "", "testdata/notifier_dialog.xml", uasPort)
+	_, rec := startIntegrationUA(t, k, telephony.Config{Companion: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	ring := rec.wait(t, telephony.EventRinging, 15*time.Second)
+	if ring.CallID != "deskphone-call-1" || ring.Caller.Number != "+8613800138000" || ring.Caller.DisplayName != "王小明" {
+		t.Errorf("ringing %+v", ring)
+	}
+	rec.wait(t, telephony.EventAnswered, 10*time.Second)
+	if end := rec.wait(t, telephony.EventEnded, 10*time.Second); end.CallID != "deskphone-call-1" || end.Reason != "remote-bye" {
+		t.Errorf("ended %+v", end)
+	}
+	notifier.Wait(t, ctx)
+}
