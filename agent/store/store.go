@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"agentdesk/agent"
@@ -91,7 +92,14 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.timeout, NoSync: o.noSync, FreelistType: bolt.FreelistMapType})
+	bo := &bolt.Options{Timeout: o.timeout, NoSync: o.noSync, FreelistType: bolt.FreelistMapType}
+	if runtime.GOOS != "windows" {
+		// Only reserves address space (on Windows it would grow the file):
+		// spares a growing file the remaps that copy every dirty node, which
+		// were a quarter of a bulk import's time.
+		bo.InitialMmapSize = 1 << 30
+	}
+	db, err := bolt.Open(path, 0o600, bo)
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			err = ErrLocked

@@ -1,0 +1,36 @@
+package agent
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// TestCNMobileFastPath checks the fast path answers what the library does,
+// over every 1xx prefix and random subscriber digits.
+func TestCNMobileFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for prefix := 100; prefix < 200; prefix++ {
+		for range 50 {
+			d := fmt.Sprintf("%d%08d", prefix, r.IntN(100_000_000))
+			fast, ok := cnMobile(d)
+			if !ok {
+				continue
+			}
+			num, err := phonenumbers.Parse(d, DefaultRegion)
+			if err != nil {
+				t.Fatalf("library rejects %s that the fast path takes: %v", d, err)
+			}
+			if lib := phonenumbers.Format(num, phonenumbers.E164); lib != fast || !phonenumbers.IsPossibleNumber(num) {
+				t.Fatalf("%s: fast path %s, library %s (possible %v)", d, fast, lib, phonenumbers.IsPossibleNumber(num))
+			}
+			for _, form := range []string{"+86" + d, "0086" + d, d[:3] + "-" + d[3:7] + "-" + d[7:]} {
+				if got, err := NormalizePhone(form); err != nil || got != fast {
+					t.Fatalf("NormalizePhone(%s) = %s, %v; want %s", form, got, err, fast)
+				}
+			}
+		}
+	}
+}
