@@ -51,7 +51,7 @@ func (u *UA) write(c *call, req *sip.Request) error {
 // configured credentials.
 func (u *UA) Dial(ctx context.Context, number string) (string, error) {
 	u.mu.Lock()
-	started, closed := u.started && u.ctx != nil, u.closed
+	started, closed := u.running, u.closed
 	u.mu.Unlock()
 	if closed {
 		return "", ErrClosed
@@ -95,9 +95,9 @@ func (u *UA) Dial(ctx context.Context, number string) (string, error) {
 	u.mu.Unlock()
 	u.log.Info("dialing", "call_id", c.id, "target", target.String())
 
-	u.wg.Add(1)
+	u.dialWG.Add(1)
 	go func() {
-		defer u.wg.Done()
+		defer u.dialWG.Done()
 		defer cancel()
 		u.waitAnswer(dialCtx, c, rtp)
 	}()

@@ -128,12 +128,14 @@ type UA struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	dialWG sync.WaitGroup // outbound calls waiting for an answer
 
 	reg       *registration
 	companion *companion
 
 	mu      sync.Mutex
 	started bool
+	running bool // Start succeeded
 	closed  bool
 	calls   map[string]*call
 }
@@ -269,6 +271,10 @@ func (u *UA) Start(ctx context.Context) error {
 		return err
 	}
 
+	u.reg = newRegistration(u)
+	if u.cfg.Companion {
+		u.companion = newCompanion(u)
+	}
 	srv.OnInvite(u.onInvite)
 	srv.OnAck(u.onAck)
 	srv.OnBye(u.onBye)
@@ -282,14 +288,15 @@ func (u *UA) Start(ctx context.Context) error {
 	})
 
 	u.log.Info("listening", "transport", u.transport, "addr", net.JoinHostPort(host, strconv.Itoa(port)), "config", u.cfg)
-	u.reg = newRegistration(u)
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
 		u.reg.run(u.ctx)
 	}()
-	if u.cfg.Companion {
-		u.companion = newCompanion(u)
+	u.mu.Lock()
+	u.running = true
+	u.mu.Unlock()
+	if u.companion != nil {
 		u.wg.Add(1)
 		go func() {
 			defer u.wg.Done()
@@ -405,7 +412,7 @@ func (u *UA) Close() error {
 		return nil
 	}
 	u.closed = true
-	started := u.started && u.ctx != nil
+	started := u.running
 	calls := make([]*call, 0, len(u.calls))
 	for _, c := range u.calls {
 		calls = append(calls, c)
@@ -437,10 +444,22 @@ func (u *UA) Close() error {
 	if u.companion != nil {
 		u.companion.unsubscribe(ctx)
 	}
-	u.reg.stop(ctx)
+	if u.reg != nil {
+		u.reg.stop(ctx)
+	}
 	u.cancel()
 	u.wg.Wait()
-	return u.sua.Close()
+	err := u.sua.Close()
+	// A callback still waiting for a 487 after our CANCEL ends once the
+	// transport is gone.
+	dialsDone := make(chan struct{})
+	go func() { u.dialWG.Wait(); close(dialsDone) }()
+	select {
+	case <-dialsDone:
+	case <-time.After(3 * time.Second):
+		u.log.Warn("outbound call still ending at close")
+	}
+	return err
 }
 
 // event stamps and emits one event.

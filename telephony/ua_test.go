@@ -1,9 +1,12 @@
 package telephony
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -218,5 +221,62 @@ func TestUA_Incoming_BusyWithoutCallWaiting(t *testing.T) {
 				t.Errorf("missed reason = %q", got.Reason)
 			}
 		})
+	}
+}
+
+// syncWriter is an io.Writer safe for concurrent log handlers.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func TestUA_PasswordNeverLogged(t *testing.T) {
+	const secret = "Zz-very-secret-9"
+	pbx := startFakePBX(t, secret, "MD5")
+	logs := &syncWriter{}
+	ev := newEvents()
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ua, err := New(Config{PBX: pbx.uri(), User: "1001", Password: secret}, ev, WithLogger(logger), WithListenAddr("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ua.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ev.wait(t, EventRegistered, 5*time.Second)
+	_ = ua.Close()
+	out := logs.String()
+	if !strings.Contains(out, `"component":"telephony"`) || !strings.Contains(out, "[redacted]") {
+		t.Errorf("expected component=telephony logs with a redacted config:\n%s", out)
+	}
+	if strings.Contains(out, secret) {
+		t.Errorf("password in logs:\n%s", out)
+	}
+}
+
+func TestUA_OutboundProxy(t *testing.T) {
+	proxy := startFakePBX(t, "pw", "MD5")
+	// The registrar's name does not resolve: everything must go via the proxy.
+	_, ev := startUA(t, proxy, Config{PBX: "sip:pbx.invalid:5060", OutboundProxy: proxy.uri()})
+	reg := proxy.waitRegister(t)
+	ev.wait(t, EventRegistered, 5*time.Second)
+	if reg.Recipient.Host != "pbx.invalid" {
+		t.Errorf("request uri %s, want the registrar", reg.Recipient.String())
+	}
+	route := reg.Route()
+	if route == nil || route.Address.HostPort() != proxy.addr || !route.Address.UriParams.Has("lr") {
+		t.Errorf("route %v, want <sip:%s;lr>", route, proxy.addr)
 	}
 }
