@@ -21,6 +21,9 @@ func (s *Store) PutAlert(a *agent.Alert, now time.Time) error {
 	next.Desk = s.desk
 	next.Touch(now)
 	err := s.update(func(tx *bolt.Tx) error {
+		if err := versionAbove(tx, agent.KindAlert, &next.Meta); err != nil {
+			return err
+		}
 		return putRecord(tx, agent.KindAlert, next.Meta, &next, now)
 	})
 	if err != nil {

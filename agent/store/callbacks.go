@@ -33,6 +33,9 @@ func (s *Store) PutCallbacks(cbs []*agent.Callback, now time.Time) error {
 			if err := customerOnFile(tx, next[i].CustomerID); err != nil {
 				return fmt.Errorf("callback %s: %w", next[i].ID, err)
 			}
+			if err := versionAbove(tx, agent.KindCallback, &next[i].Meta); err != nil {
+				return err
+			}
 			if err := putRecord(tx, agent.KindCallback, next[i].Meta, &next[i], now); err != nil {
 				return err
 			}

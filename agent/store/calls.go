@@ -47,6 +47,9 @@ func (s *Store) PutCall(c *agent.Call, now time.Time) error {
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
+		if err := versionAbove(tx, agent.KindCall, &next.Meta); err != nil {
+			return err
+		}
 		if err := putRecord(tx, agent.KindCall, next.Meta, &next, now); err != nil {
 			return err
 		}

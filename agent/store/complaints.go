@@ -57,6 +57,9 @@ func (s *Store) PutComplaint(c *agent.Complaint, now time.Time, alerts ...*agent
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
+		if err := versionAbove(tx, agent.KindComplaint, &next.Meta); err != nil {
+			return err
+		}
 		if err := putRecord(tx, agent.KindComplaint, next.Meta, &next, now); err != nil {
 			return err
 		}
@@ -64,6 +67,9 @@ func (s *Store) PutComplaint(c *agent.Complaint, now time.Time, alerts ...*agent
 			return err
 		}
 		for i := range stamped {
+			if err := versionAbove(tx, agent.KindAlert, &stamped[i].Meta); err != nil {
+				return err
+			}
 			if err := putRecord(tx, agent.KindAlert, stamped[i].Meta, &stamped[i], now); err != nil {
 				return err
 			}
@@ -76,6 +82,24 @@ func (s *Store) PutComplaint(c *agent.Complaint, now time.Time, alerts ...*agent
 	*c = next
 	for i, a := range alerts {
 		*a = stamped[i]
+	}
+	return nil
+}
+
+// versionAbove raises m's version above the stored copy's when that copy is
+// as new or newer (the record was changed since the caller read it): the
+// last save wins locally and sync sees a strictly growing version.
+func versionAbove(tx *bolt.Tx, kind agent.Kind, m *agent.Meta) error {
+	raw := tx.Bucket([]byte(kind)).Get([]byte(m.ID))
+	if raw == nil {
+		return nil
+	}
+	var old agent.Meta
+	if err := json.Unmarshal(raw, &old); err != nil {
+		return fmt.Errorf("decode stored %s %s: %w", kind, m.ID, err)
+	}
+	if old.Version >= m.Version {
+		m.Version = old.Version + 1
 	}
 	return nil
 }

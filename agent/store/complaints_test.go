@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -107,6 +108,39 @@ func TestPutComplaint_RoundTripWithAlertAndOutbox(t *testing.T) {
 	}
 	if got, _ := s.Complaint(c.ID); got.Version != 2 || got.State != agent.StateReplied {
 		t.Errorf("after second save: version %d state %s", got.Version, got.State)
+	}
+}
+
+func TestPutComplaint_StaleCopyGetsHigherVersion(t *testing.T) {
+	s := storetest.Open(t)
+	cust := putComplaintCustomer(t, s, true)
+	at := time.Date(2026, 5, 6, 10, 0, 0, 0, time.UTC)
+	c, _ := followedCase(t, cust, agent.SeveritySimple, at)
+	if err := s.PutComplaint(c, at); err != nil {
+		t.Fatal(err)
+	}
+	var stale agent.Complaint // a deep copy read before the next save
+	if b, err := json.Marshal(c); err != nil || json.Unmarshal(b, &stale) != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddFollowUp("first", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutComplaint(c, at); err != nil { // version 2
+		t.Fatal(err)
+	}
+	if err := stale.AddFollowUp("from a stale copy", at); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutComplaint(&stale, at); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Complaint(c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 3 || stale.Version != 3 || got.Followed.Entries[0].Note != "from a stale copy" {
+		t.Errorf("after saving a stale copy: version %d (copy %d), entries %+v", got.Version, stale.Version, got.Followed.Entries)
 	}
 }
 
