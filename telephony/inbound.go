@@ -195,6 +195,8 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	u.calls[callID] = c
 	u.mu.Unlock()
 
+	// The pop comes first: the desk's latency budget starts at the socket.
+	u.event(Event{Kind: EventRinging, CallID: callID, Direction: Inbound, Caller: caller})
 	if err := dlg.Respond(sip.StatusTrying, "Trying", nil); err != nil {
 		log.Debug("100 trying", "error", err)
 	}
@@ -202,7 +204,6 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		log.Debug("180 ringing", "error", err)
 	}
 	log.Info("ringing", "caller", caller.Number, "source", caller.Source, "anonymous", caller.Anonymous)
-	u.event(Event{Kind: EventRinging, CallID: callID, Direction: Inbound, Caller: caller})
 
 	ringTimer := time.NewTimer(u.ringTimeout)
 	defer ringTimer.Stop()

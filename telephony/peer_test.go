@@ -86,7 +86,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // fakePBX is an in-process registrar with digest auth, and a SIP peer that
 // can call the registered UA directly.
 type fakePBX struct {
-	t         *testing.T
+	t         testing.TB
 	addr      string
 	password  string
 	algorithm string
@@ -107,7 +107,7 @@ type fakePBX struct {
 	subCh      chan *sip.Request
 }
 
-func startFakePBX(t *testing.T, password, algorithm string) *fakePBX {
+func startFakePBX(t testing.TB, password, algorithm string) *fakePBX {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("fakepbx"),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(quietLogger())),
