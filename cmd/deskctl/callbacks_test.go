@@ -10,6 +10,7 @@ import (
 )
 
 func TestCallbacksPlan_CoversEveryMember(t *testing.T) {
+	hermeticCaseConfig(t)
 	dir := t.TempDir()
 	withCaseStore(t, dir, func(s *store.Store) {
 		for i := range 4 {
@@ -52,6 +53,7 @@ func TestCallbacksPlan_CoversEveryMember(t *testing.T) {
 }
 
 func TestCallbacksPlan_DryRunAndErrors(t *testing.T) {
+	hermeticCaseConfig(t)
 	dir := t.TempDir()
 	withCaseStore(t, dir, func(s *store.Store) { putCaseCustomer(t, s, true) })
 	code, out, errs := runCaseCmd(t, "callbacks", "plan", "--dry-run", "--agents", "a", "--mode", "by_load", "--data", dir)

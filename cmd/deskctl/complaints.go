@@ -47,13 +47,31 @@ type caseFlags struct {
 func addCaseFlags(fs *flag.FlagSet) *caseFlags {
 	f := &caseFlags{}
 	fs.StringVar(&f.data, "data", desk.DefaultDataDir(), "data `DIR` holding desk.db")
-	fs.StringVar(&f.zone, "zone", agent.DefaultZone, "the center's IANA time `ZONE`")
+	fs.StringVar(&f.zone, "zone", "", "the center's IANA time `ZONE` (default: the config's time_zone, Asia/Shanghai)")
 	fs.StringVar(&f.at, "at", "", "judge deadlines at this `RFC3339` instant (default now)")
 	return f
 }
 
-// center returns the default rules in the flag's zone.
-func (f *caseFlags) center() (agent.Center, error) { return agent.CenterIn(f.zone) }
+// center returns the center's rules: the procedure's defaults in --zone, or
+// else in the desk config's zone, with the config's ring limit.
+func (f *caseFlags) center() (agent.Center, error) {
+	cfg, err := desk.LoadConfig(desk.DefaultConfigPath())
+	if err != nil {
+		return agent.Center{}, err
+	}
+	zone := f.zone
+	if zone == "" {
+		zone = cfg.TimeZone
+	}
+	c, err := agent.CenterIn(zone)
+	if err != nil {
+		return c, err
+	}
+	if cfg.RingLimitSeconds > 0 {
+		c.RingLimit = time.Duration(cfg.RingLimitSeconds) * time.Second
+	}
+	return c, nil
+}
 
 // instant reads --at; empty means the wall clock, read here at the edge.
 func (f *caseFlags) instant() (time.Time, error) {

@@ -24,6 +24,14 @@ func runCaseCmd(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// hermeticCaseConfig points the desk config at an empty folder, so the
+// machine's own config.toml cannot change what the commands compute.
+func hermeticCaseConfig(t *testing.T) {
+	t.Helper()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+}
+
 // withCaseStore opens the data dir's store for setup and closes it after fn.
 func withCaseStore(t *testing.T, dir string, fn func(s *store.Store)) {
 	t.Helper()
@@ -64,6 +72,7 @@ const caseJSON = `{
 }`
 
 func TestComplaints_FreshDataDir(t *testing.T) {
+	hermeticCaseConfig(t)
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"complaints", "list", "--data", dir},
@@ -83,6 +92,7 @@ func TestComplaints_FreshDataDir(t *testing.T) {
 }
 
 func TestComplaints_AddListShow(t *testing.T) {
+	hermeticCaseConfig(t)
 	dir := t.TempDir()
 	var cust string
 	withCaseStore(t, dir, func(s *store.Store) { cust = putCaseCustomer(t, s, true) })
@@ -153,6 +163,7 @@ func TestComplaints_AddListShow(t *testing.T) {
 }
 
 func TestComplaints_AddRefusesWithEveryProblem(t *testing.T) {
+	hermeticCaseConfig(t)
 	dir := t.TempDir()
 	withCaseStore(t, dir, func(s *store.Store) { putCaseCustomer(t, s, true) })
 	var before int
@@ -187,6 +198,7 @@ func TestComplaints_AddRefusesWithEveryProblem(t *testing.T) {
 }
 
 func TestComplaints_AddMajorRaisesAlert(t *testing.T) {
+	hermeticCaseConfig(t)
 	dir := t.TempDir()
 	var cust string
 	withCaseStore(t, dir, func(s *store.Store) { cust = putCaseCustomer(t, s, false) })
@@ -254,6 +266,7 @@ func fillComplaints(tb testing.TB, dir string, n int) {
 //	AGENTDESK_GEN_COMPLAINTS=/tmp/big go test -run TestGenerateComplaints ./cmd/deskctl
 //	time deskctl complaints list --overdue --at 2026-05-06T12:00:00+08:00 --data /tmp/big
 func TestGenerateComplaints(t *testing.T) {
+	hermeticCaseConfig(t)
 	dir := os.Getenv("AGENTDESK_GEN_COMPLAINTS")
 	if dir == "" {
 		t.Skip("set AGENTDESK_GEN_COMPLAINTS=DIR to generate a data dir of complaints")

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"time"
-
 	"agentdesk/agent"
 	"agentdesk/agent/store"
 )
@@ -29,7 +27,7 @@ func statsDay(e *env, args []string) error {
 	fs := newCaseFlagSet("stats", e)
 	f := addCaseFlags(fs)
 	day := fs.String("day", "", "the `YYYY-MM-DD` day, in --zone")
-	ring := fs.Duration("ring-limit", 12*time.Second, "answer within this `DURATION` (the third ring)")
+	ring := fs.Duration("ring-limit", 0, "answer within this `DURATION` (default: the config's ring_limit_seconds, 12 s)")
 	pos, err := parseCaseArgs(fs, args)
 	if err != nil {
 		return err
@@ -44,6 +42,9 @@ func statsDay(e *env, args []string) error {
 	center, err := f.center()
 	if err != nil {
 		return err
+	}
+	if *ring <= 0 {
+		*ring = center.RingLimit
 	}
 	s, err := f.open(e)
 	if err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 )
 
 func TestStats_Day(t *testing.T) {
+	hermeticCaseConfig(t)
 	dir := t.TempDir()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
@@ -63,6 +66,18 @@ func TestStats_Day(t *testing.T) {
 	code, out, _ = runCaseCmd(t, "stats", "--day", "2026-05-06", "--ring-limit", "15s", "--data", dir)
 	if err := json.Unmarshal([]byte(out), &v); code != 0 || err != nil || v.Agents[0].AnsweredWithinLimit != 2 {
 		t.Errorf("ring limit 15s: %+v", v.Agents)
+	}
+	// The desk config's zone and ring limit are the defaults.
+	cfgDir := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "agentdesk")
+	caseMust(t, os.MkdirAll(cfgDir, 0o700))
+	caseMust(t, os.WriteFile(filepath.Join(cfgDir, "config.toml"), []byte("time_zone = \"Europe/Berlin\"\nring_limit_seconds = 20\n"), 0o600))
+	code, out, errs = runCaseCmd(t, "stats", "--day", "2026-05-06", "--data", dir)
+	if err := json.Unmarshal([]byte(out), &v); code != 0 || err != nil || v.Zone != "Europe/Berlin" || v.RingLimitSeconds != 20 {
+		t.Errorf("with a config: exit %d %s %+v", code, errs, v)
+	}
+	// Berlin's 6 May starts at 06:00 in Shanghai: the 00:10 call is on the 5th there.
+	if v.Totals.Inbound != 2 || v.Totals.AnsweredWithinLimit != 1 {
+		t.Errorf("Berlin day totals = %+v", v.Totals)
 	}
 	if code, _, _ := runCaseCmd(t, "stats", "--data", dir); code != 2 {
 		t.Errorf("stats without --day: exit %d, want 2", code)
