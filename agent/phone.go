@@ -68,7 +68,13 @@ func NormalizePhone(s string) (string, error) {
 	if !phonenumbers.IsPossibleNumber(num) {
 		return "", fmt.Errorf("%w: %q is not a possible number", ErrBadPhone, s)
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	out := phonenumbers.Format(num, phonenumbers.E164)
+	// Some texts (a trunk 0 after the country code: "+86 0…") read as one
+	// number but print as another; such a number has no stable stored form.
+	if again, err := phonenumbers.Parse(out, DefaultRegion); err != nil || phonenumbers.Format(again, phonenumbers.E164) != out {
+		return "", fmt.Errorf("%w: %q is not a stable number", ErrBadPhone, s)
+	}
+	return out, nil
 }
 
 // cnMobile is a fast path for the commonest number, a mainland mobile

@@ -34,3 +34,21 @@ func TestCNMobileFastPath(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizePhone_Stable: a text the library reads one way but prints as
+// another number must be refused, not stored under a form that later finds a
+// different number (found by FuzzNormalizePhone).
+func TestNormalizePhone_Stable(t *testing.T) {
+	for _, in := range []string{"+86 0000000000000", "+86 0755 8888 9999 0"} {
+		got, err := NormalizePhone(in)
+		if err != nil {
+			continue
+		}
+		if again, err := NormalizePhone(got); err != nil || again != got {
+			t.Errorf("NormalizePhone(%q) = %q, but that normalises to %q, %v", in, got, again, err)
+		}
+	}
+	if _, err := NormalizePhone("+86 0000000000000"); err == nil {
+		t.Error(`NormalizePhone("+86 0000000000000") succeeded`)
+	}
+}
