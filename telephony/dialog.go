@@ -59,13 +59,11 @@ type companion struct {
 	callID  string
 	fromTag string
 
-	mu       sync.Mutex
-	cseq     uint32
-	toTag    string
-	target   *sip.Uri // the notifier's Contact, for in-dialog refreshes
-	dialogs  map[string]string
-	resub    chan struct{}
-	lastSeen time.Time
+	mu      sync.Mutex
+	cseq    uint32
+	toTag   string
+	dialogs map[string]string
+	resub   chan struct{}
 }
 
 func newCompanion(u *UA) *companion {

@@ -172,3 +172,77 @@ func TestUA_HoldResumeTransfer(t *testing.T) {
 		t.Errorf("call still known after transfer: %v", err)
 	}
 }
+
+// TestUA_RemoteHold: the caller puts us on hold with a re-INVITE
+// (a=sendonly); the UA answers a=recvonly and the call goes on.
+func TestUA_RemoteHold(t *testing.T) {
+	ua, _, _, d, _, callID := answeredCall(t)
+	target := d.InviteResponse.Contact().Address
+	req := sip.NewRequest(sip.INVITE, target)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offerSDP("127.0.0.1", 40002, 7, 2, dirSendOnly))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := d.Do(ctx, req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("re-invite: %v %v", res, err)
+	}
+	ans, err := ParseSDP(res.Body())
+	if err != nil || ans.Direction != dirRecvOnly {
+		t.Fatalf("answer to hold: %+v %v", ans, err)
+	}
+	if err := d.WriteRequest(sip.NewRequest(sip.ACK, target)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ua.Hold(callID); err != nil {
+		t.Errorf("hold after the peer's re-INVITE: %v", err)
+	}
+}
+
+// TestUA_LateOffer: an INVITE without SDP gets our offer in the 200 OK and
+// the caller's answer in the ACK.
+func TestUA_LateOffer(t *testing.T) {
+	media, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer media.Close()
+	pbx := startFakePBX(t, "pw", "MD5")
+	ua, ev := startUA(t, pbx, Config{})
+	pbx.waitRegister(t)
+	pbx.mu.Lock()
+	contact := *pbx.contact
+	pbx.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := sip.NewRequest(sip.INVITE, contact)
+	d, err := pbx.dialogs.WriteInvite(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := ev.wait(t, EventRinging, 5*time.Second)
+	go func() { _ = ua.Answer(ring.CallID) }()
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := ParseSDP(d.InviteResponse.Body())
+	if err != nil {
+		t.Fatalf("our offer: %v", err)
+	}
+	if te := offer.TelephoneEvent(); te != ptTelephoneEvent {
+		t.Errorf("offer telephone-event %d", te)
+	}
+	answer, _, err := offer.Answer("127.0.0.1", media.LocalAddr().(*net.UDPAddr).Port, 9, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack := sip.NewRequest(sip.ACK, d.InviteResponse.Contact().Address)
+	ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	ack.SetBody(answer)
+	if err := d.WriteAck(ctx, ack); err != nil {
+		t.Fatal(err)
+	}
+	ev.wait(t, EventAnswered, 5*time.Second)
+	// Media now flows to the address in the ACK's answer.
+	readRTP(t, media, ptPCMU)
+}

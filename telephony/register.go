@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/google/uuid"
 	"github.com/icholy/digest"
@@ -304,22 +303,4 @@ func (u *UA) authorize(req *sip.Request, res *sip.Response) error {
 	req.RemoveHeader(authName)
 	req.AppendHeader(sip.NewHeader(authName, cred.String()))
 	return nil
-}
-
-// doAuth sends an out-of-dialog request and, if challenged, once more with
-// credentials (a fresh Via and the next CSeq).
-func (u *UA) doAuth(ctx context.Context, req *sip.Request) (*sip.Response, error) {
-	res, err := u.cli.Do(ctx, req, sipgo.ClientRequestBuild)
-	if err != nil || (res.StatusCode != sip.StatusUnauthorized && res.StatusCode != sip.StatusProxyAuthRequired) {
-		return res, err
-	}
-	if err := u.authorize(req, res); err != nil {
-		return res, err
-	}
-	req.RemoveHeader("Via")
-	if c := req.CSeq(); c != nil {
-		c.SeqNo++
-	}
-	u.pinSocket(req)
-	return u.cli.Do(ctx, req, sipgo.ClientRequestBuild)
 }

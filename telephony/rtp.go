@@ -28,13 +28,12 @@ type rtpSession struct {
 	conn   *net.UDPConn
 	remote atomic.Pointer[net.UDPAddr]
 
-	mu      sync.Mutex
-	pt      uint8
-	dtmfPT  int
-	seq     uint16
-	ts      uint32
-	ssrc    uint32
-	sending bool
+	mu     sync.Mutex
+	pt     uint8
+	dtmfPT int
+	seq    uint16
+	ts     uint32
+	ssrc   uint32
 
 	received atomic.Int64
 	sent     atomic.Int64
