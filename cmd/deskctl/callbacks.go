@@ -37,18 +37,7 @@ func callbacksPlan(e *env, args []string) error {
 	mode := fs.String("mode", "round_robin", "assignment `MODE`: round_robin or by_load")
 	since := fs.String("since", "", "tasks made since this `RFC3339` instant (or still pending) cover a customer (default: 30 days before --at)")
 	dry := fs.Bool("dry-run", false, "print the plan without storing it")
-	pos, err := parseCaseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return errUsage
-	}
-	center, err := f.center()
-	if err != nil {
-		return err
-	}
-	at, err := f.instant()
+	_, center, at, err := f.parse(fs, args, 0)
 	if err != nil {
 		return err
 	}

@@ -91,6 +91,24 @@ func (f *caseFlags) open(e *env) (*store.Store, error) {
 	return store.Open(filepath.Join(f.data, "desk.db"), store.WithLogger(log))
 }
 
+// parse parses args, wants exactly npos positional arguments, and reads the
+// center's rules and the --at instant.
+func (f *caseFlags) parse(fs *flag.FlagSet, args []string, npos int) ([]string, agent.Center, time.Time, error) {
+	pos, err := parseCaseArgs(fs, args)
+	if err != nil {
+		return nil, agent.Center{}, time.Time{}, err
+	}
+	if len(pos) != npos {
+		return nil, agent.Center{}, time.Time{}, errUsage
+	}
+	center, err := f.center()
+	if err != nil {
+		return nil, center, time.Time{}, err
+	}
+	at, err := f.instant()
+	return pos, center, at, err
+}
+
 func newCaseFlagSet(name string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet("deskctl "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -128,16 +146,12 @@ func complaintsAdd(e *env, args []string) error {
 	fs := newCaseFlagSet("complaints add", e)
 	f := addCaseFlags(fs)
 	from := fs.String("from", "", "the case as a JSON `FILE` (- for stdin)")
-	pos, err := parseCaseArgs(fs, args)
+	_, center, now, err := f.parse(fs, args, 0)
 	if err != nil {
 		return err
 	}
-	if *from == "" || len(pos) > 0 {
+	if *from == "" {
 		return errUsage
-	}
-	center, err := f.center()
-	if err != nil {
-		return err
 	}
 	var raw []byte
 	if *from == "-" {
@@ -153,10 +167,6 @@ func complaintsAdd(e *env, args []string) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		return fmt.Errorf("read case %s: %w", *from, err)
-	}
-	now, err := f.instant()
-	if err != nil {
-		return err
 	}
 	s, err := f.open(e)
 	if err != nil {
@@ -234,18 +244,7 @@ func complaintsList(e *env, args []string) error {
 	within := fs.Duration("due-within", 0, "only cases whose reply is due within `DURATION` after --at (e.g. 30m)")
 	owner := fs.String("owner", "", "only cases owned by `AGENT`")
 	state := fs.String("state", "", "only cases in `STATE` (open, awaiting_reply, replied, closed)")
-	pos, err := parseCaseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return errUsage
-	}
-	center, err := f.center()
-	if err != nil {
-		return err
-	}
-	at, err := f.instant()
+	_, center, at, err := f.parse(fs, args, 0)
 	if err != nil {
 		return err
 	}
@@ -310,18 +309,7 @@ type complaintView struct {
 func complaintsShow(e *env, args []string) error {
 	fs := newCaseFlagSet("complaints show", e)
 	f := addCaseFlags(fs)
-	pos, err := parseCaseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return errUsage
-	}
-	center, err := f.center()
-	if err != nil {
-		return err
-	}
-	at, err := f.instant()
+	pos, center, at, err := f.parse(fs, args, 1)
 	if err != nil {
 		return err
 	}

@@ -28,18 +28,14 @@ func statsDay(e *env, args []string) error {
 	f := addCaseFlags(fs)
 	day := fs.String("day", "", "the `YYYY-MM-DD` day, in --zone")
 	ring := fs.Duration("ring-limit", 0, "answer within this `DURATION` (default: the config's ring_limit_seconds, 12 s)")
-	pos, err := parseCaseArgs(fs, args)
+	_, center, _, err := f.parse(fs, args, 0)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || *day == "" {
+	if *day == "" {
 		return errUsage
 	}
 	d, err := agent.ParseDay(*day)
-	if err != nil {
-		return err
-	}
-	center, err := f.center()
 	if err != nil {
 		return err
 	}
