@@ -22,7 +22,6 @@ import (
 	"agentdesk/agent/upstream"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -44,6 +43,10 @@ type DB struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
 	now  func() time.Time
+
+	// afterRead, if set, runs in Push between reading the stored versions
+	// and writing; tests use it to line pushes up into a race.
+	afterRead func()
 
 	mu   sync.Mutex
 	subs map[chan upstream.Change]struct{}
@@ -246,38 +249,25 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 			return resp, fmt.Errorf("push: %w", err)
 		}
 	}
-	have := map[key]stored{}
-	rows, err := tx.Query(ctx, `SELECT r.kind, r.id, r.version, r.desk, r.deleted, r.body FROM records r
-		JOIN unnest($1::text[], $2::text[]) AS k(kind, id) ON r.kind = k.kind AND r.id = k.id
-		ORDER BY r.kind, r.id FOR UPDATE OF r`, kinds, ids)
+	keys := make([]key, len(kinds))
+	for i := range kinds {
+		keys[i] = key{agent.Kind(kinds[i]), ids[i]}
+	}
+	have, err := readStored(ctx, tx, keys)
 	if err != nil {
-		return resp, fmt.Errorf("push: read stored versions: %w", err)
+		return resp, err
 	}
-	for rows.Next() {
-		var k key
-		var s stored
-		if err := rows.Scan(&k.kind, &k.id, &s.version, &s.desk, &s.deleted, &s.body); err != nil {
-			rows.Close()
-			return resp, fmt.Errorf("push: %w", err)
-		}
-		have[k] = s
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return resp, fmt.Errorf("push: read stored versions: %w", err)
+	if db.afterRead != nil {
+		db.afterRead()
 	}
 
 	// Decide each record against what is stored (and what this batch has
 	// already decided), then write the winners in one statement.
 	write := map[key]upstream.Record{}
 	var order []key
-	batch := &pgx.Batch{}
+	var conflicts []conflictRow
 	for _, r := range req.Records {
 		k := key{r.Kind, r.ID}
-		body := []byte(r.Body)
-		if body == nil {
-			body = []byte{}
-		}
 		cur, ok := have[k]
 		switch {
 		case !ok || r.Version > cur.version:
@@ -285,49 +275,43 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 				order = append(order, k)
 			}
 			write[k] = r
-			have[k] = stored{version: r.Version, desk: req.Desk, deleted: r.Deleted, body: body}
+			have[k] = stored{version: r.Version, desk: req.Desk, deleted: r.Deleted, body: bodyOf(r)}
 			resp.Stored++
-		case r.Version < cur.version:
-			resp.Stale++
-		case cur.desk == req.Desk && cur.deleted == r.Deleted && bytes.Equal(cur.body, body):
-			resp.Duplicates++
 		default:
-			reason := "same version, different content"
-			if cur.desk != req.Desk {
-				reason = fmt.Sprintf("same version, stored from desk %s", cur.desk)
-			}
-			h := sha256.Sum256(append(body, boolByte(r.Deleted)))
-			batch.Queue(`INSERT INTO conflicts (kind, id, version, desk, body, body_hash, stored_desk, stored_body, reason, received_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-				string(r.Kind), r.ID, r.Version, req.Desk, body, h[:], cur.desk, cur.body, reason, now)
-			resp.Conflicts = append(resp.Conflicts, upstream.Conflict{Seq: r.Seq, Kind: r.Kind, ID: r.ID, Version: r.Version, Reason: reason})
+			conflicts = classify(&resp, r, req.Desk, cur, conflicts)
 		}
 		resp.AckSeq = max(resp.AckSeq, r.Seq)
 	}
 	if len(order) > 0 {
-		n := len(order)
-		wk, wi, wd, wdoc := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
-		wv, wat := make([]int64, n), make([]time.Time, n)
-		wdel, wbody := make([]bool, n), make([][]byte, n)
-		for i, k := range order {
-			r := write[k]
-			wk[i], wi[i], wv[i], wd[i], wdel[i], wat[i] = string(r.Kind), r.ID, r.Version, req.Desk, r.Deleted, r.At
-			wbody[i] = []byte(r.Body)
-			if wbody[i] == nil {
-				wbody[i] = []byte{}
-			}
-			if len(r.Body) > 0 {
-				d := jsonbSafe(r.Body)
-				wdoc[i] = &d
+		written, err := upsertRecords(ctx, tx, req.Desk, order, write, now)
+		if err != nil {
+			return resp, err
+		}
+		// A key missing from written lost a race: another hub committed the
+		// same record after our read. Judge the record again against that.
+		var lost []key
+		for _, k := range order {
+			if !written[k] {
+				lost = append(lost, k)
 			}
 		}
-		batch.Queue(`INSERT INTO records (kind, id, version, desk, deleted, body, doc, at, received_at, rev)
-			SELECT k, i, v, d, del, b, doc::jsonb, at, $9, nextval('record_rev')
-			FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::bool[], $6::bytea[], $7::text[], $8::timestamptz[]) AS t(k, i, v, d, del, b, doc, at)
-			ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, desk = EXCLUDED.desk, deleted = EXCLUDED.deleted,
-				body = EXCLUDED.body, doc = EXCLUDED.doc, at = EXCLUDED.at, received_at = EXCLUDED.received_at, rev = EXCLUDED.rev
-			WHERE records.version < EXCLUDED.version`,
-			wk, wi, wv, wd, wdel, wbody, wdoc, wat, now)
+		if len(lost) > 0 {
+			again, err := readStored(ctx, tx, lost)
+			if err != nil {
+				return resp, err
+			}
+			for _, k := range lost {
+				resp.Stored--
+				conflicts = classify(&resp, write[k], req.Desk, again[k], conflicts)
+			}
+		}
+	}
+	batch := &pgx.Batch{}
+	for _, c := range conflicts {
+		h := sha256.Sum256(append(bodyOf(c.r), boolByte(c.r.Deleted)))
+		batch.Queue(`INSERT INTO conflicts (kind, id, version, desk, body, body_hash, stored_desk, stored_body, reason, received_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+			string(c.r.Kind), c.r.ID, c.r.Version, req.Desk, bodyOf(c.r), h[:], c.cur.desk, c.cur.body, c.reason, now)
 	}
 	batch.Queue(`INSERT INTO desks (desk, pending, oldest_pending, last_seen) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (desk) DO UPDATE SET pending = EXCLUDED.pending, oldest_pending = EXCLUDED.oldest_pending, last_seen = EXCLUDED.last_seen`,
@@ -344,6 +328,109 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 		return resp, fmt.Errorf("push: commit: %w", err)
 	}
 	return resp, nil
+}
+
+type conflictRow struct {
+	r      upstream.Record
+	cur    stored
+	reason string
+}
+
+func bodyOf(r upstream.Record) []byte {
+	if r.Body == nil {
+		return []byte{}
+	}
+	return r.Body
+}
+
+// classify judges a record that is not newer than the stored copy cur:
+// stale, duplicate or conflict (appended to conflicts and reported).
+func classify(resp *upstream.PushResponse, r upstream.Record, desk string, cur stored, conflicts []conflictRow) []conflictRow {
+	switch {
+	case r.Version < cur.version:
+		resp.Stale++
+	case cur.desk == desk && cur.deleted == r.Deleted && bytes.Equal(cur.body, bodyOf(r)):
+		resp.Duplicates++
+	default:
+		reason := "same version, different content"
+		if cur.desk != desk {
+			reason = fmt.Sprintf("same version, stored from desk %s", cur.desk)
+		}
+		conflicts = append(conflicts, conflictRow{r: r, cur: cur, reason: reason})
+		resp.Conflicts = append(resp.Conflicts, upstream.Conflict{Seq: r.Seq, Kind: r.Kind, ID: r.ID, Version: r.Version, Reason: reason})
+	}
+	return conflicts
+}
+
+// readStored reads and locks the stored copies of keys, in key order so
+// concurrent pushes lock rows in the same order.
+func readStored(ctx context.Context, tx pgx.Tx, keys []key) (map[key]stored, error) {
+	kinds, ids := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		kinds[i], ids[i] = string(k.kind), k.id
+	}
+	have := map[key]stored{}
+	rows, err := tx.Query(ctx, `SELECT r.kind, r.id, r.version, r.desk, r.deleted, r.body FROM records r
+		JOIN unnest($1::text[], $2::text[]) AS k(kind, id) ON r.kind = k.kind AND r.id = k.id
+		ORDER BY r.kind, r.id FOR UPDATE OF r`, kinds, ids)
+	if err != nil {
+		return nil, fmt.Errorf("push: read stored versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k key
+		var s stored
+		if err := rows.Scan(&k.kind, &k.id, &s.version, &s.desk, &s.deleted, &s.body); err != nil {
+			return nil, fmt.Errorf("push: read stored versions: %w", err)
+		}
+		have[k] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("push: read stored versions: %w", err)
+	}
+	return have, nil
+}
+
+// upsertRecords writes the batch's winning versions in one statement and
+// returns the keys it wrote. The statement itself never lowers a version.
+func upsertRecords(ctx context.Context, tx pgx.Tx, desk string, order []key, write map[key]upstream.Record, now time.Time) (map[key]bool, error) {
+	n := len(order)
+	wk, wi, wd, wdoc := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
+	wv, wat := make([]int64, n), make([]time.Time, n)
+	wdel, wbody := make([]bool, n), make([][]byte, n)
+	for i, k := range order {
+		r := write[k]
+		wk[i], wi[i], wv[i], wd[i], wdel[i], wat[i] = string(r.Kind), r.ID, r.Version, desk, r.Deleted, r.At
+		wbody[i] = bodyOf(r)
+		if len(r.Body) > 0 {
+			d := jsonbSafe(r.Body)
+			wdoc[i] = &d
+		}
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO records (kind, id, version, desk, deleted, body, doc, at, received_at, rev)
+		SELECT k, i, v, d, del, b, doc::jsonb, at, $9, nextval('record_rev')
+		FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::bool[], $6::bytea[], $7::text[], $8::timestamptz[]) AS t(k, i, v, d, del, b, doc, at)
+		ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, desk = EXCLUDED.desk, deleted = EXCLUDED.deleted,
+			body = EXCLUDED.body, doc = EXCLUDED.doc, at = EXCLUDED.at, received_at = EXCLUDED.received_at, rev = EXCLUDED.rev
+		WHERE records.version < EXCLUDED.version
+		RETURNING kind, id`,
+		wk, wi, wv, wd, wdel, wbody, wdoc, wat, now)
+	if err != nil {
+		return nil, fmt.Errorf("push: write records: %w", err)
+	}
+	defer rows.Close()
+	written := make(map[key]bool, n)
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.kind, &k.id); err != nil {
+			return nil, fmt.Errorf("push: write records: %w", err)
+		}
+		written[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("push: write records: %w", err)
+	}
+	return written, nil
 }
 
 // oldestAfter is the desk's oldest pending instant once this batch is
@@ -597,13 +684,4 @@ func (db *DB) listenOnce(ctx context.Context) error {
 		}
 		db.broadcast(upstream.Change{Alert: n.Payload == "alert"})
 	}
-}
-
-// pgCode returns the SQLSTATE of err, if it is a PostgreSQL error.
-func pgCode(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code
-	}
-	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -636,6 +637,52 @@ func TestBoard_AgentsQueuesStatsOverdueUnsynced(t *testing.T) {
 	for _, a := range later.Agents {
 		if a.State != "offline" {
 			t.Errorf("agent %s after 2 silent minutes is %s, want offline", a.Agent, a.State)
+		}
+	}
+}
+
+// Desks racing to push the same new record and version with different
+// contents: one is stored, every other one is kept as a conflict, even when
+// the race is decided inside PostgreSQL after the hubs read.
+func TestPush_RacingDesksSameNewRecord(t *testing.T) {
+	h := newTestHub(t, nil)
+	const desks = 8
+	// All pushes read before any writes (calls, not customers: customer
+	// pushes are serialised by an advisory lock and cannot race).
+	var arrived sync.WaitGroup
+	h.db.afterRead = func() {
+		arrived.Done()
+		done := make(chan struct{})
+		go func() { arrived.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("pushes did not line up")
+		}
+	}
+	for round := range 5 {
+		id := agent.NewID()
+		arrived.Add(desks)
+		var wg sync.WaitGroup
+		results := make(chan upstream.PushResponse, desks)
+		for i := range desks {
+			desk := fmt.Sprintf("desk-%d-%d", round, i)
+			tok := h.token(t, upstream.RoleAgent, desk, desk)
+			req := upstream.PushRequest{Desk: desk, Records: []upstream.Record{rec(1, agent.KindCall, id, 1, map[string]any{"id": id, "version": 1, "note": desk})}}
+			wg.Go(func() { results <- push(t, h, tok, req) })
+		}
+		wg.Wait()
+		close(results)
+		stored, conflicts := 0, 0
+		for r := range results {
+			stored += r.Stored
+			conflicts += len(r.Conflicts)
+		}
+		if stored != 1 || conflicts != desks-1 {
+			t.Fatalf("round %d: %d stored, %d conflicts reported; want 1 and %d", round, stored, conflicts, desks-1)
+		}
+		if n := h.count(t, "SELECT count(*) FROM conflicts WHERE id = $1", id); n != desks-1 {
+			t.Fatalf("round %d: %d conflicts kept, want %d", round, n, desks-1)
 		}
 	}
 }

@@ -90,13 +90,19 @@ func Start() (*Cluster, error) {
 	if _, err := os.Stat(filepath.Join(bin, "initdb")); err != nil {
 		return nil, fmt.Errorf("find initdb: %w", err)
 	}
+	reapStale(bin)
 	dir, err := os.MkdirTemp("", "agentdesk-pg-")
 	if err != nil {
 		return nil, fmt.Errorf("make cluster dir: %w", err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("write owner pid: %w", err)
+	}
 	c := &Cluster{dir: dir, socket: dir}
 	if os.Geteuid() == 0 {
 		c.runAs = "postgres"
+		os.Chmod(filepath.Join(dir, "owner.pid"), 0o644)
 		u, err := user.Lookup("postgres")
 		if err != nil {
 			os.RemoveAll(dir)
@@ -184,6 +190,34 @@ func (c *Cluster) Stop() error {
 		return errors.Join(fmt.Errorf("pg_ctl stop: %w: %s", err, out), rmErr)
 	}
 	return rmErr
+}
+
+// reapStale stops and removes clusters left by test binaries that were
+// killed (a timeout, ^C) before their cleanup ran: a cluster directory whose
+// owner process no longer exists.
+func reapStale(bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "agentdesk-pg-*"))
+	for _, dir := range dirs {
+		raw, err := os.ReadFile(filepath.Join(dir, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+		if err != nil || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		c := &Cluster{dir: dir}
+		if os.Geteuid() == 0 {
+			c.runAs = "postgres"
+		}
+		c.cmd(filepath.Join(bin, "pg_ctl"), "-D", filepath.Join(dir, "data"), "-m", "immediate", "-w", "stop").Run()
+		os.RemoveAll(dir)
+	}
+}
+
+func processAlive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
 }
 
 func binDir() string {
