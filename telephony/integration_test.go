@@ -142,15 +142,16 @@ func TestIntegration_IncomingCalls(t *testing.T) {
 		hangupRinging
 	)
 	tests := []struct {
-		name     string
-		scenario string
-		from     string
-		extra    string
-		reason   string
-		do       action
-		want     telephony.Caller
-		end      telephony.EventKind
-		endWhy   string
+		name      string
+		transport string
+		scenario  string
+		from      string
+		extra     string
+		reason    string
+		do        action
+		want      telephony.Caller
+		end       telephony.EventKind
+		endWhy    string
 	}{
 		{
 			name: "PAI wins, caller hangs up", scenario: "caller_bye.xml",
@@ -205,6 +206,14 @@ func TestIntegration_IncomingCalls(t *testing.T) {
 			end:  telephony.EventEnded, endWhy: "transferred",
 		},
 		{
+			name: "over TCP, caller hangs up", transport: "tcp", scenario: "caller_bye.xml",
+			from:  `"Someone" <sip:9999@127.0.0.1>`,
+			extra: `P-Asserted-Identity: <tel:+8613800138000>`,
+			do:    answer,
+			want:  telephony.Caller{Number: "+8613800138000", Source: "P-Asserted-Identity"},
+			end:   telephony.EventEnded, endWhy: "bye from remote",
+		},
+		{
 			name: "rejected busy", scenario: "caller_busy.xml",
 			from: `<sip:13800138000@127.0.0.1>`, extra: "X-Test: 1",
 			do:   reject,
@@ -222,7 +231,7 @@ func TestIntegration_IncomingCalls(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			k := startKamailio(t, "MD5", "")
-			ua, rec := startIntegrationUA(t, k, telephony.Config{})
+			ua, rec := startIntegrationUA(t, k, telephony.Config{Transport: tc.transport})
 			rec.wait(t, telephony.EventRegistered, 10*time.Second)
 			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 			defer cancel()
