@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,6 +15,37 @@ import (
 // bucketCallAt indexes the call log by time: key = 8-byte big-endian Unix
 // nanoseconds of Call.At + call ID, value empty.
 var bucketCallAt = []byte("idx_call_at")
+
+// bucketCallCustomer indexes calls by customer and time: key = customer ID +
+// 0x00 + 8-byte big-endian Unix nanoseconds + call ID, value empty, so a
+// caller's last calls pop at once.
+var bucketCallCustomer = []byte("idx_call_customer")
+
+func callCustomerKey(c *agent.Call) []byte {
+	return append(customerKey(c.CustomerID, ""), dueKey(c.At, c.ID)...)
+}
+
+// indexCall adds (or, with del, removes) c's index entries.
+func indexCall(tx *bolt.Tx, c *agent.Call, del bool) error {
+	byTime, err := tx.CreateBucketIfNotExists(bucketCallAt)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", bucketCallAt, err)
+	}
+	byCustomer, err := tx.CreateBucketIfNotExists(bucketCallCustomer)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", bucketCallCustomer, err)
+	}
+	if del {
+		return errors.Join(byTime.Delete(dueKey(c.At, c.ID)), byCustomer.Delete(callCustomerKey(c)))
+	}
+	if err := byTime.Put(dueKey(c.At, c.ID), nil); err != nil {
+		return err
+	}
+	if c.CustomerID == "" {
+		return nil
+	}
+	return byCustomer.Put(callCustomerKey(c), nil)
+}
 
 // PutCall logs a call (validated, number normalised where it can be) with
 // its outbox entry. Calls from unknown numbers have no customer; a customer
@@ -34,14 +66,10 @@ func (s *Store) PutCall(c *agent.Call, now time.Time) error {
 				return err
 			}
 		}
-		idx, err := tx.CreateBucketIfNotExists(bucketCallAt)
-		if err != nil {
-			return fmt.Errorf("create %s: %w", bucketCallAt, err)
-		}
 		var old agent.Call
 		switch err := getRecord(tx, agent.KindCall, next.ID, &old); {
 		case err == nil:
-			if err := idx.Delete(dueKey(old.At, old.ID)); err != nil {
+			if err := indexCall(tx, &old, true); err != nil {
 				return err
 			}
 		case !errors.Is(err, ErrNotFound):
@@ -53,7 +81,7 @@ func (s *Store) PutCall(c *agent.Call, now time.Time) error {
 		if err := putRecord(tx, agent.KindCall, next.Meta, &next, now); err != nil {
 			return err
 		}
-		return idx.Put(dueKey(next.At, next.ID), nil)
+		return indexCall(tx, &next, false)
 	})
 	if err != nil {
 		return fmt.Errorf("save call %s: %w", next.ID, err)
@@ -83,6 +111,39 @@ func (s *Store) Calls(from, to time.Time) ([]agent.Call, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
+	}
+	return out, nil
+}
+
+// RecentCalls returns up to limit calls of a customer, newest first: the
+// last calls the desk shows when the customer rings.
+func (s *Store) RecentCalls(customerID string, limit int) ([]agent.Call, error) {
+	var out []agent.Call
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCallCustomer)
+		if b == nil || customerID == "" {
+			return nil
+		}
+		prefix := customerKey(customerID, "")
+		cur := b.Cursor()
+		// Start after the last key with the prefix: 0x01 sorts after every time.
+		k, _ := cur.Seek(customerKey(customerID+"\x01", ""))
+		if k == nil {
+			k, _ = cur.Last()
+		} else {
+			k, _ = cur.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = cur.Prev() {
+			var c agent.Call
+			if err := getRecord(tx, agent.KindCall, string(k[len(prefix)+8:]), &c); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recent calls of %s: %w", customerID, err)
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,15 @@ import (
 // the case's DueCase JSON. Overdue lists scan it up to an instant instead of
 // reading every case.
 var bucketComplaintDue = []byte("idx_complaint_due")
+
+// bucketComplaintCustomer indexes cases by customer: key = customer ID +
+// 0x00 + case ID, value empty, so a caller's open cases pop without reading
+// every case.
+var bucketComplaintCustomer = []byte("idx_complaint_customer")
+
+func customerKey(customer, id string) []byte {
+	return append(append([]byte(customer), 0), id...)
+}
 
 // ErrUnknownCustomer is returned when a record names a customer the desk
 // does not have.
@@ -48,13 +58,23 @@ func (s *Store) PutComplaint(c *agent.Complaint, now time.Time, alerts ...*agent
 		if err != nil {
 			return err
 		}
+		byCustomer, err := tx.CreateBucketIfNotExists(bucketComplaintCustomer)
+		if err != nil {
+			return err
+		}
 		var old agent.Complaint
 		switch err := getRecord(tx, agent.KindComplaint, next.ID, &old); {
 		case err == nil:
 			if err := idx.Delete(dueKey(old.ReplyDue(), old.ID)); err != nil {
 				return err
 			}
+			if err := byCustomer.Delete(customerKey(old.CustomerID, old.ID)); err != nil {
+				return err
+			}
 		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		if err := byCustomer.Put(customerKey(next.CustomerID, next.ID), nil); err != nil {
 			return err
 		}
 		if err := versionAbove(tx, agent.KindComplaint, &next.Meta); err != nil {
@@ -250,6 +270,9 @@ func (f ComplaintFilter) match(c *agent.Complaint) bool {
 func (s *Store) Complaints(f ComplaintFilter) ([]agent.Complaint, error) {
 	var out []agent.Complaint
 	err := s.view(func(tx *bolt.Tx) error {
+		if f.OverdueAt.IsZero() && f.DueBefore.IsZero() && f.CustomerID != "" {
+			return complaintsOf(tx, f, &out)
+		}
 		if f.OverdueAt.IsZero() && f.DueBefore.IsZero() {
 			return eachRecord(tx, agent.KindComplaint, func(id string, raw []byte) error {
 				var c agent.Complaint
@@ -289,6 +312,27 @@ func (s *Store) Complaints(f ComplaintFilter) ([]agent.Complaint, error) {
 	return out, nil
 }
 
+// complaintsOf appends the cases of f.CustomerID that match f, through the
+// customer index.
+func complaintsOf(tx *bolt.Tx, f ComplaintFilter, out *[]agent.Complaint) error {
+	b := tx.Bucket(bucketComplaintCustomer)
+	if b == nil {
+		return nil
+	}
+	prefix := customerKey(f.CustomerID, "")
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		var cs agent.Complaint
+		if err := getRecord(tx, agent.KindComplaint, string(k[len(prefix):]), &cs); err != nil {
+			return err
+		}
+		if f.match(&cs) {
+			*out = append(*out, cs)
+		}
+	}
+	return nil
+}
+
 // reindexRemote keeps this file's own indexes (reply deadlines of cases,
 // call times) right when a record arrives from the hub rather than through
 // PutComplaint or PutCall: oldRaw is the desk's copy (nil if none), newRaw
@@ -301,6 +345,10 @@ func reindexRemote(tx *bolt.Tx, kind agent.Kind, id string, oldRaw, newRaw []byt
 		if err != nil {
 			return err
 		}
+		byCustomer, err := tx.CreateBucketIfNotExists(bucketComplaintCustomer)
+		if err != nil {
+			return err
+		}
 		for i, raw := range [][]byte{oldRaw, newRaw} {
 			if raw == nil {
 				continue
@@ -310,19 +358,15 @@ func reindexRemote(tx *bolt.Tx, kind agent.Kind, id string, oldRaw, newRaw []byt
 				return fmt.Errorf("decode complaint %s: %w", id, err)
 			}
 			if i == 0 {
-				err = idx.Delete(dueKey(c.ReplyDue(), id))
+				err = errors.Join(idx.Delete(dueKey(c.ReplyDue(), id)), byCustomer.Delete(customerKey(c.CustomerID, id)))
 			} else {
-				err = putDue(idx, &c)
+				err = errors.Join(putDue(idx, &c), byCustomer.Put(customerKey(c.CustomerID, id), nil))
 			}
 			if err != nil {
 				return err
 			}
 		}
 	case agent.KindCall:
-		idx, err := tx.CreateBucketIfNotExists(bucketCallAt)
-		if err != nil {
-			return err
-		}
 		for i, raw := range [][]byte{oldRaw, newRaw} {
 			if raw == nil {
 				continue
@@ -331,12 +375,8 @@ func reindexRemote(tx *bolt.Tx, kind agent.Kind, id string, oldRaw, newRaw []byt
 			if err := json.Unmarshal(raw, &c); err != nil {
 				return fmt.Errorf("decode call %s: %w", id, err)
 			}
-			if i == 0 {
-				err = idx.Delete(dueKey(c.At, id))
-			} else {
-				err = idx.Put(dueKey(c.At, id), nil)
-			}
-			if err != nil {
+			c.ID = id
+			if err := indexCall(tx, &c, i == 0); err != nil {
 				return err
 			}
 		}

@@ -201,6 +201,9 @@ func TestComplaints_OverdueThroughIndex(t *testing.T) {
 	if err != nil || len(all) != 2 {
 		t.Errorf("replied cases of c1 = %d, %v", len(all), err)
 	}
+	if of2, err := s.Complaints(store.ComplaintFilter{CustomerID: c2}); err != nil || len(of2) != 1 || of2[0].ID != complex_.ID {
+		t.Errorf("cases of c2 = %+v, %v", of2, err)
+	}
 	soon, err := s.Complaints(store.ComplaintFilter{DueBefore: time.Date(2026, 5, 8, 0, 0, 0, 0, loc)})
 	if err != nil || len(soon) != 1 {
 		t.Errorf("due before = %d, %v", len(soon), err)
@@ -238,6 +241,20 @@ func TestCalls_DayRange(t *testing.T) {
 	}
 	if again, _ := s.Calls(start, end); len(again) != 1 {
 		t.Errorf("after moving a call out: %d calls", len(again))
+	}
+	recent, err := s.RecentCalls(c1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The moved call (end+1h) is now the newest; then end, then end-1s.
+	if len(recent) != 3 || !recent[0].At.Equal(end.Add(time.Hour)) || !recent[1].At.Equal(end) || !recent[2].At.Equal(end.Add(-time.Second)) {
+		t.Errorf("recent calls = %+v", recent)
+	}
+	if all, _ := s.RecentCalls(c1, 10); len(all) != 4 {
+		t.Errorf("all calls of the customer: %d, want 4", len(all))
+	}
+	if none, _ := s.RecentCalls(agent.NewID(), 10); len(none) != 0 {
+		t.Errorf("calls of a customer with none: %+v", none)
 	}
 }
 
