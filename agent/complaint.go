@@ -788,36 +788,31 @@ func NewMajorComplaintAlert(c *Complaint, at time.Time) *Alert {
 // Intake (听清楚, 问清楚 with read-back, 跟清楚) is required; reply, record and
 // closing are optional but need every step before them.
 type ComplaintInput struct {
-	ID         string    `json:"id,omitempty"`
-	CustomerID string    `json:"customer_id"`
-	Owner      string    `json:"owner"`
-	Channel    Channel   `json:"channel"`
-	OpenedAt   time.Time `json:"opened_at"`
-	Listen     *struct {
-		Statement string    `json:"statement"`
-		At        time.Time `json:"at,omitzero"`
-	} `json:"listen"`
-	Ask *struct {
-		Facts    Facts     `json:"facts"`
-		ReadBack bool      `json:"read_back_confirmed"`
-		At       time.Time `json:"at,omitzero"`
-	} `json:"ask"`
-	Follow *struct {
-		FollowInput
-		At        time.Time  `json:"at,omitzero"`
-		FollowUps []FollowUp `json:"entries,omitempty"`
-	} `json:"follow"`
-	Reply *struct {
-		ReplyInput
-		At time.Time `json:"at,omitzero"`
-	} `json:"reply,omitempty"`
-	Record *struct {
-		Matter  string    `json:"matter"`
-		Process string    `json:"process"`
-		Result  string    `json:"result"`
-		At      time.Time `json:"at,omitzero"`
-	} `json:"record,omitempty"`
-	ClosedAt time.Time `json:"closed_at,omitzero"`
+	ID         string           `json:"id,omitempty"`
+	CustomerID string           `json:"customer_id"`
+	Owner      string           `json:"owner"`
+	Channel    Channel          `json:"channel"`
+	OpenedAt   time.Time        `json:"opened_at"`
+	Listen     *ListenStep      `json:"listen"`
+	Ask        *AskStep         `json:"ask"`
+	Follow     *FollowStepInput `json:"follow"`
+	Reply      *ReplyStepInput  `json:"reply,omitempty"`
+	Record     *RecordStep      `json:"record,omitempty"`
+	ClosedAt   time.Time        `json:"closed_at,omitzero"`
+}
+
+// FollowStepInput is 跟清楚 entered at once: the decision, when it was made,
+// and the follow-up notes since.
+type FollowStepInput struct {
+	FollowInput
+	At        time.Time  `json:"at,omitzero"`
+	FollowUps []FollowUp `json:"entries,omitempty"`
+}
+
+// ReplyStepInput is 复清楚 entered at once, with when it was recorded.
+type ReplyStepInput struct {
+	ReplyInput
+	At time.Time `json:"at,omitzero"`
 }
 
 // BuildComplaint enters a whole case through the same rules as the desk,
