@@ -354,3 +354,21 @@ func exampleDir() string {
 	}
 	return dir
 }
+
+func TestImportCSV_OneAtATime(t *testing.T) {
+	s := storetest.Open(t)
+	var inner error
+	defer store.SetImportBatches(10, 20, func(batch int) error {
+		if batch == 1 { // the first import is half-way: a second one must wait its turn
+			_, inner = s.ImportCSV(strings.NewReader("name,phones\n并发,13600136000\n"), "second.csv", t0)
+		}
+		return nil
+	})()
+	if _, err := importString(t, s, manyRows(35, "")); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(inner, store.ErrImportInProgress) {
+		t.Errorf("second import during the first: %v, want ErrImportInProgress", inner)
+	}
+	mustCount(t, s, 35)
+}
