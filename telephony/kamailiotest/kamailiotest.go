@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -181,31 +182,56 @@ func (k *Kamailio) Restart() {
 	k.start()
 }
 
-// ping sends one OPTIONS over UDP and waits briefly for any response.
+// ping sends one OPTIONS to Kamailio itself and waits briefly for any
+// response.
 func ping(addr string) error {
+	_, err := options(addr, "")
+	return err
+}
+
+// Reachable sends OPTIONS for user through Kamailio: true when the
+// registrar has a binding for user and the registered UA answers 200.
+func (k *Kamailio) Reachable(user string) bool {
+	status, err := options(k.Addr(), user)
+	return err == nil && status == 200
+}
+
+// options sends one OPTIONS to sip:[user@]addr and returns the status of
+// the first response.
+func options(addr, user string) (int, error) {
 	c, err := net.Dial("udp", addr)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer c.Close()
 	local := c.LocalAddr().String()
-	msg := "OPTIONS sip:" + addr + " SIP/2.0\r\n" +
-		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK-ping" + strconv.FormatInt(time.Now().UnixNano(), 36) + "\r\n" +
-		"From: <sip:ping@127.0.0.1>;tag=ping\r\nTo: <sip:" + addr + ">\r\n" +
-		"Call-ID: ping-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+	ruri := "sip:" + addr
+	if user != "" {
+		ruri = "sip:" + user + "@" + addr
+	}
+	nonce := strconv.FormatInt(time.Now().UnixNano(), 36)
+	msg := "OPTIONS " + ruri + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK-ping" + nonce + "\r\n" +
+		"From: <sip:ping@127.0.0.1>;tag=ping\r\nTo: <" + ruri + ">\r\n" +
+		"Call-ID: ping-" + nonce + "\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
 	if _, err := c.Write([]byte(msg)); err != nil {
-		return err
+		return 0, err
 	}
-	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-	buf := make([]byte, 2048)
-	n, err := c.Read(buf)
-	if err != nil {
-		return err
+	_ = c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return 0, err
+		}
+		var code int
+		if _, err := fmt.Sscanf(string(buf[:n]), "SIP/2.0 %d", &code); err != nil {
+			return 0, errors.New("not a sip response")
+		}
+		if code >= 200 {
+			return code, nil
+		}
 	}
-	if !bytes.HasPrefix(buf[:n], []byte("SIP/2.0 ")) {
-		return errors.New("not a sip response")
-	}
-	return nil
 }
 
 // FreePort finds a port free for both UDP and TCP on 127.0.0.1.
