@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -278,5 +279,48 @@ func TestUA_OutboundProxy(t *testing.T) {
 	route := reg.Route()
 	if route == nil || route.Address.HostPort() != proxy.addr || !route.Address.UriParams.Has("lr") {
 		t.Errorf("route %v, want <sip:%s;lr>", route, proxy.addr)
+	}
+}
+
+// TestUA_Close_NoLeaks: after Close, with a call up and one ringing, the
+// UA's goroutines are gone.
+func TestUA_Close_NoLeaks(t *testing.T) {
+	pbx := startFakePBX(t, "pw", "MD5")
+	runtime.GC()
+	base := runtime.NumGoroutine()
+	ua, ev := startUA(t, pbx, Config{CallWaiting: true})
+	pbx.waitRegister(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := pbx.invite(t, ctx, "<sip:100@pbx.test>")
+	ring := ev.wait(t, EventRinging, 5*time.Second)
+	go func() { _ = ua.Answer(ring.CallID) }()
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Ack(ctx)
+	ev.wait(t, EventAnswered, 5*time.Second)
+	second := pbx.invite(t, ctx, "<sip:200@pbx.test>")
+	go func() { _ = second.WaitAnswer(ctx, sipgo.AnswerOptions{}) }()
+	ringDeadline := time.Now().Add(5 * time.Second)
+	for ev.count(EventRinging) < 2 {
+		if time.Now().After(ringDeadline) {
+			t.Fatalf("second call did not ring: %v", ev.kinds())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := ua.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := ev.count(EventEnded); n != 2 {
+		t.Errorf("ended events after close: %d, want 2 (%v)", n, ev.kinds())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > base+2 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("goroutines %d after close, %d before start\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
