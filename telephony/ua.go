@@ -248,7 +248,8 @@ func (u *UA) Start(ctx context.Context) error {
 		sua.Close()
 		return err
 	}
-	cliOpts := []sipgo.ClientOption{sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(host), sipgo.WithClientPort(port)}
+	// rport (RFC 3581): behind NAT the PBX answers the address it saw.
+	cliOpts := []sipgo.ClientOption{sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(host), sipgo.WithClientPort(port), sipgo.WithClientNAT()}
 	cli, err := sipgo.NewClient(sua, cliOpts...)
 	if err != nil {
 		u.cancel()
