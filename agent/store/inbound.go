@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,11 +18,19 @@ var (
 	bucketPacks = []byte("packs") // lang → storedPack JSON
 )
 
+// ErrNotPulled is returned by ApplyRemote and RemoveRemote for a kind of
+// record the desk does not take from the hub.
+var ErrNotPulled = errors.New("records of this kind are not pulled from the hub")
+
 // ApplyRemote stores a record received from the hub, without queueing it
 // back upstream, if it is newer than the desk's copy (or the desk has none).
-// It reports whether it stored it. For customers it keeps the phone index
-// right: the old copy's numbers are unindexed, the new copy's indexed.
+// It reports whether it stored it. Only customers are pulled (other kinds
+// have indexes of their own this does not maintain): the phone index is
+// kept right, the old copy's numbers unindexed and the new copy's indexed.
 func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []byte) (bool, error) {
+	if kind != agent.KindCustomer {
+		return false, fmt.Errorf("apply remote %s %s: %w", kind, id, ErrNotPulled)
+	}
 	var m agent.Meta
 	if err := json.Unmarshal(body, &m); err != nil {
 		return false, fmt.Errorf("apply remote %s %s: decode: %w", kind, id, err)
@@ -31,10 +40,7 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 	}
 	applied := false
 	err := s.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(kind))
-		if err != nil {
-			return err
-		}
+		b := tx.Bucket([]byte(kind))
 		old := b.Get([]byte(id))
 		if old != nil {
 			var om agent.Meta
@@ -45,10 +51,8 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 				return nil
 			}
 		}
-		if kind == agent.KindCustomer {
-			if err := reindexRemoteCustomer(tx, id, old, body); err != nil {
-				return err
-			}
+		if err := reindexRemoteCustomer(tx, id, old, body); err != nil {
+			return err
 		}
 		if err := b.Put([]byte(id), append([]byte(nil), body...)); err != nil {
 			return err
@@ -63,10 +67,10 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 }
 
 // reindexRemoteCustomer moves the phone-index entries of customer id from
-// the numbers of its old JSON (nil if none) to those of its new JSON. Phones
-// from the hub are normalised again: the index must only hold E.164 keys.
+// the numbers of its old JSON (nil if none) to those of its new JSON, with
+// the customers code's reindex. Numbers from the hub are normalised again:
+// the index holds only E.164 keys.
 func reindexRemoteCustomer(tx *bolt.Tx, id string, oldRaw, newRaw []byte) error {
-	idx := tx.Bucket(bucketPhoneIndex)
 	var oldC, newC agent.Customer
 	if oldRaw != nil {
 		if err := json.Unmarshal(oldRaw, &oldC); err != nil {
@@ -76,33 +80,25 @@ func reindexRemoteCustomer(tx *bolt.Tx, id string, oldRaw, newRaw []byte) error 
 	if err := json.Unmarshal(newRaw, &newC); err != nil {
 		return fmt.Errorf("decode remote customer: %w", err)
 	}
-	key := func(n string) []byte { return append(append([]byte(n), 0), id...) }
-	for _, p := range oldC.Phones {
-		if err := idx.Delete(key(p)); err != nil {
-			return err
-		}
-	}
+	phones := make([]string, 0, len(newC.Phones))
 	for _, p := range newC.Phones {
-		n, err := agent.NormalizePhone(p)
-		if err != nil {
-			continue // the hub's copy has a number this desk cannot index; the record still stores
-		}
-		if err := idx.Put(key(n), nil); err != nil {
-			return err
-		}
+		if n, err := agent.NormalizePhone(p); err == nil {
+			phones = append(phones, n)
+		} // else: a number this desk cannot index; the record still stores
 	}
-	return nil
+	return reindex(tx, id, oldC.Phones, phones)
 }
 
-// RemoveRemote deletes a record that the hub reports deleted at version, if
-// the desk's copy is older. It reports whether it deleted it.
+// RemoveRemote deletes a customer that the hub reports deleted at version,
+// if the desk's copy is older, with its phone-index entries. It reports
+// whether it deleted it.
 func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, error) {
+	if kind != agent.KindCustomer {
+		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, ErrNotPulled)
+	}
 	removed := false
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(kind))
-		if b == nil {
-			return nil
-		}
 		old := b.Get([]byte(id))
 		if old == nil {
 			return nil
@@ -114,16 +110,12 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		if om.Version >= version {
 			return nil
 		}
-		if kind == agent.KindCustomer {
-			var oc agent.Customer
-			if err := json.Unmarshal(old, &oc); err != nil {
-				return fmt.Errorf("decode local customer: %w", err)
-			}
-			for _, p := range oc.Phones {
-				if err := tx.Bucket(bucketPhoneIndex).Delete(append(append([]byte(p), 0), id...)); err != nil {
-					return err
-				}
-			}
+		var oc agent.Customer
+		if err := json.Unmarshal(old, &oc); err != nil {
+			return fmt.Errorf("decode local customer: %w", err)
+		}
+		if err := reindex(tx, id, oc.Phones, nil); err != nil {
+			return err
 		}
 		removed = true
 		return b.Delete([]byte(id))
