@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"agentdesk/agent"
@@ -25,9 +28,9 @@ import (
 // batched transactions (one huge bbolt transaction would hold every dirty
 // page in memory). It works in three steps:
 //
-//  1. Validate the whole file while streaming it. Each good row is kept
-//     compactly as its final JSON (in large shared buffers), its ID and its
-//     normalised numbers. Any bad row stops the import before anything is
+//  1. Validate the whole file while streaming it (workers validate chunks of
+//     rows in parallel, collected in file order). Each good row is kept
+//     compactly as its final JSON, its ID and its normalised numbers. Any bad row stops the import before anything is
 //     written, and every bad row (up to MaxImportErrors) is reported with
 //     its line.
 //  2. Write the records in batches of importBatch per transaction, each with
@@ -120,7 +123,7 @@ const knownColumns = "id, name, surname, title, phones, member, level, address, 
 // importRow is one validated row, ready to write.
 type importRow struct {
 	id     string
-	body   []byte // final JSON, a slice of a shared buffer
+	body   []byte // final JSON
 	phones []string
 	given  bool // the file gave the id, so it may replace a stored customer
 }
@@ -155,7 +158,10 @@ func (s *Store) ImportCSV(r io.Reader, name string, now time.Time) (ImportResult
 }
 
 // parseImport validates the whole file and returns its rows, or an
-// *ImportError.
+// *ImportError. The calling goroutine reads the CSV; workers (one per CPU, at
+// most 4) validate and encode chunks of rows; a collector takes the chunks in
+// file order, so line numbers, duplicate-id checks and the error cap behave
+// exactly as a sequential pass would.
 func parseImport(r io.Reader, name string, now time.Time, desk string) ([]importRow, error) {
 	ie := &ImportError{File: name}
 	bad := func(line int, format string, args ...any) {
@@ -171,7 +177,6 @@ func parseImport(r io.Reader, name string, now time.Time, desk string) ([]import
 	}
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
 
 	header, err := cr.Read()
 	if err != nil {
@@ -187,11 +192,61 @@ func parseImport(r io.Reader, name string, now time.Time, desk string) ([]import
 		return nil, ie
 	}
 
-	var (
-		rows   []importRow
-		buf    []byte // shared buffer the rows' JSON lives in
-		idLine = map[string]int{}
-	)
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	jobs := make(chan *parseChunk, workers)
+	order := make(chan *parseChunk, 2*workers)
+	var failed atomic.Bool // a bad row was seen: stop encoding, only validate
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range jobs {
+				c.parse(cols, now, desk, &failed)
+				close(c.done)
+			}
+		}()
+	}
+
+	var rows []importRow
+	idLine := map[string]int{}
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for c := range order {
+			<-c.done
+			for i := range c.out {
+				o := &c.out[i]
+				if o.skip {
+					continue
+				}
+				problems := o.problems
+				if o.row.given {
+					if first, dup := idLine[o.row.id]; dup {
+						problems = append(problems, fmt.Sprintf("id %s is also on line %d", o.row.id, first))
+					} else {
+						idLine[o.row.id] = o.line
+					}
+				}
+				if len(problems) > 0 {
+					bad(o.line, "%s", strings.Join(problems, "; "))
+					failed.Store(true)
+					continue
+				}
+				if len(ie.Rows) == 0 {
+					rows = append(rows, o.row)
+				}
+			}
+		}
+	}()
+
+	var readErr error
+	chunk := &parseChunk{done: make(chan struct{})}
+	flush := func() {
+		jobs <- chunk
+		order <- chunk
+		chunk = &parseChunk{done: make(chan struct{})}
+	}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -200,58 +255,100 @@ func parseImport(r io.Reader, name string, now time.Time, desk string) ([]import
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return nil, fmt.Errorf("import %s: read: %w", name, err)
+				readErr = fmt.Errorf("import %s: read: %w", name, err)
+				break
 			}
-			bad(lineOf(err, 0), "%v", csvProblem(err))
-			continue
+			chunk.add(lineOf(err, 0), nil, csvProblem(err))
+		} else {
+			line, _ := cr.FieldPos(0)
+			chunk.add(line, rec, "")
 		}
-		line, _ := cr.FieldPos(0)
-		if blank(rec) {
-			continue
+		if len(chunk.out) == parseChunkRows {
+			flush()
 		}
-		if len(rec) != len(cols) {
-			bad(line, "has %d fields, the header has %d", len(rec), len(cols))
-			continue
-		}
-		c, given, problems := parseRow(rec, cols)
-		if given {
-			if first, dup := idLine[c.ID]; dup {
-				problems = append(problems, fmt.Sprintf("id %s is also on line %d", c.ID, first))
-			} else {
-				idLine[c.ID] = line
-			}
-		}
-		if len(problems) > 0 {
-			bad(line, "%s", strings.Join(problems, "; "))
-			continue
-		}
-		if len(ie.Rows) > 0 {
-			continue // nothing will be written: validate only
-		}
-		if !given {
-			u, err := uuid.NewV7()
-			if err != nil {
-				return nil, fmt.Errorf("import %s: make id: %w", name, err)
-			}
-			c.ID = u.String()
-		}
-		c.Desk = desk
-		c.Touch(now)
-		body, err := json.Marshal(&c)
-		if err != nil {
-			return nil, fmt.Errorf("import %s: line %d: encode: %w", name, line, err)
-		}
-		if len(buf)+len(body) > cap(buf) {
-			buf = make([]byte, 0, max(4<<20, len(body)))
-		}
-		start := len(buf)
-		buf = append(buf, body...)
-		rows = append(rows, importRow{id: c.ID, body: buf[start:len(buf):len(buf)], phones: c.Phones, given: given})
+	}
+	flush()
+	close(jobs)
+	close(order)
+	wg.Wait()
+	<-collected
+	if readErr != nil {
+		return nil, readErr
 	}
 	if len(ie.Rows) > 0 {
 		return nil, ie
 	}
 	return rows, nil
+}
+
+const parseChunkRows = 512
+
+// parseChunk is a run of consecutive CSV records validated by one worker.
+type parseChunk struct {
+	recs [][]string
+	out  []parseResult
+	done chan struct{}
+}
+
+type parseResult struct {
+	line     int
+	skip     bool // a blank row
+	problems []string
+	row      importRow
+}
+
+func (c *parseChunk) add(line int, rec []string, problem string) {
+	r := parseResult{line: line}
+	if problem != "" {
+		r.problems = []string{problem}
+	}
+	c.recs = append(c.recs, rec)
+	c.out = append(c.out, r)
+}
+
+// parse validates and encodes the chunk's records.
+func (c *parseChunk) parse(cols []string, now time.Time, desk string, failed *atomic.Bool) {
+	for i, rec := range c.recs {
+		o := &c.out[i]
+		if len(o.problems) > 0 {
+			continue
+		}
+		if blank(rec) {
+			o.skip = true
+			continue
+		}
+		if len(rec) != len(cols) {
+			o.problems = []string{fmt.Sprintf("has %d fields, the header has %d", len(rec), len(cols))}
+			continue
+		}
+		cu, given, problems := parseRow(rec, cols)
+		o.row.given, o.row.id = given, cu.ID
+		if len(problems) > 0 {
+			o.problems = problems
+			failed.Store(true)
+			continue
+		}
+		if failed.Load() {
+			continue // nothing will be written: validate only
+		}
+		if !given {
+			u, err := uuid.NewV7()
+			if err != nil {
+				o.problems = []string{fmt.Sprintf("make id: %v", err)}
+				continue
+			}
+			cu.ID = u.String()
+		}
+		cu.Desk = desk
+		cu.Touch(now)
+		body, err := json.Marshal(&cu)
+		if err != nil {
+			o.problems = []string{fmt.Sprintf("encode: %v", err)}
+			continue
+		}
+		o.row = importRow{id: cu.ID, body: body, phones: cu.Phones, given: given}
+	}
+	c.recs = nil
 }
 
 func parseHeader(header []string, bad func(int, string, ...any)) ([]string, bool) {
