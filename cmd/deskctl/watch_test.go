@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"agentdesk/agent/desk"
+)
+
+// lockedBuffer is a bytes.Buffer the watch goroutine writes while the test
+// reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// runWatch starts watch in the background; stop cancels it and returns its
+// error.
+func runWatch(t *testing.T, args ...string) (out, errOut *lockedBuffer, stop func() error) {
+	t.Helper()
+	out, errOut = &lockedBuffer{}, &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- watch(ctx, &env{stdout: out, stderr: errOut}, args) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("watch did not stop within 10 s of the cancel")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return out, errOut, stop
+}
+
+// waitFor polls until out holds n lines containing s.
+func waitFor(t *testing.T, out *lockedBuffer, s string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(out.String(), s) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited for %d × %s; output:\n%s", n, s, out.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling the output, not waiting for readiness
+	}
+}
+
+func decodeWatchLines(t *testing.T, out string) []desk.WatchEvent {
+	t.Helper()
+	var evs []desk.WatchEvent
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev desk.WatchEvent
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not a JSON line: %q: %v", line, err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+const watchScenario = `
+[[caller]]
+number = "13800138000"
+display_name = "王建国"
+delay = "0s"
+ring = "50ms"
+[caller.customer]
+name = "王建国"
+surname = "王"
+title = "先生"
+member = true
+
+[[caller]]
+anonymous = true
+delay = "0s"
+ring = "50ms"
+outcome = "answered_elsewhere"
+`
+
+func TestWatch_PracticeJSON(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "drill.toml")
+	if err := os.WriteFile(scenario, []byte(watchScenario), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, stop := runWatch(t, "--config", filepath.Join(dir, "none.toml"), "--data", filepath.Join(dir, "data"),
+		"--practice", scenario, "--json")
+	waitFor(t, out, `"event":"answered_elsewhere"`, 1)
+	if err := stop(); err != nil {
+		t.Fatalf("watch returned %v", err)
+	}
+	evs := decodeWatchLines(t, out.String())
+	var kinds []string
+	for _, ev := range evs {
+		kinds = append(kinds, ev.Event)
+	}
+	got := strings.Join(kinds, ",")
+	if !strings.HasPrefix(got, "registered,ringing,missed,ringing,answered_elsewhere") || !strings.HasSuffix(got, "unregistered") {
+		t.Fatalf("events = %s", got)
+	}
+	ring := evs[1]
+	if ring.CallID == "" || ring.Number != "+8613800138000" || ring.DisplayName != "王建国" || ring.Direction != "inbound" {
+		t.Errorf("ringing = %+v", ring)
+	}
+	if ring.Customer == nil || ring.Customer.Name != "王建国" || !ring.Customer.Member {
+		t.Errorf("the seeded customer did not pop: %+v", ring.Customer)
+	}
+	if !strings.Contains(ring.Opening, "XX欢迎您的来电") && !strings.Contains(ring.Opening, "XX客服中心") {
+		t.Errorf("opening = %q", ring.Opening)
+	}
+	if evs[2].CallID != ring.CallID || evs[2].Customer == nil {
+		t.Errorf("missed = %+v", evs[2])
+	}
+	anon := evs[3]
+	if !anon.Anonymous || anon.Customer != nil || anon.Opening == "" {
+		t.Errorf("anonymous ringing = %+v", anon)
+	}
+	if !strings.Contains(out.String(), `"customer":null`) {
+		t.Error("no null customer in the output")
+	}
+}
+
+func TestWatch_PracticeText(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "drill.toml")
+	if err := os.WriteFile(scenario, []byte(watchScenario), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, stop := runWatch(t, "--config", filepath.Join(dir, "none.toml"), "--data", dir, "--practice", scenario, "--lang", "en")
+	waitFor(t, out, "answered_elsewhere", 1)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ringing  +8613800138000  王建国  — ") || !strings.Contains(out.String(), "Welcome to XX") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+func TestWatch_BadFlags(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "none.toml")
+	tests := map[string]struct {
+		args []string
+		want string
+	}{
+		"pbx without user": {[]string{"--pbx", "sip:127.0.0.1:5060"}, "needs --user"},
+		"bad transport":    {[]string{"--pbx", "sip:127.0.0.1:5060", "--user", "1001", "--transport", "sctp"}, "--transport"},
+		"missing scenario": {[]string{"--practice", filepath.Join(dir, "nope.toml")}, "nope.toml"},
+		"bad language":     {[]string{"--practice", "default", "--lang", "fr"}, "fr"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			args := append([]string{"watch", "--config", cfg, "--data", dir}, tt.args...)
+			if code := run(args, &env{stdout: &out, stderr: &errOut}); code == 0 {
+				t.Fatalf("exit 0; stderr: %s", errOut.String())
+			}
+			if !strings.Contains(errOut.String(), tt.want) {
+				t.Errorf("stderr = %q, want it to mention %q", errOut.String(), tt.want)
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout = %q", out.String())
+			}
+		})
+	}
+}
