@@ -243,4 +243,3 @@ func practiceCustomers(sc *practice.Scenario) []agent.Customer {
 	}
 	return out
 }
-
