@@ -167,7 +167,9 @@ func (v *deskView) apply(m Model) {
 
 	v.phrases.RemoveAll()
 	for _, p := range m.Phrases {
-		v.phrases.Add(widget.NewLabelWithStyle(p.Situation, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		sit := widget.NewLabelWithStyle(p.Situation, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		sit.Wrapping = fyne.TextWrapWord
+		v.phrases.Add(sit)
 		say := widget.NewLabel(p.Say)
 		say.Wrapping = fyne.TextWrapWord
 		v.phrases.Add(say)
@@ -189,6 +191,7 @@ func (v *deskView) apply(m Model) {
 		dial := widget.NewButton(v.t("callbacks.dial"), func() { v.onDialCallback(id) })
 		enable(dial, m.QuietHours == "" && c == nil)
 		row := widget.NewLabel(cb.Customer + "  " + cb.Number + "  " + cb.Due)
+		row.Truncation = fyne.TextTruncateEllipsis
 		if cb.Overdue {
 			row.Importance = widget.DangerImportance
 		}
@@ -200,7 +203,9 @@ func (v *deskView) apply(m Model) {
 		if e.Direction == "out" {
 			arrow = "↗"
 		}
-		v.log.Add(widget.NewLabel(fmt.Sprintf("%s %s %s  %s", e.At.Format("15:04"), arrow, e.Caller, e.Result)))
+		l := widget.NewLabel(fmt.Sprintf("%s %s %s  %s", e.At.Format("15:04"), arrow, e.Caller, e.Result))
+		l.Wrapping = fyne.TextWrapWord
+		v.log.Add(l)
 	}
 	s := m.Stats
 	v.stats.SetText(fmt.Sprintf(v.t("stats.line"), s.Inbound, s.Outbound, s.Missed, s.WithinRingLimitPct, s.Complaints))

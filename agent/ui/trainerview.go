@@ -78,6 +78,7 @@ func (v *trainerView) buildUI() fyne.CanvasObject {
 	v.surname = widget.NewEntry()
 	v.surname.OnChanged = func(string) { v.onPreview() }
 	v.title = widget.NewSelect([]string{"", "先生", "女士"}, func(string) { v.onPreview() })
+	v.title.PlaceHolder = "—"
 	names := make([]string, len(Langs))
 	for i, l := range Langs {
 		names[i] = langNames[l]

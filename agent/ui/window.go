@@ -79,6 +79,10 @@ func (s *Window) rebuild() {
 		selected = s.tabs.SelectedIndex()
 	}
 	s.win.SetTitle(tr(s.lang, "app.title"))
+	// Open dialogs speak the old language and point at old widgets.
+	for o := s.win.Canvas().Overlays(); o.Top() != nil; {
+		o.Remove(o.Top())
+	}
 	s.desk = newDeskView(s)
 	s.supervisor = newSupervisorView(s)
 	s.settings = newSettingsView(s)
@@ -202,3 +206,7 @@ func (s *Window) ShowComplaint(d ComplaintDraft) {
 
 // SubmitComplaint saves the wizard's complaint as its Save button does.
 func (s *Window) SubmitComplaint() { s.desk.wizard.onSave() }
+
+// ShowTab selects a tab: 0 desk, 1 supervisor, then trainer (when there is
+// one) and settings.
+func (s *Window) ShowTab(i int) { s.tabs.SelectIndex(i) }

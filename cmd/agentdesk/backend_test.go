@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"agentdesk/agent"
+	"agentdesk/agent/desk"
+	"agentdesk/agent/store"
+	"agentdesk/agent/store/storetest"
+	"agentdesk/agent/ui"
+	"agentdesk/scripts"
+	"agentdesk/telephony"
+)
+
+// recPhone records what the desk asks of the phone.
+type recPhone struct{ calls []string }
+
+func (p *recPhone) rec(s string) error                           { p.calls = append(p.calls, s); return nil }
+func (p *recPhone) Answer(id string) error                       { return p.rec("answer " + id) }
+func (p *recPhone) Reject(id string, _ int) error                { return p.rec("reject " + id) }
+func (p *recPhone) Hangup(id string) error                       { return p.rec("hangup " + id) }
+func (p *recPhone) Hold(id string) error                         { return p.rec("hold " + id) }
+func (p *recPhone) Resume(id string) error                       { return p.rec("resume " + id) }
+func (p *recPhone) Transfer(id, to string) error                 { return p.rec("transfer " + id + " " + to) }
+func (p *recPhone) SendDTMF(id, d string) error                  { return p.rec("dtmf " + id + " " + d) }
+func (p *recPhone) Dial(context.Context, string) (string, error) { return "", errors.New("no") }
+func (p *recPhone) Close() error                                 { return nil }
+
+var _ desk.Phone = (*recPhone)(nil)
+
+// at is 09:30 in Shanghai: a morning greeting.
+var at = time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
+
+func newTestDesk(t *testing.T) (*localDesk, *store.Store, *recPhone) {
+	t.Helper()
+	st := storetest.Open(t)
+	pack, err := scripts.Default("zh-Hans")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := desk.Defaults()
+	cfg.AgentNumber = "1001"
+	d := newLocalDesk(cfg, st, pack, true, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d.now = func() time.Time { return at.Add(time.Minute) }
+	ph := &recPhone{}
+	d.phone = ph
+	return d, st, ph
+}
+
+func (d *localDesk) snapshot() ui.Model {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.model
+}
+
+func ring(number string) telephony.Event {
+	return telephony.Event{Kind: telephony.EventRinging, At: at, CallID: "call-1", Direction: telephony.Inbound,
+		Caller: telephony.Caller{Number: number}}
+}
+
+func TestLocalDesk_PopKnownMember(t *testing.T) {
+	d, st, ph := newTestDesk(t)
+	c := &agent.Customer{Name: "王建国", Surname: "王", Title: "先生", Member: true, Phones: []string{"13800138000"}}
+	if err := st.PutCustomer(c, at); err != nil {
+		t.Fatal(err)
+	}
+	var got []ui.Model
+	stop := d.Subscribe(func(m ui.Model) { got = append(got, m) })
+	defer stop()
+	d.apply(ring("13800138000"))
+	m := got[len(got)-1]
+	if m.Call == nil || !m.Call.Known || !m.Call.Member || m.Call.Salutation != "王先生" || m.Call.Number != "+8613800138000" {
+		t.Fatalf("pop = %+v", m.Call)
+	}
+	if m.Agent != "ringing" || m.Call.RingLimit != 12*time.Second {
+		t.Errorf("agent %q, ring limit %v", m.Agent, m.Call.RingLimit)
+	}
+	if !strings.HasPrefix(m.Opening, "早上好") {
+		t.Errorf("opening at 09:30 Shanghai = %q", m.Opening)
+	}
+	if err := d.Answer(); err != nil || ph.calls[0] != "answer call-1" {
+		t.Fatalf("answer: %v %v", err, ph.calls)
+	}
+	d.apply(telephony.Event{Kind: telephony.EventAnswered, At: at.Add(5 * time.Second), CallID: "call-1"})
+	if m := d.snapshot(); m.Call.State != "answered" || !m.HangupReminder || m.Agent != "on_call" {
+		t.Errorf("after answer: %+v", m)
+	}
+	d.apply(telephony.Event{Kind: telephony.EventEnded, At: at.Add(time.Minute), CallID: "call-1", Reason: "bye from remote"})
+	m = d.snapshot()
+	if m.Call != nil || m.Agent != "available" || len(m.Log) != 1 || m.Stats.Inbound != 1 {
+		t.Errorf("after end: call %+v agent %q log %v stats %+v", m.Call, m.Agent, m.Log, m.Stats)
+	}
+}
+
+func TestLocalDesk_ComplaintThroughDomainRules(t *testing.T) {
+	d, st, _ := newTestDesk(t)
+	d.apply(ring("021-6123-4567"))
+	if m := d.snapshot(); m.Call.Known {
+		t.Fatalf("unknown number popped as known: %+v", m.Call)
+	}
+	draft := ui.ComplaintDraft{Statement: "送货师傅把地板划坏了", What: "地板划伤", When: "今天上午", Where: "客户家",
+		Subject: "送货单 123", Wants: "赔偿", Severity: "complex"}
+
+	chk := d.CheckComplaint(draft)
+	if len(chk.Missing) == 0 || chk.Missing[0].Step != "wiz.readback" {
+		t.Fatalf("without read-back, missing = %+v", chk.Missing)
+	}
+	if _, err := d.SaveComplaint(draft); err == nil {
+		t.Fatal("saved a complaint whose read-back was not confirmed")
+	}
+	if cs, _ := st.Complaints(store.ComplaintFilter{}); len(cs) != 0 {
+		t.Fatalf("a refused complaint was stored: %d", len(cs))
+	}
+
+	draft.ReadBack = true
+	chk, err := d.SaveComplaint(draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := at.Add(time.Minute).Add(24 * time.Hour)
+	if !chk.Due.Equal(want) {
+		t.Errorf("complex reply due %v, want %v", chk.Due, want)
+	}
+	steps := map[string]bool{}
+	for _, m := range chk.Missing {
+		steps[m.Step] = true
+	}
+	if !steps["wiz.reply"] || !steps["wiz.record"] || steps["wiz.ask"] {
+		t.Errorf("open case missing = %+v", chk.Missing)
+	}
+	cs, err := st.Complaints(store.ComplaintFilter{})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("stored %d (%v)", len(cs), err)
+	}
+	found, err := st.LookupPhone("021-6123-4567")
+	if err != nil || len(found) != 1 || cs[0].CustomerID != found[0].ID {
+		t.Errorf("the unknown caller's record: %v %v", found, err)
+	}
+	if d.snapshot().Stats.Complaints != 1 {
+		t.Errorf("stats complaints = %d", d.snapshot().Stats.Complaints)
+	}
+}
+
+func TestLocalDesk_LanguageSwitchRerendersCurrentCall(t *testing.T) {
+	d, st, _ := newTestDesk(t)
+	c := &agent.Customer{Name: "王建国", Surname: "王", Title: "先生", Phones: []string{"13800138000"}}
+	if err := st.PutCustomer(c, at); err != nil {
+		t.Fatal(err)
+	}
+	d.apply(ring("13800138000"))
+	d.SetLang("en")
+	m := d.snapshot()
+	if !strings.HasPrefix(m.Opening, "Good morning") || m.Call.Salutation != "Mr. 王" {
+		t.Errorf("en opening %q, salutation %q", m.Opening, m.Call.Salutation)
+	}
+}
+
+func TestLocalDesk_CommandsNeedACall(t *testing.T) {
+	d, _, ph := newTestDesk(t)
+	for name, fn := range map[string]func() error{"answer": d.Answer, "hangup": d.Hangup, "hold": d.Hold,
+		"mute": func() error { return d.Mute(true) }, "dtmf": func() error { return d.SendDTMF("1") }} {
+		if err := fn(); err == nil {
+			t.Errorf("%s with no call succeeded", name)
+		}
+	}
+	if len(ph.calls) != 0 {
+		t.Errorf("phone was asked %v", ph.calls)
+	}
+}
