@@ -153,13 +153,26 @@ type LiveReport struct {
 // Board is the supervisors' live view, computed from the hub's database so
 // every hub serving the same database shows the same board.
 type Board struct {
-	At       time.Time      `json:"at"`
-	Agents   []BoardAgent   `json:"agents"`
-	Queues   []BoardQueue   `json:"queues"`
-	Alerts   []BoardAlert   `json:"alerts"`
-	Overdue  []BoardOverdue `json:"overdue"`
-	Today    []BoardStats   `json:"today"`
-	Unsynced []BoardDesk    `json:"unsynced"`
+	At        time.Time       `json:"at"`
+	Agents    []BoardAgent    `json:"agents"`
+	Queues    []BoardQueue    `json:"queues"`
+	Alerts    []BoardAlert    `json:"alerts"`
+	Overdue   []BoardOverdue  `json:"overdue"`
+	Today     []BoardStats    `json:"today"`
+	Unsynced  []BoardDesk     `json:"unsynced"`
+	Conflicts []BoardConflict `json:"conflicts"`
+}
+
+// BoardConflict is a sync conflict the hub kept for a person to settle:
+// two different contents (or desks) for the same record version.
+type BoardConflict struct {
+	Kind       agent.Kind `json:"kind"`
+	ID         string     `json:"id"`
+	Version    int64      `json:"version"`
+	Desk       string     `json:"desk"`        // the desk whose copy was kept aside
+	StoredDesk string     `json:"stored_desk"` // the desk whose copy the hub holds
+	Reason     string     `json:"reason"`
+	Received   time.Time  `json:"received"`
 }
 
 // BoardAgent is one desk's agent on the board.

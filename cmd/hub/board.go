@@ -12,11 +12,13 @@ import (
 
 // Board tuning: a desk not heard from for offlineAfter shows offline; calls
 // not updated for staleCall are left off the queues; alerts stay on the
-// board for alertWindow.
+// board for alertWindow, sync conflicts for conflictWindow.
 const (
 	offlineAfter = 60 * time.Second
 	staleCall    = 2 * time.Hour
 	alertWindow  = 24 * time.Hour
+
+	conflictWindow = 7 * 24 * time.Hour
 )
 
 // hotlineZone is where the hotline's day begins and ends.
@@ -31,7 +33,7 @@ var hotlineZone = func() *time.Location {
 // now, in one read-only snapshot so its parts agree.
 func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) {
 	b := upstream.Board{At: now, Agents: []upstream.BoardAgent{}, Queues: []upstream.BoardQueue{}, Alerts: []upstream.BoardAlert{},
-		Overdue: []upstream.BoardOverdue{}, Today: []upstream.BoardStats{}, Unsynced: []upstream.BoardDesk{}}
+		Overdue: []upstream.BoardOverdue{}, Today: []upstream.BoardStats{}, Unsynced: []upstream.BoardDesk{}, Conflicts: []upstream.BoardConflict{}}
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return b, fmt.Errorf("board: %w", err)
@@ -135,6 +137,24 @@ func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) 
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return b, fmt.Errorf("board overdue: %w", err)
+	}
+
+	rows, err = tx.Query(ctx, `SELECT kind, id, version, desk, stored_desk, reason, received_at FROM conflicts
+		WHERE received_at > $1 ORDER BY received_at DESC, n DESC LIMIT 100`, now.Add(-conflictWindow))
+	if err != nil {
+		return b, fmt.Errorf("board conflicts: %w", err)
+	}
+	for rows.Next() {
+		var c upstream.BoardConflict
+		if err := rows.Scan(&c.Kind, &c.ID, &c.Version, &c.Desk, &c.StoredDesk, &c.Reason, &c.Received); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("board conflicts: %w", err)
+		}
+		b.Conflicts = append(b.Conflicts, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("board conflicts: %w", err)
 	}
 
 	local := now.In(hotlineZone)

@@ -212,6 +212,13 @@ func TestPush_ConflictsKeptAndReported(t *testing.T) {
 	if _, _, body := h.stored(t, agent.KindCustomer, id); !strings.Contains(string(body), "甲") {
 		t.Errorf("stored body changed by a conflict: %s", body)
 	}
+	b, err := h.db.Board(context.Background(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Conflicts) != 2 || b.Conflicts[0].Desk != deskB || b.Conflicts[0].StoredDesk != deskA || b.Conflicts[1].Desk != deskA {
+		t.Errorf("board conflicts = %+v, want both shown, newest (desk b's) first", b.Conflicts)
+	}
 }
 
 func TestAuth_Refusals(t *testing.T) {
