@@ -57,6 +57,9 @@ func NormalizePhone(s string) (string, error) {
 	if m, ok := cnMobile(national); ok {
 		return m, nil
 	}
+	if m, ok := cnLandline(d); ok {
+		return serviceNational(m), nil
+	}
 	// Short codes (110, 95588, 12345…) are kept as dialled.
 	if !strings.HasPrefix(d, "+") && len(d) <= 6 {
 		return d, nil
@@ -74,7 +77,16 @@ func NormalizePhone(s string) (string, error) {
 	if again, err := phonenumbers.Parse(out, DefaultRegion); err != nil || phonenumbers.Format(again, phonenumbers.E164) != out {
 		return "", fmt.Errorf("%w: %q is not a stable number", ErrBadPhone, s)
 	}
-	return out, nil
+	return serviceNational(out), nil
+}
+
+// serviceNational turns +86 400/800 numbers reached another way ("0400…")
+// into the national form they are stored under.
+func serviceNational(e164 string) string {
+	if n := strings.TrimPrefix(e164, "+86"); len(n) == 10 && (strings.HasPrefix(n, "400") || strings.HasPrefix(n, "800")) {
+		return n
+	}
+	return e164
 }
 
 // cnMobile is a fast path for the commonest number, a mainland mobile
@@ -93,4 +105,32 @@ func cnMobile(national string) (string, bool) {
 		}
 	}
 	return "+86" + national, true
+}
+
+// cnLandline is the fast path for mainland landlines with their area code,
+// written 0AA… or +86 AA… (area code 10 or 2x, or three digits 3xx–9xx; ten
+// or eleven digits after the trunk 0): +86 and the digits, what phonenumbers
+// answers (checked by TestCNLandlineFastPath) at a fraction of the cost.
+func cnLandline(d string) (string, bool) {
+	var nsn string
+	switch {
+	case strings.HasPrefix(d, "+86"):
+		nsn = d[3:]
+	case strings.HasPrefix(d, "0") && !strings.HasPrefix(d, "00"):
+		nsn = d[1:]
+	default:
+		return "", false
+	}
+	if len(nsn) != 10 && len(nsn) != 11 {
+		return "", false
+	}
+	if nsn[0] < '2' && !strings.HasPrefix(nsn, "10") {
+		return "", false
+	}
+	for i := 0; i < len(nsn); i++ {
+		if nsn[i] < '0' || nsn[i] > '9' {
+			return "", false
+		}
+	}
+	return "+86" + nsn, true
 }

@@ -52,3 +52,41 @@ func TestNormalizePhone_Stable(t *testing.T) {
 		t.Error(`NormalizePhone("+86 0000000000000") succeeded`)
 	}
 }
+
+// TestCNLandlineFastPath checks the landline fast path against the library
+// for every area-code shape, both written forms and both lengths.
+func TestCNLandlineFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for lead := 100; lead < 1000; lead++ { // the first three digits after the trunk 0
+		for _, n := range []int{10, 11} {
+			for range 4 {
+				nsn := fmt.Sprintf("%d%0*d", lead, n-3, r.Int64N(int64(pow10(n-3))))
+				for _, form := range []string{"0" + nsn, "+86" + nsn} {
+					fast, ok := cnLandline(form)
+					if !ok {
+						continue
+					}
+					fast = serviceNational(fast)
+					num, err := phonenumbers.Parse(form, DefaultRegion)
+					if err != nil || !phonenumbers.IsPossibleNumber(num) {
+						t.Fatalf("%s: fast path %s, library refuses (%v)", form, fast, err)
+					}
+					if lib := serviceNational(phonenumbers.Format(num, phonenumbers.E164)); lib != fast {
+						t.Fatalf("%s: fast path %s, library %s", form, fast, lib)
+					}
+					if again, err := NormalizePhone(fast); err != nil || again != fast {
+						t.Fatalf("%s: %s normalises to %s, %v", form, fast, again, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+func pow10(n int) int {
+	p := 1
+	for range n {
+		p *= 10
+	}
+	return p
+}
