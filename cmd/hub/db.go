@@ -167,6 +167,15 @@ func (db *DB) NewToken(ctx context.Context, role upstream.Role, name, desk strin
 	return tok, nil
 }
 
+// RevokeTokens revokes every live token made with name and says how many.
+func (db *DB) RevokeTokens(ctx context.Context, name string) (int64, error) {
+	tag, err := db.pool.Exec(ctx, "UPDATE tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL", db.now(), name)
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 func hashToken(t string) []byte {
 	h := sha256.Sum256([]byte(t))
 	return h[:]

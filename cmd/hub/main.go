@@ -5,6 +5,7 @@
 //
 //	hub --pg DSN --listen ADDR [--tls-cert FILE --tls-key FILE]
 //	hub token add --pg DSN --role agent|supervisor|trainer --name NAME [--desk DESK]
+//	hub token revoke --pg DSN --name NAME
 //	hub bench drain [--pg DSN] [--records N] [--batch N]
 //	hub bench live [--pg DSN] [--desks N] [--every D] [--for D]
 //
@@ -39,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	switch {
 	case len(args) >= 2 && args[0] == "token" && args[1] == "add":
 		err = tokenAdd(args[2:], stdout)
+	case len(args) >= 2 && args[0] == "token" && args[1] == "revoke":
+		err = tokenRevoke(args[2:], stdout)
 	case len(args) >= 2 && args[0] == "bench":
 		err = bench(args[1], args[2:], stdout, log)
 	case len(args) >= 1 && args[0] == "serve":
@@ -50,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "usage:\n  hub --pg DSN --listen ADDR [--tls-cert FILE --tls-key FILE]\n  hub token add --pg DSN --role agent|supervisor|trainer --name NAME [--desk DESK]\n  hub bench drain|live [flags]")
+		fmt.Fprintln(stderr, "usage:\n  hub --pg DSN --listen ADDR [--tls-cert FILE --tls-key FILE]\n  hub token add --pg DSN --role agent|supervisor|trainer --name NAME [--desk DESK]\n  hub token revoke --pg DSN --name NAME\n  hub bench drain|live [flags]")
 		return 2
 	default:
 		fmt.Fprintln(stderr, "hub:", err)
@@ -143,5 +146,33 @@ func tokenAdd(args []string, stdout io.Writer) error {
 		return err
 	}
 	_, err = fmt.Fprintln(stdout, tok)
+	return err
+}
+
+func tokenRevoke(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("hub token revoke", flag.ContinueOnError)
+	dsn := fs.String("pg", os.Getenv("AGENTDESK_HUB_PG"), "PostgreSQL connection string")
+	name := fs.String("name", "", "revoke every live token made with this name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dsn == "" || *name == "" || fs.NArg() > 0 {
+		return errUsage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := OpenDB(ctx, *dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.RevokeTokens(ctx, *name)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("no live token named %q", *name)
+	}
+	_, err = fmt.Fprintf(stdout, "revoked %d token(s)\n", n)
 	return err
 }

@@ -53,7 +53,16 @@ func TestTokenAdd_PrintsTokenStoresHash(t *testing.T) {
 		t.Errorf("stored %x, want the SHA-256 of the token only", stored)
 	}
 
+	out.Reset()
+	if code := run([]string{"token", "revoke", "--pg", dsn, "--name", "班长"}, &out, &errb, quiet); code != 0 || !strings.Contains(out.String(), "revoked 1") {
+		t.Fatalf("token revoke = %d %q %q", code, out.String(), errb.String())
+	}
+	if _, err := db.Authenticate(context.Background(), tok); err != upstream.ErrUnauthorized {
+		t.Errorf("revoked token authenticates: %v", err)
+	}
+
 	for _, args := range [][]string{
+		{"token", "revoke", "--pg", dsn, "--name", "班长"},
 		{"token", "add", "--pg", dsn, "--role", "admin", "--name", "x"},
 		{"token", "add", "--pg", dsn, "--role", "trainer", "--name", "x", "--desk", "d"},
 		{"token", "add", "--pg", dsn, "--role", "agent"},
