@@ -59,11 +59,13 @@ type companion struct {
 	callID  string
 	fromTag string
 
-	mu      sync.Mutex
-	cseq    uint32
-	toTag   string
-	dialogs map[string]string
-	resub   chan struct{}
+	notifyMu sync.Mutex // one NOTIFY at a time
+	mu       sync.Mutex
+	version  int // last dialog-info version applied; -1 before the first
+	cseq     uint32
+	toTag    string
+	dialogs  map[string]string
+	resub    chan struct{}
 }
 
 func newCompanion(u *UA) *companion {
@@ -74,6 +76,7 @@ func newCompanion(u *UA) *companion {
 		cseq:    1,
 		dialogs: map[string]string{},
 		resub:   make(chan struct{}, 1),
+		version: -1,
 	}
 }
 
@@ -112,6 +115,9 @@ func (c *companion) newRequest(expires time.Duration) *sip.Request {
 	c.cseq++
 	cseq := c.cseq
 	toTag := c.toTag
+	if toTag == "" {
+		c.version = -1 // a new subscription: the notifier counts from 0 again
+	}
 	c.mu.Unlock()
 	u := c.u
 	aor := u.aor()
@@ -189,13 +195,18 @@ func (c *companion) unsubscribe(ctx context.Context) {
 	}
 }
 
-// onNotify reads a dialog-info NOTIFY and emits the changes.
+// onNotify reads a dialog-info NOTIFY and emits the changes. NOTIFYs are
+// handled one at a time and answered after they are applied, so a
+// notifier that waits for our 200 sees its changes in order; a document
+// older than one already applied (RFC 4235 version) is ignored.
 func (c *companion) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	if callIDOf(req) != c.callID {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
 		return
 	}
-	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+	c.notifyMu.Lock()
+	defer c.notifyMu.Unlock()
+	defer func() { _ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)) }()
 	if from := req.From(); from != nil {
 		if tag, ok := from.Params.Get("tag"); ok {
 			c.mu.Lock()
@@ -206,6 +217,7 @@ func (c *companion) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	if strings.HasPrefix(strings.ToLower(headerValue(req, "Subscription-State")), "terminated") {
 		c.mu.Lock()
 		c.toTag = ""
+		c.version = -1
 		c.mu.Unlock()
 		select {
 		case c.resub <- struct{}{}:
@@ -218,6 +230,16 @@ func (c *companion) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	info, err := ParseDialogInfo(req.Body())
 	if err != nil {
 		c.u.log.Info("bad dialog-info", "error", err)
+		return
+	}
+	c.mu.Lock()
+	stale := info.Version < c.version
+	if !stale {
+		c.version = info.Version
+	}
+	c.mu.Unlock()
+	if stale {
+		c.u.log.Debug("stale dialog-info", "version", info.Version)
 		return
 	}
 	for _, d := range info.Dialogs {

@@ -192,8 +192,17 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		u.mu.Unlock()
 		return // a retransmission the transaction layer did not absorb
 	}
-	u.calls[callID] = c
+	// Check busy again under the lock: two INVITEs may arrive together.
+	busy := !u.cfg.CallWaiting && len(u.calls) > 0
+	if !busy {
+		u.calls[callID] = c
+	}
 	u.mu.Unlock()
+	if busy {
+		_ = dlg.Respond(sip.StatusBusyHere, "Busy Here", nil)
+		u.event(Event{Kind: EventMissed, CallID: callID, Direction: Inbound, Caller: caller, Reason: "busy"})
+		return
+	}
 
 	// The pop comes first: the desk's latency budget starts at the socket.
 	u.event(Event{Kind: EventRinging, CallID: callID, Direction: Inbound, Caller: caller})
