@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"agentdesk/agent"
 	"agentdesk/agent/desk"
+	"agentdesk/agent/store"
+	"agentdesk/telephony/kamailiotest"
 )
 
 // lockedBuffer is a bytes.Buffer the watch goroutine writes while the test
@@ -187,5 +191,71 @@ func TestWatch_BadFlags(t *testing.T) {
 				t.Errorf("stdout = %q", out.String())
 			}
 		})
+	}
+}
+
+// TestWatch_Integration registers deskctl watch to a real Kamailio and rings
+// it with sipp: a known customer's call completed elsewhere, then an
+// anonymous caller who gives up. Run with AGENTDESK_INTEGRATION=1.
+func TestWatch_Integration(t *testing.T) {
+	kamailiotest.Gate(t)
+	const user, password = "1001", "watch-密码-1"
+	k := kamailiotest.Start(t, kamailiotest.Options{Template: "../../telephony/testdata/kamailio.cfg", User: user, Password: password})
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "desk.db"), store.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := agent.Customer{Name: "王建国", Surname: "王", Title: agent.TitleMr, Phones: []string{"13800138000"}, Member: true}
+	if err := st.PutCustomer(&known, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	out, _, stop := runWatch(t, "--config", filepath.Join(dir, "none.toml"), "--data", dir, "--json",
+		"--pbx", k.URI(), "--user", user, "--password", password, "--transport", "udp")
+	waitFor(t, out, `"event":"registered"`, 1)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	calls := []struct{ from, reason, end string }{
+		{`"王建国" <sip:13800138000@127.0.0.1>`, `Reason: SIP;cause=200;text="Call completed elsewhere"`, "answered_elsewhere"},
+		{`"Anonymous" <sip:anonymous@anonymous.invalid>`, "X-Test: 1", "missed"},
+	}
+	for i, c := range calls {
+		sipp := kamailiotest.StartSipp(t, k.Addr(), "testdata/watch/caller_cancel.xml", kamailiotest.FreePort(t),
+			"-s", user, "-key", "from", c.from, "-key", "extra", "X-Test: 1", "-key", "reason", c.reason)
+		sipp.Wait(t, ctx)
+		waitFor(t, out, `"event":"`+c.end+`"`, 1)
+		waitFor(t, out, `"event":"ringing"`, i+1)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("watch returned %v", err)
+	}
+	evs := decodeWatchLines(t, out.String())
+	var rings, ends []desk.WatchEvent
+	for _, ev := range evs {
+		switch ev.Event {
+		case "ringing":
+			rings = append(rings, ev)
+		case "answered_elsewhere", "missed":
+			ends = append(ends, ev)
+		}
+	}
+	if len(rings) != 2 || len(ends) != 2 {
+		t.Fatalf("rings %d, ends %d:\n%s", len(rings), len(ends), out.String())
+	}
+	r := rings[0]
+	if r.CallID == "" || r.Number != "+8613800138000" || r.Customer == nil || r.Customer.ID != known.ID || r.Opening == "" {
+		t.Errorf("known caller's ringing = %+v", r)
+	}
+	if ends[0].Event != "answered_elsewhere" || ends[0].CallID != r.CallID {
+		t.Errorf("first end = %+v", ends[0])
+	}
+	if a := rings[1]; !a.Anonymous || a.Customer != nil || a.Opening == "" {
+		t.Errorf("anonymous ringing = %+v", a)
+	}
+	if last := evs[len(evs)-1]; last.Event != "unregistered" {
+		t.Errorf("last event = %s, want unregistered", last.Event)
 	}
 }
