@@ -153,4 +153,4 @@ type Backend interface {
 }
 
 // BreakReasons are the reason codes offered for a break.
-var BreakReasons = []string{"meal", "rest", "training", "meeting"}
+var BreakReasons = []string{"rest", "meal", "training", "meeting", "coaching", "paperwork"}

@@ -163,11 +163,14 @@ func tr(lang, id string) string {
 
 func init() {
 	for id, m := range map[string][3]string{
-		"check.pbx":    {"话机可达并已注册", "話機可達並已註冊", "PBX reachable and registered"},
-		"check.data":   {"数据文件可写", "資料檔可寫", "Data file writable"},
-		"check.hub":    {"中心可达", "中心可達", "Hub reachable"},
-		"check.outbox": {"待同步记录", "待同步記錄", "Records waiting to sync"},
-		"check.clock":  {"时钟偏差", "時鐘偏差", "Clock offset"},
+		"agent.offline":   {"离线", "離線", "offline"},
+		"break.coaching":  {"辅导", "輔導", "coaching"},
+		"break.paperwork": {"文书", "文書", "paperwork"},
+		"check.pbx":       {"话机可达并已注册", "話機可達並已註冊", "PBX reachable and registered"},
+		"check.data":      {"数据文件可写", "資料檔可寫", "Data file writable"},
+		"check.hub":       {"中心可达", "中心可達", "Hub reachable"},
+		"check.outbox":    {"待同步记录", "待同步記錄", "Records waiting to sync"},
+		"check.clock":     {"时钟偏差", "時鐘偏差", "Clock offset"},
 	} {
 		messages[id] = m
 	}

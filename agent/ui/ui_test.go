@@ -330,7 +330,7 @@ func TestDeskView_BreakReason(t *testing.T) {
 		t.Fatalf("applying state sent commands: %v", b.cmds)
 	}
 	s.desk.agentState.SetSelectedIndex(1)
-	s.desk.breakReason.SetSelectedIndex(0)
+	s.desk.breakReason.SetSelectedIndex(1)
 	s.Apply(Model{At: t0, Agent: "break", BreakReason: "meal"})
 	if s.desk.agent.Text != "状态: 小休（用餐）" {
 		t.Errorf("agent = %q", s.desk.agent.Text)

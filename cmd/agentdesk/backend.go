@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,200 +16,213 @@ import (
 	"agentdesk/telephony"
 )
 
-// localDesk adapts the phone, the store and the script pack to the window's
-// ui.Backend: telephony event → customer lookup → opening line → ui.Model.
-// It is the wiring the window needs until agent/desk publishes its State
-// (then this file becomes a State → ui.Model adapter); it decides nothing
-// itself: complaints go through agent.BuildComplaint, openings through the
-// pack.
-type localDesk struct {
-	cfg    desk.Config
-	st     *store.Store
-	phone  desk.Phone
-	now    func() time.Time
-	log    *slog.Logger
-	events chan telephony.Event
+// deskBackend adapts *desk.Desk to the window's ui.Backend: desk.State →
+// ui.Model, widget commands → desk commands on the current call. It adds
+// what the window shows beside the desk's state (the caller's open
+// complaints, today's call log) from the store, and files complaints
+// through agent.BuildComplaint. It decides nothing itself.
+type deskBackend struct {
+	d     *desk.Desk
+	st    *store.Store
+	packs map[string]*scripts.Pack
+	cfg   desk.Config
+	now   func() time.Time
+	log   *slog.Logger
 
 	mu       sync.Mutex
-	pack     *scripts.Pack
-	model    ui.Model
-	customer *agent.Customer // the caller on the current call
-	subs     map[int]func(ui.Model)
-	nextSub  int
-	ringAt   time.Time
-	req      scripts.OpeningRequest // the current call's, for re-rendering
-	saved    int                    // complaints saved this session
+	muted    map[string]bool
+	cards    map[string]card // per call ID, looked up once per pop
+	customer *agent.Customer // made for an unknown caller's complaint
+	saved    int
+	major    []string
+	last     ui.Model
+	notify   func()
 }
 
-func (d *localDesk) savedCount() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.saved
+// card is what the pop adds from the store.
+type card struct {
+	open, overdue int
+	lastCalls     []string
 }
 
-func newLocalDesk(cfg desk.Config, st *store.Store, pack *scripts.Pack, practice bool, log *slog.Logger) *localDesk {
-	d := &localDesk{cfg: cfg, st: st, pack: pack, now: time.Now, log: log.With("component", "desk"),
-		events: make(chan telephony.Event, 64), subs: map[int]func(ui.Model){}}
-	d.model = ui.Model{At: d.now(), PBX: "connecting", Sync: "none", Agent: "available"}
-	if practice {
-		d.model.PBX = "practice"
+func newDeskBackend(d *desk.Desk, st *store.Store, packs map[string]*scripts.Pack, cfg desk.Config, log *slog.Logger) *deskBackend {
+	return &deskBackend{d: d, st: st, packs: packs, cfg: cfg, now: time.Now, log: log.With("component", "ui_backend"),
+		muted: map[string]bool{}, cards: map[string]card{}}
+}
+
+// Subscribe implements ui.Backend.
+func (b *deskBackend) Subscribe(fn func(ui.Model)) func() {
+	var cur desk.State
+	var curMu sync.Mutex
+	b.mu.Lock()
+	b.notify = func() {
+		curMu.Lock()
+		s := cur
+		curMu.Unlock()
+		fn(b.model(s))
 	}
-	if cfg.Hub.URL != "" {
-		d.model.Sync = "offline"
-	}
-	d.model.Phrases = phrases(pack, scripts.OpeningRequest{At: d.now(), AgentName: cfg.AgentName, AgentNumber: cfg.AgentNumber})
-	return d
+	b.mu.Unlock()
+	return b.d.Subscribe(func(s desk.State) {
+		curMu.Lock()
+		cur = s
+		curMu.Unlock()
+		fn(b.model(s))
+	})
 }
 
-// Emit takes a phone event without blocking the phone.
-func (d *localDesk) Emit(ev telephony.Event) {
-	select {
-	case d.events <- ev:
+// refresh republishes the last state with the backend's own changes (mute,
+// a saved complaint).
+func (b *deskBackend) refresh() {
+	b.mu.Lock()
+	n := b.notify
+	b.mu.Unlock()
+	if n != nil {
+		n()
+	}
+}
+
+func (b *deskBackend) pack(lang string) *scripts.Pack {
+	if p, ok := b.packs[lang]; ok {
+		return p
+	}
+	return b.packs[scripts.DefaultLang]
+}
+
+// model turns a desk snapshot into what the window shows.
+func (b *deskBackend) model(s desk.State) ui.Model {
+	m := ui.Model{At: s.At, Agent: s.Agent.Status.String(), Sync: "none"}
+	if s.Agent.Status == agent.StatusBreak {
+		m.BreakReason = s.Agent.Reason.String()
+	}
+	switch r := s.Registration; {
+	case r.Practice:
+		m.PBX = "practice"
+	case r.Status == desk.RegRegistered:
+		m.PBX = "registered"
+	case r.Status == desk.RegConnecting:
+		m.PBX = "connecting"
 	default:
-		d.log.Warn("event dropped: desk busy", "kind", ev.Kind.String(), "call_id", ev.CallID)
-	}
-}
-
-// run applies events until ctx ends.
-func (d *localDesk) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-d.events:
-			d.apply(ev)
-		}
-	}
-}
-
-func (d *localDesk) apply(ev telephony.Event) {
-	d.mu.Lock()
-	m := d.model
-	m.At = ev.At
-	switch ev.Kind {
-	case telephony.EventRegistered:
-		if m.PBX != "practice" {
-			m.PBX = "registered"
-		}
-	case telephony.EventRegisterFailed, telephony.EventUnregistered:
 		m.PBX = "failed"
-	case telephony.EventRinging:
-		m.Call, d.customer = d.pop(ev), nil
-		if m.Call.Known {
-			d.customer = d.lookup(ev.Caller.Number)
-		}
-		d.ringAt = ev.At
-		if ev.Direction == telephony.Inbound {
-			m.Agent = "ringing"
-		}
-		d.req = d.request(ev, d.customer)
-		m.Opening = d.render(d.req)
-		m.Phrases = phrases(d.pack, d.req)
-		m.HangupReminder = false
-	case telephony.EventAnswered:
-		if c := d.call(m, ev); c != nil {
-			c.State, c.Since = "answered", ev.At
-			m.Call, m.Agent, m.HangupReminder = c, "on_call", true
-			if c.Outbound {
-				d.req = d.request(ev, d.customer)
-				m.Opening = d.render(d.req)
-			}
-		}
-	case telephony.EventHeld, telephony.EventResumed:
-		if c := d.call(m, ev); c != nil {
-			c.State = map[bool]string{true: "held", false: "answered"}[ev.Kind == telephony.EventHeld]
-			m.Call = c
-		}
-	case telephony.EventEnded, telephony.EventMissed, telephony.EventAnsweredElsewhere, telephony.EventTransferred:
-		if c := m.Call; c != nil && c.ID == ev.CallID {
-			dir, result := "in", ev.Kind.String()
-			if c.Outbound {
-				dir = "out"
-			}
-			if ev.Reason != "" {
-				result += " · " + ev.Reason
-			}
-			m.Log = append([]ui.LogEntry{{At: d.ringAt, Direction: dir, Caller: callerText(c), Result: result}}, m.Log...)
-			m.Stats = countStats(m.Log)
-			m.Call, m.Agent, m.HangupReminder, m.Opening = nil, "available", false, ""
+	}
+	switch {
+	case !s.Sync.Enabled:
+	case s.Sync.Failing:
+		m.Sync = "offline"
+	case s.Sync.Pending > 0:
+		m.Sync, m.Pending = "pending", s.Sync.Pending
+	default:
+		m.Sync = "ok"
+	}
+	pack := b.pack(s.Lang)
+	req := scripts.OpeningRequest{At: s.At, AgentName: b.cfg.AgentName, AgentNumber: b.cfg.AgentNumber}
+	if c, ok := s.Current(); ok {
+		m.Call = b.call(c)
+		m.Opening = c.Opening
+		m.HangupReminder = c.Status == desk.CallOnCall
+		if c.Customer != nil {
+			req.Caller = party(c.Customer)
 		}
 	}
-	d.model = m
-	d.publishLocked()
+	m.Phrases = phrases(pack, req)
+	m.Log, m.Stats = b.today(s.At)
+	b.mu.Lock()
+	m.Stats.Complaints = b.saved
+	m.Supervisor.Major = append([]string(nil), b.major...)
+	b.mu.Unlock()
+	m.Supervisor.Agents = []string{orDefault(b.cfg.AgentName, b.cfg.AgentNumber, "—") + " — " + m.Agent}
+	for _, c := range s.Calls {
+		m.Supervisor.Calls = append(m.Supervisor.Calls, orDefault(c.Salutation, c.Number)+" — "+c.Status.String())
+	}
+	return m
 }
 
-// call returns a copy of the current call if ev is about it.
-func (d *localDesk) call(m ui.Model, ev telephony.Event) *ui.Call {
-	if m.Call == nil || m.Call.ID != ev.CallID {
-		return nil
+func (b *deskBackend) call(c desk.Call) *ui.Call {
+	u := &ui.Call{ID: c.CallID, Number: c.Number, Name: c.DisplayName, Anonymous: c.Anonymous,
+		Outbound: c.Direction == telephony.Outbound, Since: c.RingStarted, RingLimit: c.RingLimit}
+	switch c.Status {
+	case desk.CallRinging:
+		u.State = "ringing"
+	case desk.CallHeld:
+		u.State, u.Since = "held", c.AnsweredAt
+	default:
+		u.State, u.Since = "answered", c.AnsweredAt
 	}
-	c := *m.Call
-	return &c
+	b.mu.Lock()
+	u.Muted = b.muted[c.CallID]
+	b.mu.Unlock()
+	if c.Customer == nil {
+		return u
+	}
+	u.Known, u.Name, u.Member, u.Salutation = true, c.Customer.Name, c.Customer.Member, c.Salutation
+	cd := b.card(c.CallID, c.Customer, c.RingStarted)
+	u.Open, u.Overdue, u.LastCalls = cd.open, cd.overdue, cd.lastCalls
+	return u
 }
 
-// pop builds the caller card for a ringing call.
-func (d *localDesk) pop(ev telephony.Event) *ui.Call {
-	c := &ui.Call{ID: ev.CallID, Number: ev.Caller.Number, Name: ev.Caller.DisplayName, Anonymous: ev.Caller.Anonymous,
-		State: "ringing", Outbound: ev.Direction == telephony.Outbound, Since: ev.At,
-		RingLimit: time.Duration(d.cfg.RingLimitSeconds) * time.Second}
-	if n, err := agent.NormalizePhone(ev.Caller.Number); err == nil {
-		c.Number = n
+// card reads the caller's cases and last calls once per call.
+func (b *deskBackend) card(callID string, cust *agent.Customer, at time.Time) card {
+	b.mu.Lock()
+	cd, ok := b.cards[callID]
+	b.mu.Unlock()
+	if ok {
+		return cd
 	}
-	cust := d.lookup(ev.Caller.Number)
-	if cust == nil {
-		return c
-	}
-	c.Known, c.Name, c.Member = true, cust.Name, cust.Member
-	if d.pack != nil {
-		c.Salutation = d.pack.Salutation(party(cust))
-	}
-	cases, err := d.st.Complaints(store.ComplaintFilter{CustomerID: cust.ID,
+	cases, err := b.st.Complaints(store.ComplaintFilter{CustomerID: cust.ID,
 		States: []agent.ComplaintState{agent.StateOpen, agent.StateAwaitingReply}})
 	if err != nil {
-		d.log.Warn("complaints for pop", "error", err)
+		b.log.Warn("complaints for pop", "error", err)
 	}
-	c.Open = len(cases)
-	c.Overdue = len(agent.OverdueReplies(cases, ev.At))
-	for _, e := range d.model.Log {
-		if e.Caller == c.Number || e.Caller == c.Salutation {
-			c.LastCalls = append(c.LastCalls, e.At.Format("01-02 15:04")+" "+e.Result)
+	cd.open, cd.overdue = len(cases), len(agent.OverdueReplies(cases, at))
+	if calls, err := b.st.Calls(at.Add(-30*24*time.Hour), at); err == nil {
+		for i := len(calls) - 1; i >= 0 && len(cd.lastCalls) < 3; i-- {
+			if calls[i].CustomerID == cust.ID {
+				cd.lastCalls = append(cd.lastCalls, calls[i].At.In(b.zone()).Format("01-02 15:04")+" "+calls[i].Type.String())
+			}
 		}
 	}
-	return c
+	b.mu.Lock()
+	b.cards[callID] = cd
+	b.mu.Unlock()
+	return cd
 }
 
-func (d *localDesk) lookup(number string) *agent.Customer {
-	if number == "" {
-		return nil
-	}
-	cs, err := d.st.LookupPhone(number)
-	if err != nil || len(cs) == 0 {
-		if err != nil && !errors.Is(err, agent.ErrBadPhone) {
-			d.log.Warn("lookup", "error", err)
-		}
-		return nil
-	}
-	return &cs[0]
-}
-
-func (d *localDesk) render(req scripts.OpeningRequest) string {
-	if d.pack == nil {
-		return ""
-	}
-	s, err := d.pack.Opening(req)
+// today is the day's call log and counts, from the store.
+func (b *deskBackend) today(at time.Time) ([]ui.LogEntry, ui.Stats) {
+	var st ui.Stats
+	z := b.zone()
+	local := at.In(z)
+	from := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, z)
+	calls, err := b.st.Calls(from, at.Add(time.Minute))
 	if err != nil {
-		d.log.Warn("opening", "error", err)
+		return nil, st
 	}
-	return s
-}
-
-func (d *localDesk) request(ev telephony.Event, cust *agent.Customer) scripts.OpeningRequest {
-	req := scripts.OpeningRequest{At: ev.At, Outbound: ev.Direction == telephony.Outbound,
-		AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber}
-	if cust != nil {
-		req.Caller = party(cust)
+	var log []ui.LogEntry
+	var answered, within int
+	limit := time.Duration(b.cfg.RingLimitSeconds) * time.Second
+	for i := len(calls) - 1; i >= 0; i-- {
+		c := calls[i]
+		e := ui.LogEntry{At: c.At.In(z), Direction: "in", Caller: c.Number, Result: c.Result}
+		if c.Direction == agent.Outbound {
+			e.Direction = "out"
+			st.Outbound++
+		} else {
+			st.Inbound++
+			if c.Missed() {
+				st.Missed++
+			}
+			if c.Answered {
+				answered++
+				if c.AnsweredWithin(limit) {
+					within++
+				}
+			}
+		}
+		log = append(log, e)
 	}
-	return req
+	if answered > 0 {
+		st.WithinRingLimitPct = within * 100 / answered
+	}
+	return log, st
 }
 
 func party(c *agent.Customer) scripts.Party {
@@ -234,186 +246,135 @@ func phrases(p *scripts.Pack, req scripts.OpeningRequest) []ui.Phrase {
 	return out
 }
 
-func callerText(c *ui.Call) string {
-	if c.Salutation != "" {
-		return c.Salutation + " " + c.Number
-	}
-	return c.Number
-}
-
-func countStats(log []ui.LogEntry) ui.Stats {
-	var s ui.Stats
-	for _, e := range log {
-		switch {
-		case e.Direction == "out":
-			s.Outbound++
-		case strings.HasPrefix(e.Result, "missed"):
-			s.Missed++
-			s.Inbound++
-		default:
-			s.Inbound++
-		}
-	}
-	return s
-}
-
-func (d *localDesk) publishLocked() {
-	m := d.model
-	subs := make([]func(ui.Model), 0, len(d.subs))
-	for _, fn := range d.subs {
-		subs = append(subs, fn)
-	}
-	d.mu.Unlock()
-	for _, fn := range subs {
-		fn(m)
+// SetLang switches the desk's script language with the window's.
+func (b *deskBackend) SetLang(lang string) {
+	if err := b.d.SetLang(lang); err != nil {
+		b.log.Warn("set lang", "lang", lang, "error", err)
 	}
 }
 
-// Subscribe implements ui.Backend; fn gets the current model at once.
-func (d *localDesk) Subscribe(fn func(ui.Model)) func() {
-	d.mu.Lock()
-	id := d.nextSub
-	d.nextSub++
-	d.subs[id] = fn
-	d.publishLocked()
-	return func() {
-		d.mu.Lock()
-		delete(d.subs, id)
-		d.mu.Unlock()
+func (b *deskBackend) current() (desk.Call, error) {
+	c, ok := b.d.State().Current()
+	if !ok {
+		return c, errors.New("no call")
 	}
+	return c, nil
 }
 
-// SetLang swaps the script pack for the agent's new language.
-func (d *localDesk) SetLang(lang string) {
-	p, err := scripts.Default(lang)
-	if err != nil {
-		d.log.Warn("pack for language", "lang", lang, "error", err)
-		return
-	}
-	d.mu.Lock()
-	d.pack = p
-	req := scripts.OpeningRequest{At: d.now(), AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber}
-	if d.model.Call != nil {
-		req = d.req
-		d.model.Opening = d.render(req)
-		if c := *d.model.Call; d.customer != nil {
-			c.Salutation = p.Salutation(party(d.customer))
-			d.model.Call = &c
-		}
-	}
-	d.model.Phrases = phrases(p, req)
-	d.publishLocked()
-}
-
-func (d *localDesk) callID() (string, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.model.Call == nil {
-		return "", errors.New("no call")
-	}
-	return d.model.Call.ID, nil
-}
-
-func (d *localDesk) onCall(fn func(id string) error) error {
-	id, err := d.callID()
+func (b *deskBackend) onCall(fn func(id string) error) error {
+	c, err := b.current()
 	if err != nil {
 		return err
 	}
-	return fn(id)
+	return fn(c.CallID)
 }
 
 // Answer implements ui.Backend.
-func (d *localDesk) Answer() error { return d.onCall(d.phone.Answer) }
+func (b *deskBackend) Answer() error { return b.onCall(b.d.Answer) }
 
 // Hangup implements ui.Backend.
-func (d *localDesk) Hangup() error { return d.onCall(d.phone.Hangup) }
+func (b *deskBackend) Hangup() error { return b.onCall(b.d.Hangup) }
 
 // Hold implements ui.Backend.
-func (d *localDesk) Hold() error { return d.onCall(d.phone.Hold) }
+func (b *deskBackend) Hold() error { return b.onCall(b.d.Hold) }
 
 // Resume implements ui.Backend.
-func (d *localDesk) Resume() error { return d.onCall(d.phone.Resume) }
+func (b *deskBackend) Resume() error { return b.onCall(b.d.Resume) }
 
 // Transfer implements ui.Backend.
-func (d *localDesk) Transfer(target string) error {
-	return d.onCall(func(id string) error { return d.phone.Transfer(id, target) })
+func (b *deskBackend) Transfer(target string) error {
+	return b.onCall(func(id string) error { return b.d.Transfer(id, target) })
 }
 
 // SendDTMF implements ui.Backend.
-func (d *localDesk) SendDTMF(digit string) error {
-	return d.onCall(func(id string) error { return d.phone.SendDTMF(id, digit) })
+func (b *deskBackend) SendDTMF(digit string) error {
+	return b.onCall(func(id string) error { return b.d.SendDTMF(id, digit) })
 }
 
 // Mute silences our microphone: local media state, nothing is signalled.
-func (d *localDesk) Mute(on bool) error {
-	d.mu.Lock()
-	if d.model.Call == nil {
-		d.mu.Unlock()
-		return errors.New("no call")
+func (b *deskBackend) Mute(on bool) error {
+	c, err := b.current()
+	if err != nil {
+		return err
 	}
-	c := *d.model.Call
-	c.Muted = on
-	d.model.Call = &c
-	d.publishLocked()
+	b.mu.Lock()
+	b.muted[c.CallID] = on
+	b.mu.Unlock()
+	b.refresh()
 	return nil
 }
 
-// DialCallback implements ui.Backend; callbacks are not planned on this
+// DialCallback implements ui.Backend; callbacks are not listed on this
 // desk yet, so there is nothing to dial.
-func (d *localDesk) DialCallback(id string) error {
+func (b *deskBackend) DialCallback(id string) error {
 	return fmt.Errorf("dial callback %s: not planned on this desk", id)
 }
 
 // SetAgentState implements ui.Backend.
-func (d *localDesk) SetAgentState(state, reason string) error {
-	d.mu.Lock()
-	if d.model.Call != nil {
-		d.mu.Unlock()
-		return errors.New("set agent state: on a call")
+func (b *deskBackend) SetAgentState(state, reason string) error {
+	var st agent.AgentStatus
+	if err := st.UnmarshalText([]byte(state)); err != nil {
+		return err
 	}
-	d.model.Agent, d.model.BreakReason = state, reason
-	d.publishLocked()
-	return nil
+	var r agent.BreakReason
+	if reason != "" {
+		if err := r.UnmarshalText([]byte(reason)); err != nil {
+			return err
+		}
+	}
+	return b.d.SetAgentState(st, r)
 }
 
 // CheckComplaint implements ui.Backend through the domain's rules.
-func (d *localDesk) CheckComplaint(dr ui.ComplaintDraft) ui.ComplaintCheck {
-	_, _, chk, _ := d.buildComplaint(dr, false)
+func (b *deskBackend) CheckComplaint(dr ui.ComplaintDraft) ui.ComplaintCheck {
+	_, _, chk, _ := b.buildComplaint(dr, false)
 	return chk
 }
 
 // SaveComplaint stores the case (and its major-complaint alert) in one
 // bbolt commit before reporting success.
-func (d *localDesk) SaveComplaint(dr ui.ComplaintDraft) (ui.ComplaintCheck, error) {
-	c, alerts, chk, err := d.buildComplaint(dr, true)
+func (b *deskBackend) SaveComplaint(dr ui.ComplaintDraft) (ui.ComplaintCheck, error) {
+	c, alerts, chk, err := b.buildComplaint(dr, true)
 	if err != nil {
 		return chk, err
 	}
-	if err := d.st.PutComplaint(c, d.now(), alerts...); err != nil {
+	if err := b.st.PutComplaint(c, b.now(), alerts...); err != nil {
 		return chk, fmt.Errorf("save complaint: %w", err)
 	}
-	d.mu.Lock()
-	d.saved++
-	d.model.Stats.Complaints++
+	b.mu.Lock()
+	b.saved++
 	if c.Followed != nil && c.Followed.Severity == agent.SeverityMajor {
-		d.model.Supervisor.Major = append(d.model.Supervisor.Major,
-			c.OpenedAt.Format("15:04")+" "+dr.What)
+		b.major = append(b.major, c.OpenedAt.In(b.zone()).Format("15:04")+" "+dr.What)
 	}
-	d.publishLocked()
+	b.mu.Unlock()
+	b.refresh()
 	return chk, nil
+}
+
+func (b *deskBackend) savedCount() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.saved
+}
+
+func (b *deskBackend) zone() *time.Location {
+	if z, err := time.LoadLocation(b.cfg.TimeZone); err == nil {
+		return z
+	}
+	return b.pack(b.cfg.Lang).TimeZone()
 }
 
 var stepIDs = map[agent.Step]string{agent.StepListen: "wiz.listen", agent.StepAsk: "wiz.ask",
 	agent.StepFollow: "wiz.follow", agent.StepReply: "wiz.reply", agent.StepRecord: "wiz.record",
 	agent.StepReport: "wiz.report"}
 
-func (d *localDesk) buildComplaint(dr ui.ComplaintDraft, create bool) (*agent.Complaint, []*agent.Alert, ui.ComplaintCheck, error) {
-	now := d.now()
-	custID, err := d.complaintCustomer(create)
+func (b *deskBackend) buildComplaint(dr ui.ComplaintDraft, create bool) (*agent.Complaint, []*agent.Alert, ui.ComplaintCheck, error) {
+	now := b.now()
+	custID, err := b.complaintCustomer(create)
 	if err != nil {
 		return nil, nil, ui.ComplaintCheck{}, err
 	}
-	in := agent.ComplaintInput{CustomerID: custID, Owner: orDefault(d.cfg.AgentNumber, d.cfg.AgentName, "agent"),
+	in := agent.ComplaintInput{CustomerID: custID, Owner: orDefault(b.cfg.AgentNumber, b.cfg.AgentName, "agent"),
 		Channel: agent.ChannelPhone, OpenedAt: now}
 	in.Listen = &agent.ListenStep{Statement: dr.Statement}
 	in.Ask = &agent.AskStep{Facts: agent.Facts{What: dr.What, When: dr.When, Where: dr.Where,
@@ -441,16 +402,9 @@ func (d *localDesk) buildComplaint(dr ui.ComplaintDraft, create bool) (*agent.Co
 	}
 	chk := ui.ComplaintCheck{Missing: missing(c.Missing())}
 	if c.Followed != nil && !c.Followed.SolvedOnCall {
-		chk.Due = c.Followed.ReplyDue.In(d.zone())
+		chk.Due = c.Followed.ReplyDue.In(b.zone())
 	}
 	return c, alerts, chk, nil
-}
-
-func (d *localDesk) zone() *time.Location {
-	if d.pack != nil {
-		return d.pack.TimeZone()
-	}
-	return time.Local
 }
 
 func missing(ps []agent.StepProblem) []ui.Missing {
@@ -467,27 +421,34 @@ func missing(ps []agent.StepProblem) []ui.Missing {
 
 // complaintCustomer is the caller's record; an unknown caller gets one
 // made from the number (the pop's empty record), when create is set.
-func (d *localDesk) complaintCustomer(create bool) (string, error) {
-	d.mu.Lock()
-	cust, call := d.customer, d.model.Call
-	d.mu.Unlock()
-	if cust != nil {
-		return cust.ID, nil
-	}
-	if call == nil || call.Number == "" {
+func (b *deskBackend) complaintCustomer(create bool) (string, error) {
+	c, err := b.current()
+	if err != nil {
 		return "", errors.New("complaint: no caller to file it for")
+	}
+	if c.Customer != nil {
+		return c.Customer.ID, nil
+	}
+	b.mu.Lock()
+	made := b.customer
+	b.mu.Unlock()
+	if made != nil && len(made.Phones) > 0 && made.Phones[0] == c.Number {
+		return made.ID, nil
+	}
+	if c.Number == "" || c.Anonymous {
+		return "", errors.New("complaint: an anonymous caller needs a record first")
 	}
 	if !create {
 		return "pending", nil
 	}
-	c := &agent.Customer{Meta: agent.Meta{ID: agent.NewID()}, Name: call.Number, Phones: []string{call.Number}}
-	if err := d.st.PutCustomer(c, d.now()); err != nil {
+	cu := &agent.Customer{Meta: agent.Meta{ID: agent.NewID()}, Name: c.Number, Phones: []string{c.Number}}
+	if err := b.st.PutCustomer(cu, b.now()); err != nil {
 		return "", fmt.Errorf("complaint: record caller: %w", err)
 	}
-	d.mu.Lock()
-	d.customer = c
-	d.mu.Unlock()
-	return c.ID, nil
+	b.mu.Lock()
+	b.customer = cu
+	b.mu.Unlock()
+	return cu.ID, nil
 }
 
 func orDefault(ss ...string) string {

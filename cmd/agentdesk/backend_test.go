@@ -14,7 +14,6 @@ import (
 	"agentdesk/agent/store"
 	"agentdesk/agent/store/storetest"
 	"agentdesk/agent/ui"
-	"agentdesk/scripts"
 	"agentdesk/telephony"
 )
 
@@ -37,49 +36,67 @@ var _ desk.Phone = (*recPhone)(nil)
 // at is 09:30 in Shanghai: a morning greeting.
 var at = time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
 
-func newTestDesk(t *testing.T) (*localDesk, *store.Store, *recPhone) {
+func newTestDesk(t *testing.T) (*deskBackend, *store.Store, *recPhone) {
 	t.Helper()
 	st := storetest.Open(t)
-	pack, err := scripts.Default("zh-Hans")
+	cfg := desk.Defaults()
+	cfg.AgentNumber = "1001"
+	packs, err := loadPacks(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := desk.Defaults()
-	cfg.AgentNumber = "1001"
-	d := newLocalDesk(cfg, st, pack, true, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	d.now = func() time.Time { return at.Add(time.Minute) }
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ph := &recPhone{}
-	d.phone = ph
-	return d, st, ph
+	d, err := desk.New(desk.Options{Store: st, Packs: packs, Phone: ph, Practice: true, Config: cfg,
+		Clock: agent.FixedClock(at.Add(time.Minute)), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	b := newDeskBackend(d, st, packs, cfg, log)
+	b.now = func() time.Time { return at.Add(time.Minute) }
+	return b, st, ph
 }
 
-func (d *localDesk) snapshot() ui.Model {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.model
+// emit hands ev to the desk and waits until the model satisfies ok.
+func emit(t *testing.T, b *deskBackend, ev telephony.Event, ok func(ui.Model) bool) ui.Model {
+	t.Helper()
+	got := make(chan ui.Model, 100)
+	stop := b.Subscribe(func(m ui.Model) { got <- m })
+	defer stop()
+	b.d.Emit(ev)
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case m := <-got:
+			if ok(m) {
+				return m
+			}
+		case <-deadline:
+			t.Fatalf("no model after %v", ev.Kind)
+		}
+	}
 }
+
+func (b *deskBackend) snapshot() ui.Model { return b.model(b.d.State()) }
 
 func ring(number string) telephony.Event {
 	return telephony.Event{Kind: telephony.EventRinging, At: at, CallID: "call-1", Direction: telephony.Inbound,
 		Caller: telephony.Caller{Number: number}}
 }
 
-func TestLocalDesk_PopKnownMember(t *testing.T) {
+func TestDeskBackend_PopKnownMember(t *testing.T) {
 	d, st, ph := newTestDesk(t)
 	c := &agent.Customer{Name: "王建国", Surname: "王", Title: "先生", Member: true, Phones: []string{"13800138000"}}
 	if err := st.PutCustomer(c, at); err != nil {
 		t.Fatal(err)
 	}
-	var got []ui.Model
-	stop := d.Subscribe(func(m ui.Model) { got = append(got, m) })
-	defer stop()
-	d.apply(ring("13800138000"))
-	m := got[len(got)-1]
+	m := emit(t, d, ring("13800138000"), func(m ui.Model) bool { return m.Call != nil })
 	if m.Call == nil || !m.Call.Known || !m.Call.Member || m.Call.Salutation != "王先生" || m.Call.Number != "+8613800138000" {
 		t.Fatalf("pop = %+v", m.Call)
 	}
-	if m.Agent != "ringing" || m.Call.RingLimit != 12*time.Second {
-		t.Errorf("agent %q, ring limit %v", m.Agent, m.Call.RingLimit)
+	if m.Call.RingLimit != 12*time.Second || m.Call.State != "ringing" {
+		t.Errorf("state %q, ring limit %v", m.Call.State, m.Call.RingLimit)
 	}
 	if !strings.HasPrefix(m.Opening, "早上好") {
 		t.Errorf("opening at 09:30 Shanghai = %q", m.Opening)
@@ -87,21 +104,21 @@ func TestLocalDesk_PopKnownMember(t *testing.T) {
 	if err := d.Answer(); err != nil || ph.calls[0] != "answer call-1" {
 		t.Fatalf("answer: %v %v", err, ph.calls)
 	}
-	d.apply(telephony.Event{Kind: telephony.EventAnswered, At: at.Add(5 * time.Second), CallID: "call-1"})
-	if m := d.snapshot(); m.Call.State != "answered" || !m.HangupReminder || m.Agent != "on_call" {
-		t.Errorf("after answer: %+v", m)
+	m = emit(t, d, telephony.Event{Kind: telephony.EventAnswered, At: at.Add(5 * time.Second), CallID: "call-1"},
+		func(m ui.Model) bool { return m.Call != nil && m.Call.State == "answered" })
+	if !m.HangupReminder {
+		t.Error("no hang-up reminder during the call")
 	}
-	d.apply(telephony.Event{Kind: telephony.EventEnded, At: at.Add(time.Minute), CallID: "call-1", Reason: "bye from remote"})
-	m = d.snapshot()
-	if m.Call != nil || m.Agent != "available" || len(m.Log) != 1 || m.Stats.Inbound != 1 {
-		t.Errorf("after end: call %+v agent %q log %v stats %+v", m.Call, m.Agent, m.Log, m.Stats)
+	m = emit(t, d, telephony.Event{Kind: telephony.EventEnded, At: at.Add(time.Minute), CallID: "call-1", Reason: "bye from remote"},
+		func(m ui.Model) bool { return m.Call == nil })
+	if m.HangupReminder || m.Opening != "" {
+		t.Errorf("after end: reminder %v opening %q", m.HangupReminder, m.Opening)
 	}
 }
 
-func TestLocalDesk_ComplaintThroughDomainRules(t *testing.T) {
+func TestDeskBackend_ComplaintThroughDomainRules(t *testing.T) {
 	d, st, _ := newTestDesk(t)
-	d.apply(ring("021-6123-4567"))
-	if m := d.snapshot(); m.Call.Known {
+	if m := emit(t, d, ring("021-6123-4567"), func(m ui.Model) bool { return m.Call != nil }); m.Call.Known {
 		t.Fatalf("unknown number popped as known: %+v", m.Call)
 	}
 	draft := ui.ComplaintDraft{Statement: "送货师傅把地板划坏了", What: "地板划伤", When: "今天上午", Where: "客户家",
@@ -147,21 +164,39 @@ func TestLocalDesk_ComplaintThroughDomainRules(t *testing.T) {
 	}
 }
 
-func TestLocalDesk_LanguageSwitchRerendersCurrentCall(t *testing.T) {
+func TestDeskBackend_LanguageSwitchChangesPhraseBook(t *testing.T) {
 	d, st, _ := newTestDesk(t)
 	c := &agent.Customer{Name: "王建国", Surname: "王", Title: "先生", Phones: []string{"13800138000"}}
 	if err := st.PutCustomer(c, at); err != nil {
 		t.Fatal(err)
 	}
-	d.apply(ring("13800138000"))
+	emit(t, d, ring("13800138000"), func(m ui.Model) bool { return m.Call != nil })
 	d.SetLang("en")
-	m := d.snapshot()
-	if !strings.HasPrefix(m.Opening, "Good morning") || m.Call.Salutation != "Mr. 王" {
-		t.Errorf("en opening %q, salutation %q", m.Opening, m.Call.Salutation)
+	m := emit(t, d, ring("13800138001"), func(m ui.Model) bool {
+		return len(m.Phrases) > 0 && m.Phrases[0].Say != "" && !strings.ContainsAny(m.Phrases[0].Say, "请您")
+	})
+	if !strings.HasPrefix(m.Phrases[0].Say, "May I") {
+		t.Errorf("en phrase book after the switch: %q", m.Phrases[0].Say)
 	}
 }
 
-func TestLocalDesk_CommandsNeedACall(t *testing.T) {
+func TestDeskBackend_AgentStateAndBreakReason(t *testing.T) {
+	d, _, _ := newTestDesk(t)
+	if err := d.SetAgentState("available", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetAgentState("break", "meal"); err != nil {
+		t.Fatal(err)
+	}
+	if m := d.snapshot(); m.Agent != "break" || m.BreakReason != "meal" {
+		t.Errorf("agent %q reason %q", m.Agent, m.BreakReason)
+	}
+	if err := d.SetAgentState("break", "nap"); err == nil {
+		t.Error("an unknown break reason was accepted")
+	}
+}
+
+func TestDeskBackend_CommandsNeedACall(t *testing.T) {
 	d, _, ph := newTestDesk(t)
 	for name, fn := range map[string]func() error{"answer": d.Answer, "hangup": d.Hangup, "hold": d.Hold,
 		"mute": func() error { return d.Mute(true) }, "dtmf": func() error { return d.SendDTMF("1") }} {

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"agentdesk/agent/desk"
 	"agentdesk/agent/ui"
 )
 
@@ -19,13 +20,10 @@ import (
 // then switches language and tabs, printing a progress line per step
 // ("drive: ringing", "drive: answered", "drive: complaint saved", …,
 // "drive: done") on stderr for the smoke test to take its screenshots on.
-func drive(ctx context.Context, d *localDesk, win *ui.Window, log *slog.Logger) {
-	wait := func(pred func(ui.Model) bool) bool {
+func drive(ctx context.Context, d *deskBackend, win *ui.Window, log *slog.Logger) {
+	wait := func(pred func(desk.Call, bool) bool) bool {
 		for {
-			d.mu.Lock()
-			m := d.model
-			d.mu.Unlock()
-			if pred(m) {
+			if pred(d.d.State().Current()) {
 				return true
 			}
 			select {
@@ -42,7 +40,7 @@ func drive(ctx context.Context, d *localDesk, win *ui.Window, log *slog.Logger) 
 		os.Stderr.WriteString("drive: " + s + "\n")
 		in.ReadString('\n')
 	}
-	if !wait(func(m ui.Model) bool { return m.Call != nil && m.Call.State == "ringing" }) {
+	if !wait(func(c desk.Call, ok bool) bool { return ok && c.Status == desk.CallRinging }) {
 		return
 	}
 	say("ringing")
@@ -50,7 +48,7 @@ func drive(ctx context.Context, d *localDesk, win *ui.Window, log *slog.Logger) 
 		log.Error("drive answer", "error", err)
 		return
 	}
-	if !wait(func(m ui.Model) bool { return m.Call != nil && m.Call.State == "answered" }) {
+	if !wait(func(c desk.Call, ok bool) bool { return ok && c.Status == desk.CallOnCall }) {
 		return
 	}
 	say("answered")
@@ -64,7 +62,7 @@ func drive(ctx context.Context, d *localDesk, win *ui.Window, log *slog.Logger) 
 	<-done
 	before := d.savedCount()
 	fyne.Do(win.SubmitComplaint)
-	if !wait(func(ui.Model) bool { return d.savedCount() > before }) {
+	if !wait(func(desk.Call, bool) bool { return d.savedCount() > before }) {
 		return
 	}
 	say("complaint saved")

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"agentdesk/agent"
 	"agentdesk/agent/desk"
 	"agentdesk/agent/store"
 	"agentdesk/agent/ui"
@@ -49,11 +50,10 @@ func run() error {
 		return err
 	}
 	defer st.Close()
-	pack, err := loadPack(cfg)
+	packs, err := loadPacks(cfg)
 	if err != nil {
 		return err
 	}
-
 	sc := practice.Default()
 	if cfg.PBX.Scenario != "" {
 		if sc, err = practice.LoadFile(cfg.PBX.Scenario); err != nil {
@@ -61,27 +61,35 @@ func run() error {
 		}
 	}
 	seedPractice(st, sc, time.Now(), log)
-	d := newLocalDesk(cfg, st, pack, true, log)
+	d, err := desk.New(desk.Options{Store: st, Packs: packs, Practice: true, Config: cfg, Logger: log, LogCalls: true})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	// Opening the desk starts the shift: ready for calls.
+	if err := d.SetAgentState(agent.StatusAvailable, agent.ReasonNone); err != nil {
+		log.Warn("agent available", "error", err)
+	}
 	phone := practice.New(sc, d)
-	d.phone = phone
+	d.SetPhone(phone)
 	defer phone.Close()
+	b := newDeskBackend(d, st, packs, cfg, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go d.run(ctx)
 
 	a := app.NewWithID("com.agentdesk.desk")
 	a.SetIcon(ui.IconResource)
 	w := a.NewWindow("agentdesk")
 	w.Resize(fyne.NewSize(1280, 720))
-	win := ui.NewWindow(a, w, d, ui.Options{
+	win := ui.NewWindow(a, w, b, ui.Options{
 		Lang: cfg.Lang, Variant: ui.ParseVariant(opts.theme), Settings: settingsOf(cfg, opts.theme),
 		SaveSettings: func(s ui.Settings) error { return desk.SaveConfig(*opts.config, applySettings(cfg, s)) },
 		SelfCheck:    func() []ui.CheckResult { return selfCheck(cfg, st, true) },
 		Pack:         packTools{hub: cfg.Hub.URL},
-		OnLang:       d.SetLang,
+		OnLang:       b.SetLang,
 		Logger:       log,
 	})
-	stop := d.Subscribe(func(m ui.Model) { fyne.Do(func() { win.Apply(m) }) })
+	stop := b.Subscribe(func(m ui.Model) { fyne.Do(func() { win.Apply(m) }) })
 	defer stop()
 	go tick(ctx, win)
 	a.Lifecycle().SetOnStarted(func() {
@@ -91,7 +99,7 @@ func run() error {
 		}
 	})
 	if os.Getenv("AGENTDESK_DRIVE") != "" {
-		go drive(ctx, d, win, log)
+		go drive(ctx, b, win, log)
 	}
 	w.ShowAndRun()
 	return nil
@@ -111,9 +119,23 @@ func tick(ctx context.Context, win *ui.Window) {
 	}
 }
 
-func loadPack(cfg desk.Config) (*scripts.Pack, error) {
-	if cfg.Pack != "" {
-		return scripts.LoadFile(cfg.Pack)
+// loadPacks are the embedded packs, with the trainer's file (cfg.Pack) in
+// place of its language's.
+func loadPacks(cfg desk.Config) (map[string]*scripts.Pack, error) {
+	packs := map[string]*scripts.Pack{}
+	for _, l := range scripts.Langs() {
+		p, err := scripts.Default(l)
+		if err != nil {
+			return nil, err
+		}
+		packs[l] = p
 	}
-	return scripts.Default(cfg.Lang)
+	if cfg.Pack != "" {
+		p, err := scripts.LoadFile(cfg.Pack)
+		if err != nil {
+			return nil, err
+		}
+		packs[p.Lang()] = p
+	}
+	return packs, nil
 }
