@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"agentdesk/agent"
 	"agentdesk/agent/store"
@@ -371,4 +372,39 @@ func TestImportCSV_OneAtATime(t *testing.T) {
 		t.Errorf("second import during the first: %v, want ErrImportInProgress", inner)
 	}
 	mustCount(t, s, 35)
+}
+
+// An import's outbox entries carry no body on disk; Outbox fills in the
+// record as it is when read, or reports it deleted.
+func TestImportCSV_OutboxFilledOnRead(t *testing.T) {
+	s := storetest.Open(t)
+	if _, err := importString(t, s, "name,phones\n张伟,13800138000\n王芳,13900139000\n"); err != nil {
+		t.Fatal(err)
+	}
+	zhang := lookup1(t, s, "13800138000")
+	zhang.Notes = "改过"
+	if err := s.PutCustomer(&zhang, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	wang := lookup1(t, s, "13900139000")
+	if err := s.DeleteCustomer(wang.ID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Outbox(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 4 {
+		t.Fatalf("outbox has %d entries, want 4: %+v", len(out), out)
+	}
+	first := map[string]store.OutboxEntry{out[0].ID: out[0], out[1].ID: out[1]}
+	if e := first[zhang.ID]; e.Deleted || e.Version != 2 || !strings.Contains(string(e.Body), "改过") {
+		t.Errorf("import entry of the edited customer = %+v (%s), want its current version 2", e, e.Body)
+	}
+	if e := first[wang.ID]; !e.Deleted || len(e.Body) != 0 {
+		t.Errorf("import entry of the deleted customer = %+v, want a tombstone", e)
+	}
+	if out[2].ID != zhang.ID || out[2].Version != 2 || out[3].ID != wang.ID || !out[3].Deleted || out[3].Version != 2 {
+		t.Errorf("later entries = %+v, %+v", out[2], out[3])
+	}
 }
