@@ -77,7 +77,14 @@ func OpenDB(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	}
 	lctx, cancel := context.WithCancel(context.Background())
 	db.stop, db.done = cancel, make(chan struct{})
-	go db.listen(lctx)
+	listening := make(chan struct{})
+	go db.listen(lctx, listening)
+	// Changes made before LISTEN runs would reach no stream of this hub.
+	select {
+	case <-listening:
+	case <-time.After(10 * time.Second):
+		db.log.Warn("not yet listening for board changes; streams refresh on their timer meanwhile")
+	}
 	return db, nil
 }
 
@@ -655,12 +662,24 @@ func (db *DB) broadcast(c upstream.Change) {
 
 // listen holds one connection in LISTEN and fans notifications (from every
 // hub on the database) out to this process's streams, reconnecting with a
-// growing wait after errors.
-func (db *DB) listen(ctx context.Context) {
+// growing wait after errors. It closes listening the first time LISTEN is
+// in place; after a reconnect it tells every stream to recompute, since
+// notifications may have been missed meanwhile.
+func (db *DB) listen(ctx context.Context, listening chan struct{}) {
 	defer close(db.done)
 	wait := 100 * time.Millisecond
+	first := true
+	ready := func() {
+		if first {
+			close(listening)
+			first = false
+		} else {
+			db.broadcast(upstream.Change{Alert: true})
+		}
+		wait = 100 * time.Millisecond
+	}
 	for ctx.Err() == nil {
-		err := db.listenOnce(ctx)
+		err := db.listenOnce(ctx, ready)
 		if ctx.Err() != nil {
 			return
 		}
@@ -674,7 +693,7 @@ func (db *DB) listen(ctx context.Context) {
 	}
 }
 
-func (db *DB) listenOnce(ctx context.Context) error {
+func (db *DB) listenOnce(ctx context.Context, ready func()) error {
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -686,6 +705,7 @@ func (db *DB) listenOnce(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
 		return err
 	}
+	ready()
 	for {
 		n, err := conn.Conn().WaitForNotification(ctx)
 		if err != nil {
