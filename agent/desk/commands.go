@@ -2,10 +2,14 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"agentdesk/agent"
+	"agentdesk/scripts"
+	"agentdesk/telephony"
 )
 
 // The commands below drive the phone on the caller's goroutine (a SIP
@@ -132,4 +136,19 @@ func (d *Desk) target(callID string, ringing bool) (Phone, string, error) {
 		return nil, "", ErrNoCall
 	}
 	return *p, c.CallID, nil
+}
+
+// Opening renders the opening line for the caller of p at instant at in the
+// desk's current language, or the silent-call line when silent. The window
+// calls it as the minutes pass so the line on screen follows the time of
+// day and holidays, and when the agent marks a call silent.
+func (d *Desk) Opening(p Pop, at time.Time, silent bool) (string, error) {
+	pack := d.packFor(d.State().Lang)
+	if pack == nil {
+		return "", errors.New("opening: no script pack")
+	}
+	return pack.Opening(scripts.OpeningRequest{
+		At: at, Silent: silent, Outbound: p.Direction == telephony.Outbound, Caller: party(p.Customers),
+		AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber,
+	})
 }

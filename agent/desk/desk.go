@@ -341,9 +341,13 @@ func (d *Desk) SetAgentState(status agent.AgentStatus, reason agent.BreakReason)
 	return err
 }
 
-// pack is the script pack for the desk's current language.
-func (d *Desk) pack() *scripts.Pack {
-	if p, ok := d.packs[d.work.Lang]; ok {
+// pack is the script pack for the desk's current language; desk goroutine
+// only.
+func (d *Desk) pack() *scripts.Pack { return d.packFor(d.work.Lang) }
+
+// packFor is the pack for lang, falling back to the default language.
+func (d *Desk) packFor(lang string) *scripts.Pack {
+	if p, ok := d.packs[lang]; ok {
 		return p
 	}
 	if p, ok := d.packs[scripts.DefaultLang]; ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -470,5 +471,62 @@ func TestSeedCustomers_Once(t *testing.T) {
 		if err != nil || n != want {
 			t.Errorf("run %d: added %d, %v; want %d", i, n, err, want)
 		}
+	}
+}
+
+func TestDesk_CallerCard(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, shanghai)
+	h := newHarness(t, at, Options{})
+	cust := h.putCustomer(t, "王建国", "王", agent.TitleMr, "13800138000")
+	c, err := agent.NewComplaint(cust.ID, "李娜", agent.ChannelPhone, at.Add(-48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.PutComplaint(c, at.Add(-48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	cb := &agent.Callback{CustomerID: cust.ID, Agent: "李娜", Due: at.Add(24 * time.Hour), State: agent.CallbackPending}
+	if err := h.st.PutCallback(cb, at); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []string{"13800138000", "13912345678", "+86 138 0013 8000"} {
+		call := &agent.Call{CallID: fmt.Sprintf("old-%d", i), At: at.Add(time.Duration(i-5) * time.Hour), Number: n, Agent: "李娜"}
+		if err := h.st.PutCall(call, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.d.Emit(ringing("now", telephony.Caller{Number: "13800138000"}, at))
+	s := h.waitState(t, "a card", func(s State) bool { c, ok := s.Call("now"); return ok && c.Card != nil })
+	card := s.Calls[0].Card
+	if card.OpenComplaints != 1 || card.OverdueReplies != 0 || card.CallbacksPending != 1 {
+		t.Errorf("card = %+v", card)
+	}
+	if len(card.LastCalls) != 2 || card.LastCalls[0].CallID != "old-2" || card.LastCalls[1].CallID != "old-0" {
+		t.Errorf("last calls = %+v", card.LastCalls)
+	}
+}
+
+func TestDesk_Opening_FollowsTheClock(t *testing.T) {
+	at := time.Date(2026, 3, 2, 11, 59, 0, 0, shanghai)
+	h := newHarness(t, at, Options{})
+	h.putCustomer(t, "王建国", "王", agent.TitleMr, "13800138000")
+	h.d.Emit(ringing("c", telephony.Caller{Number: "13800138000"}, at))
+	p := *h.waitState(t, "a pop", func(s State) bool { return s.LastPop != nil }).LastPop
+	tests := map[string]struct {
+		at     time.Time
+		silent bool
+		want   string
+	}{
+		"still morning": {at, false, "早上好！王先生，XX欢迎您的来电，请问有什么可以帮您？"},
+		"noon passed":   {at.Add(2 * time.Minute), false, "您好！王先生，XX欢迎您的来电，请问有什么可以帮您？"},
+		"silent call":   {at, true, "您好，XX客服中心，欢迎您的来电。"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := h.d.Opening(p, tt.at, tt.silent)
+			if err != nil || got != tt.want {
+				t.Errorf("Opening = %q, %v; want %q", got, err, tt.want)
+			}
+		})
 	}
 }

@@ -1,9 +1,11 @@
 package desk
 
 import (
+	"errors"
 	"time"
 
 	"agentdesk/agent"
+	"agentdesk/agent/store"
 	"agentdesk/scripts"
 	"agentdesk/telephony"
 )
@@ -73,6 +75,48 @@ func (d *Desk) handle(e telephony.Event) {
 	}
 	d.publish()
 	d.broadcast(watchEventOf(e.Kind.String(), at, pop, e.Reason, e.Digit))
+	if e.Kind == telephony.EventRinging && pop != nil {
+		d.loadCard(pop.CallID, at)
+	}
+}
+
+// loadCard reads the caller's history for the call's card and publishes it.
+func (d *Desk) loadCard(callID string, at time.Time) {
+	i := d.callIndex(callID)
+	if i < 0 || d.work.Calls[i].Card != nil {
+		return
+	}
+	p := d.work.Calls[i].Pop
+	card := &Card{}
+	var errs []error
+	if p.Customer != nil {
+		cs, err := d.st.Complaints(store.ComplaintFilter{CustomerID: p.Customer.ID})
+		errs = append(errs, err)
+		for _, c := range cs {
+			if c.State != agent.StateClosed {
+				card.OpenComplaints++
+			}
+		}
+		card.OverdueReplies = len(agent.OverdueReplies(cs, at))
+		cbs, err := d.st.Callbacks(store.CallbackFilter{CustomerID: p.Customer.ID, PendingOnly: true})
+		errs = append(errs, err)
+		card.CallbacksPending = len(cbs)
+	}
+	if !p.Anonymous && p.Number != "" {
+		calls, err := d.st.Calls(at.Add(-CardHistory), at)
+		errs = append(errs, err)
+		for j := len(calls) - 1; j >= 0 && len(card.LastCalls) < CardCalls; j-- {
+			if calls[j].Number == p.Number && calls[j].CallID != callID {
+				card.LastCalls = append(card.LastCalls, calls[j])
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		d.log.Error("caller card failed", "call_id", callID, "error", err)
+		d.notice(NoticeLookupFailed, nil)
+	}
+	d.work.Calls[i].Card = card
+	d.publish()
 }
 
 // pop looks the caller up and renders the opening line for them at the

@@ -89,7 +89,31 @@ type Call struct {
 	// timer runs from Pop.RingStarted against it.
 	RingLimit  time.Duration
 	AnsweredAt time.Time
+	// Card is the rest of the caller card, nil until loaded: the desk
+	// publishes the pop first and the card in the next snapshot, so the
+	// pop is never slowed by the history.
+	Card *Card
 }
+
+// Card is the caller's history as the caller card shows it. Never changed
+// once published.
+type Card struct {
+	// OpenComplaints counts the customer's cases not yet closed;
+	// OverdueReplies those among them whose promised reply time passed.
+	OpenComplaints int
+	OverdueReplies int
+	// CallbacksPending counts the customer's callbacks not yet done.
+	CallbacksPending int
+	// LastCalls are this number's calls of the last CardHistory, newest
+	// first, at most CardCalls of them.
+	LastCalls []agent.Call
+}
+
+// How far back and how many calls a Card lists.
+const (
+	CardHistory = 30 * 24 * time.Hour
+	CardCalls   = 5
+)
 
 // SyncStatus is the upstream sync as far as the desk knows; the sync worker
 // fills it through Desk.SetSync.
