@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,7 +91,8 @@ func probe(t *testing.T, c *net.UDPConn, target string, i int) {
 func TestUA_Robustness_HostileFlood(t *testing.T) {
 	const packets = 10000
 	pbx := startFakePBX(t, "pw", "MD5")
-	ua, ev := startUA(t, pbx, Config{})
+	var read atomic.Int64
+	ua, ev := startUA(t, pbx, Config{}, withPacketCounter(&read))
 	pbx.waitRegister(t)
 	ev.wait(t, EventRegistered, 5*time.Second)
 
@@ -106,16 +108,36 @@ func TestUA_Robustness_HostileFlood(t *testing.T) {
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 
+	readBefore := read.Load()
 	flood := hostileFlood(packets, ua.Addr())
+	// Flow control so the kernel does not drop what the UA is too slow to
+	// read: at most 8 small datagrams (or one 60 KB one) in flight.
 	for i, p := range flood {
 		if _, err := conn.Write(p); err != nil {
 			t.Fatalf("packet %d: %v", i, err)
 		}
-		if i%500 == 499 {
+		window := int64(8)
+		if len(p) > 8000 {
+			window = 0
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for read.Load()-readBefore < int64(i+1)-window {
+			if time.Now().After(deadline) {
+				t.Fatalf("the UA stopped reading after %d of %d packets", read.Load()-readBefore, i+1)
+			}
+			time.Sleep(20 * time.Microsecond)
+		}
+		if i%1000 == 999 {
 			probe(t, conn, ua.Addr(), i+1)
+			readBefore++ // the probe's own datagram(s) are counted too
 		}
 	}
 	flood = nil
+	if got := read.Load() - readBefore; got < packets {
+		t.Errorf("the UA read %d packets of the %d sent (plus probes)", got, packets)
+	} else {
+		t.Logf("the UA read %d packets (%d hostile + probes and their retries)", got, packets)
+	}
 
 	// Goroutines must come back to the baseline (truncated INVITEs and
 	// floods leave no transaction or call behind).

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -99,6 +100,10 @@ func WithRegisterBackoff(first, longest time.Duration) Option {
 // UA answers 480 and reports it missed with reason "no answer" (default 3 min).
 func WithRingTimeout(d time.Duration) Option { return func(u *UA) { u.ringTimeout = d } }
 
+// withPacketCounter counts every datagram or stream read the transport
+// hands to the SIP parser (tests use it to prove a flood was read).
+func withPacketCounter(n *atomic.Int64) Option { return func(u *UA) { u.packets = n } }
+
 // UA is the desk's SIP user agent. It satisfies the desk's Phone interface.
 type UA struct {
 	cfg         Config
@@ -110,6 +115,7 @@ type UA struct {
 	backoffMin  time.Duration
 	backoffMax  time.Duration
 	ringTimeout time.Duration
+	packets     *atomic.Int64
 
 	pbx       sip.Uri
 	proxy     *sip.Uri
@@ -229,6 +235,13 @@ func (u *UA) Start(ctx context.Context) error {
 	}
 	if u.tlsConf != nil {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(u.tlsConf))
+	}
+	if n := u.packets; n != nil {
+		uaOpts = append(uaOpts, sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(
+			func(_ sip.TransportReadProps, data []byte) ([]byte, error) {
+				n.Add(1)
+				return data, nil
+			})))
 	}
 	sua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 // startUA starts a UA registered to pbx on loopback and closes it at cleanup.
-func startUA(t *testing.T, pbx *fakePBX, cfg Config) (*UA, *events) {
+func startUA(t *testing.T, pbx *fakePBX, cfg Config, opts ...Option) (*UA, *events) {
 	t.Helper()
 	ev := newEvents()
 	if cfg.PBX == "" {
@@ -28,7 +28,8 @@ func startUA(t *testing.T, pbx *fakePBX, cfg Config) (*UA, *events) {
 	if cfg.Password == "" {
 		cfg.Password = pbx.password
 	}
-	ua, err := New(cfg, ev, WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithRegisterBackoff(100*time.Millisecond, time.Second))
+	opts = append([]Option{WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithRegisterBackoff(100*time.Millisecond, time.Second)}, opts...)
+	ua, err := New(cfg, ev, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
