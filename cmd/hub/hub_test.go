@@ -693,3 +693,31 @@ func TestPush_RacingDesksSameNewRecord(t *testing.T) {
 		}
 	}
 }
+
+// The database drops the hub's LISTEN connection (a failover, an admin's
+// pg_terminate_backend): the hub listens again and alerts still arrive.
+func TestStream_SurvivesListenerReconnect(t *testing.T) {
+	h := newTestHub(t, nil)
+	sup := h.token(t, upstream.RoleSupervisor, "boss", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	next := openStream(t, ctx, h.url, sup)
+	next("board")
+	var killed int
+	if err := h.db.pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN %'`).Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminated %d listeners (%v), want 1", killed, err)
+	}
+	// The reconnect makes streams recompute; then LISTEN is back in place.
+	next("board")
+	d := upstreamtest.NewDesk(agent.NewID())
+	c := newClient(t, h, d)
+	alertID := agent.NewID()
+	d.Put(agent.KindAlert, alertID, 1, t0, map[string]any{"id": alertID, "version": 1})
+	if err := c.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if data := next("alert"); !strings.Contains(data, alertID) {
+		t.Fatalf("alert after reconnect = %s", data)
+	}
+}
