@@ -259,3 +259,32 @@ func TestWatch_Integration(t *testing.T) {
 		t.Errorf("last event = %s, want unregistered", last.Event)
 	}
 }
+
+// TestWatch_ConfigFile: with no flags but --config, watch does what the
+// desk would: no PBX configured means the practice phone, in the config's
+// language and data folder.
+func TestWatch_ConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "drill.toml")
+	if err := os.WriteFile(scenario, []byte(watchScenario), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := desk.Defaults()
+	cfg.Data, cfg.Lang, cfg.PBX.Scenario = filepath.Join(dir, "data"), "en", scenario
+	cfgPath := filepath.Join(dir, "config.toml")
+	if err := desk.SaveConfig(cfgPath, cfg); err != nil {
+		t.Fatal(err)
+	}
+	out, _, stop := runWatch(t, "--config", cfgPath, "--json")
+	waitFor(t, out, `"event":"missed"`, 1)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	evs := decodeWatchLines(t, out.String())
+	if len(evs) < 2 || evs[1].Event != "ringing" || !strings.Contains(evs[1].Opening, "Welcome to XX") || evs[1].Customer == nil {
+		t.Errorf("events = %+v", evs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "desk.db")); err != nil {
+		t.Errorf("data folder from the config not used: %v", err)
+	}
+}
