@@ -86,23 +86,35 @@ func TestSmoke_PracticeCallToSavedComplaint(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// The practice phone's first caller rings 10 s after start; allow a
-	// minute, the promise to a new user.
+	// The practice phone's first caller rings 10 s after start; a new user
+	// is promised a call within a minute.
 	want := map[string]string{
 		"drive: ringing": "desk-ringing.png", "drive: answered": "", "drive: complaint saved": "complaint-saved.png",
 		"drive: lang zh-Hant": "desk-zh-Hant.png", "drive: lang en": "desk-en.png", "drive: trainer": "trainer-en.png",
 		"drive: settings": "settings-en.png", "drive: supervisor": "supervisor.png", "drive: done": "",
 	}
-	deadline := time.After(90 * time.Second)
+	deadline := time.After(3 * time.Minute)
+	var readyAt time.Time
 	for seen := 0; seen < len(want); {
 		select {
 		case l, ok := <-lines:
 			if !ok {
 				t.Fatalf("agentdesk exited early:\n%s", logBuf.String())
 			}
+			if l == "ready" {
+				readyAt = time.Now()
+			}
 			name, hit := want[l]
 			if !hit {
 				continue
+			}
+			if l == "drive: ringing" {
+				if readyAt.IsZero() {
+					t.Fatal("rang before the window was ready")
+				}
+				if waited := time.Since(readyAt); waited > time.Minute {
+					t.Errorf("the practice call rang %v after start, want within a minute", waited)
+				}
 			}
 			seen++
 			if name != "" {
