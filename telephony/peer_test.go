@@ -91,10 +91,12 @@ type fakePBX struct {
 	password  string
 	algorithm string
 	mediaPort int // the caller's RTP port in its SDP offer
-	ua        *sipgo.UserAgent
-	srv       *sipgo.Server
-	cli       *sipgo.Client
-	dialogs   *sipgo.DialogClientCache
+	// optionsStatus, if set, picks the status for an OPTIONS (under mu).
+	optionsStatus func(*sip.Request) int
+	ua            *sipgo.UserAgent
+	srv           *sipgo.Server
+	cli           *sipgo.Client
+	dialogs       *sipgo.DialogClientCache
 
 	mu         sync.Mutex
 	contact    *sip.Uri
@@ -135,7 +137,13 @@ func startFakePBX(t testing.TB, password, algorithm string) *fakePBX {
 	f.dialogs = sipgo.NewDialogClientCache(cli, sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "caller", Host: host, Port: p}})
 	srv.OnRegister(f.onRegister)
 	srv.OnOptions(func(req *sip.Request, tx sip.ServerTransaction) {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, 200, "OK", nil))
+		status := 200
+		f.mu.Lock()
+		if f.optionsStatus != nil {
+			status = f.optionsStatus(req)
+		}
+		f.mu.Unlock()
+		_ = tx.Respond(sip.NewResponseFromRequest(req, status, "Keepalive", nil))
 	})
 	srv.OnBye(func(req *sip.Request, tx sip.ServerTransaction) {
 		if err := f.dialogs.ReadBye(req, tx); err != nil {

@@ -28,8 +28,12 @@ type registration struct {
 	mu         sync.Mutex // guards cseq and the request sequence
 	registered bool
 	lastReason string
-	lost       chan struct{}
-	stopped    chan struct{}
+	// freshBinding is set when we re-registered because an AOR ping got
+	// 404: a second 404 then means the PBX never routes OPTIONS to users.
+	freshBinding bool
+	noAORPing    bool
+	lost         chan struct{}
+	stopped      chan struct{}
 }
 
 func newRegistration(u *UA) *registration {
@@ -87,8 +91,21 @@ func (r *registration) run(ctx context.Context) {
 				timer.Stop()
 				break waiting
 			case <-keepAlive:
-				if r.isRegistered() && !r.ping(ctx) {
+				if !r.isRegistered() {
+					continue
+				}
+				switch r.ping(ctx) {
+				case pingDead:
 					r.failed("timeout")
+					timer.Stop()
+					break waiting
+				case pingUnbound:
+					// Re-register at once; the next ping tells whether
+					// the registrar simply does not route OPTIONS to us.
+					r.u.log.Info("registrar lost our binding")
+					r.mu.Lock()
+					r.freshBinding = true
+					r.mu.Unlock()
 					timer.Stop()
 					break waiting
 				}
@@ -97,19 +114,56 @@ func (r *registration) run(ctx context.Context) {
 	}
 }
 
-// ping sends OPTIONS to the PBX: it keeps NAT bindings open and tells a
-// live PBX from a dead one. Any response counts as alive.
-func (r *registration) ping(ctx context.Context) bool {
+// pingResult is what a keep-alive found out.
+type pingResult int
+
+const (
+	pingAlive   pingResult = iota + 1
+	pingDead               // no answer: the PBX is down or unreachable
+	pingUnbound            // the registrar no longer knows our binding
+)
+
+// ping sends OPTIONS through the PBX to our own address of record: it
+// keeps NAT bindings open, tells a live PBX from a dead one, and notices a
+// registrar that lost our binding (a restarted PBX answers 404 or 480
+// instead of routing the OPTIONS back to us). A PBX that answers 404 even
+// right after a successful registration does not route OPTIONS to users:
+// from then on we ping the PBX itself and any response counts as alive.
+func (r *registration) ping(ctx context.Context) pingResult {
 	ctx, cancel := context.WithTimeout(ctx, min(r.u.cfg.KeepAlive, registerTimeout))
 	defer cancel()
-	req := sip.NewRequest(sip.OPTIONS, sip.Uri{Scheme: "sip", Host: r.u.pbx.Host, Port: r.u.pbx.Port})
+	r.mu.Lock()
+	toAOR := !r.noAORPing
+	r.mu.Unlock()
+	target := sip.Uri{Scheme: "sip", Host: r.u.pbx.Host, Port: r.u.pbx.Port}
+	if toAOR {
+		target.User = r.u.cfg.User
+	}
+	req := sip.NewRequest(sip.OPTIONS, target)
 	from := sip.FromHeader{Address: r.u.aor()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(&from)
-	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", Host: r.u.pbx.Host}})
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: target.User, Host: r.u.pbx.Host}})
 	r.u.prepareOutOfDialog(req)
-	_, err := r.u.cli.Do(ctx, req)
-	return err == nil
+	res, err := r.u.cli.Do(ctx, req)
+	if err != nil {
+		return pingDead
+	}
+	if toAOR && (res.StatusCode == sip.StatusNotFound || res.StatusCode == sip.StatusTemporarilyUnavailable) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.freshBinding {
+			// We registered just before this ping: the 404 is the PBX's
+			// policy, not a lost binding.
+			r.noAORPing = true
+			return pingAlive
+		}
+		return pingUnbound
+	}
+	r.mu.Lock()
+	r.freshBinding = false
+	r.mu.Unlock()
+	return pingAlive
 }
 
 func (r *registration) succeeded(granted time.Duration) {

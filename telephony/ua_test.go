@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -323,5 +324,57 @@ func TestUA_Close_NoLeaks(t *testing.T) {
 			t.Fatalf("goroutines %d after close, %d before start\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestUA_KeepAlive_LostBinding(t *testing.T) {
+	tests := map[string]struct {
+		// answer404 says whether an OPTIONS to the AOR gets 404, given how
+		// many REGISTERs the PBX accepted so far.
+		answer404     func(registers int) bool
+		wantRegisters int
+	}{
+		// A restarted registrar forgets us once: one re-registration.
+		"registrar restarted": {answer404: func(n int) bool { return n == 1 }, wantRegisters: 2},
+		// A PBX that never routes OPTIONS to users: one extra REGISTER,
+		// then keep-alives go to the PBX itself.
+		"pbx answers 404 by policy": {answer404: func(int) bool { return true }, wantRegisters: 2},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			pbx := startFakePBX(t, "pw", "MD5")
+			var aorPings, hostPings atomic.Int64
+			pbx.mu.Lock()
+			pbx.optionsStatus = func(req *sip.Request) int { // called under pbx.mu
+				if req.Recipient.User == "" {
+					hostPings.Add(1)
+					return 200
+				}
+				aorPings.Add(1)
+				if tc.answer404(len(pbx.registers)) {
+					return 404
+				}
+				return 200
+			}
+			pbx.mu.Unlock()
+			_, ev := startUA(t, pbx, Config{KeepAlive: 50 * time.Millisecond})
+			ev.wait(t, EventRegistered, 5*time.Second)
+			deadline := time.Now().Add(10 * time.Second)
+			for aorPings.Load()+hostPings.Load() < 10 {
+				if time.Now().After(deadline) {
+					t.Fatalf("only %d keep-alives", aorPings.Load()+hostPings.Load())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			pbx.mu.Lock()
+			n := len(pbx.registers)
+			pbx.mu.Unlock()
+			if n != tc.wantRegisters {
+				t.Errorf("REGISTERs = %d, want %d (aor pings %d, host pings %d)", n, tc.wantRegisters, aorPings.Load(), hostPings.Load())
+			}
+			if ev.count(EventRegisterFailed) != 0 {
+				t.Errorf("register_failed on a live PBX: %v", ev.kinds())
+			}
+		})
 	}
 }
