@@ -249,25 +249,20 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 		return resp, err
 	}
 	hasCustomer, hasAlert := false, false
-	kinds := make([]string, 0, len(req.Records))
-	ids := make([]string, 0, len(req.Records))
+	var keys []key
 	seen := map[key]bool{}
 	for _, r := range req.Records {
 		hasCustomer = hasCustomer || r.Kind == agent.KindCustomer
 		hasAlert = hasAlert || r.Kind == agent.KindAlert
 		if k := (key{r.Kind, r.ID}); !seen[k] {
 			seen[k] = true
-			kinds, ids = append(kinds, string(r.Kind)), append(ids, r.ID)
+			keys = append(keys, k)
 		}
 	}
 	if hasCustomer {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockCustomers); err != nil {
 			return resp, fmt.Errorf("push: %w", err)
 		}
-	}
-	keys := make([]key, len(kinds))
-	for i := range kinds {
-		keys[i] = key{agent.Kind(kinds[i]), ids[i]}
 	}
 	have, err := readStored(ctx, tx, keys)
 	if err != nil {
@@ -324,10 +319,12 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 	}
 	batch := &pgx.Batch{}
 	for _, c := range conflicts {
-		h := sha256.Sum256(append(bodyOf(c.r), boolByte(c.r.Deleted)))
+		h := sha256.New()
+		h.Write(bodyOf(c.r))
+		h.Write([]byte{boolByte(c.r.Deleted)})
 		batch.Queue(`INSERT INTO conflicts (kind, id, version, desk, body, body_hash, stored_desk, stored_body, reason, received_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-			string(c.r.Kind), c.r.ID, c.r.Version, req.Desk, bodyOf(c.r), h[:], c.cur.desk, c.cur.body, c.reason, now)
+			string(c.r.Kind), c.r.ID, c.r.Version, req.Desk, bodyOf(c.r), h.Sum(nil), c.cur.desk, c.cur.body, c.reason, now)
 	}
 	batch.Queue(`INSERT INTO desks (desk, pending, oldest_pending, last_seen) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (desk) DO UPDATE SET pending = EXCLUDED.pending, oldest_pending = EXCLUDED.oldest_pending, last_seen = EXCLUDED.last_seen`,
