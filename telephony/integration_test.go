@@ -360,8 +360,9 @@ func TestIntegration_DialCancel(t *testing.T) {
 // TestIntegration_PBXRestart kills Kamailio (losing its in-memory
 // registrations) and starts it again on the same port: the UA must be
 // registered again within 30 s. A PBX that stays down past a keep-alive is
-// noticed by the OPTIONS ping and retried with backoff; an instant restart
-// is only noticed at the next refresh (half the registration lifetime).
+// noticed by the unanswered OPTIONS ping and retried with backoff; an
+// instant restart is noticed by the next ping to our own AOR, which the
+// restarted registrar answers 404.
 func TestIntegration_PBXRestart(t *testing.T) {
 	kamailiotest.Gate(t)
 	for _, tc := range []struct {
