@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -76,6 +77,9 @@ func newHarness(t *testing.T, start time.Time, opts Options) *harness {
 		opts.Config.TimeZone = "Asia/Shanghai"
 	}
 	opts.Config.AgentName = "李娜"
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	d, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -528,5 +532,21 @@ func TestDesk_Opening_FollowsTheClock(t *testing.T) {
 				t.Errorf("Opening = %q, %v; want %q", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestDesk_Pop_StoreFailureStillPops(t *testing.T) {
+	at := time.Date(2026, 3, 2, 15, 0, 0, 0, shanghai)
+	h := newHarness(t, at, Options{})
+	if err := h.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h.d.Emit(ringing("c", telephony.Caller{Number: "13800138000"}, at))
+	s := h.waitState(t, "a pop", func(s State) bool { return s.LastPop != nil })
+	if s.LastPop.Customer != nil || s.LastPop.Opening == "" {
+		t.Errorf("pop = %+v", s.LastPop)
+	}
+	if len(s.Notices) == 0 || s.Notices[0].ID != NoticeLookupFailed {
+		t.Errorf("notices = %+v", s.Notices)
 	}
 }
