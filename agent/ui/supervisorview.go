@@ -43,6 +43,9 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 }
 
 func (v *supervisorView) apply(m Model) {
+	if v.source == nil {
+		return // not opened yet
+	}
 	t := func(id string) string { return tr(v.shell.lang, id) }
 	b := m.Supervisor
 	if b.FromHub {

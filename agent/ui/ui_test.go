@@ -344,7 +344,7 @@ func TestWindow_LanguageSwitchRebuildsFromState(t *testing.T) {
 	var told string
 	s, _, w := newTestWindow(t, Options{OnLang: func(l string) { told = l }})
 	s.Apply(ringing())
-	s.tabs.SelectIndex(2)
+	s.ShowTab(2)
 	s.settings.lang.SetSelectedIndex(2)
 	if told != "en" || s.lang != "en" {
 		t.Fatalf("switch to en: told %q, lang %q", told, s.lang)
@@ -378,6 +378,7 @@ func TestSettingsView_SaveAndSelfCheck(t *testing.T) {
 		SaveSettings: func(st Settings) error { saved = st; return nil },
 		SelfCheck:    func() []CheckResult { return nil },
 	})
+	s.ShowTab(2)
 	test.Type(s.settings.fields["pbx_uri"], "sip:pbx.example:5060")
 	s.settings.variant.SetSelected("深色")
 	if s.theme.Variant != VariantDark {
@@ -404,6 +405,10 @@ func TestSettingsView_SaveAndSelfCheck(t *testing.T) {
 
 func TestSupervisorView_LocalBoard(t *testing.T) {
 	s, _, _ := newTestWindow(t, Options{})
+	if s.supervisor.source != nil {
+		t.Error("the supervisor view was built before it was opened")
+	}
+	s.ShowTab(1)
 	s.Apply(Model{At: t0, Supervisor: Board{Agents: []string{"张三 — 通话中"}, Major: []string{"王先生：异物"}},
 		Stats: Stats{Inbound: 5, Outbound: 2, Missed: 1, WithinRingLimitPct: 80, Complaints: 1}})
 	v := s.supervisor
@@ -432,6 +437,7 @@ func (p *fakePack) Publish(string) error      { return errors.New("needs a hub")
 
 func TestTrainerView_LivePreviewAndErrorsAtLine(t *testing.T) {
 	s, _, w := newTestWindow(t, Options{Pack: &fakePack{}})
+	s.ShowTab(2)
 	v := s.trainer
 	v.at.SetText("2026-10-01T08:00:00+08:00")
 	test.Type(v.surname, "王")

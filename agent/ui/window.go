@@ -50,6 +50,7 @@ type Window struct {
 	supervisor *supervisorView
 	trainer    *trainerView
 	settings   *settingsView
+	ensure     func(tab int) // builds a tab's view on first use
 }
 
 // NewWindow builds the views into w. Call Apply with each Model, on the
@@ -86,16 +87,35 @@ func (s *Window) rebuild() {
 	s.desk = newDeskView(s)
 	s.supervisor = newSupervisorView(s)
 	s.settings = newSettingsView(s)
-	items := []*container.TabItem{
-		container.NewTabItem(tr(s.lang, "tab.desk"), s.desk.buildUI()),
-		container.NewTabItem(tr(s.lang, "tab.supervisor"), s.supervisor.buildUI()),
+	type lazy struct {
+		title string
+		build func() fyne.CanvasObject
 	}
+	views := []lazy{{"tab.desk", s.desk.buildUI}, {"tab.supervisor", s.supervisor.buildUI}}
 	if s.opts.Pack != nil {
 		s.trainer = newTrainerView(s)
-		items = append(items, container.NewTabItem(tr(s.lang, "tab.trainer"), s.trainer.buildUI()))
+		views = append(views, lazy{"tab.trainer", s.trainer.buildUI})
 	}
-	items = append(items, container.NewTabItem(tr(s.lang, "tab.settings"), s.settings.buildUI()))
+	views = append(views, lazy{"tab.settings", s.settings.buildUI})
+	// Only the desk is built up front: the other screens are made when first
+	// opened, which keeps start-up time and idle memory near a bare window.
+	items := make([]*container.TabItem, len(views))
+	built := make([]bool, len(views))
+	for i, v := range views {
+		items[i] = container.NewTabItem(tr(s.lang, v.title), widget.NewLabel(""))
+	}
+	s.ensure = func(i int) {
+		if i < 0 || i >= len(views) || built[i] {
+			return
+		}
+		built[i] = true
+		items[i].Content = views[i].build()
+		s.tabs.Refresh()
+	}
 	s.tabs = container.NewAppTabs(items...)
+	s.tabs.OnSelected = func(*container.TabItem) { s.ensure(s.tabs.SelectedIndex()); s.show() }
+	s.ensure(0)
+	s.ensure(selected)
 	s.tabs.SelectIndex(selected)
 	s.win.SetContent(s.tabs)
 	s.show()
@@ -209,4 +229,7 @@ func (s *Window) SubmitComplaint() { s.desk.wizard.onSave() }
 
 // ShowTab selects a tab: 0 desk, 1 supervisor, then trainer (when there is
 // one) and settings.
-func (s *Window) ShowTab(i int) { s.tabs.SelectIndex(i) }
+func (s *Window) ShowTab(i int) {
+	s.ensure(i)
+	s.tabs.SelectIndex(i)
+}
