@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -245,4 +246,34 @@ func TestUA_LateOffer(t *testing.T) {
 	ev.wait(t, EventAnswered, 5*time.Second)
 	// Media now flows to the address in the ACK's answer.
 	readRTP(t, media, ptPCMU)
+}
+
+// TestUA_SendDTMF_InfoFallback: a peer that offered no telephone-event
+// gets keys as SIP INFO application/dtmf-relay.
+func TestUA_SendDTMF_InfoFallback(t *testing.T) {
+	pbx := startFakePBX(t, "pw", "MD5")
+	pbx.noTelephoneEvent = true
+	ua, ev := startUA(t, pbx, Config{})
+	pbx.waitRegister(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d := pbx.invite(t, ctx, "<sip:13800138000@pbx.test>")
+	ring := ev.wait(t, EventRinging, 5*time.Second)
+	go func() { _ = ua.Answer(ring.CallID) }()
+	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Ack(ctx)
+	ev.wait(t, EventAnswered, 5*time.Second)
+	if err := ua.SendDTMF(ring.CallID, "9"); err != nil {
+		t.Fatal(err)
+	}
+	pbx.mu.Lock()
+	defer pbx.mu.Unlock()
+	if len(pbx.infos) != 1 || !strings.Contains(string(pbx.infos[0].Body()), "Signal=9") {
+		t.Fatalf("INFOs %v", pbx.infos)
+	}
+	if ct := pbx.infos[0].ContentType(); ct == nil || ct.Value() != "application/dtmf-relay" {
+		t.Errorf("content type %v", ct)
+	}
 }

@@ -91,6 +91,8 @@ type fakePBX struct {
 	password  string
 	algorithm string
 	mediaPort int // the caller's RTP port in its SDP offer
+	// noTelephoneEvent makes the caller offer PCMU only (DTMF by SIP INFO).
+	noTelephoneEvent bool
 	// optionsStatus, if set, picks the status for an OPTIONS (under mu).
 	optionsStatus func(*sip.Request) int
 	ua            *sipgo.UserAgent
@@ -278,7 +280,11 @@ func (f *fakePBX) invite(t *testing.T, ctx context.Context, from string, hdrs ..
 	if port == 0 {
 		port = 40002
 	}
-	req.SetBody(offerSDP(host, port, 7, 1, dirSendRecv))
+	body := offerSDP(host, port, 7, 1, dirSendRecv)
+	if f.noTelephoneEvent {
+		body = buildSDP(host, port, 7, 1, []Format{{PT: ptPCMU, Name: "PCMU", Rate: 8000}}, dirSendRecv)
+	}
+	req.SetBody(body)
 	d, err := f.dialogs.WriteInvite(ctx, req)
 	if err != nil {
 		t.Fatalf("invite: %v", err)
