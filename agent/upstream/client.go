@@ -246,6 +246,18 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 		err = c.Live(ctx, st, evs)
 	}
 	pending, oldest, serr := c.out.Stats()
+	now := c.clock.Now()
+	var last time.Time
+	if err == nil && c.in != nil {
+		// Kept on the desk, so the time of the last sync survives a restart.
+		if cerr := c.in.SetCursor(cursorLastSync, now.UnixNano()); cerr != nil {
+			c.log.Warn("save last sync time", "error", cerr)
+		}
+	} else if c.in != nil && c.Status().LastSync.IsZero() {
+		if v, cerr := c.in.Cursor(cursorLastSync); cerr == nil && v > 0 {
+			last = time.Unix(0, v)
+		}
+	}
 	c.setStatus(func(s *Status) {
 		if serr == nil {
 			s.Pending, s.Oldest = pending, oldest
@@ -253,14 +265,21 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 		if err != nil {
 			s.Failures++
 			s.LastError = err.Error()
+			if s.LastSync.IsZero() {
+				s.LastSync = last
+			}
 			return
 		}
 		s.Failures = 0
 		s.LastError = ""
-		s.LastSync = c.clock.Now()
+		s.LastSync = now
 	})
 	return err
 }
+
+// cursorLastSync is the Inbox cursor that keeps the last successful sync
+// (Unix nanoseconds).
+const cursorLastSync = "last_sync"
 
 // Drain pushes the outbox in batches until it is empty. A batch the hub
 // finds too large (413) is halved and sent again.

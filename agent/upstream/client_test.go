@@ -235,3 +235,22 @@ func TestClient_Drain_HalvesBatchOnTooLarge(t *testing.T) {
 		t.Errorf("batch sizes = %v, want %s", sizes, want)
 	}
 }
+
+func TestClient_LastSyncSurvivesRestart(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(503) }))
+	defer srv.Close()
+	d := upstreamtest.NewDesk("desk-1")
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	// The round fails (the hub is down), but the last good round, from
+	// before the restart, is remembered by the desk.
+	if err := d.SetCursor("last_sync", at.UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := upstream.NewClient(srv.URL, "tok", d, d, upstream.WithLogger(quiet))
+	if err := c.SyncOnce(context.Background()); err == nil {
+		t.Fatal("round succeeded against a hub that is down")
+	}
+	if st := c.Status(); !st.LastSync.Equal(at) || st.LastError == "" {
+		t.Errorf("status after restart = %+v, want last sync %s kept and the error shown", st, at)
+	}
+}

@@ -105,6 +105,9 @@ func TestSync_Once_PushesAndPulls(t *testing.T) {
 	if n, _, _ := s.OutboxStats(); n != 0 {
 		t.Errorf("a pulled customer was queued back upstream")
 	}
+	if v, err := s.SyncCursor("last_sync"); err != nil || v != st.LastSync.UnixNano() {
+		t.Errorf("kept last sync = %d (%v), want %d", v, err, st.LastSync.UnixNano())
+	}
 	if p, err := s.LatestPack("zh-Hans"); err != nil || p.ID != 7 {
 		t.Errorf("kept pack = %+v, %v; want pack 7", p, err)
 	}
