@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -93,6 +94,9 @@ func run() error {
 	defer stop()
 	go tick(ctx, win)
 	a.Lifecycle().SetOnStarted(func() {
+		// Start-up garbage (packs, config, font tables) would otherwise sit
+		// in RSS until the scavenger gets to it.
+		time.AfterFunc(2*time.Second, debug.FreeOSMemory)
 		phone.Start()
 		if os.Getenv("AGENTDESK_READY") != "" {
 			fmt.Fprintln(os.Stderr, "ready")
