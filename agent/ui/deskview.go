@@ -33,6 +33,7 @@ type deskView struct {
 
 	right     *container.AppTabs
 	wizard    *wizard
+	customers *customersView
 	wizardTab *container.TabItem
 	phrases   *fyne.Container
 	callbacks *fyne.Container
@@ -100,6 +101,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 
 	v.phrases = container.NewVBox()
 	v.wizard = newWizard(v.shell)
+	v.customers = &customersView{shell: v.shell}
 	v.callbacks = container.NewVBox()
 	v.quiet = widget.NewLabel("")
 	v.quiet.Importance = widget.WarningImportance
@@ -112,6 +114,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 		v.wizardTab,
 		container.NewTabItem(v.t("callbacks"), container.NewBorder(v.quiet, nil, nil, nil, container.NewVScroll(v.callbacks))),
 		container.NewTabItem(v.t("log"), container.NewVScroll(v.log)),
+		container.NewTabItem(v.t("customers"), v.customers.buildUI()),
 		container.NewTabItem(v.t("stats"), v.stats),
 	)
 	split := container.NewHSplit(container.NewVScroll(left), v.right)

@@ -150,6 +150,16 @@ type Backend interface {
 	// durably and returns the same verdict.
 	CheckComplaint(d ComplaintDraft) ComplaintCheck
 	SaveComplaint(d ComplaintDraft) (ComplaintCheck, error)
+	// SearchCustomers finds customers by name or number prefix;
+	// SaveCustomer validates and stores one (a new one when ID is empty).
+	SearchCustomers(query string) ([]CustomerRow, error)
+	SaveCustomer(c CustomerRow) error
+}
+
+// CustomerRow is a customer as the search list and the edit form show it.
+type CustomerRow struct {
+	ID, Name, Surname, Title, Phone string
+	Member                          bool
 }
 
 // BreakReasons are the reason codes offered for a break.

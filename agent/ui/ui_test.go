@@ -54,6 +54,19 @@ func (f *fakeBackend) CheckComplaint(d ComplaintDraft) ComplaintCheck {
 	}
 	return c
 }
+func (f *fakeBackend) SearchCustomers(q string) ([]CustomerRow, error) {
+	f.rec("search " + q)
+	if q == "王" {
+		return []CustomerRow{{ID: "k1", Name: "王建国", Surname: "王", Title: "先生", Phone: "+8613800138000", Member: true}}, nil
+	}
+	return nil, nil
+}
+func (f *fakeBackend) SaveCustomer(c CustomerRow) error {
+	if c.Phone == "" {
+		return errors.New("no phone")
+	}
+	return f.rec("save " + c.ID + " " + c.Name + " " + c.Phone)
+}
 func (f *fakeBackend) SaveComplaint(d ComplaintDraft) (ComplaintCheck, error) {
 	if f.fail != nil {
 		return ComplaintCheck{}, f.fail
@@ -478,4 +491,43 @@ func TestTheme_FontAndVariants(t *testing.T) {
 			t.Errorf("variant %v does not round-trip", v)
 		}
 	}
+}
+
+func TestCustomersView_SearchAndEdit(t *testing.T) {
+	s, b, w := newTestWindow(t, Options{})
+	v := s.desk.customers
+	test.Type(v.query, "王")
+	v.query.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Tap(buttonIn(t, v.results, "王建国  +8613800138000  ★"))
+	top := w.Canvas().Overlays().Top()
+	for _, o := range test.LaidOutObjects(top) {
+		if e, ok := o.(*widget.Entry); ok && e.Text == "王建国" {
+			e.SetText("王建军")
+		}
+	}
+	test.Tap(overlayButton(t, w, "确定"))
+	if !strings.Contains(overlayText(w), "客户资料已保存") {
+		t.Errorf("dialog = %q", overlayText(w))
+	}
+	test.Type(v.query, "x")
+	v.onSearch()
+	if got := v.results.Objects[0].(*widget.Label).Text; got != "没有找到客户" {
+		t.Errorf("empty result = %q", got)
+	}
+	want := "search 王,save k1 王建军 +8613800138000,search 王,search 王x"
+	if strings.Join(b.cmds, ",") != want {
+		t.Errorf("commands = %v", b.cmds)
+	}
+}
+
+// buttonIn finds a button with text inside c.
+func buttonIn(t *testing.T, c fyne.CanvasObject, text string) *widget.Button {
+	t.Helper()
+	for _, o := range test.LaidOutObjects(c) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			return b
+		}
+	}
+	t.Fatalf("no button %q", text)
+	return nil
 }

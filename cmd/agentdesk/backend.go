@@ -459,3 +459,45 @@ func orDefault(ss ...string) string {
 	}
 	return ""
 }
+
+// SearchCustomers implements ui.Backend with the store's search.
+func (b *deskBackend) SearchCustomers(q string) ([]ui.CustomerRow, error) {
+	cs, err := b.st.SearchCustomers(q, 50)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]ui.CustomerRow, len(cs))
+	for i, c := range cs {
+		rows[i] = ui.CustomerRow{ID: c.ID, Name: c.Name, Surname: c.Surname, Title: string(c.Title), Member: c.Member}
+		if len(c.Phones) > 0 {
+			rows[i].Phone = c.Phones[0]
+		}
+	}
+	return rows, nil
+}
+
+// SaveCustomer implements ui.Backend: the edited fields over the stored
+// record (its other phones and notes are kept); the store validates.
+func (b *deskBackend) SaveCustomer(r ui.CustomerRow) error {
+	c := agent.Customer{}
+	if r.ID != "" {
+		var err error
+		if c, err = b.st.Customer(r.ID); err != nil {
+			return err
+		}
+	}
+	title, err := agent.ParseTitle(r.Title)
+	if err != nil {
+		return err
+	}
+	c.Name, c.Surname, c.Title, c.Member = strings.TrimSpace(r.Name), strings.TrimSpace(r.Surname), title, r.Member
+	phone := strings.TrimSpace(r.Phone)
+	if len(c.Phones) == 0 || c.Phones[0] != phone {
+		rest := c.Phones
+		if len(rest) > 0 {
+			rest = rest[1:]
+		}
+		c.Phones = append([]string{phone}, rest...)
+	}
+	return b.st.PutCustomer(&c, b.now())
+}

@@ -208,3 +208,26 @@ func TestDeskBackend_CommandsNeedACall(t *testing.T) {
 		t.Errorf("phone was asked %v", ph.calls)
 	}
 }
+
+func TestDeskBackend_CustomerSearchAndEdit(t *testing.T) {
+	d, st, _ := newTestDesk(t)
+	if err := d.SaveCustomer(ui.CustomerRow{Name: "李娜", Surname: "李", Title: "女士", Phone: "139 0000 1111"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := d.SearchCustomers("李")
+	if err != nil || len(rows) != 1 || rows[0].Phone != "+8613900001111" || rows[0].Title != "女士" {
+		t.Fatalf("search = %+v, %v", rows, err)
+	}
+	r := rows[0]
+	r.Member = true
+	if err := d.SaveCustomer(r); err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.Customer(r.ID)
+	if err != nil || !c.Member || c.Name != "李娜" {
+		t.Errorf("after edit: %+v %v", c, err)
+	}
+	if err := d.SaveCustomer(ui.CustomerRow{Name: "无号码"}); err == nil {
+		t.Error("a customer without a phone was saved")
+	}
+}
