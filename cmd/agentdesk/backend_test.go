@@ -231,3 +231,39 @@ func TestDeskBackend_CustomerSearchAndEdit(t *testing.T) {
 		t.Error("a customer without a phone was saved")
 	}
 }
+
+func TestSelfCheck(t *testing.T) {
+	st := storetest.Open(t)
+	cfg := desk.Defaults()
+	cfg.Data = t.TempDir()
+	tests := map[string]struct {
+		phone *line
+		hub   string
+		want  string
+	}{
+		"practice, no hub": {&line{practice: true}, "", "check.pbx:skip check.data:ok check.hub:skip check.outbox:ok"},
+		"sip not registered, hub down": {&line{registered: func() bool { return false }}, "http://127.0.0.1:1",
+			"check.pbx:fail check.data:ok check.hub:fail check.outbox:ok"},
+		"sip registered": {&line{registered: func() bool { return true }}, "", "check.pbx:ok check.data:ok check.hub:skip check.outbox:ok"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := cfg
+			c.Hub.URL = tc.hub
+			var got []string
+			for _, r := range selfCheck(c, st, tc.phone) {
+				v := "fail"
+				switch {
+				case r.Skipped:
+					v = "skip"
+				case r.OK:
+					v = "ok"
+				}
+				got = append(got, r.Name+":"+v)
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("got  %s\nwant %s", strings.Join(got, " "), tc.want)
+			}
+		})
+	}
+}

@@ -20,7 +20,6 @@ import (
 	"agentdesk/agent/store"
 	"agentdesk/agent/ui"
 	"agentdesk/scripts"
-	"agentdesk/telephony/practice"
 )
 
 func main() {
@@ -40,9 +39,6 @@ func run() error {
 	opts := bindFlags(flag.CommandLine, &cfg)
 	flag.String("config", cfgPath, "config file")
 	flag.Parse()
-	if cfg.PBX.URI != "" {
-		return fmt.Errorf("pbx %s: the SIP phone is not wired into this build yet; clear pbx.uri to use the practice phone", cfg.PBX.URI)
-	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("data folder %s: %w", cfg.Data, err)
 	}
@@ -55,14 +51,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	sc := practice.Default()
-	if cfg.PBX.Scenario != "" {
-		if sc, err = practice.LoadFile(cfg.PBX.Scenario); err != nil {
-			return err
-		}
-	}
-	seedPractice(st, sc, time.Now(), log)
-	d, err := desk.New(desk.Options{Store: st, Packs: packs, Practice: true, Config: cfg, Logger: log, LogCalls: true})
+	d, err := desk.New(desk.Options{Store: st, Packs: packs, Practice: cfg.PBX.URI == "", Config: cfg, Logger: log, LogCalls: true})
 	if err != nil {
 		return err
 	}
@@ -71,13 +60,15 @@ func run() error {
 	if err := d.SetAgentState(agent.StatusAvailable, agent.ReasonNone); err != nil {
 		log.Warn("agent available", "error", err)
 	}
-	phone := practice.New(sc, d)
+	phone, err := openLine(cfg, st, d, log)
+	if err != nil {
+		return err
+	}
 	d.SetPhone(phone)
 	defer phone.Close()
 	b := newDeskBackend(d, st, packs, cfg, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-
 	a := app.NewWithID("com.agentdesk.desk")
 	a.SetIcon(ui.IconResource)
 	w := a.NewWindow("agentdesk")
@@ -85,7 +76,7 @@ func run() error {
 	win := ui.NewWindow(a, w, b, ui.Options{
 		Lang: cfg.Lang, Variant: ui.ParseVariant(opts.theme), Settings: settingsOf(cfg, opts.theme),
 		SaveSettings: func(s ui.Settings) error { return desk.SaveConfig(*opts.config, applySettings(cfg, s)) },
-		SelfCheck:    func() []ui.CheckResult { return selfCheck(cfg, st, true) },
+		SelfCheck:    func() []ui.CheckResult { return selfCheck(cfg, st, phone) },
 		Pack:         packTools{hub: cfg.Hub.URL},
 		OnLang:       b.SetLang,
 		Logger:       log,
@@ -97,7 +88,9 @@ func run() error {
 		// Start-up garbage (packs, config, font tables) would otherwise sit
 		// in RSS until the scavenger gets to it.
 		time.AfterFunc(2*time.Second, debug.FreeOSMemory)
-		phone.Start()
+		if err := phone.start(ctx); err != nil {
+			log.Error("phone start", "error", err)
+		}
 		if os.Getenv("AGENTDESK_READY") != "" {
 			fmt.Fprintln(os.Stderr, "ready")
 		}

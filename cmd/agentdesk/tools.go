@@ -72,10 +72,15 @@ func (t packTools) Publish(string) error {
 }
 
 // selfCheck is the pre-shift panel.
-func selfCheck(cfg desk.Config, st *store.Store, practicePhone bool) []ui.CheckResult {
+func selfCheck(cfg desk.Config, st *store.Store, phone *line) []ui.CheckResult {
 	var out []ui.CheckResult
-	if practicePhone {
+	switch {
+	case phone.practice:
 		out = append(out, ui.CheckResult{Name: "check.pbx", Skipped: true, Detail: "practice"})
+	case phone.registered():
+		out = append(out, ui.CheckResult{Name: "check.pbx", OK: true, Detail: cfg.PBX.URI})
+	default:
+		out = append(out, ui.CheckResult{Name: "check.pbx", Detail: cfg.PBX.URI})
 	}
 	probe := filepath.Join(cfg.Data, ".selfcheck")
 	err := os.WriteFile(probe, []byte("ok"), 0o600)
