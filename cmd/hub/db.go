@@ -529,6 +529,10 @@ func (db *DB) Live(ctx context.Context, p upstream.Principal, r upstream.LiveRep
 		return err
 	}
 	b := &pgx.Batch{}
+	// Live state is replaced every few seconds: not waiting for the WAL
+	// flush keeps the report fast, and a crash loses at most an instant of
+	// it. Pushed records (which the desk then drops) keep full durability.
+	b.Queue("SET LOCAL synchronous_commit TO off")
 	b.Queue(`INSERT INTO desks (desk, agent, state, state_since, queue, pending, oldest_pending, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (desk) DO UPDATE SET agent = EXCLUDED.agent, state = EXCLUDED.state, state_since = EXCLUDED.state_since, queue = EXCLUDED.queue,
 			pending = EXCLUDED.pending, oldest_pending = EXCLUDED.oldest_pending, last_seen = EXCLUDED.last_seen`,
