@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -125,6 +126,7 @@ func (b *deskBackend) model(s desk.State) ui.Model {
 	}
 	m.Phrases = phrases(pack, req)
 	m.Log, m.Stats = b.today(s.At)
+	m.Callbacks, m.QuietHours = b.callbacks(s.At)
 	b.mu.Lock()
 	m.Stats.Complaints = b.saved
 	m.Supervisor.Major = append([]string(nil), b.major...)
@@ -304,10 +306,52 @@ func (b *deskBackend) Mute(on bool) error {
 	return nil
 }
 
-// DialCallback implements ui.Backend; callbacks are not listed on this
-// desk yet, so there is nothing to dial.
+// DialCallback dials the callback's customer; the desk refuses during
+// quiet hours.
 func (b *deskBackend) DialCallback(id string) error {
-	return fmt.Errorf("dial callback %s: not planned on this desk", id)
+	cb, err := b.st.Callback(id)
+	if err != nil {
+		return err
+	}
+	c, err := b.st.Customer(cb.CustomerID)
+	if err != nil {
+		return err
+	}
+	if len(c.Phones) == 0 {
+		return fmt.Errorf("dial callback %s: customer has no phone", id)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = b.d.Dial(ctx, c.Phones[0])
+	return err
+}
+
+// callbacks lists the pending callbacks and, in quiet hours, until when
+// the desk will not dial.
+func (b *deskBackend) callbacks(at time.Time) ([]ui.Callback, string) {
+	z := b.zone()
+	quiet := ""
+	q := agent.DefaultQuietHours(z)
+	if q.CanDial(at) != nil {
+		quiet = "→ " + q.NextDialable(at).In(z).Format("15:04")
+	}
+	cbs, err := b.st.Callbacks(store.CallbackFilter{PendingOnly: true})
+	if err != nil {
+		b.log.Warn("callbacks", "error", err)
+		return nil, quiet
+	}
+	var out []ui.Callback
+	for _, cb := range cbs {
+		row := ui.Callback{ID: cb.ID, Customer: cb.CustomerID, Due: cb.Due.In(z).Format("01-02 15:04"), Overdue: cb.Overdue(at)}
+		if c, err := b.st.Customer(cb.CustomerID); err == nil {
+			row.Customer = c.Name
+			if len(c.Phones) > 0 {
+				row.Number = c.Phones[0]
+			}
+		}
+		out = append(out, row)
+	}
+	return out, quiet
 }
 
 // SetAgentState implements ui.Backend.

@@ -267,3 +267,23 @@ func TestSelfCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestDeskBackend_CallbacksAndQuietHours(t *testing.T) {
+	d, st, _ := newTestDesk(t)
+	c := &agent.Customer{Name: "王建国", Phones: []string{"13800138000"}, Member: true}
+	if err := st.PutCustomer(c, at); err != nil {
+		t.Fatal(err)
+	}
+	cb := &agent.Callback{CustomerID: c.ID, Agent: "1001", Due: at.Add(-time.Hour)}
+	if err := st.PutCallback(cb, at); err != nil {
+		t.Fatal(err)
+	}
+	rows, quiet := d.callbacks(at) // 09:30 Shanghai: dialable
+	if quiet != "" || len(rows) != 1 || rows[0].Customer != "王建国" || rows[0].Number != "+8613800138000" || !rows[0].Overdue {
+		t.Fatalf("09:30: rows %+v quiet %q", rows, quiet)
+	}
+	noon := time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC) // 13:00 Shanghai
+	if _, quiet := d.callbacks(noon); quiet != "→ 14:00" {
+		t.Errorf("13:00: quiet = %q, want until 14:00", quiet)
+	}
+}
