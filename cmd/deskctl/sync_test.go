@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -163,7 +165,7 @@ func TestSync_Usage(t *testing.T) {
 //	go test -run=^$ -bench=BenchmarkSync_Drain -benchtime=100000x ./cmd/deskctl
 func BenchmarkSync_Drain(b *testing.B) {
 	dir := b.TempDir()
-	s, err := store.Open(filepath.Join(dir, "desk.db"), store.WithNoSync())
+	s, err := store.Open(filepath.Join(dir, "desk.db"), store.WithNoSync(), store.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		b.Fatal(err)
 	}
