@@ -89,12 +89,16 @@ type Stats struct {
 // Board is the supervisor's live view.
 type Board struct {
 	FromHub bool
-	Agents  []string // "name — state"
-	Calls   []string
-	Queues  []string // "queue: n waiting"
+	Agents  []BoardRow // Who: agent name, State: agent state code
+	Calls   []BoardRow // Who: caller, State: "ringing", "on_call" or "held"
+	Queues  []string   // "queue: n waiting"
 	Major   []string
 	Overdue []string
 }
+
+// BoardRow is one line of the supervisor's board: who, and a state code
+// the view translates.
+type BoardRow struct{ Who, State string }
 
 // ComplaintDraft is what the wizard has gathered; the desk validates it.
 // The fields follow the five clears: an empty later step is simply not

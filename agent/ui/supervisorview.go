@@ -60,11 +60,33 @@ func (v *supervisorView) apply(m Model) {
 		}
 		l.SetText(strings.Join(xs, "\n"))
 	}
-	list(v.agents, b.Agents)
-	list(v.calls, b.Calls)
+	rows := func(l *widget.Label, rs []BoardRow) {
+		xs := make([]string, len(rs))
+		for i, r := range rs {
+			xs[i] = orDefault(r.Who, t("sup.me")) + " — " + t(stateMessage(r.State))
+		}
+		list(l, xs)
+	}
+	rows(v.agents, b.Agents)
+	rows(v.calls, b.Calls)
 	list(v.queues, b.Queues)
 	list(v.major, b.Major)
 	list(v.overdue, b.Overdue)
 	s := m.Stats
 	v.stats.SetText(fmt.Sprintf(t("stats.line"), s.Inbound, s.Outbound, s.Missed, s.WithinRingLimitPct, s.Complaints))
+}
+
+// stateMessage is the message id of an agent or call state code.
+func stateMessage(code string) string {
+	switch code {
+	case "held":
+		return "call.held"
+	case "on_call", "ringing", "available", "wrap_up", "break", "offline":
+		return "agent." + code
+	}
+	return code
+}
+
+func init() {
+	messages["sup.me"] = [3]string{"本机坐席", "本機坐席", "this desk"}
 }

@@ -422,10 +422,11 @@ func TestSupervisorView_LocalBoard(t *testing.T) {
 		t.Error("the supervisor view was built before it was opened")
 	}
 	s.ShowTab(1)
-	s.Apply(Model{At: t0, Supervisor: Board{Agents: []string{"张三 — 通话中"}, Major: []string{"王先生：异物"}},
+	s.Apply(Model{At: t0, Supervisor: Board{Agents: []BoardRow{{Who: "张三", State: "on_call"}, {State: "break"}},
+		Calls: []BoardRow{{Who: "王先生", State: "held"}}, Major: []string{"王先生：异物"}},
 		Stats: Stats{Inbound: 5, Outbound: 2, Missed: 1, WithinRingLimitPct: 80, Complaints: 1}})
 	v := s.supervisor
-	if v.source.Text != "数据来源：本机（未连接中心）" || v.agents.Text != "张三 — 通话中" || v.major.Text != "王先生：异物" ||
+	if v.source.Text != "数据来源：本机（未连接中心）" || v.agents.Text != "张三 — 通话中\n本机坐席 — 小休" || v.calls.Text != "王先生 — 保持中" || v.major.Text != "王先生：异物" ||
 		v.overdue.Text != "无" {
 		t.Errorf("board: %q %q %q %q", v.source.Text, v.agents.Text, v.major.Text, v.overdue.Text)
 	}

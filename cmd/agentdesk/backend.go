@@ -131,9 +131,13 @@ func (b *deskBackend) model(s desk.State) ui.Model {
 	m.Stats.Complaints = b.saved
 	m.Supervisor.Major = append([]string(nil), b.major...)
 	b.mu.Unlock()
-	m.Supervisor.Agents = []string{orDefault(b.cfg.AgentName, b.cfg.AgentNumber, "—") + " — " + m.Agent}
+	m.Supervisor.Agents = []ui.BoardRow{{Who: orDefault(b.cfg.AgentName, b.cfg.AgentNumber), State: m.Agent}}
 	for _, c := range s.Calls {
-		m.Supervisor.Calls = append(m.Supervisor.Calls, orDefault(c.Salutation, c.Number)+" — "+c.Status.String())
+		who := c.Number
+		if c.Customer != nil {
+			who = c.Salutation + " " + c.Number
+		}
+		m.Supervisor.Calls = append(m.Supervisor.Calls, ui.BoardRow{Who: who, State: c.Status.String()})
 	}
 	return m
 }
