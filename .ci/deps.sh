@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(
   gcc make pkg-config git ca-certificates
   libgl1-mesa-dev xorg-dev libxkbcommon-dev
-  xvfb x11-apps imagemagick fontconfig
+  xvfb x11-apps x11-utils imagemagick fontconfig
   kamailio sip-tester
   postgresql
   gcc-mingw-w64-x86-64 osslsigncode

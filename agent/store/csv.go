@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // CSV import
@@ -437,9 +438,7 @@ func parseRow(rec, cols []string) (c agent.Customer, given bool, problems []stri
 		}
 	}
 	if err := c.Validate(); err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
-			problems = append(problems, line)
-		}
+		problems = append(problems, strings.Split(err.Error(), "\n")...)
 	}
 	return c, given, problems
 }
@@ -524,7 +523,7 @@ func (s *Store) writeImport(rows []importRow, now time.Time) (created, updated i
 			var undo *bolt.Bucket
 			if start == 0 {
 				var err error
-				if undo, err = tx.CreateBucket(bucketImportUndo); errors.Is(err, bolt.ErrBucketExists) {
+				if undo, err = tx.CreateBucket(bucketImportUndo); errors.Is(err, berrors.ErrBucketExists) {
 					return ErrImportInProgress
 				} else if err != nil {
 					return err
