@@ -29,6 +29,7 @@ var mayImport = map[string][]string{
 	"cmd/agentdesk":      {"*"},
 	"cmd/deskctl":        {"*"},
 	"cmd/hub":            {"agent/upstream", "agent", "scripts"},
+	"cmd/internal":       {"*"},
 }
 
 // never lists import-path prefixes a package must not reach, even indirectly.
@@ -43,6 +44,7 @@ var never = map[string][]string{
 	"i18n":               {"fyne.io/"},
 	"cmd/deskctl":        {"fyne.io/", module + "/agent/ui"},
 	"cmd/hub":            {"fyne.io/", "github.com/emiago/sipgo", "go.etcd.io/bbolt"},
+	"cmd/internal":       {"fyne.io/"},
 }
 
 type pkg struct {

@@ -15,10 +15,10 @@ import (
 	"syscall"
 	"time"
 
-	"agentdesk/agent"
 	"agentdesk/agent/desk"
 	"agentdesk/agent/store"
 	"agentdesk/agent/upstream"
+	"agentdesk/cmd/internal/storesync"
 )
 
 func init() {
@@ -73,7 +73,7 @@ func syncCmd(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	d := storeSync{s}
+	d := storesync.New(s)
 	opts := []upstream.ClientOption{upstream.WithLogger(log), upstream.WithInterval(*interval), upstream.WithLangs(strings.Split(*langs, ",")...)}
 	if !*once {
 		opts = append(opts, upstream.OnStatus(roundPrinter(e.stdout)))
@@ -119,56 +119,4 @@ func printStatus(w io.Writer, st upstream.Status) error {
 	}
 	_, err = fmt.Fprintf(w, "%s\n", b)
 	return err
-}
-
-// storeSync adapts the desk's store to the sync client: its outbox as the
-// client's Outbox, its inbound methods as the client's Inbox. (Only cmd
-// packages may import both agent/store and agent/upstream.)
-type storeSync struct{ s *store.Store }
-
-var (
-	_ upstream.Outbox = storeSync{}
-	_ upstream.Inbox  = storeSync{}
-)
-
-func (d storeSync) Desk() string { return d.s.DeskID() }
-
-func (d storeSync) Pending(limit int) ([]upstream.Record, error) {
-	es, err := d.s.Outbox(limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]upstream.Record, len(es))
-	for i, e := range es {
-		out[i] = upstream.Record{Seq: e.Seq, Kind: e.Kind, ID: e.ID, Version: e.Version, At: e.At, Deleted: e.Deleted, Body: e.Body}
-	}
-	return out, nil
-}
-
-func (d storeSync) Ack(seq uint64) error { return d.s.AckOutbox(seq) }
-
-func (d storeSync) Stats() (int, time.Time, error) { return d.s.OutboxStats() }
-
-func (d storeSync) ApplyRemote(kind agent.Kind, id string, version int64, body []byte) (bool, error) {
-	return d.s.ApplyRemote(kind, id, version, body)
-}
-
-func (d storeSync) RemoveRemote(kind agent.Kind, id string, version int64) (bool, error) {
-	return d.s.RemoveRemote(kind, id, version)
-}
-
-func (d storeSync) Cursor(name string) (int64, error) { return d.s.SyncCursor(name) }
-
-func (d storeSync) SetCursor(name string, v int64) error { return d.s.SetSyncCursor(name, v) }
-
-func (d storeSync) PackID(lang string) (int64, error) {
-	p, err := d.s.LatestPack(lang)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil
-	}
-	return p.ID, err
-}
-
-func (d storeSync) SavePack(p upstream.Pack) error {
-	return d.s.SavePack(store.StoredPack{ID: p.ID, Lang: p.Lang, Name: p.Name, Data: p.Data, PublishedAt: p.PublishedAt})
 }
