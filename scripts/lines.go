@@ -136,28 +136,37 @@ func normKey(k string) string {
 
 // stripComment cuts a # comment that is not inside a string.
 func stripComment(s string) string {
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == '\\' && quote == '"' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '#':
-			return s[:i]
+	end := len(s)
+	eachUnquoted(s, func(i int, c byte) bool {
+		if c == '#' {
+			end = i
+			return false
 		}
-	}
-	return s
+		return true
+	})
+	return s[:end]
 }
 
 // bracketDelta counts [ minus ] outside strings.
 func bracketDelta(s string) int {
 	n := 0
+	eachUnquoted(s, func(_ int, c byte) bool {
+		switch c {
+		case '[':
+			n++
+		case ']':
+			n--
+		}
+		return true
+	})
+	return n
+}
+
+// eachUnquoted calls f with each byte of s that stands outside a TOML
+// string (the quotes themselves excluded; \ escapes count only in "..."),
+// until f returns false. stripComment and bracketDelta share it so they
+// agree on where strings are.
+func eachUnquoted(s string, f func(i int, c byte) bool) {
 	var quote byte
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -170,13 +179,12 @@ func bracketDelta(s string) int {
 			}
 		case c == '"' || c == '\'':
 			quote = c
-		case c == '[':
-			n++
-		case c == ']':
-			n--
+		default:
+			if !f(i, c) {
+				return
+			}
 		}
 	}
-	return n
 }
 
 // line returns the line of key, or of its closest enclosing table, or 1.

@@ -332,6 +332,19 @@ func (c *checker) atLine(line int, format string, args ...any) {
 	c.errs = append(c.errs, &PackError{File: c.file, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
+// uniqueID reports id at key+".id" when an earlier entry recorded in seen
+// (id → line) already used it; an empty id is left to required.
+func (c *checker) uniqueID(seen map[string]int, key, what, id string) {
+	if id == "" {
+		return
+	}
+	if first, dup := seen[id]; dup {
+		c.at(key+".id", "%s id %q is used twice (first on line %d)", what, id, first)
+	} else {
+		seen[id] = c.lines.line(key + ".id")
+	}
+}
+
 // required reports a missing line when v is blank.
 func (c *checker) required(key, v string) {
 	if strings.TrimSpace(v) == "" {
@@ -506,13 +519,7 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 		c.required(key+".situation", ph.Situation)
 		c.required(key+".say", ph.Say)
 		c.template(key+".say", ph.Say, known, "")
-		if ph.ID != "" {
-			if first, dup := seen[ph.ID]; dup {
-				c.at(key+".id", "phrase id %q is used twice (first on line %d)", ph.ID, first)
-			} else {
-				seen[ph.ID] = c.lines.line(key + ".id")
-			}
-		}
+		c.uniqueID(seen, key, "phrase", ph.ID)
 		p.phrases = append(p.phrases, Phrase(ph))
 	}
 	if len(raw.Phrases) == 0 {
@@ -544,13 +551,7 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 		c.required(key+".id", l.ID)
 		c.required(key+".say", l.Say)
 		c.template(key+".say", l.Say, known, "")
-		if l.ID != "" {
-			if first, dup := seen[l.ID]; dup {
-				c.at(key+".id", "callback line id %q is used twice (first on line %d)", l.ID, first)
-			} else {
-				seen[l.ID] = c.lines.line(key + ".id")
-			}
-		}
+		c.uniqueID(seen, key, "callback line", l.ID)
 		p.callback = append(p.callback, Line(l))
 	}
 	if len(raw.Callback) == 0 {

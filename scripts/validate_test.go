@@ -169,6 +169,22 @@ func TestParse_Problems(t *testing.T) {
 			lineAt:  `untitled = "{{company}}`,
 			wantMsg: "only {{surname}} and {{title}}",
 		},
+		{
+			name: "phrase id used twice",
+			edit: func(s string) string {
+				return strings.Replace(s, `id = "cannot_understand"`, `id = "ask_surname" # "again" [x]`, 1)
+			},
+			lineAt:  `# "again"`,
+			wantMsg: `phrase id "ask_surname" is used twice (first on line`,
+		},
+		{
+			name: "callback line id used twice",
+			edit: func(s string) string {
+				return strings.Replace(s, `id = "ask_satisfaction"`, `id = "start" # again`, 1)
+			},
+			lineAt:  `id = "start" # again`,
+			wantMsg: `callback line id "start" is used twice (first on line`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -418,5 +434,29 @@ func TestParse_UnknownTableReportedOnce(t *testing.T) {
 	_, err := Parse("p.toml", []byte(src))
 	if err == nil || strings.Count(err.Error(), "openings") != 1 {
 		t.Errorf("err = %v, want one problem naming openings", err)
+	}
+}
+
+func TestStripComment_BracketDelta(t *testing.T) {
+	tests := []struct {
+		in        string
+		stripped  string
+		bracketed int
+	}{
+		{`a = 1 # note`, `a = 1 `, 0},
+		{`a = "x # y" # note`, `a = "x # y" `, 0},
+		{`a = 'x # [y' # z`, `a = 'x # [y' `, 0},
+		{`a = "q \" # [" # ]`, `a = "q \" # [" `, -1},
+		{`[[phrases]]`, `[[phrases]]`, 0},
+		{`b = [ "]", '[' ,`, `b = [ "]", '[' ,`, 1},
+		{`# whole line [`, ``, 1},
+	}
+	for _, tt := range tests {
+		if got := stripComment(tt.in); got != tt.stripped {
+			t.Errorf("stripComment(%q) = %q, want %q", tt.in, got, tt.stripped)
+		}
+		if got := bracketDelta(tt.in); got != tt.bracketed {
+			t.Errorf("bracketDelta(%q) = %d, want %d", tt.in, got, tt.bracketed)
+		}
 	}
 }
