@@ -144,12 +144,9 @@ func (p *Phone) Script(callID string) (Caller, bool) {
 func (p *Phone) Answer(callID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, err := p.call(callID)
+	c, err := p.ringingInbound("answer", callID)
 	if err != nil {
 		return err
-	}
-	if c.state != stateRinging || c.dir != telephony.Inbound {
-		return fmt.Errorf("answer %s: %w", callID, ErrCallState)
 	}
 	c.timer.Stop()
 	c.state = stateAnswered
@@ -165,12 +162,9 @@ func (p *Phone) Answer(callID string) error {
 func (p *Phone) Reject(callID string, status int) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, err := p.call(callID)
+	c, err := p.ringingInbound("reject", callID)
 	if err != nil {
 		return err
-	}
-	if c.state != stateRinging || c.dir != telephony.Inbound {
-		return fmt.Errorf("reject %s: %w", callID, ErrCallState)
 	}
 	p.end(c, telephony.EventEnded, fmt.Sprintf("rejected %d", status))
 	return nil
@@ -223,12 +217,9 @@ func (p *Phone) toggleHold(callID string, from, to callState, kind telephony.Eve
 func (p *Phone) Transfer(callID, target string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, err := p.call(callID)
+	c, err := p.connected("transfer", callID)
 	if err != nil {
 		return err
-	}
-	if c.state == stateRinging {
-		return fmt.Errorf("transfer %s: %w", callID, ErrCallState)
 	}
 	if strings.TrimSpace(target) == "" {
 		return fmt.Errorf("transfer %s: empty target", callID)
@@ -243,12 +234,8 @@ func (p *Phone) Transfer(callID, target string) error {
 func (p *Phone) SendDTMF(callID, digit string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c, err := p.call(callID)
-	if err != nil {
+	if _, err := p.connected("dtmf", callID); err != nil {
 		return err
-	}
-	if c.state == stateRinging {
-		return fmt.Errorf("dtmf %s: %w", callID, ErrCallState)
 	}
 	if len(digit) != 1 || !strings.Contains("0123456789*#ABCD", digit) {
 		return fmt.Errorf("dtmf %q: %w", digit, ErrBadDigit)
@@ -287,6 +274,32 @@ func (p *Phone) Dial(ctx context.Context, number string) (string, error) {
 		p.send(telephony.Event{Kind: telephony.EventAnswered, CallID: id, Direction: c.dir, Caller: c.caller})
 	})
 	return id, nil
+}
+
+// ringingInbound finds a current call that is an inbound one still
+// ringing, for op (answer, reject); p.mu is held.
+func (p *Phone) ringingInbound(op, callID string) (*call, error) {
+	c, err := p.call(callID)
+	if err != nil {
+		return nil, err
+	}
+	if c.state != stateRinging || c.dir != telephony.Inbound {
+		return nil, fmt.Errorf("%s %s: %w", op, callID, ErrCallState)
+	}
+	return c, nil
+}
+
+// connected finds a current call that is past ringing (answered or held),
+// for op (transfer, dtmf); p.mu is held.
+func (p *Phone) connected(op, callID string) (*call, error) {
+	c, err := p.call(callID)
+	if err != nil {
+		return nil, err
+	}
+	if c.state == stateRinging {
+		return nil, fmt.Errorf("%s %s: %w", op, callID, ErrCallState)
+	}
+	return c, nil
 }
 
 // call finds a current call; p.mu is held.

@@ -326,3 +326,48 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestPhone_ControlsCheckCallState: the controls that need a ringing
+// inbound call (answer, reject) refuse an answered one, and those that need
+// a connected call (transfer, dtmf) refuse a ringing one, naming the control.
+func TestPhone_ControlsCheckCallState(t *testing.T) {
+	p, rec, clk := newTestPhone(t, oneCaller)
+	clk.Advance(10 * time.Second)
+	ring := rec.last()
+	if ring.Kind != telephony.EventRinging {
+		t.Fatalf("no ringing call: %+v", ring)
+	}
+	ringing := []struct {
+		op string
+		do func() error
+	}{
+		{"transfer", func() error { return p.Transfer(ring.CallID, "2000") }},
+		{"dtmf", func() error { return p.SendDTMF(ring.CallID, "5") }},
+	}
+	for _, tc := range ringing {
+		if err := tc.do(); !errors.Is(err, ErrCallState) || !strings.HasPrefix(err.Error(), tc.op+" "+ring.CallID+": ") {
+			t.Errorf("%s on a ringing call: %v, want %s %s: ErrCallState", tc.op, err, tc.op, ring.CallID)
+		}
+	}
+	if err := p.Answer(ring.CallID); err != nil {
+		t.Fatal(err)
+	}
+	answered := []struct {
+		op string
+		do func() error
+	}{
+		{"answer", func() error { return p.Answer(ring.CallID) }},
+		{"reject", func() error { return p.Reject(ring.CallID, 486) }},
+	}
+	for _, tc := range answered {
+		if err := tc.do(); !errors.Is(err, ErrCallState) || !strings.HasPrefix(err.Error(), tc.op+" "+ring.CallID+": ") {
+			t.Errorf("%s on an answered call: %v, want %s %s: ErrCallState", tc.op, err, tc.op, ring.CallID)
+		}
+	}
+	if err := p.SendDTMF(ring.CallID, "5"); err != nil {
+		t.Errorf("dtmf on an answered call: %v", err)
+	}
+	if err := p.Transfer("nope", "2000"); !errors.Is(err, ErrNoCall) {
+		t.Errorf("transfer of an unknown call: %v, want ErrNoCall", err)
+	}
+}
