@@ -171,8 +171,11 @@ func (v *trainerView) onSave() {
 
 func (v *trainerView) onPublish() {
 	if err := v.shell.opts.Pack.Publish(v.editor.Text); err != nil {
-		v.shell.warn(v.t("tr.needshub"))
+		v.shell.log.Warn("publish pack", "error", err)
+		v.shell.warn(publishMessage(v.shell.lang, err))
+		return
 	}
+	v.shell.info(v.t("tr.published"))
 }
 
 func errorLabel(s string) *widget.Label {

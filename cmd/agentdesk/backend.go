@@ -38,6 +38,7 @@ type deskBackend struct {
 	major    []string
 	last     ui.Model
 	notify   func()
+	hub      *hubLink // nil without a hub: the supervisor board is this desk's
 }
 
 // card is what the pop adds from the store.
@@ -139,6 +140,7 @@ func (b *deskBackend) model(s desk.State) ui.Model {
 		}
 		m.Supervisor.Calls = append(m.Supervisor.Calls, ui.BoardRow{Who: who, State: c.Status.String()})
 	}
+	b.hub.applyBoard(&m)
 	return m
 }
 

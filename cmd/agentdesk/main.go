@@ -67,8 +67,15 @@ func run() error {
 	d.SetPhone(phone)
 	defer phone.Close()
 	b := newDeskBackend(d, st, packs, cfg, log)
+	link, err := newHubLink(cfg, st, d, log)
+	if err != nil {
+		return err
+	}
+	b.setHub(link)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	link.start(ctx)
+	defer link.stop() // before the store closes
 	a := app.NewWithID("com.agentdesk.desk")
 	a.SetIcon(ui.IconResource)
 	w := a.NewWindow("agentdesk")
@@ -76,8 +83,8 @@ func run() error {
 	win := ui.NewWindow(a, w, b, ui.Options{
 		Lang: cfg.Lang, Variant: ui.ParseVariant(opts.theme), Settings: settingsOf(cfg, opts.theme),
 		SaveSettings: func(s ui.Settings) error { return desk.SaveConfig(*opts.config, applySettings(cfg, s)) },
-		SelfCheck:    func() []ui.CheckResult { return selfCheck(cfg, st, phone) },
-		Pack:         packTools{hub: cfg.Hub.URL},
+		SelfCheck:    func() []ui.CheckResult { return withHubChecks(selfCheck(cfg, st, phone), link) },
+		Pack:         hubPack{packTools: packTools{hub: cfg.Hub.URL}, link: link},
 		OnLang:       b.SetLang,
 		Logger:       log,
 	})
