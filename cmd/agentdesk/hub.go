@@ -221,7 +221,11 @@ func refusal(resp *http.Response) error {
 func (h *hubLink) followBoard(ctx context.Context) {
 	wait := time.Second
 	for ctx.Err() == nil {
+		began := time.Now()
 		err := h.stream(ctx)
+		if time.Since(began) > 30*time.Second {
+			wait = time.Second // it was up a while: a fresh failure
+		}
 		var he *upstream.HTTPError
 		if errors.As(err, &he) && (he.Status == http.StatusForbidden || he.Status == http.StatusUnauthorized) {
 			h.log.Info("board not available to this token; supervisor view shows this desk", "status", he.Status)
@@ -231,6 +235,9 @@ func (h *hubLink) followBoard(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		// A stale board must not pass for the hub's: show this desk's
+		// until the stream is back.
+		h.setBoard(nil)
 		h.log.Debug("board stream", "error", err, "retry_in", wait)
 		select {
 		case <-ctx.Done():

@@ -155,6 +155,12 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func serveMemHub(t *testing.T) (*memHub, string) {
 	t.Helper()
+	h, srv := serveMemHubServer(t)
+	return h, srv.URL
+}
+
+func serveMemHubServer(t *testing.T) (*memHub, *httptest.Server) {
+	t.Helper()
 	h := newMemHub()
 	srv := httptest.NewServer(upstream.NewServer(h, upstream.WithServerLogger(quietLog), upstream.WithStreamRefresh(time.Hour),
 		upstream.WithPackValidator(func(name string, data []byte) (string, error) {
@@ -165,7 +171,7 @@ func serveMemHub(t *testing.T) (*memHub, string) {
 			return p.Lang(), nil
 		})))
 	t.Cleanup(srv.Close)
-	return h, srv.URL
+	return h, srv
 }
 
 // linkDesk connects a test desk's backend to the hub at url with token.
@@ -415,5 +421,21 @@ func TestReadEvents(t *testing.T) {
 	}
 	if want := "board={\"a\":1}|alert=x\ny"; strings.Join(got, "|") != want {
 		t.Errorf("events = %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
+func TestHubLink_BoardFallsBackToLocalWhenHubGoes(t *testing.T) {
+	_, srv := serveMemHubServer(t)
+	b, st, _ := newTestDesk(t)
+	l := linkDesk(t, b, st, srv.URL, "sup-tok")
+	ctx, cancel := context.WithCancel(context.Background())
+	l.start(ctx)
+	t.Cleanup(func() { cancel(); l.stop() })
+	waitModel(t, b, "hub board", func(m ui.Model) bool { return m.Supervisor.FromHub })
+	srv.Listener.Close()
+	srv.CloseClientConnections()
+	m := waitModel(t, b, "local board", func(m ui.Model) bool { return !m.Supervisor.FromHub })
+	if len(m.Supervisor.Agents) != 1 || m.Supervisor.Agents[0].Who != "1001" {
+		t.Errorf("local board agents = %+v, want this desk's agent", m.Supervisor.Agents)
 	}
 }
