@@ -131,6 +131,9 @@ func (v *deskView) apply(m Model) {
 	if m.Sync == "pending" {
 		syncText = fmt.Sprintf(syncText, m.Pending)
 	}
+	if m.Sync != "none" && m.Sync != "" && !m.LastSync.IsZero() {
+		syncText += " · " + m.LastSync.Format("15:04")
+	}
 	v.sync.SetText(v.t("status.sync") + ": " + syncText)
 	agentText := v.t("agent." + orDefault(m.Agent, "available"))
 	if m.Agent == "break" && m.BreakReason != "" {

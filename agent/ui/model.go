@@ -13,6 +13,8 @@ type Model struct {
 	// records waiting in the outbox.
 	Sync    string
 	Pending int
+	// LastSync is the last complete sync with the hub, zero if none.
+	LastSync time.Time
 	// Agent is "available", "ringing", "on_call", "wrap_up" or "break";
 	// BreakReason is one of BreakReasons when Agent is "break".
 	Agent       string

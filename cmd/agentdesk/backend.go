@@ -106,6 +106,7 @@ func (b *deskBackend) model(s desk.State) ui.Model {
 	default:
 		m.PBX = "failed"
 	}
+	m.LastSync = s.Sync.LastSync
 	switch {
 	case !s.Sync.Enabled:
 	case s.Sync.Failing:

@@ -50,6 +50,10 @@ type hubLink struct {
 	done      sync.WaitGroup
 }
 
+// lastSyncCursor is the Inbox cursor where upstream.Client keeps the time
+// of its last complete round (Unix nanoseconds).
+const lastSyncCursor = "last_sync"
+
 // maxLiveEvents bounds the call events kept while the hub is away (live
 // events are for the board only; the calls' records are in the outbox).
 const maxLiveEvents = 500
@@ -70,9 +74,14 @@ func newHubLink(cfg desk.Config, st *store.Store, d *desk.Desk, log *slog.Logger
 		return nil, fmt.Errorf("hub %s: %w", cfg.Hub.URL, err)
 	}
 	h.c = c
-	if n, _, err := h.out.Stats(); err == nil {
-		_ = d.SetSync(desk.SyncStatus{Enabled: true, Pending: n})
+	// Until the first round: what is waiting, and the last sync kept on
+	// the desk by an earlier run (the client's "last_sync" cursor).
+	first := desk.SyncStatus{Enabled: true}
+	first.Pending, _, _ = h.out.Stats()
+	if v, err := h.out.Cursor(lastSyncCursor); err == nil && v > 0 {
+		first.LastSync = time.Unix(0, v)
 	}
+	_ = d.SetSync(first)
 	return h, nil
 }
 

@@ -257,6 +257,16 @@ func TestHubLink_SyncFeedsStatusBar(t *testing.T) {
 	if s := b.d.State().Sync; !s.Enabled || s.Pending != 0 || s.LastSync.IsZero() || s.Failing {
 		t.Errorf("desk sync state = %+v, want enabled, 0 pending, a last sync", s)
 	}
+	last := b.d.State().Sync.LastSync
+	if m := b.snapshot(); !m.LastSync.Equal(last) {
+		t.Errorf("model last sync = %v, want %v", m.LastSync, last)
+	}
+	// The next start of the window shows it before its first round.
+	b.d.SetSync(desk.SyncStatus{})
+	linkDesk(t, b, st, url, "agent-tok")
+	if m := b.snapshot(); m.Sync != "ok" || !m.LastSync.Equal(last) {
+		t.Errorf("after a restart: sync %q, last %v; want ok, %v", m.Sync, m.LastSync, last)
+	}
 
 	// A wrong token: the round fails and the bar says offline.
 	bad := linkDesk(t, b, st, url, "nobody")
