@@ -145,19 +145,12 @@ func (c *companion) newRequest(expires time.Duration) *sip.Request {
 func (c *companion) subscribe(ctx context.Context, expires time.Duration) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, registerTimeout)
 	defer cancel()
-	req := c.newRequest(expires)
-	res, err := c.u.cli.Do(ctx, req)
+	res, err := c.u.cli.Do(ctx, c.newRequest(expires))
 	if err != nil {
 		return 0, err
 	}
-	if res.StatusCode == sip.StatusUnauthorized || res.StatusCode == sip.StatusProxyAuthRequired {
-		req = c.newRequest(expires)
-		if err := c.u.authorize(req, res); err != nil {
-			return 0, err
-		}
-		if res, err = c.u.cli.Do(ctx, req); err != nil {
-			return 0, err
-		}
+	if res, err = c.u.answerChallenge(ctx, res, func() *sip.Request { return c.newRequest(expires) }); err != nil {
+		return 0, err
 	}
 	if !res.IsSuccess() {
 		c.mu.Lock()
@@ -172,12 +165,7 @@ func (c *companion) subscribe(ctx context.Context, expires time.Duration) (time.
 			c.mu.Unlock()
 		}
 	}
-	granted := expires
-	if h := res.GetHeader("Expires"); h != nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && n > 0 {
-			granted = time.Duration(n) * time.Second
-		}
-	}
+	granted := headerExpiry(res, expires)
 	c.u.log.Info("subscribed to dialog events", "expires", granted)
 	return granted, nil
 }

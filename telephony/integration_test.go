@@ -88,17 +88,8 @@ func startIntegrationUA(t *testing.T, k *kamailiotest.Kamailio, cfg telephony.Co
 	if cfg.Password == "" {
 		cfg.Password = itPassword
 	}
-	ua, err := telephony.New(cfg, rec, telephony.WithLogger(testLogger(t)), telephony.WithListenAddr("127.0.0.1:0"),
+	ua := telephony.StartTestUA(t, cfg, rec, telephony.WithLogger(testLogger(t)), telephony.WithListenAddr("127.0.0.1:0"),
 		telephony.WithRegisterBackoff(200*time.Millisecond, 2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := ua.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ua.Close() })
 	return ua, rec
 }
 

@@ -28,15 +28,7 @@ func answeredCall(t *testing.T) (*UA, *events, *fakePBX, *sipgo.DialogClientSess
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	d := pbx.invite(t, ctx, "<sip:13800138000@pbx.test>")
-	ring := ev.wait(t, EventRinging, 5*time.Second)
-	go func() { _ = ua.Answer(ring.CallID) }()
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Ack(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ev.wait(t, EventAnswered, 5*time.Second)
+	ring := answerDialog(t, ctx, d, ua, ev)
 	return ua, ev, pbx, d, media, ring.CallID
 }
 
@@ -257,14 +249,7 @@ func TestUA_SendDTMF_InfoFallback(t *testing.T) {
 	pbx.waitRegister(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d := pbx.invite(t, ctx, "<sip:13800138000@pbx.test>")
-	ring := ev.wait(t, EventRinging, 5*time.Second)
-	go func() { _ = ua.Answer(ring.CallID) }()
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	_ = d.Ack(ctx)
-	ev.wait(t, EventAnswered, 5*time.Second)
+	ring := answerDialog(t, ctx, pbx.invite(t, ctx, "<sip:13800138000@pbx.test>"), ua, ev)
 	if err := ua.SendDTMF(ring.CallID, "9"); err != nil {
 		t.Fatal(err)
 	}

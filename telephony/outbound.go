@@ -36,6 +36,20 @@ func (u *UA) do(ctx context.Context, c *call, req *sip.Request) (*sip.Response, 
 	return c.cli.Do(ctx, req)
 }
 
+// doOK sends an in-dialog request and wants a 2xx: a failure or any other
+// final answer is an error naming op and the call ("telephony: refer
+// <call-id>: 486 Busy Here"). Re-INVITE, REFER and INFO share it.
+func (u *UA) doOK(ctx context.Context, c *call, req *sip.Request, op, callID string) (*sip.Response, error) {
+	res, err := u.do(ctx, c, req)
+	if err != nil {
+		return nil, fmt.Errorf("telephony: %s %s: %w", op, callID, err)
+	}
+	if !res.IsSuccess() {
+		return nil, fmt.Errorf("telephony: %s %s: %s", op, callID, statusReason(res))
+	}
+	return res, nil
+}
+
 // write sends an in-dialog request without a transaction (ACK).
 func (u *UA) write(c *call, req *sip.Request) error {
 	u.pinSocket(req)
@@ -217,12 +231,9 @@ func (u *UA) reinvite(callID string, from, to callState, dir string, kind EventK
 	req.SetBody(offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dir))
 	ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
 	defer cancel()
-	res, err := u.do(ctx, c, req)
+	res, err := u.doOK(ctx, c, req, "re-invite", callID)
 	if err != nil {
-		return fmt.Errorf("telephony: re-invite %s: %w", callID, err)
-	}
-	if !res.IsSuccess() {
-		return fmt.Errorf("telephony: re-invite %s: %s", callID, statusReason(res))
+		return err
 	}
 	ack := sip.NewRequest(sip.ACK, target)
 	if err := u.write(c, ack); err != nil {
@@ -262,12 +273,8 @@ func (u *UA) Transfer(callID, target string) error {
 	req.AppendHeader(&sip.ReferredByHeader{Address: u.aor()})
 	ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
 	defer cancel()
-	res, err := u.do(ctx, c, req)
-	if err != nil {
-		return fmt.Errorf("telephony: refer %s: %w", callID, err)
-	}
-	if !res.IsSuccess() {
-		return fmt.Errorf("telephony: refer %s: %s", callID, statusReason(res))
+	if _, err := u.doOK(ctx, c, req, "refer", callID); err != nil {
+		return err
 	}
 	u.log.Info("transferred", "call_id", callID, "target", to.String())
 	u.event(Event{Kind: EventTransferred, CallID: callID, Direction: c.dir, Caller: c.caller, Reason: to.String()})
@@ -308,12 +315,6 @@ func (u *UA) SendDTMF(callID, digit string) error {
 	req.SetBody([]byte("Signal=" + digit + "\r\nDuration=160\r\n"))
 	ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
 	defer cancel()
-	res, err := u.do(ctx, c, req)
-	if err != nil {
-		return fmt.Errorf("telephony: info %s: %w", callID, err)
-	}
-	if !res.IsSuccess() {
-		return fmt.Errorf("telephony: info %s: %s", callID, statusReason(res))
-	}
-	return nil
+	_, err = u.doOK(ctx, c, req, "info", callID)
+	return err
 }

@@ -205,14 +205,8 @@ func (r *registration) register(ctx context.Context, expires time.Duration) (tim
 			return 0, err
 		}
 	}
-	if res.StatusCode == sip.StatusUnauthorized || res.StatusCode == sip.StatusProxyAuthRequired {
-		req = r.newRequest(expires)
-		if err := r.u.authorize(req, res); err != nil {
-			return 0, err
-		}
-		if res, err = r.u.cli.Do(ctx, req); err != nil {
-			return 0, err
-		}
+	if res, err = r.u.answerChallenge(ctx, res, func() *sip.Request { return r.newRequest(expires) }); err != nil {
+		return 0, err
 	}
 	if res.StatusCode != sip.StatusOK {
 		return 0, registerError{res: statusReason(res)}
@@ -281,6 +275,12 @@ func grantedExpiry(res *sip.Response, ours sip.Uri, asked time.Duration) time.Du
 			}
 		}
 	}
+	return headerExpiry(res, asked)
+}
+
+// headerExpiry is the lifetime in res's Expires header, or asked when there
+// is none (or it is not a positive number).
+func headerExpiry(res *sip.Response, asked time.Duration) time.Duration {
 	if h := res.GetHeader("Expires"); h != nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil && n > 0 {
 			return time.Duration(n) * time.Second
@@ -297,13 +297,9 @@ func (r *registration) stop(ctx context.Context) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, registerTimeout)
 	defer cancel()
-	req := r.newRequest(0)
-	res, err := r.u.cli.Do(ctx, req)
-	if err == nil && (res.StatusCode == sip.StatusUnauthorized || res.StatusCode == sip.StatusProxyAuthRequired) {
-		req = r.newRequest(0)
-		if err = r.u.authorize(req, res); err == nil {
-			res, err = r.u.cli.Do(ctx, req)
-		}
+	res, err := r.u.cli.Do(ctx, r.newRequest(0))
+	if err == nil {
+		res, err = r.u.answerChallenge(ctx, res, func() *sip.Request { return r.newRequest(0) })
 	}
 	switch {
 	case err != nil:
@@ -317,6 +313,21 @@ func (r *registration) stop(ctx context.Context) {
 	r.registered = false
 	r.mu.Unlock()
 	r.u.event(Event{Kind: EventUnregistered})
+}
+
+// answerChallenge answers a 401/407 in res: it builds a fresh request with
+// newReq, authorizes it against the challenge and sends it, returning that
+// response. Any other response is returned as it is. REGISTER (and its
+// unregister) and the companion's SUBSCRIBE share it.
+func (u *UA) answerChallenge(ctx context.Context, res *sip.Response, newReq func() *sip.Request) (*sip.Response, error) {
+	if res.StatusCode != sip.StatusUnauthorized && res.StatusCode != sip.StatusProxyAuthRequired {
+		return res, nil
+	}
+	req := newReq()
+	if err := u.authorize(req, res); err != nil {
+		return nil, err
+	}
+	return u.cli.Do(ctx, req)
 }
 
 // authorize adds Authorization (401) or Proxy-Authorization (407) to req

@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/emiago/sipgo"
 )
 
 // hostileFlood builds n packets of the kinds scanners and broken peers
@@ -141,14 +139,7 @@ func TestUA_Robustness_HostileFlood(t *testing.T) {
 
 	// Goroutines must come back to the baseline (truncated INVITEs and
 	// floods leave no transaction or call behind).
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > goroutines+2 {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("goroutines %d, baseline %d\n%s", runtime.NumGoroutine(), goroutines, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitGoroutinesBack(t, goroutines)
 	runtime.GC()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
@@ -166,14 +157,7 @@ func TestUA_Robustness_HostileFlood(t *testing.T) {
 	// And it still takes a real call.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d := pbx.invite(t, ctx, "<sip:13800138000@pbx.test>")
-	ring := ev.wait(t, EventRinging, 5*time.Second)
-	go func() { _ = ua.Answer(ring.CallID) }()
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatalf("call after flood: %v", err)
-	}
-	_ = d.Ack(ctx)
-	ev.wait(t, EventAnswered, 5*time.Second)
+	answerDialog(t, ctx, pbx.invite(t, ctx, "<sip:13800138000@pbx.test>"), ua, ev)
 }
 
 func mustUDPAddr(t *testing.T, addr string) *net.UDPAddr {

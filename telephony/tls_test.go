@@ -59,17 +59,8 @@ func TestUA_TLS(t *testing.T) {
 	go func() { _ = pbx.srv.ServeTLS(l) }()
 
 	ev := newEvents()
-	ua, err := New(Config{PBX: "sip:" + l.Addr().String(), User: "1001", Password: "pw", Transport: "tls"}, ev,
+	ua := StartTestUA(t, Config{PBX: "sip:" + l.Addr().String(), User: "1001", Password: "pw", Transport: "tls"}, ev,
 		WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithTLSConfig(&tls.Config{RootCAs: pool}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := ua.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ua.Close() })
 	reg := pbx.waitRegister(t)
 	ev.wait(t, EventRegistered, 5*time.Second)
 	contact := reg.Contact().Address
@@ -78,6 +69,8 @@ func TestUA_TLS(t *testing.T) {
 	}
 
 	// Call the UA back over the registered connection.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	cli, err := sipgo.NewClient(pbx.ua, sipgo.WithClientLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
@@ -91,13 +84,5 @@ func TestUA_TLS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("invite over tls: %v", err)
 	}
-	ring := ev.wait(t, EventRinging, 5*time.Second)
-	go func() { _ = ua.Answer(ring.CallID) }()
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatalf("answer over tls: %v", err)
-	}
-	if err := d.Ack(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ev.wait(t, EventAnswered, 5*time.Second)
+	answerDialog(t, ctx, d, ua, ev)
 }

@@ -30,17 +30,7 @@ func startUA(t *testing.T, pbx *fakePBX, cfg Config, opts ...Option) (*UA, *even
 		cfg.Password = pbx.password
 	}
 	opts = append([]Option{WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithRegisterBackoff(100*time.Millisecond, time.Second)}, opts...)
-	ua, err := New(cfg, ev, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := ua.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ua.Close() })
-	return ua, ev
+	return StartTestUA(t, cfg, ev, opts...), ev
 }
 
 func TestUA_Register_Digest(t *testing.T) {
@@ -294,14 +284,7 @@ func TestUA_Close_NoLeaks(t *testing.T) {
 	pbx.waitRegister(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d := pbx.invite(t, ctx, "<sip:100@pbx.test>")
-	ring := ev.wait(t, EventRinging, 5*time.Second)
-	go func() { _ = ua.Answer(ring.CallID) }()
-	if err := d.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	_ = d.Ack(ctx)
-	ev.wait(t, EventAnswered, 5*time.Second)
+	answerDialog(t, ctx, pbx.invite(t, ctx, "<sip:100@pbx.test>"), ua, ev)
 	second := pbx.invite(t, ctx, "<sip:200@pbx.test>")
 	go func() { _ = second.WaitAnswer(ctx, sipgo.AnswerOptions{}) }()
 	ringDeadline := time.Now().Add(5 * time.Second)
@@ -317,14 +300,7 @@ func TestUA_Close_NoLeaks(t *testing.T) {
 	if n := ev.count(EventEnded); n != 2 {
 		t.Errorf("ended events after close: %d, want 2 (%v)", n, ev.kinds())
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > base+2 {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("goroutines %d after close, %d before start\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitGoroutinesBack(t, base)
 }
 
 func TestUA_KeepAlive_LostBinding(t *testing.T) {
