@@ -22,7 +22,11 @@ run_one() {
 	t0=$(date +%s%N)
 	AGENTDESK_READY=1 "$1" 2>"$fifo" &
 	pid=$!
-	grep -m1 -q '^ready' <"$fifo"
+	if ! timeout 60 grep -m1 -q '^ready' <"$fifo"; then
+		echo "$1 did not become ready within 60 s" >&2
+		kill "$pid" 2>/dev/null
+		exit 1
+	fi
 	t1=$(date +%s%N)
 	cat "$fifo" >/dev/null &
 	drain=$!

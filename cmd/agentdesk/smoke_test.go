@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -156,7 +157,8 @@ func startXvfb(ctx context.Context, t *testing.T) string {
 	if err := x.Start(); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
 	}
-	t.Cleanup(func() { x.Process.Kill(); x.Wait() })
+	// SIGTERM lets Xvfb remove its lock file; a killed one leaves it.
+	t.Cleanup(func() { x.Process.Signal(syscall.SIGTERM); x.Wait() })
 	sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
 	for end := time.Now().Add(10 * time.Second); ; {
 		if _, err := os.Stat(sock); err == nil {
