@@ -361,12 +361,24 @@ func callIDOf(req *sip.Request) string {
 	return ""
 }
 
-func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
+// callOr481 finds the call an in-dialog request belongs to; when there is
+// none it answers 481 Call/Transaction Does Not Exist and returns nil. BYE,
+// re-INVITE and INFO share it.
+func (u *UA) callOr481(req *sip.Request, tx sip.ServerTransaction) *call {
 	c, err := u.lookup(callIDOf(req))
 	if err != nil {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+		return nil
+	}
+	return c
+}
+
+func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	c := u.callOr481(req, tx)
+	if c == nil {
 		return
 	}
+	var err error
 	if c.srv != nil {
 		err = c.srv.ReadBye(req, tx)
 	} else {
@@ -382,9 +394,8 @@ func (u *UA) onBye(req *sip.Request, tx sip.ServerTransaction) {
 // onReInvite answers a re-INVITE from the peer (its hold, resume or media
 // change) with our SDP, mirroring the direction it asked for.
 func (u *UA) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
-	c, err := u.lookup(callIDOf(req))
-	if err != nil {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+	c := u.callOr481(req, tx)
+	if c == nil {
 		return
 	}
 	if c.srv != nil {
@@ -435,9 +446,8 @@ func (u *UA) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 // onInfo receives DTMF sent as SIP INFO (application/dtmf-relay or
 // application/dtmf).
 func (u *UA) onInfo(req *sip.Request, tx sip.ServerTransaction) {
-	c, err := u.lookup(callIDOf(req))
-	if err != nil {
-		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+	c := u.callOr481(req, tx)
+	if c == nil {
 		return
 	}
 	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))

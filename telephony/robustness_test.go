@@ -168,3 +168,49 @@ func mustUDPAddr(t *testing.T, addr string) *net.UDPAddr {
 	}
 	return a
 }
+
+// TestUA_UnknownDialog_481: an in-dialog BYE, re-INVITE or INFO for a call
+// the UA does not have is answered 481 Call/Transaction Does Not Exist.
+func TestUA_UnknownDialog_481(t *testing.T) {
+	pbx := startFakePBX(t, "pw", "MD5")
+	ua, ev := startUA(t, pbx, Config{})
+	pbx.waitRegister(t)
+	ev.wait(t, EventRegistered, 5*time.Second)
+	conn, err := net.DialUDP("udp", nil, mustUDPAddr(t, ua.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	target := ua.Addr()
+	buf := make([]byte, 65535)
+	for i, method := range []string{"BYE", "INVITE", "INFO"} {
+		t.Run(method, func(t *testing.T) {
+			id := fmt.Sprintf("no-such-call-%d", i)
+			msg := fmt.Sprintf("%s sip:1001@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-gone%d\r\n"+
+				"From: <sip:peer@127.0.0.1>;tag=a%d\r\nTo: <sip:1001@%s>;tag=b%d\r\nCall-ID: %s\r\nCSeq: 2 %s\r\n"+
+				"Contact: <sip:peer@%s>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+				method, target, conn.LocalAddr(), i, i, target, i, id, method, conn.LocalAddr())
+			deadline := time.Now().Add(5 * time.Second)
+			for time.Now().Before(deadline) {
+				if _, err := conn.Write([]byte(msg)); err != nil {
+					t.Fatal(err)
+				}
+				_ = conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+				for {
+					n, err := conn.Read(buf)
+					if err != nil {
+						break // resend (UDP)
+					}
+					if !bytes.Contains(buf[:n], []byte("Call-ID: "+id)) || bytes.HasPrefix(buf[:n], []byte("SIP/2.0 100")) {
+						continue
+					}
+					if !bytes.HasPrefix(buf[:n], []byte("SIP/2.0 481")) {
+						t.Fatalf("%s for an unknown call: %q, want 481", method, bytes.SplitN(buf[:n], []byte("\r\n"), 2)[0])
+					}
+					return
+				}
+			}
+			t.Fatalf("no answer to %s for an unknown call", method)
+		})
+	}
+}
