@@ -96,6 +96,10 @@ type Board struct {
 	Queues  []string   // "queue: n waiting"
 	Major   []string
 	Overdue []string
+	// From the hub only: each agent's calls today, and the desks holding
+	// records not yet synced ("who: n · since").
+	Today    []AgentStats
+	Unsynced []string
 }
 
 // BoardRow is one line of the supervisor's board: who, and a state code

@@ -72,6 +72,10 @@ func (v *supervisorView) apply(m Model) {
 	list(v.queues, b.Queues)
 	list(v.major, b.Major)
 	list(v.overdue, b.Overdue)
+	if b.FromHub {
+		v.stats.SetText(hubStatsText(v.shell.lang, b))
+		return
+	}
 	s := m.Stats
 	v.stats.SetText(fmt.Sprintf(t("stats.line"), s.Inbound, s.Outbound, s.Missed, s.WithinRingLimitPct, s.Complaints))
 }

@@ -367,6 +367,21 @@ func boardModel(b upstream.Board, local []string) ui.Board {
 	for _, o := range b.Overdue {
 		out.Overdue = append(out.Overdue, o.Due.Local().Format("01-02 15:04")+" "+o.ID)
 	}
+	names := map[string]string{} // desk → agent, for the unsynced list
+	for _, a := range b.Agents {
+		names[a.Desk] = a.Agent
+	}
+	for _, s := range b.Today {
+		out.Today = append(out.Today, ui.AgentStats{Who: orDefault(s.Agent, names[s.Desk]), Inbound: s.Inbound,
+			Outbound: s.Outbound, Answered: s.Answered, Missed: s.Missed})
+	}
+	for _, d := range b.Unsynced {
+		line := fmt.Sprintf("%s: %d", orDefault(names[d.Desk], d.Desk), d.Pending)
+		if !d.Oldest.IsZero() {
+			line += " · " + d.Oldest.Local().Format("01-02 15:04")
+		}
+		out.Unsynced = append(out.Unsynced, line)
+	}
 	return out
 }
 

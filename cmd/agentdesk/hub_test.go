@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -447,5 +448,31 @@ func TestHubLink_BoardFallsBackToLocalWhenHubGoes(t *testing.T) {
 	m := waitModel(t, b, "local board", func(m ui.Model) bool { return !m.Supervisor.FromHub })
 	if len(m.Supervisor.Agents) != 1 || m.Supervisor.Agents[0].Who != "1001" {
 		t.Errorf("local board agents = %+v, want this desk's agent", m.Supervisor.Agents)
+	}
+}
+
+func TestBoardModel(t *testing.T) {
+	recv := time.Date(2026, 11, 23, 2, 5, 0, 0, time.UTC)
+	alert, _ := json.Marshal(agent.Alert{Kind: "major_complaint", Summary: "重大投诉：漏气"})
+	b := upstream.Board{
+		Agents:   []upstream.BoardAgent{{Desk: "d1", Agent: "1001", State: "on_call"}, {Desk: "d2", State: "available"}},
+		Queues:   []upstream.BoardQueue{{Queue: "sales", Ringing: 1, Talking: 2}},
+		Alerts:   []upstream.BoardAlert{{ID: "a1", Desk: "d1", Received: recv, Body: alert}, {ID: "a2", Received: recv, Body: []byte(`{}`)}},
+		Overdue:  []upstream.BoardOverdue{{ID: "c1", Desk: "d1", Due: recv}},
+		Today:    []upstream.BoardStats{{Desk: "d1", Inbound: 4, Outbound: 1, Answered: 3, Missed: 1}},
+		Unsynced: []upstream.BoardDesk{{Desk: "d1", Pending: 7, Oldest: recv}, {Desk: "d9", Pending: 1}},
+	}
+	got := boardModel(b, []string{"重大投诉：漏气", "本机：未同步的重大投诉"})
+	hm := recv.Local().Format("15:04")
+	want := ui.Board{FromHub: true,
+		Agents:   []ui.BoardRow{{Who: "1001", State: "on_call"}, {Who: "d2", State: "available"}},
+		Queues:   []string{"sales: 1 ☎ / 2 ✆"},
+		Major:    []string{hm + " 重大投诉：漏气", hm + " a2", "本机：未同步的重大投诉"},
+		Overdue:  []string{recv.Local().Format("01-02 15:04") + " c1"},
+		Today:    []ui.AgentStats{{Who: "1001", Inbound: 4, Outbound: 1, Answered: 3, Missed: 1}},
+		Unsynced: []string{"1001: 7 · " + recv.Local().Format("01-02 15:04"), "d9: 1"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("board\n got %+v\nwant %+v", got, want)
 	}
 }
