@@ -66,8 +66,19 @@ func probe(t *testing.T, c *net.UDPConn, target string, i int) {
 	msg := fmt.Sprintf("OPTIONS sip:1001@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-probe%d\r\n"+
 		"From: <sip:probe@127.0.0.1>;tag=p%d\r\nTo: <sip:1001@%s>\r\nCall-ID: %s\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 		target, c.LocalAddr(), i, i, target, id)
+	ok := func(res []byte) bool { return bytes.HasPrefix(res, []byte("SIP/2.0 200")) }
+	if exchangeUDP(t, c, msg, id, 10*time.Second, ok) == nil {
+		t.Fatalf("UA stopped answering OPTIONS after %d packets", i)
+	}
+}
+
+// exchangeUDP sends msg over c, again every 100 ms (UDP may drop it), until
+// a response with Call-ID id that want accepts arrives, and returns it; nil
+// when none has by timeout.
+func exchangeUDP(t *testing.T, c *net.UDPConn, msg, id string, timeout time.Duration, want func(res []byte) bool) []byte {
+	t.Helper()
 	buf := make([]byte, 65535)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if _, err := c.Write([]byte(msg)); err != nil {
 			t.Fatal(err)
@@ -76,29 +87,20 @@ func probe(t *testing.T, c *net.UDPConn, target string, i int) {
 		for {
 			n, err := c.Read(buf)
 			if err != nil {
-				break // resend the probe (UDP may have dropped it under the flood)
+				break // resend
 			}
-			if bytes.HasPrefix(buf[:n], []byte("SIP/2.0 200")) && bytes.Contains(buf[:n], []byte("Call-ID: "+id)) {
-				return
+			if bytes.Contains(buf[:n], []byte("Call-ID: "+id)) && want(buf[:n]) {
+				return buf[:n]
 			}
 		}
 	}
-	t.Fatalf("UA stopped answering OPTIONS after %d packets", i)
+	return nil
 }
 
 func TestUA_Robustness_HostileFlood(t *testing.T) {
 	const packets = 10000
-	pbx := startFakePBX(t, "pw", "MD5")
 	var read atomic.Int64
-	ua, ev := startUA(t, pbx, Config{}, withPacketCounter(&read))
-	pbx.waitRegister(t)
-	ev.wait(t, EventRegistered, 5*time.Second)
-
-	conn, err := net.DialUDP("udp", nil, mustUDPAddr(t, ua.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	pbx, ua, ev, conn := startUAWithUDPPeer(t, withPacketCounter(&read))
 	probe(t, conn, ua.Addr(), 0)
 
 	runtime.GC()
@@ -160,6 +162,22 @@ func TestUA_Robustness_HostileFlood(t *testing.T) {
 	answerDialog(t, ctx, pbx.invite(t, ctx, "<sip:13800138000@pbx.test>"), ua, ev)
 }
 
+// startUAWithUDPPeer starts a UA registered to a fake PBX and a UDP socket
+// connected to the UA's own address, for talking SIP to it directly.
+func startUAWithUDPPeer(t *testing.T, opts ...Option) (*fakePBX, *UA, *events, *net.UDPConn) {
+	t.Helper()
+	pbx := startFakePBX(t, "pw", "MD5")
+	ua, ev := startUA(t, pbx, Config{}, opts...)
+	pbx.waitRegister(t)
+	ev.wait(t, EventRegistered, 5*time.Second)
+	conn, err := net.DialUDP("udp", nil, mustUDPAddr(t, ua.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return pbx, ua, ev, conn
+}
+
 func mustUDPAddr(t *testing.T, addr string) *net.UDPAddr {
 	t.Helper()
 	a, err := net.ResolveUDPAddr("udp", addr)
@@ -172,17 +190,9 @@ func mustUDPAddr(t *testing.T, addr string) *net.UDPAddr {
 // TestUA_UnknownDialog_481: an in-dialog BYE, re-INVITE or INFO for a call
 // the UA does not have is answered 481 Call/Transaction Does Not Exist.
 func TestUA_UnknownDialog_481(t *testing.T) {
-	pbx := startFakePBX(t, "pw", "MD5")
-	ua, ev := startUA(t, pbx, Config{})
-	pbx.waitRegister(t)
-	ev.wait(t, EventRegistered, 5*time.Second)
-	conn, err := net.DialUDP("udp", nil, mustUDPAddr(t, ua.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	_, ua, _, conn := startUAWithUDPPeer(t)
 	target := ua.Addr()
-	buf := make([]byte, 65535)
+	final := func(res []byte) bool { return !bytes.HasPrefix(res, []byte("SIP/2.0 1")) }
 	for i, method := range []string{"BYE", "INVITE", "INFO"} {
 		t.Run(method, func(t *testing.T) {
 			id := fmt.Sprintf("no-such-call-%d", i)
@@ -190,27 +200,13 @@ func TestUA_UnknownDialog_481(t *testing.T) {
 				"From: <sip:peer@127.0.0.1>;tag=a%d\r\nTo: <sip:1001@%s>;tag=b%d\r\nCall-ID: %s\r\nCSeq: 2 %s\r\n"+
 				"Contact: <sip:peer@%s>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
 				method, target, conn.LocalAddr(), i, i, target, i, id, method, conn.LocalAddr())
-			deadline := time.Now().Add(5 * time.Second)
-			for time.Now().Before(deadline) {
-				if _, err := conn.Write([]byte(msg)); err != nil {
-					t.Fatal(err)
-				}
-				_ = conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-				for {
-					n, err := conn.Read(buf)
-					if err != nil {
-						break // resend (UDP)
-					}
-					if !bytes.Contains(buf[:n], []byte("Call-ID: "+id)) || bytes.HasPrefix(buf[:n], []byte("SIP/2.0 100")) {
-						continue
-					}
-					if !bytes.HasPrefix(buf[:n], []byte("SIP/2.0 481")) {
-						t.Fatalf("%s for an unknown call: %q, want 481", method, bytes.SplitN(buf[:n], []byte("\r\n"), 2)[0])
-					}
-					return
-				}
+			res := exchangeUDP(t, conn, msg, id, 5*time.Second, final)
+			if res == nil {
+				t.Fatalf("no answer to %s for an unknown call", method)
 			}
-			t.Fatalf("no answer to %s for an unknown call", method)
+			if !bytes.HasPrefix(res, []byte("SIP/2.0 481")) {
+				t.Errorf("%s for an unknown call: %q, want 481", method, bytes.SplitN(res, []byte("\r\n"), 2)[0])
+			}
 		})
 	}
 }
