@@ -435,7 +435,7 @@ func TestSupervisorView_LocalBoard(t *testing.T) {
 	}
 }
 
-type fakePack struct{ published bool }
+type fakePack struct{}
 
 func (p *fakePack) Load(string) (string, string, error) {
 	return "", "name = \"XX\"\nopening = \"您好\"\n", nil

@@ -36,7 +36,6 @@ type deskBackend struct {
 	customer *agent.Customer // made for an unknown caller's complaint
 	saved    int
 	major    []string
-	last     ui.Model
 	notify   func()
 	hub      *hubLink // nil without a hub: the supervisor board is this desk's
 }
