@@ -83,16 +83,3 @@ func (v *customersView) onEdit(r CustomerRow) {
 		}
 	})
 }
-
-func init() {
-	for id, m := range map[string][3]string{
-		"customers.new":     {"新建客户", "新增客戶", "New customer"},
-		"customers.none":    {"没有找到客户", "沒有找到客戶", "No customer found"},
-		"customers.name":    {"姓名", "姓名", "Name"},
-		"customers.phone":   {"电话", "電話", "Phone"},
-		"customers.saved":   {"客户资料已保存", "客戶資料已儲存", "Customer saved"},
-		"customers.invalid": {"客户资料不完整或电话号码无效，未保存", "客戶資料不完整或電話號碼無效，未儲存", "Not saved: the name or the phone number is missing or invalid"},
-	} {
-		messages[id] = m
-	}
-}

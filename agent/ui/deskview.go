@@ -44,7 +44,9 @@ type deskView struct {
 
 func newDeskView(s *Window) *deskView { return &deskView{shell: s} }
 
-func (v *deskView) t(id string) string { return tr(v.shell.lang, id) }
+func (v *deskView) t(id string, data ...map[string]any) string {
+	return tr(v.shell.lang, id, data...)
+}
 
 func (v *deskView) buildUI() fyne.CanvasObject {
 	v.pbx, v.sync, v.agent = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
@@ -127,10 +129,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 // apply shows m; it runs on the Fyne goroutine only.
 func (v *deskView) apply(m Model) {
 	v.pbx.SetText(v.t("status.pbx") + ": " + v.t("pbx."+orDefault(m.PBX, "connecting")))
-	syncText := v.t("sync." + orDefault(m.Sync, "none"))
-	if m.Sync == "pending" {
-		syncText = fmt.Sprintf(syncText, m.Pending)
-	}
+	syncText := v.t("sync."+orDefault(m.Sync, "none"), map[string]any{"Count": m.Pending})
 	if m.Sync != "none" && m.Sync != "" && !m.LastSync.IsZero() {
 		syncText += " · " + m.LastSync.Format("15:04")
 	}
@@ -188,7 +187,7 @@ func (v *deskView) apply(m Model) {
 	}
 	v.callbacks.RemoveAll()
 	if m.QuietHours != "" {
-		v.quiet.SetText(fmt.Sprintf(v.t("callbacks.quiet"), m.QuietHours))
+		v.quiet.SetText(v.t("callbacks.quiet", map[string]any{"Hours": m.QuietHours}))
 	} else {
 		v.quiet.SetText("")
 	}
@@ -214,7 +213,7 @@ func (v *deskView) apply(m Model) {
 		v.log.Add(l)
 	}
 	s := m.Stats
-	v.stats.SetText(fmt.Sprintf(v.t("stats.line"), s.Inbound, s.Outbound, s.Missed, s.WithinRingLimitPct, s.Complaints))
+	v.stats.SetText(v.t("stats.line", statsData(s)))
 }
 
 func (v *deskView) showCaller(c *Call) {
@@ -245,15 +244,15 @@ func (v *deskView) showCaller(c *Call) {
 	default:
 		v.badge.SetText(v.t("caller.nonmember"))
 	}
-	text := fmt.Sprintf(v.t("caller.open"), c.Open)
+	text := v.t("caller.open", map[string]any{"Count": c.Open})
 	if c.Overdue > 0 {
-		text += "  " + fmt.Sprintf(v.t("caller.overdue"), c.Overdue)
+		text += "  " + v.t("caller.overdue", map[string]any{"Count": c.Overdue})
 		v.complaints.Importance = widget.DangerImportance
 	} else {
 		v.complaints.Importance = widget.MediumImportance
 	}
 	v.complaints.SetText(text)
-	v.callbacksDue.SetText(fmt.Sprintf(v.t("caller.callbacks"), c.CallbacksDue))
+	v.callbacksDue.SetText(v.t("caller.callbacks", map[string]any{"Count": c.CallbacksDue}))
 	if len(c.LastCalls) > 0 {
 		v.lastCalls.SetText(v.t("caller.lastcalls") + ": " + strings.Join(c.LastCalls, "；"))
 	} else {
@@ -279,7 +278,7 @@ func (v *deskView) tick(now time.Time) {
 		if c.State == "held" {
 			v.ringTimer.SetText(v.t("call.held"))
 		} else {
-			v.ringTimer.SetText(fmt.Sprintf(v.t("call.talking"), clock(el)))
+			v.ringTimer.SetText(v.t("call.talking", map[string]any{"Duration": clock(el)}))
 		}
 		v.ringTimer.Importance = widget.MediumImportance
 		return
@@ -296,7 +295,7 @@ func (v *deskView) tick(now time.Time) {
 		return
 	}
 	v.ringTimer.Importance = widget.WarningImportance
-	v.ringTimer.SetText(fmt.Sprintf(v.t("ring.timer"), int(el.Seconds()), int(limit.Seconds())))
+	v.ringTimer.SetText(v.t("ring.timer", map[string]any{"Elapsed": int(el.Seconds()), "Limit": int(limit.Seconds())}))
 }
 
 func (v *deskView) setOpening(s string) {

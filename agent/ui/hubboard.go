@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -16,7 +15,7 @@ type AgentStats struct {
 func hubStatsText(lang string, b Board) string {
 	var lines []string
 	for _, s := range b.Today {
-		lines = append(lines, s.Who+"  "+fmt.Sprintf(tr(lang, "stats.hubline"), s.Inbound, s.Outbound, s.Answered, s.Missed))
+		lines = append(lines, s.Who+"  "+tr(lang, "stats.hubline", map[string]any{"In": s.Inbound, "Out": s.Outbound, "Answered": s.Answered, "Missed": s.Missed}))
 	}
 	if len(lines) == 0 {
 		lines = append(lines, tr(lang, "sup.none"))
@@ -26,13 +25,4 @@ func hubStatsText(lang string, b Board) string {
 		lines = append(lines, b.Unsynced...)
 	}
 	return strings.Join(lines, "\n")
-}
-
-func init() {
-	for id, m := range map[string][3]string{
-		"stats.hubline": {"呼入 %d  呼出 %d  接听 %d  未接 %d", "呼入 %d  呼出 %d  接聽 %d  未接 %d", "In %d  Out %d  Answered %d  Missed %d"},
-		"sup.unsynced":  {"有待同步记录的坐席", "有待同步記錄的坐席", "Desks with records not yet synced"},
-	} {
-		messages[id] = m
-	}
 }

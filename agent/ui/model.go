@@ -128,10 +128,39 @@ type ComplaintDraft struct {
 
 // Missing is one thing a draft lacks: Step is a message id ("wiz.listen",
 // "wiz.ask", "wiz.readback", "wiz.follow", "wiz.reply", "wiz.record",
-// "wiz.report"), Detail the desk's words for it.
+// "wiz.report"), What the message id of what the step lacks (one of the
+// Miss constants; empty when the step as a whole is not done or the desk's
+// words have no message), Detail the desk's own (English) words for it.
 type Missing struct {
-	Step, Detail string
+	Step, What, Detail string
 }
+
+// What a complaint step can lack, as message ids for Missing.What.
+const (
+	MissCustomer  = "wiz.miss.customer"
+	MissOwner     = "wiz.miss.owner"
+	MissStatement = "wiz.miss.statement"
+	MissWhat      = "wiz.miss.what"
+	MissWhen      = "wiz.miss.when"
+	MissWhere     = "wiz.miss.where"
+	MissSubject   = "wiz.miss.subject"
+	MissWants     = "wiz.miss.wants"
+	MissSeverity  = "wiz.miss.severity"
+	MissReplyDue  = "wiz.miss.reply_due"
+	MissHow       = "wiz.miss.how"
+	MissSaid      = "wiz.miss.said"
+	MissAccepted  = "wiz.miss.accepted"
+	MissMatter    = "wiz.miss.matter"
+	MissProcess   = "wiz.miss.process"
+	MissResult    = "wiz.miss.result"
+	MissReported  = "wiz.miss.reported"
+)
+
+// missIDs are the Miss constants, for the test that every one is in every
+// message bundle.
+var missIDs = []string{MissCustomer, MissOwner, MissStatement, MissWhat, MissWhen, MissWhere,
+	MissSubject, MissWants, MissSeverity, MissReplyDue, MissHow, MissSaid, MissAccepted,
+	MissMatter, MissProcess, MissResult, MissReported}
 
 // ComplaintCheck is the desk's verdict on a draft.
 type ComplaintCheck struct {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -77,7 +76,7 @@ func (v *supervisorView) apply(m Model) {
 		return
 	}
 	s := m.Stats
-	v.stats.SetText(fmt.Sprintf(t("stats.line"), s.Inbound, s.Outbound, s.Missed, s.WithinRingLimitPct, s.Complaints))
+	v.stats.SetText(tr(v.shell.lang, "stats.line", statsData(s)))
 }
 
 // stateMessage is the message id of an agent or call state code.
@@ -89,8 +88,4 @@ func stateMessage(code string) string {
 		return "agent." + code
 	}
 	return code
-}
-
-func init() {
-	messages["sup.me"] = [3]string{"本机坐席", "本機坐席", "this desk"}
 }

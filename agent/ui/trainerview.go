@@ -166,7 +166,7 @@ func (v *trainerView) onSave() {
 		v.shell.warn(v.t("err.save"))
 		return
 	}
-	v.shell.info(fmt.Sprintf(v.t("tr.saved"), v.path.Text))
+	v.shell.info(tr(v.shell.lang, "tr.saved", map[string]any{"Path": v.path.Text}))
 }
 
 func (v *trainerView) onPublish() {

@@ -1,8 +1,9 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
+
+	"agentdesk/i18n"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -161,11 +162,7 @@ func (w *wizard) showCheck(c ComplaintCheck) {
 	} else {
 		lines := make([]string, len(c.Missing))
 		for i, m := range c.Missing {
-			lines[i] = "• " + w.t(m.Step)
-			// The desk's details are in English; other languages get the step.
-			if m.Detail != "" && w.shell.lang == "en" {
-				lines[i] += "（" + m.Detail + "）"
-			}
+			lines[i] = "• " + missingLine(w.shell.lang, m)
 		}
 		w.missing.Importance = widget.DangerImportance
 		w.missing.SetText(w.t("wiz.missing") + "\n" + strings.Join(lines, "\n"))
@@ -173,7 +170,7 @@ func (w *wizard) showCheck(c ComplaintCheck) {
 	if c.Due.IsZero() {
 		w.due.SetText("")
 	} else {
-		w.due.SetText(fmt.Sprintf(w.t("wiz.deadline"), c.Due.Format("2006-01-02 15:04")))
+		w.due.SetText(tr(w.shell.lang, "wiz.deadline", map[string]any{"Due": c.Due.Format("2006-01-02 15:04")}))
 	}
 }
 
@@ -228,4 +225,18 @@ func (w *wizard) fill(d ComplaintDraft) {
 			w.severity.SetSelected(w.severity.Options[i])
 		}
 	}
+}
+
+// missingLine names what a step lacks in lang: the step, then what it lacks
+// when that has a message. The desk's own words are English, so without a
+// message only the English window shows them; other languages get the step.
+func missingLine(lang string, m Missing) string {
+	line := tr(lang, m.Step)
+	switch {
+	case m.What != "":
+		line += "（" + tr(lang, m.What) + "）"
+	case m.Detail != "" && i18n.Match(lang) == "en":
+		line += "（" + m.Detail + "）"
+	}
+	return line
 }

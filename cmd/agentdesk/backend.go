@@ -458,13 +458,40 @@ func (b *deskBackend) buildComplaint(dr ui.ComplaintDraft, create bool) (*agent.
 }
 
 func missing(ps []agent.StepProblem) []ui.Missing {
+	// What each of agent's problems lacks, as a message every window
+	// language has; "not done" (the whole step) and anything unknown show
+	// as the step alone. A "(closing needs it)" tail does not change what.
+	type problem struct {
+		step agent.Step
+		msg  string
+	}
+	whats := map[problem]string{
+		{agent.StepListen, "customer missing"}:                 ui.MissCustomer,
+		{agent.StepListen, "owner agent missing"}:              ui.MissOwner,
+		{agent.StepListen, "statement missing"}:                ui.MissStatement,
+		{agent.StepAsk, "what happened missing"}:               ui.MissWhat,
+		{agent.StepAsk, "when missing"}:                        ui.MissWhen,
+		{agent.StepAsk, "where missing"}:                       ui.MissWhere,
+		{agent.StepAsk, "product/order/address missing"}:       ui.MissSubject,
+		{agent.StepAsk, "what the caller wants missing"}:       ui.MissWants,
+		{agent.StepFollow, "severity missing"}:                 ui.MissSeverity,
+		{agent.StepFollow, "next reply time missing"}:          ui.MissReplyDue,
+		{agent.StepReply, "how the caller was told missing"}:   ui.MissHow,
+		{agent.StepReply, "what was said missing"}:             ui.MissSaid,
+		{agent.StepReply, "caller has not accepted the reply"}: ui.MissAccepted,
+		{agent.StepRecord, "matter missing"}:                   ui.MissMatter,
+		{agent.StepRecord, "handling process missing"}:         ui.MissProcess,
+		{agent.StepRecord, "result missing"}:                   ui.MissResult,
+		{agent.StepReport, "major complaint not reported"}:     ui.MissReported,
+	}
 	out := make([]ui.Missing, 0, len(ps))
 	for _, p := range ps {
 		id := stepIDs[p.Step]
 		if p.Step == agent.StepAsk && strings.Contains(p.Msg, "read-back") {
 			id = "wiz.readback"
 		}
-		out = append(out, ui.Missing{Step: id, Detail: p.Msg})
+		msg, _, _ := strings.Cut(p.Msg, " (")
+		out = append(out, ui.Missing{Step: id, What: whats[problem{p.Step, msg}], Detail: p.Msg})
 	}
 	return out
 }
