@@ -43,6 +43,7 @@ type deskBackend struct {
 // card is what the pop adds from the store.
 type card struct {
 	open, overdue int
+	callbacks     int // pending callback tasks
 	lastCalls     []string
 }
 
@@ -164,6 +165,7 @@ func (b *deskBackend) call(c desk.Call) *ui.Call {
 	u.Known, u.Name, u.Member, u.Salutation = true, c.Customer.Name, c.Customer.Member, c.Salutation
 	cd := b.card(c.CallID, c.Customer, c.RingStarted)
 	u.Open, u.Overdue, u.LastCalls = cd.open, cd.overdue, cd.lastCalls
+	u.CallbacksDue = cd.callbacks
 	return u
 }
 
@@ -181,6 +183,7 @@ func (b *deskBackend) card(callID string, cust *agent.Customer, at time.Time) ca
 		b.log.Warn("complaints for pop", "error", err)
 	}
 	cd.open, cd.overdue = len(cases), len(agent.OverdueReplies(cases, at))
+	cd.callbacks = b.callbacksDue(cust.ID)
 	if calls, err := b.st.Calls(at.Add(-30*24*time.Hour), at); err == nil {
 		for i := len(calls) - 1; i >= 0 && len(cd.lastCalls) < 3; i-- {
 			if calls[i].CustomerID == cust.ID {

@@ -51,7 +51,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	d, err := desk.New(desk.Options{Store: st, Packs: packs, Practice: cfg.PBX.URI == "", Config: cfg, Logger: log, LogCalls: true})
+	clock := agent.SystemClock{} // the desk's clock, shared with the callback planner and the self-check
+	d, err := desk.New(desk.Options{Store: st, Packs: packs, Practice: cfg.PBX.URI == "", Config: cfg, Logger: log, LogCalls: true, Clock: clock})
 	if err != nil {
 		return err
 	}
@@ -76,6 +77,12 @@ func run() error {
 	defer cancel()
 	link.start(ctx)
 	defer link.stop() // before the store closes
+	planner, err := newCallbackPlanner(cfg, st, clock, log)
+	if err != nil {
+		return err
+	}
+	planner.onPlan = b.refresh
+	defer planner.start(ctx, time.Minute)() // before the store closes
 	a := app.NewWithID("com.agentdesk.desk")
 	a.SetIcon(ui.IconResource)
 	w := a.NewWindow("agentdesk")
@@ -83,7 +90,7 @@ func run() error {
 	win := ui.NewWindow(a, w, b, ui.Options{
 		Lang: cfg.Lang, Variant: ui.ParseVariant(opts.theme), Settings: settingsOf(cfg, opts.theme),
 		SaveSettings: func(s ui.Settings) error { return desk.SaveConfig(*opts.config, applySettings(cfg, s)) },
-		SelfCheck:    func() []ui.CheckResult { return withHubChecks(selfCheck(cfg, st, phone), link) },
+		SelfCheck:    func() []ui.CheckResult { return shiftCheck(cfg, st, phone, link, clock) },
 		Pack:         hubPack{packTools: packTools{hub: cfg.Hub.URL}, link: link},
 		OnLang:       b.SetLang,
 		Logger:       log,

@@ -45,7 +45,7 @@ func callbacksPlan(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	from := at.AddDate(0, 0, -30)
+	var from time.Time // zero: the shared look-back before --at
 	if *since != "" {
 		if from, err = time.Parse(time.RFC3339, *since); err != nil {
 			return fmt.Errorf("--since %q: want RFC3339", *since)
@@ -77,11 +77,11 @@ func callbacksPlan(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan := agent.CallbackPlan{Agents: names, Mode: m, Since: from, Days: center.CallbackDays, Quiet: center.Quiet, Purpose: "member"}
-	tasks, err := agent.PlanCallbacks(members, existing, plan, at)
+	plan, err := agent.PlanMemberCallbacks(center, members, existing, agent.MemberCallbackRequest{Agents: names, Mode: m, Since: from}, at)
 	if err != nil {
 		return fmt.Errorf("%w (give --agents)", err)
 	}
+	tasks := plan.Tasks
 	if !*dry && len(tasks) > 0 {
 		ptrs := make([]*agent.Callback, len(tasks))
 		for i := range tasks {
@@ -92,15 +92,12 @@ func callbacksPlan(e *env, args []string) error {
 		}
 	}
 	all := append(existing, tasks...)
-	v := callbackPlanView{At: at.In(center.Zone), Members: len(members), Stored: !*dry && len(tasks) > 0, Created: tasks}
+	v := callbackPlanView{At: at.In(center.Zone), Members: plan.Members, Covered: plan.Covered, CoveragePct: plan.CoveragePct,
+		Stored: !*dry && len(tasks) > 0, Created: tasks}
 	if v.Created == nil {
 		v.Created = []agent.Callback{}
 	}
-	v.Covered = len(members) - len(agent.UncoveredMembers(members, all, from))
-	if v.Members > 0 {
-		v.CoveragePct = 100 * float64(v.Covered) / float64(v.Members)
-	}
-	v.Summary = agent.SummarizeCallbacks(all, from, at.Add(time.Nanosecond), at)
+	v.Summary = agent.SummarizeCallbacks(all, plan.Since, at.Add(time.Nanosecond), at)
 	return writeCaseJSON(e.stdout, v)
 }
 
