@@ -134,19 +134,27 @@ func tokenAdd(args []string, stdout io.Writer) error {
 	if *dsn == "" || *role == "" || *name == "" || fs.NArg() > 0 {
 		return errUsage
 	}
+	return withAdminDB(*dsn, func(ctx context.Context, db *DB) error {
+		tok, err := db.NewToken(ctx, upstream.Role(*role), *name, *desk)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(stdout, tok)
+		return err
+	})
+}
+
+// withAdminDB opens the database quietly for one short administrative
+// command (token add, token revoke), bounded to 30 s, and closes it after fn.
+func withAdminDB(dsn string, fn func(ctx context.Context, db *DB) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := OpenDB(ctx, *dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := OpenDB(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	tok, err := db.NewToken(ctx, upstream.Role(*role), *name, *desk)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(stdout, tok)
-	return err
+	return fn(ctx, db)
 }
 
 func tokenRevoke(args []string, stdout io.Writer) error {
@@ -159,20 +167,15 @@ func tokenRevoke(args []string, stdout io.Writer) error {
 	if *dsn == "" || *name == "" || fs.NArg() > 0 {
 		return errUsage
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	db, err := OpenDB(ctx, *dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
+	return withAdminDB(*dsn, func(ctx context.Context, db *DB) error {
+		n, err := db.RevokeTokens(ctx, *name)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("no live token named %q", *name)
+		}
+		_, err = fmt.Fprintf(stdout, "revoked %d token(s)\n", n)
 		return err
-	}
-	defer db.Close()
-	n, err := db.RevokeTokens(ctx, *name)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("no live token named %q", *name)
-	}
-	_, err = fmt.Fprintf(stdout, "revoked %d token(s)\n", n)
-	return err
+	})
 }
