@@ -187,22 +187,22 @@ type CallbackOutcome struct {
 
 // Problems lists what a reached outcome lacks ("must record every callback
 // completely"). An unreached outcome only needs Reached.
-func (o CallbackOutcome) Problems() []string {
+func (o CallbackOutcome) Problems() []Problem {
 	if o.Reached == nil {
-		return []string{"reached? not recorded"}
+		return []Problem{ProblemCallbackReached}
 	}
 	if !*o.Reached {
 		return nil
 	}
-	var out []string
+	var out []Problem
 	if o.Satisfied == nil {
-		out = append(out, "satisfied? not recorded")
+		out = append(out, ProblemCallbackSatisfy)
 	}
 	if blank(o.Suggestions) {
-		out = append(out, "suggestions not recorded (write 无 if none)")
+		out = append(out, ProblemCallbackSuggest)
 	}
 	if o.NextContact.IsZero() && !o.NoNextContact {
-		out = append(out, "next contact time not agreed (or marked none)")
+		out = append(out, ProblemCallbackNext)
 	}
 	return out
 }
@@ -210,6 +210,21 @@ func (o CallbackOutcome) Problems() []string {
 // ErrCallbackIncomplete is matched by the error Record returns for an
 // incomplete outcome.
 var ErrCallbackIncomplete = errors.New("callback record incomplete")
+
+// CallbackIncompleteError lists what a callback record lacks; it matches
+// ErrCallbackIncomplete with errors.Is.
+type CallbackIncompleteError struct {
+	ID       string
+	Problems []Problem
+}
+
+// Error names the task and every missing item.
+func (e *CallbackIncompleteError) Error() string {
+	return fmt.Sprintf("record callback %s: %s: %s", e.ID, strings.ReplaceAll(texts(e.Problems), ", ", "; "), ErrCallbackIncomplete)
+}
+
+// Is reports ErrCallbackIncomplete.
+func (e *CallbackIncompleteError) Is(target error) bool { return target == ErrCallbackIncomplete }
 
 // CanDial refuses a done task and quiet hours, with the reason.
 func (cb *Callback) CanDial(at time.Time, q QuietHours) error {
@@ -231,7 +246,7 @@ func (cb *Callback) Record(o CallbackOutcome, q QuietHours, retry time.Duration)
 		return fmt.Errorf("record callback %s: time: %w", cb.ID, ErrCallbackIncomplete)
 	}
 	if p := o.Problems(); len(p) > 0 {
-		return fmt.Errorf("record callback %s: %s: %w", cb.ID, strings.Join(p, "; "), ErrCallbackIncomplete)
+		return &CallbackIncompleteError{ID: cb.ID, Problems: p}
 	}
 	cb.Attempts = append(cb.Attempts, CallbackAttempt{At: o.At, Reached: *o.Reached, Note: o.Note})
 	if !*o.Reached {

@@ -289,15 +289,104 @@ var (
 	ErrEmpty = errors.New("required content missing")
 )
 
-// StepProblem names a step and what it lacks.
+// Problem is what a complaint step lacks, as a stable code: callers decide
+// and translate on it, never on the English text.
+type Problem string
+
+// What a step can lack.
+const (
+	ProblemNotDone          Problem = "not_done"
+	ProblemCustomer         Problem = "customer"
+	ProblemOwner            Problem = "owner"
+	ProblemStatement        Problem = "statement"
+	ProblemWhat             Problem = "what"
+	ProblemWhen             Problem = "when"
+	ProblemWhere            Problem = "where"
+	ProblemSubject          Problem = "subject"
+	ProblemWants            Problem = "wants"
+	ProblemReadBack         Problem = "read_back"
+	ProblemSeverity         Problem = "severity"
+	ProblemReplyDue         Problem = "reply_due"
+	ProblemHow              Problem = "how"
+	ProblemSaid             Problem = "said"
+	ProblemAccepted         Problem = "accepted"
+	ProblemMatter           Problem = "matter"
+	ProblemProcess          Problem = "process"
+	ProblemResult           Problem = "result"
+	ProblemReported         Problem = "reported"
+	ProblemDueReason        Problem = "due_reason"
+	ProblemReplyBeforeNow   Problem = "reply_before_now"
+	ProblemCallbackReached  Problem = "callback_reached"
+	ProblemCallbackSatisfy  Problem = "callback_satisfied"
+	ProblemCallbackSuggest  Problem = "callback_suggestions"
+	ProblemCallbackNext     Problem = "callback_next_contact"
+	ProblemCallbackNextRest Problem = "callback_next_in_quiet_hours"
+)
+
+// Problems lists every code, for the tests that check each has a message.
+var Problems = []Problem{ProblemNotDone, ProblemCustomer, ProblemOwner, ProblemStatement, ProblemWhat,
+	ProblemWhen, ProblemWhere, ProblemSubject, ProblemWants, ProblemReadBack, ProblemSeverity,
+	ProblemReplyDue, ProblemHow, ProblemSaid, ProblemAccepted, ProblemMatter, ProblemProcess,
+	ProblemResult, ProblemReported, ProblemDueReason, ProblemReplyBeforeNow, ProblemCallbackReached,
+	ProblemCallbackSatisfy, ProblemCallbackSuggest, ProblemCallbackNext, ProblemCallbackNextRest}
+
+var problemText = map[Problem]string{
+	ProblemNotDone:          "not done",
+	ProblemCustomer:         "customer missing",
+	ProblemOwner:            "owner agent missing",
+	ProblemStatement:        "statement missing",
+	ProblemWhat:             "what happened missing",
+	ProblemWhen:             "when missing",
+	ProblemWhere:            "where missing",
+	ProblemSubject:          "product/order/address missing",
+	ProblemWants:            "what the caller wants missing",
+	ProblemReadBack:         "read-back not confirmed",
+	ProblemSeverity:         "severity missing",
+	ProblemReplyDue:         "next reply time missing",
+	ProblemHow:              "how the caller was told missing",
+	ProblemSaid:             "what was said missing",
+	ProblemAccepted:         "caller has not accepted the reply",
+	ProblemMatter:           "matter missing",
+	ProblemProcess:          "handling process missing",
+	ProblemResult:           "result missing",
+	ProblemReported:         "major complaint not reported",
+	ProblemDueReason:        "a reply time other than the default needs a reason",
+	ProblemReplyBeforeNow:   "reply time is not in the future",
+	ProblemCallbackReached:  "reached? not recorded",
+	ProblemCallbackSatisfy:  "satisfied? not recorded",
+	ProblemCallbackSuggest:  "suggestions not recorded (write 无 if none)",
+	ProblemCallbackNext:     "next contact time not agreed (or marked none)",
+	ProblemCallbackNextRest: "next try falls in the customer's quiet hours",
+}
+
+// Text is the problem's English wording (for deskctl and logs).
+func (p Problem) Text() string {
+	if t, ok := problemText[p]; ok {
+		return t
+	}
+	return string(p)
+}
+
+// StepProblem names a step and what it lacks. Needs, when set, is the step
+// that needs this one (a record needs the reply, closing needs both).
 type StepProblem struct {
-	Step Step
-	Msg  string
+	Step  Step
+	Code  Problem
+	Needs string
+}
+
+// Msg is the problem in English, with what needs it: "not done (closing
+// needs it)".
+func (p StepProblem) Msg() string {
+	if p.Needs != "" {
+		return p.Code.Text() + " (" + p.Needs + " needs it)"
+	}
+	return p.Code.Text()
 }
 
 // String renders "问清楚 (ask): read-back not confirmed".
 func (p StepProblem) String() string {
-	return fmt.Sprintf("%s (%s): %s", p.Step.Label(), p.Step, p.Msg)
+	return fmt.Sprintf("%s (%s): %s", p.Step.Label(), p.Step, p.Msg())
 }
 
 // IncompleteError lists every problem that stops a case being stored or
@@ -398,17 +487,29 @@ func (c *Complaint) Listen(statement string, at time.Time) error {
 	return nil
 }
 
-func factProblems(f Facts) []string {
-	var out []string
-	for _, x := range []struct{ v, name string }{
-		{f.What, "what happened"}, {f.When, "when"}, {f.Where, "where"},
-		{f.Subject, "product/order/address"}, {f.Wants, "what the caller wants"},
+func factProblems(f Facts) []Problem {
+	var out []Problem
+	for _, x := range []struct {
+		v    string
+		code Problem
+	}{
+		{f.What, ProblemWhat}, {f.When, ProblemWhen}, {f.Where, ProblemWhere},
+		{f.Subject, ProblemSubject}, {f.Wants, ProblemWants},
 	} {
 		if blank(x.v) {
-			out = append(out, x.name+" missing")
+			out = append(out, x.code)
 		}
 	}
 	return out
+}
+
+// texts joins the English wording of codes, for error messages.
+func texts(ps []Problem) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.Text()
+	}
+	return strings.Join(s, ", ")
 }
 
 // Ask records 问清楚: the facts and whether the caller confirmed the
@@ -422,7 +523,7 @@ func (c *Complaint) Ask(f Facts, readBack bool, at time.Time) error {
 		return fmt.Errorf("%s needs %s: %w", StepAsk.Label(), StepListen.Label(), ErrStepOrder)
 	}
 	if p := factProblems(f); len(p) > 0 {
-		return fmt.Errorf("%s: %s: %w", StepAsk.Label(), strings.Join(p, ", "), ErrEmpty)
+		return fmt.Errorf("%s: %s: %w", StepAsk.Label(), texts(p), ErrEmpty)
 	}
 	if !readBack && c.Followed != nil {
 		return fmt.Errorf("%s: changed facts must be read back and confirmed: %w", StepAsk.Label(), ErrEmpty)
@@ -548,13 +649,13 @@ type ReplyInput struct {
 	Accepted  bool      `json:"accepted"`
 }
 
-func replyProblems(r ReplyInput) []string {
-	var out []string
+func replyProblems(r ReplyInput) []Problem {
+	var out []Problem
 	if blank(r.How) {
-		out = append(out, "how the caller was told missing")
+		out = append(out, ProblemHow)
 	}
 	if blank(r.Said) {
-		out = append(out, "what was said missing")
+		out = append(out, ProblemSaid)
 	}
 	return out
 }
@@ -568,7 +669,7 @@ func (c *Complaint) Reply(r ReplyInput, at time.Time) error {
 		return fmt.Errorf("%s needs %s: %w", StepReply.Label(), StepFollow.Label(), ErrStepOrder)
 	}
 	if p := replyProblems(r); len(p) > 0 {
-		return fmt.Errorf("%s: %s: %w", StepReply.Label(), strings.Join(p, ", "), ErrEmpty)
+		return fmt.Errorf("%s: %s: %w", StepReply.Label(), texts(p), ErrEmpty)
 	}
 	if r.RepliedAt.IsZero() {
 		r.RepliedAt = at
@@ -581,16 +682,16 @@ func (c *Complaint) Reply(r ReplyInput, at time.Time) error {
 	return nil
 }
 
-func recordProblems(matter, process, result string) []string {
-	var out []string
+func recordProblems(matter, process, result string) []Problem {
+	var out []Problem
 	if blank(matter) {
-		out = append(out, "matter missing")
+		out = append(out, ProblemMatter)
 	}
 	if blank(process) {
-		out = append(out, "handling process missing")
+		out = append(out, ProblemProcess)
 	}
 	if blank(result) {
-		out = append(out, "result missing")
+		out = append(out, ProblemResult)
 	}
 	return out
 }
@@ -604,7 +705,7 @@ func (c *Complaint) Record(matter, process, result string, at time.Time) error {
 		return fmt.Errorf("%s needs %s: %w", StepRecord.Label(), StepReply.Label(), ErrStepOrder)
 	}
 	if p := recordProblems(matter, process, result); len(p) > 0 {
-		return fmt.Errorf("%s: %s: %w", StepRecord.Label(), strings.Join(p, ", "), ErrEmpty)
+		return fmt.Errorf("%s: %s: %w", StepRecord.Label(), texts(p), ErrEmpty)
 	}
 	if c.Recorded != nil {
 		c.revise(StepRecord, c.Recorded, at)
@@ -617,50 +718,50 @@ func (c *Complaint) Record(matter, process, result string, at time.Time) error {
 // nothing missing can be closed.
 func (c *Complaint) Missing() []StepProblem {
 	var out []StepProblem
-	add := func(s Step, msgs ...string) {
-		for _, m := range msgs {
-			out = append(out, StepProblem{Step: s, Msg: m})
+	add := func(s Step, codes ...Problem) {
+		for _, p := range codes {
+			out = append(out, StepProblem{Step: s, Code: p})
 		}
 	}
 	switch {
 	case c.Heard == nil:
-		add(StepListen, "not done")
+		add(StepListen, ProblemNotDone)
 	case blank(c.Heard.Statement):
-		add(StepListen, "statement missing")
+		add(StepListen, ProblemStatement)
 	}
 	if c.Asked == nil {
-		add(StepAsk, "not done")
+		add(StepAsk, ProblemNotDone)
 	} else {
 		add(StepAsk, factProblems(c.Asked.Facts)...)
 		if !c.Asked.ReadBack {
-			add(StepAsk, "read-back not confirmed")
+			add(StepAsk, ProblemReadBack)
 		}
 	}
 	if c.Followed == nil {
-		add(StepFollow, "not done")
+		add(StepFollow, ProblemNotDone)
 	} else {
 		if c.Followed.Severity == SeverityUnset {
-			add(StepFollow, "severity missing")
+			add(StepFollow, ProblemSeverity)
 		}
 		if !c.Followed.SolvedOnCall && c.Followed.ReplyDue.IsZero() {
-			add(StepFollow, "next reply time missing")
+			add(StepFollow, ProblemReplyDue)
 		}
 	}
 	if c.Replied == nil {
-		add(StepReply, "not done")
+		add(StepReply, ProblemNotDone)
 	} else {
 		add(StepReply, replyProblems(ReplyInput{How: c.Replied.How, Said: c.Replied.Said})...)
 		if !c.Replied.Accepted {
-			add(StepReply, "caller has not accepted the reply")
+			add(StepReply, ProblemAccepted)
 		}
 	}
 	if c.Recorded == nil {
-		add(StepRecord, "not done")
+		add(StepRecord, ProblemNotDone)
 	} else {
 		add(StepRecord, recordProblems(c.Recorded.Matter, c.Recorded.Process, c.Recorded.Result)...)
 	}
 	if c.Followed != nil && c.Followed.Severity == SeverityMajor && (c.Reported == nil || c.Reported.AlertID == "") {
-		add(StepReport, "major complaint not reported")
+		add(StepReport, ProblemReported)
 	}
 	return out
 }
@@ -821,56 +922,59 @@ type ReplyStepInput struct {
 // OpenedAt, and OpenedAt to now.
 func BuildComplaint(in ComplaintInput, p ReplyPolicy, now time.Time) (*Complaint, []*Alert, error) {
 	var probs []StepProblem
-	add := func(s Step, msgs ...string) {
-		for _, m := range msgs {
-			probs = append(probs, StepProblem{Step: s, Msg: m})
+	add := func(s Step, codes ...Problem) {
+		for _, p := range codes {
+			probs = append(probs, StepProblem{Step: s, Code: p})
 		}
 	}
+	needs := func(s Step, p Problem, by string) {
+		probs = append(probs, StepProblem{Step: s, Code: p, Needs: by})
+	}
 	if blank(in.CustomerID) {
-		add(StepListen, "customer missing")
+		add(StepListen, ProblemCustomer)
 	}
 	if blank(in.Owner) {
-		add(StepListen, "owner agent missing")
+		add(StepListen, ProblemOwner)
 	}
 	switch {
 	case in.Listen == nil:
-		add(StepListen, "not done")
+		add(StepListen, ProblemNotDone)
 	case blank(in.Listen.Statement):
-		add(StepListen, "statement missing")
+		add(StepListen, ProblemStatement)
 	}
 	switch {
 	case in.Ask == nil:
-		add(StepAsk, "not done")
+		add(StepAsk, ProblemNotDone)
 	default:
 		add(StepAsk, factProblems(in.Ask.Facts)...)
 		if !in.Ask.ReadBack {
-			add(StepAsk, "read-back not confirmed")
+			add(StepAsk, ProblemReadBack)
 		}
 	}
 	switch {
 	case in.Follow == nil:
-		add(StepFollow, "not done")
+		add(StepFollow, ProblemNotDone)
 	case in.Follow.Severity == SeverityUnset:
-		add(StepFollow, "severity missing")
+		add(StepFollow, ProblemSeverity)
 	}
 	if in.Reply != nil {
 		add(StepReply, replyProblems(in.Reply.ReplyInput)...)
 	}
 	if in.Record != nil {
 		if in.Reply == nil {
-			add(StepReply, "not done (the record needs it)")
+			needs(StepReply, ProblemNotDone, "the record")
 		}
 		add(StepRecord, recordProblems(in.Record.Matter, in.Record.Process, in.Record.Result)...)
 	}
 	if !in.ClosedAt.IsZero() {
 		if in.Reply == nil && in.Record == nil {
-			add(StepReply, "not done (closing needs it)")
+			needs(StepReply, ProblemNotDone, "closing")
 		}
 		if in.Record == nil {
-			add(StepRecord, "not done (closing needs it)")
+			needs(StepRecord, ProblemNotDone, "closing")
 		}
 		if in.Reply != nil && !in.Reply.Accepted {
-			add(StepReply, "caller has not accepted the reply (closing needs it)")
+			needs(StepReply, ProblemAccepted, "closing")
 		}
 	}
 	if len(probs) > 0 {

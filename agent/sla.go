@@ -4,10 +4,17 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"agentdesk/scripts"
 )
 
-// DefaultZone is the zone a center works in unless configured otherwise.
-const DefaultZone = "Asia/Shanghai"
+// DefaultZone is the zone a center works in unless configured otherwise:
+// the default pack's zone, so greetings and deadlines agree out of the box.
+const DefaultZone = scripts.DefaultTimeZone
+
+// DefaultRingLimit is "answer before the third ring": with China's ring
+// cadence (1 s on, 4 s off) the third ring starts about 10 s after the first.
+const DefaultRingLimit = 10 * time.Second
 
 // Center holds a center's configurable rules: its zone, the reply times,
 // the warning-complaint stages, the callback quiet hours and limits, and the
@@ -39,7 +46,7 @@ func CenterIn(zone string) (Center, error) {
 		Reply:         DefaultReplyPolicy(),
 		Warning:       DefaultSLAPolicy(),
 		Quiet:         DefaultQuietHours(loc),
-		RingLimit:     12 * time.Second,
+		RingLimit:     DefaultRingLimit,
 		CallbackDays:  3,
 		CallbackRetry: 2 * time.Hour,
 	}, nil

@@ -12,11 +12,48 @@ import (
 	"agentdesk/telephony"
 )
 
-// The commands below drive the phone on the caller's goroutine (a SIP
-// request may take a moment; the UI calls them off its own thread). Their
-// effects come back as telephony events through the pipeline, so State
-// changes only when the phone confirms. An empty callID means the call the
-// controls act on (State.Current; for Answer the first ringing call).
+// The commands below may take a while (a SIP transaction on a slow
+// network, a disk write); callers run them off their UI thread. Their
+// effects on calls come back as telephony events through the pipeline, so
+// the State changes only when the phone confirms. An empty callID means the
+// call the controls act on (State.Current; for Answer the first ringing
+// call). Errors match the sentinels below, agent's and the phone's, never
+// by their text.
+
+// Command errors a caller decides on (the window picks a message by them).
+var (
+	// ErrCallState is returned when the call is not in a state the command
+	// applies to (answering an answered call…).
+	ErrCallState = errors.New("command not valid in this call state")
+	// ErrBadDigit is returned by SendDTMF for a key other than 0-9, *, #, A-D.
+	ErrBadDigit = errors.New("not a keypad key")
+	// ErrTimeout is returned when the phone or the hub did not answer in time.
+	ErrTimeout = errors.New("no answer in time")
+	// ErrNeedsHub is returned by commands that need a hub when none is
+	// configured.
+	ErrNeedsHub = errors.New("no hub configured")
+)
+
+// CommandTimeout bounds every call control: a PBX that does not answer
+// within it is reported, and the command gives up.
+const CommandTimeout = 40 * time.Second
+
+// phoneErr maps the phone's errors onto the desk's, keeping the cause.
+func phoneErr(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, telephony.ErrNoCall):
+		return fmt.Errorf("%s: %w: %w", op, ErrNoCall, err)
+	case errors.Is(err, telephony.ErrCallState):
+		return fmt.Errorf("%s: %w: %w", op, ErrCallState, err)
+	case errors.Is(err, telephony.ErrBadDigit):
+		return fmt.Errorf("%s: %w: %w", op, ErrBadDigit, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w: %w", op, ErrTimeout, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
 
 // Answer picks up a ringing call.
 func (d *Desk) Answer(callID string) error {
@@ -24,7 +61,7 @@ func (d *Desk) Answer(callID string) error {
 	if err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
-	return p.Answer(id)
+	return phoneErr("answer", p.Answer(id))
 }
 
 // Reject refuses a ringing call with a SIP status (486 busy, 603 decline).
@@ -33,7 +70,7 @@ func (d *Desk) Reject(callID string, status int) error {
 	if err != nil {
 		return fmt.Errorf("reject: %w", err)
 	}
-	return p.Reject(id, status)
+	return phoneErr("reject", p.Reject(id, status))
 }
 
 // Hangup ends a call.
@@ -42,7 +79,7 @@ func (d *Desk) Hangup(callID string) error {
 	if err != nil {
 		return fmt.Errorf("hang up: %w", err)
 	}
-	return p.Hangup(id)
+	return phoneErr("hang up", p.Hangup(id))
 }
 
 // Hold puts the call on hold.
@@ -51,7 +88,7 @@ func (d *Desk) Hold(callID string) error {
 	if err != nil {
 		return fmt.Errorf("hold: %w", err)
 	}
-	return p.Hold(id)
+	return phoneErr("hold", p.Hold(id))
 }
 
 // Resume takes the call off hold.
@@ -60,7 +97,7 @@ func (d *Desk) Resume(callID string) error {
 	if err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}
-	return p.Resume(id)
+	return phoneErr("resume", p.Resume(id))
 }
 
 // Transfer hands the call to target (blind transfer).
@@ -72,7 +109,7 @@ func (d *Desk) Transfer(callID, target string) error {
 	if err != nil {
 		return fmt.Errorf("transfer: %w", err)
 	}
-	return p.Transfer(id, target)
+	return phoneErr("transfer", p.Transfer(id, target))
 }
 
 // SendDTMF sends one key on the call.
@@ -81,7 +118,40 @@ func (d *Desk) SendDTMF(callID, digit string) error {
 	if err != nil {
 		return fmt.Errorf("dtmf: %w", err)
 	}
-	return p.SendDTMF(id, digit)
+	return phoneErr("dtmf", p.SendDTMF(id, digit))
+}
+
+// Mute silences (or unmutes) the agent's microphone on the call: the phone
+// then sends silence. The view's Muted follows once the phone confirms.
+func (d *Desk) Mute(callID string, on bool) error {
+	p, id, err := d.target(callID, false)
+	if err != nil {
+		return fmt.Errorf("mute: %w", err)
+	}
+	if m, ok := p.(muter); ok {
+		if err := m.Mute(id, on); err != nil {
+			return phoneErr("mute", err)
+		}
+	}
+	if !d.do(func() {
+		if _, ok := d.work.Call(id); !ok {
+			return
+		}
+		if on {
+			d.muted[id] = true
+		} else {
+			delete(d.muted, id)
+		}
+		d.publish()
+	}) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// muter is a phone that can mute the microphone on a call.
+type muter interface {
+	Mute(callID string, on bool) error
 }
 
 // Dial calls number (a callback). It refuses during the callback quiet
@@ -96,7 +166,7 @@ func (d *Desk) Dial(ctx context.Context, number string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("dial: %w", err)
 	}
-	if err := d.quiet.CanDial(d.clock.Now()); err != nil {
+	if err := d.center.Quiet.CanDial(d.clock.Now()); err != nil {
 		return "", fmt.Errorf("dial %s: %w", n, err)
 	}
 	p := d.phone.Load()
@@ -105,7 +175,7 @@ func (d *Desk) Dial(ctx context.Context, number string) (string, error) {
 	}
 	id, err := (*p).Dial(ctx, n)
 	if err != nil {
-		return "", fmt.Errorf("dial %s: %w", n, err)
+		return "", phoneErr("dial "+n, err)
 	}
 	return id, nil
 }
@@ -139,9 +209,7 @@ func (d *Desk) target(callID string, ringing bool) (Phone, string, error) {
 }
 
 // Opening renders the opening line for the caller of p at instant at in the
-// desk's current language, or the silent-call line when silent. The window
-// calls it as the minutes pass so the line on screen follows the time of
-// day and holidays, and when the agent marks a call silent.
+// desk's current language, or the silent-call line when silent.
 func (d *Desk) Opening(p Pop, at time.Time, silent bool) (string, error) {
 	pack := d.packFor(d.State().Lang)
 	if pack == nil {

@@ -7,6 +7,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
+
+	"agentdesk/agent"
+	"agentdesk/scripts"
 
 	"github.com/BurntSushi/toml"
 )
@@ -35,12 +39,41 @@ type Config struct {
 	AgentNumber string `toml:"agent_number"`
 	// Pack overrides the embedded script pack with a trainer's file.
 	Pack string `toml:"pack"`
+	// Theme is the window's look: system, light or dark.
+	Theme string `toml:"theme"`
 
 	PBX PBXConfig `toml:"pbx"`
 	Hub HubConfig `toml:"hub"`
 
-	// RingLimitSeconds is "the third ring" (default 12).
+	// RingLimitSeconds is "the third ring"; 0 keeps the center's default
+	// (agent.DefaultRingLimit).
 	RingLimitSeconds int `toml:"ring_limit_seconds"`
+}
+
+// AgentID is who the desk works for: the agent's work number, else their
+// name ("" when neither is set). Calls, cases and callbacks are filed under it.
+func (c Config) AgentID() string {
+	if c.AgentNumber != "" {
+		return c.AgentNumber
+	}
+	return c.AgentName
+}
+
+// Center is the center's rules in the configured zone, with the
+// configured ring limit.
+func (c Config) Center() (agent.Center, error) {
+	zone := c.TimeZone
+	if zone == "" {
+		zone = agent.DefaultZone
+	}
+	center, err := agent.CenterIn(zone)
+	if err != nil {
+		return center, fmt.Errorf("config time_zone: %w", err)
+	}
+	if c.RingLimitSeconds > 0 {
+		center.RingLimit = time.Duration(c.RingLimitSeconds) * time.Second
+	}
+	return center, nil
 }
 
 // PBXConfig is the SIP account. An empty URI means: run the practice phone.
@@ -64,11 +97,10 @@ type HubConfig struct {
 // Defaults returns a Config with every default filled in.
 func Defaults() Config {
 	return Config{
-		Data:             DefaultDataDir(),
-		Lang:             "zh-Hans",
-		TimeZone:         "Asia/Shanghai",
-		RingLimitSeconds: 12,
-		PBX:              PBXConfig{Transport: "udp"},
+		Data:     DefaultDataDir(),
+		Lang:     scripts.DefaultLang,
+		TimeZone: agent.DefaultZone,
+		PBX:      PBXConfig{Transport: "udp"},
 	}
 }
 
@@ -144,7 +176,7 @@ func SaveConfig(path string, c Config) error {
 func plainConfig(c Config) map[string]any {
 	return map[string]any{
 		"data": c.Data, "lang": c.Lang, "time_zone": c.TimeZone,
-		"agent_name": c.AgentName, "agent_number": c.AgentNumber, "pack": c.Pack,
+		"agent_name": c.AgentName, "agent_number": c.AgentNumber, "pack": c.Pack, "theme": c.Theme,
 		"ring_limit_seconds": c.RingLimitSeconds,
 		"pbx": map[string]any{"uri": c.PBX.URI, "user": c.PBX.User, "password": string(c.PBX.Password),
 			"transport": c.PBX.Transport, "proxy": c.PBX.Proxy, "companion": c.PBX.Companion, "scenario": c.PBX.Scenario},

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"agentdesk/agent"
 	"agentdesk/agent/store"
@@ -32,8 +31,10 @@ var ErrClosed = errors.New("desk is closed")
 type Options struct {
 	Store *store.Store
 	// Packs are the script packs by language ("zh-Hans", "zh-Hant", "en");
-	// Config.Lang picks one, falling back to scripts.DefaultLang.
-	Packs map[string]*scripts.Pack
+	// Config.Lang picks one, falling back to scripts.DefaultLang. PackInfo
+	// says what each is (LoadPacks gives both).
+	Packs    map[string]*scripts.Pack
+	PackInfo map[string]PackInfo
 	// Phone may be set later with SetPhone (the phone needs the desk as
 	// its Emitter, so it is usually made after the desk).
 	Phone Phone
@@ -42,45 +43,71 @@ type Options struct {
 	Clock    agent.Clock // default agent.SystemClock{}
 	Logger   *slog.Logger
 	Config   Config
-	// Quiet are the callback quiet hours Dial refuses (default
-	// agent.DefaultQuietHours in Config.TimeZone).
-	Quiet *agent.QuietHours
+	// Center is the center's rules (zone, reply times, quiet hours, ring
+	// limit, callbacks); default Config.Center().
+	Center *agent.Center
 	// LogCalls writes every finished call to the store's call log.
 	LogCalls bool
+	// PlanCallbacks makes the desk plan its agent's member callbacks at
+	// start and on each new center day (a desk without a hub; with one, the
+	// hub plans for the whole center).
+	PlanCallbacks bool
+	// Hub is the desk's link to the hub, nil without one.
+	Hub Hub
+	// Checks are extra items of the pre-shift self-check (the phone line,
+	// the sound card…), run after the desk's own.
+	Checks []Checker
 }
 
 // Desk is the desk's state and pop pipeline. It implements
 // telephony.Emitter: phones report to it, one goroutine turns events into
-// State snapshots and WatchEvents, and subscribers render them.
+// State snapshots, Views and WatchEvents, and subscribers render them.
 type Desk struct {
 	st       *store.Store
 	packs    map[string]*scripts.Pack
 	clock    agent.Clock
 	log      *slog.Logger
 	cfg      Config
-	quiet    agent.QuietHours
+	center   agent.Center
 	logCalls bool
+	plan     bool
+	hub      Hub
+	checks   []Checker
 
 	phone   atomic.Pointer[Phone]
 	current atomic.Pointer[State]
+	view    atomic.Pointer[View]
 
-	events  chan telephony.Event
-	ops     chan func()
-	quit    chan struct{}
-	done    chan struct{}
-	closed  atomic.Bool
-	dropped atomic.Uint64
-	once    sync.Once
+	events     chan telephony.Event
+	ops        chan func()
+	reloadCh   chan struct{}
+	quit       chan struct{}
+	done       chan struct{}
+	loaderDone chan struct{}
+	closed     atomic.Bool
+	replan     atomic.Bool // a member was added: plan callbacks again
+	dropped    atomic.Uint64
+	once       sync.Once
 
 	mu       sync.Mutex
 	subSeq   int
-	subs     map[int]func(State)
+	subs     map[int]*subscriber
 	watchers map[int]func(WatchEvent)
 
-	// work is the pipeline's working state; only the desk goroutine
-	// touches it.
+	// The desk goroutine's own: the pipeline's working state, the lists
+	// and board the view shows, per-call mute, and a cache.
 	work        State
 	lastDropped uint64
+	lists       lists
+	board       *Board
+	muted       map[string]bool
+	packMu      sync.Mutex // packs and packInfo change with SetPack
+	packInfo    map[string]PackInfo
+	planDay     agent.Day
+	phraseCache struct {
+		key   phraseKey
+		lines []Phrase
+	}
 }
 
 // New makes a desk and starts its pipeline goroutine; Close stops it.
@@ -97,50 +124,69 @@ func New(opts Options) (*Desk, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.Config.RingLimitSeconds <= 0 {
-		opts.Config.RingLimitSeconds = Defaults().RingLimitSeconds
-	}
 	if opts.Config.Lang == "" {
 		opts.Config.Lang = scripts.DefaultLang
 	}
-	var quiet agent.QuietHours
-	if opts.Quiet != nil {
-		quiet = *opts.Quiet
+	var center agent.Center
+	if opts.Center != nil {
+		center = *opts.Center
 	} else {
-		zone, err := time.LoadLocation(opts.Config.TimeZone)
-		if err != nil || opts.Config.TimeZone == "" {
-			zone, _ = time.LoadLocation(scripts.DefaultTimeZone)
+		var err error
+		if center, err = opts.Config.Center(); err != nil {
+			return nil, fmt.Errorf("new desk: %w", err)
 		}
-		quiet = agent.DefaultQuietHours(zone)
 	}
 	d := &Desk{
-		st: opts.Store, packs: opts.Packs, clock: opts.Clock, cfg: opts.Config, quiet: quiet,
-		log: opts.Logger.With("component", "desk"), logCalls: opts.LogCalls,
-		events: make(chan telephony.Event, QueueSize), ops: make(chan func(), 16),
-		quit: make(chan struct{}), done: make(chan struct{}),
-		subs: map[int]func(State){}, watchers: map[int]func(WatchEvent){},
+		st: opts.Store, packs: opts.Packs, clock: opts.Clock, cfg: opts.Config, center: center,
+		log: opts.Logger.With("component", "desk"), logCalls: opts.LogCalls, plan: opts.PlanCallbacks,
+		hub: opts.Hub, checks: opts.Checks,
+		events: make(chan telephony.Event, QueueSize), ops: make(chan func(), 16), reloadCh: make(chan struct{}, 1),
+		quit: make(chan struct{}), done: make(chan struct{}), loaderDone: make(chan struct{}),
+		subs: map[int]*subscriber{}, watchers: map[int]func(WatchEvent){},
+		muted: map[string]bool{}, packInfo: map[string]PackInfo{},
+	}
+	d.packs = make(map[string]*scripts.Pack, len(opts.Packs))
+	for l, p := range opts.Packs {
+		d.packs[l] = p
+	}
+	for l, i := range opts.PackInfo {
+		d.packInfo[l] = i
 	}
 	if opts.Phone != nil {
 		d.SetPhone(opts.Phone)
 	}
 	now := d.clock.Now()
-	agentName := opts.Config.AgentName
-	if agentName == "" {
-		agentName = opts.Config.AgentNumber
-	}
 	d.work = State{
 		At: now, Lang: opts.Config.Lang,
 		Registration: Registration{Status: RegConnecting, Since: now, Practice: opts.Practice},
-		Agent:        agent.AgentState{Agent: agentName, Status: agent.StatusOffline, Since: now},
+		Agent:        agent.AgentState{Agent: d.me(), Status: agent.StatusOffline, Since: now},
 	}
 	if pending, _, err := d.st.OutboxStats(); err == nil {
 		d.work.Sync.Pending = pending
 	}
 	first := d.work.clone()
 	d.current.Store(&first)
+	v := d.render(first)
+	d.view.Store(&v)
 	go d.run()
+	go d.loader()
+	go d.housekeep()
+	d.reload()
 	return d, nil
 }
+
+// me is the agent the desk works for: their number, else their name, else
+// (nobody configured) the desk's own ID. Calls, cases and callbacks are
+// filed under it.
+func (d *Desk) me() string {
+	if id := d.cfg.AgentID(); id != "" {
+		return id
+	}
+	return d.st.DeskID()
+}
+
+// Center returns the center's rules the desk applies.
+func (d *Desk) Center() agent.Center { return d.center }
 
 // SetPhone sets the phone the commands drive.
 func (d *Desk) SetPhone(p Phone) { d.phone.Store(&p) }
@@ -170,32 +216,62 @@ func (d *Desk) Emit(e telephony.Event) {
 // Subscribe calls fn with the current State and then with every new one,
 // on the desk goroutine, until cancel is called. fn must return quickly
 // (hand the State to the UI thread, e.g. with fyne.Do): the pipeline waits
-// for it.
+// for it. Subscribe does not wait for the first State, so it may be called
+// from a subscriber.
 func (d *Desk) Subscribe(fn func(State)) (cancel func()) {
+	return d.subscribe(&subscriber{state: fn})
+}
+
+// SubscribeView calls fn with the current View and then with every new
+// one, in Seq order, on the desk goroutine, until cancel is called. fn must
+// return quickly (the window hands the View to its own goroutine with
+// fyne.Do).
+func (d *Desk) SubscribeView(fn func(View)) (cancel func()) {
+	return d.subscribe(&subscriber{view: fn})
+}
+
+// subscriber is one of Subscribe's or SubscribeView's; it joins the
+// publishing on the desk goroutine, so the first snapshot it gets is the
+// current one and every later one is newer.
+type subscriber struct {
+	state func(State)
+	view  func(View)
+}
+
+func (d *Desk) subscribe(sub *subscriber) (cancel func()) {
 	d.mu.Lock()
 	d.subSeq++
 	id := d.subSeq
-	d.subs[id] = fn
 	d.mu.Unlock()
-	// The first State is delivered on the desk goroutine too; Subscribe
-	// does not wait for it, so it may be called from a subscriber.
+	cancelled := false
 	select {
 	case d.ops <- func() {
 		d.mu.Lock()
-		f, ok := d.subs[id]
+		if cancelled {
+			d.mu.Unlock()
+			return
+		}
+		d.subs[id] = sub
 		d.mu.Unlock()
-		if ok {
-			f(*d.current.Load())
+		if sub.state != nil {
+			sub.state(*d.current.Load())
+		}
+		if sub.view != nil {
+			sub.view(*d.view.Load())
 		}
 	}:
 	case <-d.done:
 	}
 	return func() {
 		d.mu.Lock()
+		cancelled = true
 		delete(d.subs, id)
 		d.mu.Unlock()
 	}
 }
+
+// View returns the latest published view.
+func (d *Desk) View() View { return *d.view.Load() }
 
 // Watch calls fn with a WatchEvent for every telephony event, on the desk
 // goroutine, right after the State it produced was published.
@@ -221,6 +297,7 @@ func (d *Desk) Close() error {
 		close(d.quit)
 	})
 	<-d.done
+	<-d.loaderDone
 	return nil
 }
 
@@ -261,7 +338,8 @@ func (d *Desk) run() {
 	}
 }
 
-// publish snapshots the working state and hands it to the subscribers.
+// publish snapshots the working state, renders its view and hands both to
+// the subscribers.
 func (d *Desk) publish() {
 	d.work.Seq++
 	d.work.At = d.clock.Now()
@@ -272,14 +350,23 @@ func (d *Desk) publish() {
 	}
 	snap := d.work.clone()
 	d.current.Store(&snap)
+	view := d.render(snap)
+	d.view.Store(&view)
 	d.mu.Lock()
-	subs := make([]func(State), 0, len(d.subs))
+	subs := make([]*subscriber, 0, len(d.subs))
 	for _, f := range d.subs {
 		subs = append(subs, f)
 	}
 	d.mu.Unlock()
 	for _, f := range subs {
-		f(snap)
+		if f.state != nil {
+			f.state(snap)
+		}
+	}
+	for _, f := range subs {
+		if f.view != nil {
+			f.view(view)
+		}
 	}
 }
 
@@ -304,6 +391,12 @@ func (d *Desk) notice(id string, args map[string]string) {
 	}
 }
 
+// Notify tells the agent something (a message id for the i18n bundles and
+// its arguments), shown with the next view.
+func (d *Desk) Notify(id string, args map[string]string) {
+	d.do(func() { d.notice(id, args); d.publish() })
+}
+
 // SetSync records the sync worker's latest figures.
 func (d *Desk) SetSync(s SyncStatus) error {
 	if !d.do(func() { d.work.Sync = s; d.publish() }) {
@@ -315,7 +408,10 @@ func (d *Desk) SetSync(s SyncStatus) error {
 // SetLang switches the language of the opening lines (and State.Lang);
 // calls already ringing keep the line they popped with.
 func (d *Desk) SetLang(lang string) error {
-	if _, ok := d.packs[lang]; !ok {
+	d.packMu.Lock()
+	_, ok := d.packs[lang]
+	d.packMu.Unlock()
+	if !ok {
 		return fmt.Errorf("set language %q: no script pack", lang)
 	}
 	if !d.do(func() { d.work.Lang = lang; d.publish() }) {
@@ -347,6 +443,12 @@ func (d *Desk) pack() *scripts.Pack { return d.packFor(d.work.Lang) }
 
 // packFor is the pack for lang, falling back to the default language.
 func (d *Desk) packFor(lang string) *scripts.Pack {
+	d.packMu.Lock()
+	defer d.packMu.Unlock()
+	return d.packForLocked(lang)
+}
+
+func (d *Desk) packForLocked(lang string) *scripts.Pack {
 	if p, ok := d.packs[lang]; ok {
 		return p
 	}

@@ -179,7 +179,7 @@ func TestDesk_Pop_KnownCaller(t *testing.T) {
 				t.Errorf("opening = %q, want %q", p.Opening, tt.want)
 			}
 			c, ok := s.Call("call-1")
-			if !ok || c.Status != CallRinging || c.RingLimit != 12*time.Second {
+			if !ok || c.Status != CallRinging || c.RingLimit != agent.DefaultRingLimit {
 				t.Errorf("call = %+v", c)
 			}
 			if s.Agent.Status != agent.StatusRinging || s.Registration.Status != RegRegistered {

@@ -66,6 +66,7 @@ func (d *Desk) handle(e telephony.Event) {
 		i := d.ensureCall(e, at)
 		c := d.work.Calls[i]
 		d.work.Calls = append(d.work.Calls[:i:i], d.work.Calls[i+1:]...)
+		delete(d.muted, c.CallID)
 		pop = &c.Pop
 		d.afterCall(c, at)
 		d.logCall(c, at)
@@ -181,9 +182,7 @@ func party(cs []agent.Customer) scripts.Party {
 	return pt
 }
 
-func (d *Desk) ringLimit() time.Duration {
-	return time.Duration(d.cfg.RingLimitSeconds) * time.Second
-}
+func (d *Desk) ringLimit() time.Duration { return d.center.RingLimit }
 
 func (d *Desk) callIndex(id string) int {
 	for i, c := range d.work.Calls {
@@ -237,11 +236,8 @@ func (d *Desk) logCall(c Call, at time.Time) {
 		return
 	}
 	rec := &agent.Call{
-		CallID: c.CallID, At: c.RingStarted, Number: c.Number, Agent: d.work.Agent.Agent,
+		CallID: c.CallID, At: c.RingStarted, Number: c.Number, Agent: d.me(),
 		Direction: agent.Inbound, Answered: !c.AnsweredAt.IsZero(), EndedAt: at,
-	}
-	if rec.Agent == "" {
-		rec.Agent = d.st.DeskID()
 	}
 	if c.Direction == telephony.Outbound {
 		rec.Direction = agent.Outbound
@@ -258,4 +254,5 @@ func (d *Desk) logCall(c Call, at time.Time) {
 		d.log.Error("call log failed", "call_id", c.CallID, "error", err)
 		d.notice(NoticeCallLogFailed, nil)
 	}
+	d.reload()
 }

@@ -140,6 +140,7 @@ const (
 	NoticeOpeningFailed  = "desk.opening_failed"
 	NoticeCallLogFailed  = "error.save_failed"
 	NoticeEventsDropped  = "desk.events_dropped" // Args: count
+	NoticePackRefused    = "desk.pack_refused"   // Args: version
 )
 
 // maxNotices is how many recent notices a State keeps.
@@ -197,3 +198,6 @@ func (s State) clone() State {
 	s.Notices = append([]Notice(nil), s.Notices...)
 	return s
 }
+
+// Outbound says the desk placed the call (a callback or a dial).
+func (p Pop) Outbound() bool { return p.Direction == telephony.Outbound }

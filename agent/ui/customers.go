@@ -6,64 +6,92 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"agentdesk/agent"
+	"agentdesk/agent/desk"
 )
 
-// customersView is the desk's customer search and edit panel.
+// customersView is the desk's customer search and edit panel. Searching and
+// saving run in the background; the newest search's answer wins.
 type customersView struct {
 	shell   *Window
-	query   *widget.Entry
+	query   *field
 	results *fyne.Container
-	rows    []CustomerRow
+	search  *widget.Button
+	seq     int
 }
 
 func (v *customersView) t(id string) string { return tr(v.shell.lang, id) }
 
 func (v *customersView) buildUI() fyne.CanvasObject {
-	v.query = widget.NewEntry()
-	v.query.SetPlaceHolder(v.t("customers.query"))
+	v.query = newField(v.shell, v.t("customers.query"))
 	v.query.OnSubmitted = func(string) { v.onSearch() }
 	v.results = container.NewVBox()
-	search := widget.NewButton(v.t("btn.search"), v.onSearch)
-	add := widget.NewButton(v.t("customers.new"), func() { v.onEdit(CustomerRow{}) })
-	return container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(search, add), v.query),
+	v.search = widget.NewButton(v.t("btn.search"), v.onSearch)
+	add := widget.NewButton(v.t("customers.new"), func() { v.onEdit(agent.Customer{}) })
+	return container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(v.search, add), v.query),
 		nil, nil, nil, container.NewVScroll(v.results))
 }
 
 func (v *customersView) onSearch() {
 	q := strings.TrimSpace(v.query.Text)
-	rows, err := v.shell.backend.SearchCustomers(q)
-	if err != nil {
-		v.shell.do(err)
-		return
-	}
-	v.rows = rows
+	v.seq++
+	seq, d := v.seq, v.shell.desk
+	var found []agent.Customer
+	v.search.SetText(v.t("btn.search") + " …")
+	v.shell.run("search", func() error {
+		var err error
+		found, err = d.SearchCustomers(q)
+		return err
+	}, func(err error) {
+		v.search.SetText(v.t("btn.search"))
+		if err != nil {
+			v.shell.warn(errText(v.shell.lang, err))
+			return
+		}
+		if seq == v.seq {
+			v.show(found)
+		}
+	})
+}
+
+func (v *customersView) show(rows []agent.Customer) {
 	v.results.RemoveAll()
 	if len(rows) == 0 {
 		v.results.Add(widget.NewLabel(v.t("customers.none")))
 	}
-	for _, r := range rows {
-		r := r
-		label := r.Name + "  " + r.Phone
-		if r.Member {
+	for _, c := range rows {
+		label := c.Name
+		if len(c.Phones) > 0 {
+			label += "  " + c.Phones[0]
+		}
+		if c.Member {
 			label += "  ★"
 		}
-		b := widget.NewButton(label, func() { v.onEdit(r) })
+		b := widget.NewButton(label, func() { v.onEdit(c) })
 		b.Alignment = widget.ButtonAlignLeading
 		v.results.Add(b)
 	}
 }
 
 // onEdit opens the edit form; the desk validates on save.
-func (v *customersView) onEdit(r CustomerRow) {
-	name, surname, phone := widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
-	name.SetText(r.Name)
-	surname.SetText(r.Surname)
-	phone.SetText(r.Phone)
-	title := widget.NewSelect([]string{"先生", "女士"}, nil)
+func (v *customersView) onEdit(c agent.Customer) {
+	name, surname, phone := newField(v.shell, ""), newField(v.shell, ""), newField(v.shell, "")
+	name.SetText(c.Name)
+	surname.SetText(c.Surname)
+	if len(c.Phones) > 0 {
+		phone.SetText(c.Phones[0])
+	}
+	titles := []agent.Title{agent.TitleMr, agent.TitleMs}
+	title := widget.NewSelect([]string{v.t("caller.mr"), v.t("caller.ms")}, nil)
 	title.PlaceHolder = "—"
-	title.SetSelected(r.Title)
+	for i, t := range titles {
+		if t == c.Title {
+			title.SetSelectedIndex(i)
+		}
+	}
 	member := widget.NewCheck(v.t("caller.member"), nil)
-	member.SetChecked(r.Member)
+	member.SetChecked(c.Member)
 	form := widget.NewForm(
 		widget.NewFormItem(v.t("customers.name"), name),
 		widget.NewFormItem(v.t("tr.surname"), container.NewGridWithColumns(2, surname, title)),
@@ -71,15 +99,20 @@ func (v *customersView) onEdit(r CustomerRow) {
 		widget.NewFormItem("", member),
 	)
 	v.shell.form(v.t("customers"), form, func() {
-		r.Name, r.Surname, r.Title, r.Phone, r.Member = name.Text, surname.Text, title.Selected, phone.Text, member.Checked
-		if err := v.shell.backend.SaveCustomer(r); err != nil {
-			v.shell.log.Warn("save customer", "error", err)
-			v.shell.warn(v.t("customers.invalid"))
-			return
+		e := desk.CustomerEdit{ID: c.ID, Name: name.Text, Surname: surname.Text, Phone: phone.Text, Member: member.Checked}
+		if i := title.SelectedIndex(); i >= 0 {
+			e.Title = titles[i]
 		}
-		v.shell.info(v.t("customers.saved"))
-		if v.query.Text != "" {
-			v.onSearch()
-		}
+		d := v.shell.desk
+		v.shell.run("customer", func() error { _, err := d.SaveCustomer(e); return err }, func(err error) {
+			if err != nil {
+				v.shell.warn(v.t("customers.invalid"))
+				return
+			}
+			v.shell.info(v.t("customers.saved"))
+			if v.query.Text != "" {
+				v.onSearch()
+			}
+		})
 	})
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -9,17 +10,21 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"agentdesk/agent"
+	"agentdesk/agent/desk"
 )
 
 // deskView is the agent's screen: status bar, caller card with ring timer,
 // the opening line in large type, call controls, and on the right the
-// phrase book, complaint wizard, callbacks, call log and today's figures.
+// phrase book, complaint wizard, callbacks, my cases, call log, customers
+// and today's figures.
 type deskView struct {
 	shell *Window
 
-	pbx, sync, agent *widget.Label
-	agentState       *widget.Select
-	breakReason      *widget.Select
+	pbx, sync, pack, agent *widget.Label
+	agentState             *widget.Select
+	breakReason            *widget.Select
 
 	callerName, callerNumber, badge *widget.Label
 	complaints, callbacksDue        *widget.Label
@@ -28,8 +33,9 @@ type deskView struct {
 	ringBar                         *widget.ProgressBar
 	opening                         *widget.RichText
 	reminder                        *widget.Label
+	silent                          bool
 
-	answer, hangup, hold, transfer, mute, keypad, complaint *widget.Button
+	answer, hangup, hold, transfer, mute, keypad, complaint, silentBtn *widget.Button
 
 	right     *container.AppTabs
 	wizard    *wizard
@@ -38,6 +44,7 @@ type deskView struct {
 	phrases   *fyne.Container
 	callbacks *fyne.Container
 	quiet     *widget.Label
+	cases     *fyne.Container
 	log       *fyne.Container
 	stats     *widget.Label
 }
@@ -49,18 +56,18 @@ func (v *deskView) t(id string, data ...map[string]any) string {
 }
 
 func (v *deskView) buildUI() fyne.CanvasObject {
-	v.pbx, v.sync, v.agent = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
+	v.pbx, v.sync, v.pack, v.agent = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
 	states := []string{v.t("agent.available"), v.t("agent.break")}
 	v.agentState = widget.NewSelect(states, nil)
 	v.agentState.PlaceHolder = "—"
 	reasons := make([]string, len(BreakReasons))
 	for i, r := range BreakReasons {
-		reasons[i] = v.t("break." + r)
+		reasons[i] = v.t("break." + r.String())
 	}
 	v.breakReason = widget.NewSelect(reasons, nil)
 	v.breakReason.PlaceHolder = v.t("break.pick")
-	status := container.NewHBox(v.pbx, widget.NewSeparator(), v.sync, widget.NewSeparator(), v.agent,
-		v.agentState, v.breakReason)
+	status := container.NewHBox(v.pbx, widget.NewSeparator(), v.sync, widget.NewSeparator(), v.pack,
+		widget.NewSeparator(), v.agent, v.agentState, v.breakReason)
 
 	v.callerName = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.callerName.SizeName = theme.SizeNameSubHeadingText
@@ -94,8 +101,10 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.transfer = widget.NewButtonWithIcon(v.t("btn.transfer"), theme.MailForwardIcon(), v.onTransfer)
 	v.mute = widget.NewButtonWithIcon(v.t("btn.mute"), theme.VolumeMuteIcon(), v.onMute)
 	v.keypad = widget.NewButtonWithIcon(v.t("btn.keypad"), theme.GridIcon(), v.onKeypad)
+	v.silentBtn = widget.NewButtonWithIcon(v.t("btn.silent"), theme.VolumeDownIcon(), v.onSilent)
 	v.complaint = widget.NewButtonWithIcon(v.t("btn.complaint"), theme.DocumentCreateIcon(), v.onComplaint)
-	controls := container.NewGridWithColumns(4, v.answer, v.hangup, v.hold, v.transfer, v.mute, v.keypad, v.complaint)
+	controls := container.NewGridWithColumns(4, v.answer, v.hangup, v.hold, v.transfer, v.mute, v.keypad,
+		v.silentBtn, v.complaint)
 
 	left := container.NewVBox(card, v.ringTimer, v.ringBar,
 		widget.NewLabelWithStyle(v.t("opening"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -107,6 +116,8 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.callbacks = container.NewVBox()
 	v.quiet = widget.NewLabel("")
 	v.quiet.Importance = widget.WarningImportance
+	v.quiet.Wrapping = fyne.TextWrapWord
+	v.cases = container.NewVBox()
 	v.log = container.NewVBox()
 	v.stats = widget.NewLabel("")
 	v.stats.Wrapping = fyne.TextWrapWord
@@ -114,6 +125,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.right = container.NewAppTabs(
 		container.NewTabItem(v.t("phrases"), container.NewVScroll(v.phrases)),
 		v.wizardTab,
+		container.NewTabItem(v.t("cases"), container.NewVScroll(v.cases)),
 		container.NewTabItem(v.t("callbacks"), container.NewBorder(v.quiet, nil, nil, nil, container.NewVScroll(v.callbacks))),
 		container.NewTabItem(v.t("log"), container.NewVScroll(v.log)),
 		container.NewTabItem(v.t("customers"), v.customers.buildUI()),
@@ -126,17 +138,17 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	return container.NewBorder(status, nil, nil, nil, split)
 }
 
-// apply shows m; it runs on the Fyne goroutine only.
-func (v *deskView) apply(m Model) {
-	v.pbx.SetText(v.t("status.pbx") + ": " + v.t("pbx."+orDefault(m.PBX, "connecting")))
-	syncText := v.t("sync."+orDefault(m.Sync, "none"), map[string]any{"Count": m.Pending})
-	if m.Sync != "none" && m.Sync != "" && !m.LastSync.IsZero() {
-		syncText += " · " + m.LastSync.Format("15:04")
+// apply shows view m; it runs on the Fyne goroutine only.
+func (v *deskView) apply(m desk.View) {
+	if v.pbx == nil {
+		return
 	}
-	v.sync.SetText(v.t("status.sync") + ": " + syncText)
-	agentText := v.t("agent." + orDefault(m.Agent, "available"))
-	if m.Agent == "break" && m.BreakReason != "" {
-		agentText += "（" + v.t("break."+m.BreakReason) + "）"
+	v.pbx.SetText(v.t("status.pbx") + ": " + v.t("pbx."+lineCode(m.Line)))
+	v.sync.SetText(v.t("status.sync") + ": " + syncText(v.shell.lang, m.Sync))
+	v.pack.SetText(packText(v.shell.lang, m.Pack))
+	agentText := v.t("agent." + m.Agent.Status.String())
+	if m.Agent.Status == agent.StatusBreak && m.Agent.Reason != agent.ReasonNone {
+		agentText += "（" + v.t("break."+m.Agent.Reason.String()) + "）"
 	}
 	v.agent.SetText(v.t("status.agent") + ": " + agentText)
 	v.setSelectQuietly(m)
@@ -144,29 +156,41 @@ func (v *deskView) apply(m Model) {
 	c := m.Call
 	v.showCaller(c)
 	v.tick(m.At)
-	v.setOpening(m.Opening)
+	if c == nil {
+		v.silent = false
+	}
+	if v.silent {
+		v.setOpening(m.SilentLine)
+	} else {
+		v.setOpening(m.Opening)
+	}
 	if m.HangupReminder {
 		v.reminder.SetText(v.t("hangup.reminder"))
 	} else {
 		v.reminder.SetText("")
 	}
-	ringing := c != nil && c.State == "ringing" && !c.Outbound
-	live := c != nil && (c.State == "answered" || c.State == "held")
-	enable(v.answer, ringing)
-	enable(v.hangup, c != nil && c.State != "ended")
-	enable(v.hold, live)
-	enable(v.transfer, live)
-	enable(v.mute, live)
-	enable(v.keypad, live)
-	if c != nil && c.State == "held" {
-		v.hold.SetText(v.t("btn.resume"))
-	} else {
-		v.hold.SetText(v.t("btn.hold"))
+	busy := v.shell.busy
+	ringing := c != nil && c.Status == desk.CallRinging && !c.Outbound()
+	live := c != nil && (c.Status == desk.CallOnCall || c.Status == desk.CallHeld)
+	v.command(v.answer, "answer", "btn.answer", ringing)
+	v.command(v.hangup, "hangup", "btn.hangup", c != nil)
+	holdLabel := "btn.hold"
+	if c != nil && c.Status == desk.CallHeld {
+		holdLabel = "btn.resume"
 	}
-	if c != nil && c.Muted {
-		v.mute.SetText(v.t("btn.unmute"))
+	v.command(v.hold, "hold", holdLabel, live)
+	v.command(v.transfer, "transfer", "btn.transfer", live)
+	muteLabel := "btn.mute"
+	if m.Muted {
+		muteLabel = "btn.unmute"
+	}
+	v.command(v.mute, "mute", muteLabel, live)
+	v.command(v.keypad, "dtmf", "btn.keypad", live)
+	enable(v.silentBtn, c != nil)
+	if v.silent {
+		v.silentBtn.SetText(v.t("btn.silent.off"))
 	} else {
-		v.mute.SetText(v.t("btn.mute"))
+		v.silentBtn.SetText(v.t("btn.silent"))
 	}
 	v.wizard.setCall(c)
 
@@ -178,45 +202,113 @@ func (v *deskView) apply(m Model) {
 		say := widget.NewLabel(p.Say)
 		say.Wrapping = fyne.TextWrapWord
 		v.phrases.Add(say)
-		if p.Never != "" {
-			never := widget.NewLabel(v.t("phrases.never") + p.Never)
+		if len(p.Never) > 0 {
+			never := widget.NewLabel(v.t("phrases.never") + strings.Join(p.Never, "；"))
 			never.Wrapping = fyne.TextWrapWord
 			never.Importance = widget.DangerImportance
 			v.phrases.Add(never)
 		}
 	}
+	v.showCallbacks(m, busy)
+	v.showCases(m)
+	v.log.RemoveAll()
+	for _, e := range m.Log {
+		v.log.Add(logLine(v.shell.lang, e, v.zone(m)))
+	}
+	if len(m.Log) == 0 {
+		v.log.Add(widget.NewLabel(v.t("sup.none")))
+	}
+	v.stats.SetText(v.t("stats.line", statsData(m.Today)))
+}
+
+// command shows a call control: enabled when the call allows it and it is
+// not already in flight; in flight it says so.
+func (v *deskView) command(b *widget.Button, key, label string, allowed bool) {
+	if v.shell.busy[key] {
+		b.SetText(v.t(label) + " …")
+		b.Disable()
+		return
+	}
+	b.SetText(v.t(label))
+	enable(b, allowed)
+}
+
+func (v *deskView) zone(m desk.View) *time.Location {
+	if m.Zone != nil {
+		return m.Zone
+	}
+	return time.Local
+}
+
+func (v *deskView) showCallbacks(m desk.View, busy map[string]bool) {
 	v.callbacks.RemoveAll()
-	if m.QuietHours != "" {
-		v.quiet.SetText(v.t("callbacks.quiet", map[string]any{"Hours": m.QuietHours}))
+	if !m.QuietUntil.IsZero() {
+		v.quiet.SetText(v.t("callbacks.quiet", map[string]any{"Hours": "→ " + m.QuietUntil.In(v.zone(m)).Format("15:04")}))
 	} else {
 		v.quiet.SetText("")
 	}
 	for _, cb := range m.Callbacks {
 		id := cb.ID
 		dial := widget.NewButton(v.t("callbacks.dial"), func() { v.onDialCallback(id) })
-		enable(dial, m.QuietHours == "" && c == nil)
-		row := widget.NewLabel(cb.Customer + "  " + cb.Number + "  " + cb.Due)
+		key := "dial:" + id
+		if busy[key] {
+			dial.SetText(v.t("callbacks.dial") + " …")
+		}
+		enable(dial, cb.Dialable && !busy[key])
+		who := orDefault(cb.Customer, v.t("caller.unknown"))
+		row := widget.NewLabel(who + "  " + cb.Number + "  " + v.t("callbacks.due", map[string]any{"Due": cb.Due.In(v.zone(m)).Format("01-02 15:04")}))
 		row.Truncation = fyne.TextTruncateEllipsis
 		if cb.Overdue {
 			row.Importance = widget.DangerImportance
 		}
 		v.callbacks.Add(container.NewBorder(nil, nil, nil, dial, row))
 	}
-	v.log.RemoveAll()
-	for _, e := range m.Log {
-		arrow := "↘"
-		if e.Direction == "out" {
-			arrow = "↗"
-		}
-		l := widget.NewLabel(fmt.Sprintf("%s %s %s  %s", e.At.Format("15:04"), arrow, e.Caller, e.Result))
-		l.Wrapping = fyne.TextWrapWord
-		v.log.Add(l)
+	if len(m.Callbacks) == 0 {
+		v.callbacks.Add(widget.NewLabel(v.t("sup.none")))
 	}
-	s := m.Stats
-	v.stats.SetText(v.t("stats.line", statsData(s)))
 }
 
-func (v *deskView) showCaller(c *Call) {
+func (v *deskView) showCases(m desk.View) {
+	v.cases.RemoveAll()
+	for _, c := range m.Cases {
+		text := orDefault(c.Customer, "—") + "  " + c.What
+		switch {
+		case c.Overdue:
+			text += "  " + v.t("cases.overdue", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
+		case !c.ReplyDue.IsZero():
+			text += "  " + v.t("wiz.deadline", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
+		}
+		l := widget.NewLabel(text)
+		l.Truncation = fyne.TextTruncateEllipsis
+		switch {
+		case c.Overdue:
+			l.Importance = widget.DangerImportance
+		case c.DueSoon:
+			l.Importance = widget.WarningImportance
+		}
+		v.cases.Add(l)
+	}
+	if len(m.Cases) == 0 {
+		v.cases.Add(widget.NewLabel(v.t("sup.none")))
+	}
+}
+
+func logLine(lang string, e agent.Call, zone *time.Location) fyne.CanvasObject {
+	arrow := "↘"
+	if e.Direction == agent.Outbound {
+		arrow = "↗"
+	}
+	status := tr(lang, "log.answered")
+	if !e.Answered {
+		status = tr(lang, "log.missed")
+	}
+	l := widget.NewLabel(fmt.Sprintf("%s %s %s  %s  %s", e.At.In(zone).Format("15:04"), arrow, e.Number,
+		tr(lang, "call.type."+e.Type.String()), status))
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func (v *deskView) showCaller(c *desk.Call) {
 	if c == nil {
 		v.callerName.SetText(v.t("caller.none"))
 		for _, l := range []*widget.Label{v.callerNumber, v.badge, v.complaints, v.callbacksDue, v.lastCalls} {
@@ -224,37 +316,56 @@ func (v *deskView) showCaller(c *Call) {
 		}
 		return
 	}
-	name := c.Salutation
-	if name == "" {
-		name = c.Name
+	name := ""
+	if c.Customer != nil {
+		name = c.Salutation
+		if name == "" {
+			name = c.Customer.Name
+		}
 	}
 	switch {
 	case c.Anonymous:
 		name = v.t("caller.anonymous")
+	case name == "" && c.DisplayName != "":
+		name = c.DisplayName
 	case name == "":
 		name = v.t("caller.unknown")
 	}
 	v.callerName.SetText(name)
 	v.callerNumber.SetText(c.Number)
 	switch {
-	case !c.Known:
+	case c.Customer == nil:
 		v.badge.SetText("")
-	case c.Member:
+	case c.Customer.Member:
 		v.badge.SetText("★ " + v.t("caller.member"))
 	default:
 		v.badge.SetText(v.t("caller.nonmember"))
 	}
-	text := v.t("caller.open", map[string]any{"Count": c.Open})
-	if c.Overdue > 0 {
-		text += "  " + v.t("caller.overdue", map[string]any{"Count": c.Overdue})
+	if len(c.Customers) > 1 {
+		v.badge.SetText(v.badge.Text + "  " + v.t("caller.several", map[string]any{"Count": len(c.Customers)}))
+	}
+	card := c.Card
+	if card == nil {
+		v.complaints.SetText("")
+		v.callbacksDue.SetText("")
+		v.lastCalls.SetText("")
+		return
+	}
+	text := v.t("caller.open", map[string]any{"Count": card.OpenComplaints})
+	if card.OverdueReplies > 0 {
+		text += "  " + v.t("caller.overdue", map[string]any{"Count": card.OverdueReplies})
 		v.complaints.Importance = widget.DangerImportance
 	} else {
 		v.complaints.Importance = widget.MediumImportance
 	}
 	v.complaints.SetText(text)
-	v.callbacksDue.SetText(v.t("caller.callbacks", map[string]any{"Count": c.CallbacksDue}))
-	if len(c.LastCalls) > 0 {
-		v.lastCalls.SetText(v.t("caller.lastcalls") + ": " + strings.Join(c.LastCalls, "；"))
+	v.callbacksDue.SetText(v.t("caller.callbacks", map[string]any{"Count": card.CallbacksPending}))
+	if len(card.LastCalls) > 0 {
+		parts := make([]string, len(card.LastCalls))
+		for i, lc := range card.LastCalls {
+			parts[i] = lc.At.In(v.zone(v.shell.view)).Format("01-02 15:04") + " " + v.t("call.type."+lc.Type.String())
+		}
+		v.lastCalls.SetText(v.t("caller.lastcalls") + ": " + strings.Join(parts, "；"))
 	} else {
 		v.lastCalls.SetText("")
 	}
@@ -263,30 +374,27 @@ func (v *deskView) showCaller(c *Call) {
 // tick redraws the ring or talk timer for now; the shell calls it every
 // second while a call is up.
 func (v *deskView) tick(now time.Time) {
-	c := v.shell.model.Call
-	if c == nil || c.State == "ended" {
+	if v.ringTimer == nil {
+		return
+	}
+	c := v.shell.view.Call
+	if c == nil {
 		v.ringTimer.SetText("")
 		v.ringBar.SetValue(0)
 		return
 	}
-	el := now.Sub(c.Since)
-	if el < 0 {
-		el = 0
-	}
-	if c.State != "ringing" {
+	if c.Status != desk.CallRinging {
 		v.ringBar.SetValue(0)
-		if c.State == "held" {
+		if c.Status == desk.CallHeld {
 			v.ringTimer.SetText(v.t("call.held"))
 		} else {
-			v.ringTimer.SetText(v.t("call.talking", map[string]any{"Duration": clock(el)}))
+			v.ringTimer.SetText(v.t("call.talking", map[string]any{"Duration": clock(max(0, now.Sub(c.AnsweredAt)))}))
 		}
 		v.ringTimer.Importance = widget.MediumImportance
 		return
 	}
+	el := max(0, now.Sub(c.RingStarted))
 	limit := c.RingLimit
-	if limit <= 0 {
-		limit = 12 * time.Second
-	}
 	v.ringBar.Max = limit.Seconds()
 	v.ringBar.SetValue(min(el.Seconds(), limit.Seconds()))
 	if el >= limit {
@@ -307,20 +415,20 @@ func (v *deskView) setOpening(s string) {
 
 // setSelectQuietly mirrors the agent state in the selectors without
 // sending it back to the desk as a command.
-func (v *deskView) setSelectQuietly(m Model) {
+func (v *deskView) setSelectQuietly(m desk.View) {
 	on, onR := v.agentState.OnChanged, v.breakReason.OnChanged
 	v.agentState.OnChanged, v.breakReason.OnChanged = nil, nil
 	defer func() { v.agentState.OnChanged, v.breakReason.OnChanged = on, onR }()
-	switch m.Agent {
-	case "break":
+	switch m.Agent.Status {
+	case agent.StatusBreak:
 		v.agentState.SetSelectedIndex(1)
 		v.breakReason.Show()
 		for i, r := range BreakReasons {
-			if r == m.BreakReason {
+			if r == m.Agent.Reason {
 				v.breakReason.SetSelectedIndex(i)
 			}
 		}
-	case "available":
+	case agent.StatusAvailable:
 		v.agentState.SetSelectedIndex(0)
 		v.breakReason.ClearSelected()
 		v.breakReason.Hide()
@@ -328,96 +436,128 @@ func (v *deskView) setSelectQuietly(m Model) {
 		v.agentState.ClearSelected()
 		v.breakReason.Hide()
 	}
-	enable(v.agentState, m.Call == nil)
+	enable(v.agentState, m.Call == nil && !v.shell.busy["state"])
 }
 
 func (v *deskView) onAgentState(string) {
+	d := v.shell.desk
 	if v.agentState.SelectedIndex() == 0 {
-		v.shell.do(v.shell.backend.SetAgentState("available", ""))
+		v.shell.run("state", func() error { return d.SetAgentState(agent.StatusAvailable, agent.ReasonNone) }, nil)
 		return
 	}
 	v.breakReason.Show()
 	if i := v.breakReason.SelectedIndex(); i >= 0 {
-		v.shell.do(v.shell.backend.SetAgentState("break", BreakReasons[i]))
+		r := BreakReasons[i]
+		v.shell.run("state", func() error { return d.SetAgentState(agent.StatusBreak, r) }, nil)
 	}
 }
 
+// callID is the call the controls act on now.
+func (v *deskView) callID() string {
+	if c := v.shell.view.Call; c != nil {
+		return c.CallID
+	}
+	return ""
+}
+
 func (v *deskView) onAnswer() {
-	if v.answer.Disabled() {
+	c := v.shell.view.Call
+	if c == nil || c.Status != desk.CallRinging || c.Outbound() {
 		return
 	}
-	v.shell.do(v.shell.backend.Answer())
+	id, d := c.CallID, v.shell.desk
+	v.shell.run("answer", func() error { return d.Answer(id) }, nil)
 }
 
 // onHangup asks first while the caller is on the line: the caller hangs
 // up first.
 func (v *deskView) onHangup() {
-	c := v.shell.model.Call
-	if v.hangup.Disabled() || c == nil {
+	c := v.shell.view.Call
+	if c == nil {
 		return
 	}
-	if c.State == "ringing" {
-		v.shell.do(v.shell.backend.Hangup())
+	id, d := c.CallID, v.shell.desk
+	hang := func() { v.shell.run("hangup", func() error { return d.Hangup(id) }, nil) }
+	if c.Status == desk.CallRinging {
+		hang()
 		return
 	}
-	v.shell.confirm(v.t("btn.hangup"), v.t("hangup.confirm"), func() { v.shell.do(v.shell.backend.Hangup()) })
+	v.shell.confirm(v.t("btn.hangup"), v.t("hangup.confirm"), hang)
 }
 
 func (v *deskView) onHold() {
-	if v.hold.Disabled() {
+	c := v.shell.view.Call
+	if c == nil || c.Status == desk.CallRinging {
 		return
 	}
-	if c := v.shell.model.Call; c != nil && c.State == "held" {
-		v.shell.do(v.shell.backend.Resume())
+	id, d := c.CallID, v.shell.desk
+	if c.Status == desk.CallHeld {
+		v.shell.run("hold", func() error { return d.Resume(id) }, nil)
 		return
 	}
-	v.shell.do(v.shell.backend.Hold())
+	v.shell.run("hold", func() error { return d.Hold(id) }, nil)
 }
 
 func (v *deskView) onMute() {
-	if v.mute.Disabled() {
+	c := v.shell.view.Call
+	if c == nil || c.Status == desk.CallRinging {
 		return
 	}
-	v.shell.do(v.shell.backend.Mute(!v.shell.model.Call.Muted))
+	id, on, d := c.CallID, !v.shell.view.Muted, v.shell.desk
+	v.shell.run("mute", func() error { return d.Mute(id, on) }, nil)
+}
+
+func (v *deskView) onSilent() {
+	if v.shell.view.Call == nil {
+		return
+	}
+	v.silent = !v.silent
+	v.apply(v.shell.view)
 }
 
 func (v *deskView) onTransfer() {
-	if v.transfer.Disabled() {
+	c := v.shell.view.Call
+	if c == nil || c.Status == desk.CallRinging {
 		return
 	}
-	target := widget.NewEntry()
-	target.SetPlaceHolder("8001")
+	target := newField(v.shell, "8001")
+	id, d := c.CallID, v.shell.desk
 	v.shell.form(v.t("btn.transfer"), widget.NewForm(widget.NewFormItem(v.t("transfer.target"), target)), func() {
 		if t := strings.TrimSpace(target.Text); t != "" {
-			v.shell.do(v.shell.backend.Transfer(t))
+			v.shell.run("transfer", func() error { return d.Transfer(id, t) }, nil)
 		}
 	})
 }
 
 func (v *deskView) onKeypad() {
-	if v.keypad.Disabled() {
+	c := v.shell.view.Call
+	if c == nil || c.Status == desk.CallRinging {
 		return
 	}
 	keys := container.NewGridWithColumns(3)
-	for _, d := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"} {
-		d := d
-		b := widget.NewButton(d, func() { v.shell.do(v.shell.backend.SendDTMF(d)) })
-		keys.Add(b)
+	id, d := c.CallID, v.shell.desk
+	for _, digit := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"} {
+		keys.Add(widget.NewButton(digit, func() {
+			v.shell.run("dtmf:"+digit, func() error { return d.SendDTMF(id, digit) }, nil)
+		}))
 	}
 	v.shell.panel(v.t("btn.keypad"), keys)
 }
 
 func (v *deskView) onComplaint() {
+	v.shell.ShowTab(TabDesk)
 	v.right.Select(v.wizardTab)
 	v.wizard.start()
 }
 
 func (v *deskView) onDialCallback(id string) {
-	if v.shell.model.QuietHours != "" {
-		v.shell.warn(v.t("err.quiet"))
-		return
-	}
-	v.shell.do(v.shell.backend.DialCallback(id))
+	d := v.shell.desk
+	v.shell.run("dial:"+id, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), desk.CommandTimeout)
+		defer cancel()
+		_, err := d.DialCallback(ctx, id)
+		return err
+	}, nil)
 }
 
 // shortcut runs the control bound to a function key; it reports whether
@@ -430,6 +570,8 @@ func (v *deskView) shortcut(k fyne.KeyName) bool {
 		v.onHangup()
 	case fyne.KeyF4:
 		v.onHold()
+	case fyne.KeyF5:
+		v.onSilent()
 	case fyne.KeyF6:
 		v.onTransfer()
 	case fyne.KeyF7:
@@ -469,3 +611,53 @@ func clock(d time.Duration) string {
 	s := int(d.Seconds())
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
+
+// lineCode is the status bar's code of the phone line.
+func lineCode(r desk.Registration) string {
+	switch {
+	case r.Practice:
+		return "practice"
+	case r.Status == desk.RegRegistered:
+		return "registered"
+	case r.Status == desk.RegConnecting:
+		return "connecting"
+	}
+	return "failed"
+}
+
+// syncText is the status bar's sync item.
+func syncText(lang string, s desk.SyncStatus) string {
+	var text string
+	switch {
+	case !s.Enabled:
+		return tr(lang, "sync.none")
+	case s.Failing:
+		text = tr(lang, "sync.offline")
+		if s.Pending > 0 {
+			text += " · " + tr(lang, "sync.pending", map[string]any{"Count": s.Pending})
+		}
+	case s.Pending > 0:
+		text = tr(lang, "sync.pending", map[string]any{"Count": s.Pending})
+	default:
+		text = tr(lang, "sync.ok")
+	}
+	if !s.LastSync.IsZero() {
+		text += " · " + s.LastSync.Format("15:04")
+	}
+	return text
+}
+
+// packText names the script pack in the status bar.
+func packText(lang string, p desk.PackInfo) string {
+	switch {
+	case p.Version > 0:
+		return tr(lang, "pack.published", map[string]any{"Version": p.Version})
+	case p.Name != "":
+		return tr(lang, "pack.file", map[string]any{"Name": p.Name})
+	}
+	return tr(lang, "pack.default")
+}
+
+// BreakReasons are the reason codes offered for a break, in order.
+var BreakReasons = []agent.BreakReason{agent.ReasonRest, agent.ReasonMeal, agent.ReasonTraining,
+	agent.ReasonMeeting, agent.ReasonCoaching, agent.ReasonPaperwork}

@@ -1,11 +1,15 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"agentdesk/agent/desk"
 )
 
 // supervisorView is the live board: agents and their states, calls in
@@ -20,8 +24,11 @@ type supervisorView struct {
 
 func newSupervisorView(s *Window) *supervisorView { return &supervisorView{shell: s} }
 
+func (v *supervisorView) t(id string, data ...map[string]any) string {
+	return tr(v.shell.lang, id, data...)
+}
+
 func (v *supervisorView) buildUI() fyne.CanvasObject {
-	t := func(id string) string { return tr(v.shell.lang, id) }
 	lbl := func() *widget.Label {
 		l := widget.NewLabel("")
 		l.Wrapping = fyne.TextWrapWord
@@ -31,52 +38,91 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 	v.agents, v.calls, v.queues, v.major, v.overdue, v.stats = lbl(), lbl(), lbl(), lbl(), lbl(), lbl()
 	v.major.Importance = widget.DangerImportance
 	v.overdue.Importance = widget.WarningImportance
-	return container.NewVScroll(container.NewVBox(v.source,
+	box := container.NewVScroll(container.NewVBox(v.source,
 		container.NewGridWithColumns(2,
-			widget.NewCard(t("sup.agents"), "", v.agents),
-			widget.NewCard(t("sup.calls"), "", container.NewVBox(v.calls, v.queues)),
-			widget.NewCard(t("sup.major"), "", v.major),
-			widget.NewCard(t("sup.overdue"), "", v.overdue),
+			widget.NewCard(v.t("sup.agents"), "", v.agents),
+			widget.NewCard(v.t("sup.calls"), "", container.NewVBox(v.calls, v.queues)),
+			widget.NewCard(v.t("sup.major"), "", v.major),
+			widget.NewCard(v.t("sup.overdue"), "", v.overdue),
 		),
-		widget.NewCard(t("stats"), "", v.stats)))
+		widget.NewCard(v.t("stats"), "", v.stats)))
+	v.apply(v.shell.view)
+	return box
 }
 
-func (v *supervisorView) apply(m Model) {
+func (v *supervisorView) apply(m desk.View) {
 	if v.source == nil {
 		return // not opened yet
 	}
-	t := func(id string) string { return tr(v.shell.lang, id) }
-	b := m.Supervisor
+	b := m.Board
+	zone := m.Zone
+	if zone == nil {
+		zone = time.Local
+	}
 	if b.FromHub {
-		v.source.SetText(t("sup.source.hub"))
+		v.source.SetText(v.t("sup.source.hub"))
 	} else {
-		v.source.SetText(t("sup.source.local"))
+		v.source.SetText(v.t("sup.source.local"))
 	}
 	list := func(l *widget.Label, xs []string) {
 		if len(xs) == 0 {
-			l.SetText(t("sup.none"))
+			l.SetText(v.t("sup.none"))
 			return
 		}
 		l.SetText(strings.Join(xs, "\n"))
 	}
-	rows := func(l *widget.Label, rs []BoardRow) {
-		xs := make([]string, len(rs))
-		for i, r := range rs {
-			xs[i] = orDefault(r.Who, t("sup.me")) + " — " + t(stateMessage(r.State))
+	var agents []string
+	for _, a := range b.Agents {
+		line := orDefault(a.Agent, v.t("sup.me")) + " — " + v.t(stateMessage(a.Status))
+		if !a.Since.IsZero() {
+			line += " · " + clock(max(0, m.At.Sub(a.Since)))
 		}
-		list(l, xs)
+		agents = append(agents, line)
 	}
-	rows(v.agents, b.Agents)
-	rows(v.calls, b.Calls)
-	list(v.queues, b.Queues)
-	list(v.major, b.Major)
-	list(v.overdue, b.Overdue)
-	if b.FromHub {
-		v.stats.SetText(hubStatsText(v.shell.lang, b))
-		return
+	list(v.agents, agents)
+	var calls []string
+	for _, c := range b.Calls {
+		calls = append(calls, orDefault(c.Who, c.Number)+" — "+v.t(stateMessage(c.Status.String())))
 	}
-	s := m.Stats
-	v.stats.SetText(tr(v.shell.lang, "stats.line", statsData(s)))
+	list(v.calls, calls)
+	var queues []string
+	for _, q := range b.Queues {
+		queues = append(queues, v.t("sup.queue", map[string]any{"Queue": orDefault(q.Queue, "—"), "Ringing": q.Ringing, "Talking": q.Talking}))
+	}
+	if len(queues) > 0 || b.FromHub {
+		list(v.queues, queues)
+	} else {
+		v.queues.SetText("")
+	}
+	var major []string
+	for _, a := range b.Alerts {
+		major = append(major, a.At.In(zone).Format("15:04")+" "+a.Owner+" "+a.Summary)
+	}
+	list(v.major, major)
+	var overdue []string
+	for _, o := range b.Overdue {
+		overdue = append(overdue, o.Due.In(zone).Format("01-02 15:04")+" "+o.Owner+" "+shortID(o.ID))
+	}
+	list(v.overdue, overdue)
+	var lines []string
+	for _, s := range b.Today {
+		lines = append(lines, orDefault(s.Agent, v.t("sup.me"))+"  "+v.t("stats.hubline",
+			map[string]any{"In": s.Inbound, "Out": s.Outbound, "Answered": s.Answered, "Missed": s.Missed}))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, v.t("sup.none"))
+	}
+	if len(b.Unsynced) > 0 {
+		lines = append(lines, "", v.t("sup.unsynced"))
+		for _, d := range b.Unsynced {
+			l := fmt.Sprintf("%s: %d", orDefault(d.Agent, d.Desk), d.Pending)
+			if !d.Oldest.IsZero() {
+				l += " · " + d.Oldest.In(zone).Format("01-02 15:04")
+			}
+			lines = append(lines, l)
+		}
+	}
+	v.stats.SetText(strings.Join(lines, "\n"))
 }
 
 // stateMessage is the message id of an agent or call state code.
@@ -87,5 +133,13 @@ func stateMessage(code string) string {
 	case "on_call", "ringing", "available", "wrap_up", "break", "offline":
 		return "agent." + code
 	}
-	return code
+	return "agent.unknown"
+}
+
+// shortID is the first block of a UUID, enough to tell cases apart on a board.
+func shortID(id string) string {
+	if i := strings.IndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return id
 }

@@ -1,6 +1,9 @@
 package ui
 
-import "agentdesk/i18n"
+import (
+	"agentdesk/agent"
+	"agentdesk/i18n"
+)
 
 // Langs are the languages the window can switch between live.
 var Langs = i18n.Langs()
@@ -57,10 +60,14 @@ func tr(lang, id string, data ...map[string]any) string {
 	return s
 }
 
-// statsData fills the placeholders of "stats.line".
-func statsData(s Stats) map[string]any {
-	return map[string]any{"In": s.Inbound, "Out": s.Outbound, "Missed": s.Missed,
-		"Pct": s.WithinRingLimitPct, "Complaints": s.Complaints}
+// statsData fills the placeholders of "stats.line" from the agent's day.
+func statsData(a agent.AgentDay) map[string]any {
+	pct := 0
+	if answered := a.Inbound - a.Missed; answered > 0 {
+		pct = a.AnsweredWithinLimit * 100 / answered
+	}
+	return map[string]any{"In": a.Inbound, "Out": a.Outbound, "Missed": a.Missed,
+		"Pct": pct, "Complaints": a.ComplaintsOpened}
 }
 
 // langIndex is the position in Langs of the UI language closest to lang.

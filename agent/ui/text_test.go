@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"agentdesk/agent"
 	"agentdesk/i18n"
 )
 
@@ -18,16 +19,23 @@ import (
 // code the views may pass. A new prefix in a view fails the test until it
 // is listed here.
 var dynamicIDs = map[string][]string{
-	"break.":  {"meal", "rest", "training", "meeting", "coaching", "paperwork"},
-	"pbx.":    {"registered", "failed", "practice", "connecting"},
-	"sync.":   {"none", "ok", "pending", "offline"},
-	"agent.":  {"available", "ringing", "on_call", "wrap_up", "break", "offline"},
-	"check.":  {"pbx", "data", "hub", "outbox", "clock", "ok", "fail", "skip"},
-	"tr.":     {"published", "hubdown", "refused.auth", "refused.role", "refused.invalid", "refused.other"},
-	"wiz.":    {"listen", "ask", "follow", "reply", "record", "report", "readback"},
-	"wiz.f.":  {"statement", "what", "when", "where", "subject", "how", "said", "matter", "process", "result"},
-	"hint:":   {"wiz.listen.hint", "wiz.ask.hint", "wiz.follow.hint", "wiz.reply.hint", "wiz.record.hint"},
-	"others:": {"sup.me", "sup.unsynced", "stats.hubline", "call.held"},
+	"break.":     {"meal", "rest", "training", "meeting", "coaching", "paperwork"},
+	"pbx.":       {"registered", "failed", "practice", "connecting"},
+	"agent.":     {"available", "ringing", "on_call", "wrap_up", "break", "offline", "unknown"},
+	"check.":     {"pbx", "data", "hub", "outbox", "clock", "audio", "ghosts", "ok", "fail", "skip"},
+	"call.type.": {"consultation", "complaint", "other"},
+	"wiz.":       {"listen", "ask", "follow", "reply", "record", "report", "readback"},
+	"wiz.miss.":  problemCodes(),
+	"hint:":      {"wiz.listen.hint", "wiz.ask.hint", "wiz.follow.hint", "wiz.reply.hint", "wiz.record.hint"},
+	"others:":    {"sup.me", "sup.unsynced", "stats.hubline", "call.held"},
+}
+
+func problemCodes() []string {
+	out := make([]string, len(agent.Problems))
+	for i, p := range agent.Problems {
+		out[i] = string(p)
+	}
+	return out
 }
 
 var (
@@ -106,9 +114,6 @@ func uiIDs(t *testing.T) []string {
 			}
 		}
 	}
-	for _, id := range missIDs {
-		ids[id] = true
-	}
 	out := make([]string, 0, len(ids))
 	for id := range ids {
 		out = append(out, id)
@@ -158,8 +163,8 @@ func TestTr(t *testing.T) {
 		{"zh-TW", "tab.desk", nil, "接聽"},
 		{"en", "sync.pending", map[string]any{"Count": 3}, "3 waiting"},
 		{"zh-Hant", "ring.timer", map[string]any{"Elapsed": 4, "Limit": 9}, "振鈴 4 秒 / 9 秒"},
-		{"en", "stats.line", statsData(Stats{Inbound: 5, Outbound: 2, Missed: 1, WithinRingLimitPct: 80, Complaints: 1}),
-			"In 5  Out 2  Missed 1  Answered by 3rd ring 80%  Complaints 1"},
+		{"en", "stats.line", statsData(agent.AgentDay{Inbound: 6, Outbound: 2, Missed: 1, AnsweredWithinLimit: 4, ComplaintsOpened: 1}),
+			"In 6  Out 2  Missed 1  Answered by 3rd ring 80%  Complaints 1"},
 		{"en", "no.such.id", nil, "no.such.id"},
 	}
 	for _, tt := range tests {
@@ -172,18 +177,18 @@ func TestTr(t *testing.T) {
 func TestMissingLine(t *testing.T) {
 	tests := []struct {
 		lang string
-		m    Missing
+		p    agent.StepProblem
 		want string
 	}{
-		{"zh-Hans", Missing{Step: "wiz.ask", What: MissWhen, Detail: "when missing"}, "2 问清楚（何时）"},
-		{"zh-Hant", Missing{Step: "wiz.reply", What: MissAccepted}, "4 復清楚（客戶尚未接受答覆）"},
-		{"en", Missing{Step: "wiz.record", What: MissResult, Detail: "result missing"}, "5 Record clearly（the result）"},
-		{"zh-Hans", Missing{Step: "wiz.follow", Detail: "not done"}, "3 跟清楚"},
-		{"en", Missing{Step: "wiz.follow", Detail: "not done"}, "3 Follow clearly（not done）"},
+		{"zh-Hans", agent.StepProblem{Step: agent.StepAsk, Code: agent.ProblemWhen}, "2 问清楚（何时）"},
+		{"zh-Hant", agent.StepProblem{Step: agent.StepReply, Code: agent.ProblemAccepted}, "4 復清楚（客戶尚未接受答覆）"},
+		{"en", agent.StepProblem{Step: agent.StepRecord, Code: agent.ProblemResult}, "5 Record clearly（the result）"},
+		{"zh-Hans", agent.StepProblem{Step: agent.StepFollow, Code: agent.ProblemNotDone}, "3 跟清楚"},
+		{"en", agent.StepProblem{Step: agent.StepFollow, Code: agent.ProblemNotDone}, "3 Follow clearly"},
 	}
 	for _, tt := range tests {
-		if got := missingLine(tt.lang, tt.m); got != tt.want {
-			t.Errorf("missingLine(%q, %+v) = %q, want %q", tt.lang, tt.m, got, tt.want)
+		if got := missingLine(tt.lang, tt.p); got != tt.want {
+			t.Errorf("missingLine(%q, %+v) = %q, want %q", tt.lang, tt.p, got, tt.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -8,45 +9,18 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"agentdesk/agent/desk"
 )
-
-// PreviewRequest is the caller and instant a trainer previews a pack for.
-type PreviewRequest struct {
-	At               time.Time
-	Lang             string
-	Surname, Title   string
-	Silent, Outbound bool
-}
-
-// LineError is a pack validation error at its line (1-based).
-type LineError struct {
-	Line int
-	Msg  string
-}
-
-// PackTools is what the trainer view needs of the script pack code.
-type PackTools interface {
-	// Load returns the pack being edited: its file (empty for the embedded
-	// default) and its text.
-	Load(lang string) (path, text string, err error)
-	// Preview parses text and renders the opening for req, or returns the
-	// validation errors.
-	Preview(text string, req PreviewRequest) (opening string, errs []LineError)
-	// Save writes text to path after validating it.
-	Save(path, text string) error
-	// Publish sends the pack to every desk through the hub; ErrNeedsHub
-	// when there is none.
-	Publish(text string) error
-}
 
 // trainerView is the script pack editor with a live preview for any date,
 // time, caller and language.
 type trainerView struct {
 	shell            *Window
-	path             *widget.Entry
-	editor           *widget.Entry
-	at, surname      *widget.Entry
-	title, lang      *widget.Select
+	path             *field
+	editor           *field
+	at, surname      *field
+	title            *widget.Select
 	silent, outbound *widget.Check
 	preview          *widget.RichText
 	errors           *fyne.Container
@@ -55,38 +29,30 @@ type trainerView struct {
 
 func newTrainerView(s *Window) *trainerView { return &trainerView{shell: s} }
 
-func (v *trainerView) t(id string) string { return tr(v.shell.lang, id) }
+func (v *trainerView) t(id string, data ...map[string]any) string {
+	return tr(v.shell.lang, id, data...)
+}
+
+// previewLayout is how the preview instant is typed, in the center's zone.
+const previewLayout = "2006-01-02 15:04"
 
 func (v *trainerView) buildUI() fyne.CanvasObject {
-	path, text, err := v.shell.opts.Pack.Load(v.shell.lang)
-	if err != nil {
-		v.shell.log.Warn("load pack", "error", err)
-	}
-	v.path = widget.NewEntry()
-	v.path.SetText(path)
-	v.path.SetPlaceHolder("pack.toml")
-	v.editor = widget.NewMultiLineEntry()
-	v.editor.TextStyle = fyne.TextStyle{Monospace: false}
-	v.editor.SetText(text)
+	v.path = newField(v.shell, "pack.toml")
+	v.editor = newArea(v.shell, "", 20)
 	v.editor.OnChanged = func(string) { v.onPreview() }
-	v.at = widget.NewEntry()
-	v.at.SetText(v.shell.model.At.Format(time.RFC3339))
-	if v.shell.model.At.IsZero() {
-		v.at.SetText(time.Now().Format(time.RFC3339))
+	v.at = newField(v.shell, previewLayout)
+	at := v.shell.view.At
+	if at.IsZero() {
+		at = time.Now()
 	}
+	v.at.SetText(at.In(v.zone()).Format(previewLayout))
 	v.at.OnChanged = func(string) { v.onPreview() }
-	v.surname = widget.NewEntry()
+	v.surname = newField(v.shell, "")
 	v.surname.OnChanged = func(string) { v.onPreview() }
 	v.title = widget.NewSelect([]string{"", "先生", "女士"}, func(string) { v.onPreview() })
 	v.title.PlaceHolder = "—"
-	names := make([]string, len(Langs))
-	for i, l := range Langs {
-		names[i] = langNames[l]
-	}
-	v.lang = widget.NewSelect(names, func(string) { v.onPreview() })
-	v.lang.SetSelectedIndex(langIndex(v.shell.lang))
-	v.silent = widget.NewCheck("silent", func(bool) { v.onPreview() })
-	v.outbound = widget.NewCheck("outbound", func(bool) { v.onPreview() })
+	v.silent = widget.NewCheck(v.t("tr.silent"), func(bool) { v.onPreview() })
+	v.outbound = widget.NewCheck(v.t("tr.outbound"), func(bool) { v.onPreview() })
 	v.preview = widget.NewRichText()
 	v.preview.Wrapping = fyne.TextWrapWord
 	v.errors = container.NewVBox()
@@ -95,7 +61,6 @@ func (v *trainerView) buildUI() fyne.CanvasObject {
 	form := widget.NewForm(
 		widget.NewFormItem(v.t("tr.at"), v.at),
 		widget.NewFormItem(v.t("tr.surname"), container.NewGridWithColumns(2, v.surname, v.title)),
-		widget.NewFormItem(v.t("set.lang"), v.lang),
 		widget.NewFormItem("", container.NewHBox(v.silent, v.outbound)),
 	)
 	side := container.NewVBox(form, widget.NewLabelWithStyle(v.t("tr.preview"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -103,31 +68,75 @@ func (v *trainerView) buildUI() fyne.CanvasObject {
 	edit := container.NewBorder(container.NewBorder(nil, nil, widget.NewLabel(v.t("tr.pack")), container.NewHBox(v.save, v.publish), v.path), nil, nil, nil, v.editor)
 	split := container.NewHSplit(edit, container.NewVScroll(side))
 	split.Offset = 0.55
-	v.onPreview()
+	v.load()
 	return split
 }
 
-func (v *trainerView) request() PreviewRequest {
-	at, err := time.Parse(time.RFC3339, v.at.Text)
-	if err != nil {
-		at = time.Time{}
+// load reads the pack in use for the window's language (a file read: off
+// the Fyne goroutine).
+func (v *trainerView) load() {
+	lang, d := v.shell.lang, v.shell.desk
+	var path, text string
+	v.shell.run("pack-load", func() error {
+		var err error
+		path, text, err = d.PackText(lang)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.shell.warn(errText(v.shell.lang, err))
+			return
+		}
+		v.path.SetText(path)
+		v.editor.SetText(text)
+		v.onPreview()
+	})
+}
+
+func (v *trainerView) zone() *time.Location {
+	if z := v.shell.view.Zone; z != nil {
+		return z
 	}
-	return PreviewRequest{At: at, Lang: Langs[max(0, v.lang.SelectedIndex())], Surname: v.surname.Text,
-		Title: v.title.Selected, Silent: v.silent.Checked, Outbound: v.outbound.Checked}
+	return time.Local
+}
+
+func (v *trainerView) apply(desk.View) {
+	if v.save == nil {
+		return
+	}
+	for _, b := range []struct {
+		w     *widget.Button
+		key   string
+		label string
+	}{{v.save, "pack-save", "btn.save"}, {v.publish, "pack-publish", "tr.publish"}} {
+		if v.shell.busy[b.key] {
+			b.w.SetText(v.t(b.label) + " …")
+			b.w.Disable()
+		} else {
+			b.w.SetText(v.t(b.label))
+			b.w.Enable()
+		}
+	}
+}
+
+func (v *trainerView) request() (desk.PreviewRequest, bool) {
+	at, err := time.ParseInLocation(previewLayout, v.at.Text, v.zone())
+	return desk.PreviewRequest{At: at, Surname: v.surname.Text, Title: v.title.Selected,
+		Silent: v.silent.Checked, Outbound: v.outbound.Checked}, err == nil
 }
 
 // onPreview re-renders on every keystroke: trainers see the effect live.
+// Parsing and rendering a pack is pure computation, quick enough here.
 func (v *trainerView) onPreview() {
 	if v.preview == nil || v.errors == nil {
 		return
 	}
-	req := v.request()
+	req, ok := v.request()
 	v.errors.RemoveAll()
-	if req.At.IsZero() {
-		v.errors.Add(errorLabel(v.t("tr.at")))
+	if !ok {
+		v.errors.Add(errorLabel(v.t("tr.at.bad", map[string]any{"Example": previewLayout})))
 		return
 	}
-	opening, errs := v.shell.opts.Pack.Preview(v.editor.Text, req)
+	opening, errs := v.shell.desk.PreviewPack(v.editor.Text, req)
 	v.setPreview(opening)
 	if len(errs) == 0 {
 		ok := widget.NewLabel(v.t("tr.valid"))
@@ -155,31 +164,44 @@ func (v *trainerView) gotoLine(line int) {
 	v.editor.CursorRow = max(0, line-1)
 	v.editor.CursorColumn = 0
 	v.editor.Refresh()
-	if c := fyne.CurrentApp().Driver().CanvasForObject(v.editor); c != nil {
-		c.Focus(v.editor)
-	}
+	v.shell.win.Canvas().Focus(v.editor)
 }
 
 func (v *trainerView) onSave() {
-	if err := v.shell.opts.Pack.Save(v.path.Text, v.editor.Text); err != nil {
-		v.shell.log.Warn("save pack", "error", err)
-		v.shell.warn(v.t("err.save"))
+	if v.save == nil {
 		return
 	}
-	v.shell.info(tr(v.shell.lang, "tr.saved", map[string]any{"Path": v.path.Text}))
+	path, text, d := v.path.Text, v.editor.Text, v.shell.desk
+	v.shell.run("pack-save", func() error { return d.SavePackFile(path, text) }, func(err error) {
+		if err != nil {
+			v.shell.warn(v.t("err.save") + "\n" + errText(v.shell.lang, err))
+			return
+		}
+		v.shell.info(v.t("tr.saved", map[string]any{"Path": path}))
+	})
 }
 
 func (v *trainerView) onPublish() {
-	if err := v.shell.opts.Pack.Publish(v.editor.Text); err != nil {
-		v.shell.log.Warn("publish pack", "error", err)
-		v.shell.warn(publishMessage(v.shell.lang, err))
-		return
-	}
-	v.shell.info(v.t("tr.published"))
+	text, d := v.editor.Text, v.shell.desk
+	var pv desk.PackVersion
+	v.shell.run("pack-publish", func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var err error
+		pv, err = d.PublishPack(ctx, text)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.shell.warn(errText(v.shell.lang, err))
+			return
+		}
+		v.shell.info(v.t("tr.published", map[string]any{"Version": pv.Version}))
+	})
 }
 
 func errorLabel(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Importance = widget.DangerImportance
+	l.Wrapping = fyne.TextWrapWord
 	return l
 }

@@ -1,108 +1,174 @@
 // Package ui is the desk's Fyne window: one view per screen (agent desk,
-// supervisor, trainer, settings), each adapting a Model to widgets and
-// widget events to Backend commands. Rules live in agent and agent/desk;
-// nothing here decides anything about a call.
+// supervisor, trainer, settings), each painting agent/desk's View and
+// turning widget events into desk commands. Commands never run on the Fyne
+// goroutine: a button starts its command in the background, shows it is in
+// flight, and the answer comes back through fyne.Do. Rules live in agent
+// and agent/desk; nothing here decides anything about a call.
 package ui
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+
+	"agentdesk/agent"
+	"agentdesk/agent/desk"
 )
+
+// Desk is what the window asks of the desk. *desk.Desk satisfies it; the
+// view tests use a fake. Every method but SubscribeView may block (disk,
+// SIP, network) and is only called off the Fyne goroutine.
+type Desk interface {
+	SubscribeView(fn func(desk.View)) (cancel func())
+	Answer(callID string) error
+	Hangup(callID string) error
+	Hold(callID string) error
+	Resume(callID string) error
+	Transfer(callID, target string) error
+	SendDTMF(callID, digit string) error
+	Mute(callID string, on bool) error
+	DialCallback(ctx context.Context, id string) (string, error)
+	SetAgentState(status agent.AgentStatus, reason agent.BreakReason) error
+	SetLang(lang string) error
+	CheckComplaint(d desk.ComplaintDraft) desk.ComplaintCheck
+	SaveComplaint(d desk.ComplaintDraft) (desk.ComplaintCheck, error)
+	Complaint(id string) (agent.Complaint, desk.ComplaintDraft, error)
+	SearchCustomers(query string) ([]agent.Customer, error)
+	SaveCustomer(e desk.CustomerEdit) (agent.Customer, error)
+	SelfCheck(ctx context.Context) []desk.Check
+	PackText(lang string) (path, text string, err error)
+	PreviewPack(text string, req desk.PreviewRequest) (string, []desk.PackProblem)
+	SavePackFile(path, text string) error
+	PublishPack(ctx context.Context, text string) (desk.PackVersion, error)
+}
+
+var _ Desk = (*desk.Desk)(nil)
 
 // Options configure the window beyond the desk itself.
 type Options struct {
-	Lang     string
-	Variant  Variant
-	Settings Settings
-	// SaveSettings persists the settings panel (config file); nil hides Save.
-	SaveSettings func(Settings) error
-	// SelfCheck runs the pre-shift checks; it may block (network), so the
-	// window calls it off the UI goroutine.
-	SelfCheck func() []CheckResult
-	// Pack is the trainer's tooling; nil hides the trainer tab.
-	Pack PackTools
-	// OnLang is told when the agent switches language, after the window
-	// has been rebuilt, so the desk can render scripts in it.
-	OnLang func(lang string)
-	Logger *slog.Logger
+	Lang    string
+	Variant Variant
+	// Config is what the settings screen edits; SaveConfig persists it
+	// (the config file); nil hides Save.
+	Config     desk.Config
+	SaveConfig func(desk.Config) error
+	// Trainer shows the script pack editor tab.
+	Trainer bool
+	Logger  *slog.Logger
+	// Go starts a command's work off the Fyne goroutine (default: a new
+	// goroutine). The view tests pass one that queues the work, to see a
+	// command in flight and then let it finish.
+	Go func(work func())
 }
+
+// Tabs of the window, in order.
+const (
+	TabDesk = iota
+	TabSupervisor
+	TabTrainer
+	TabSettings
+)
 
 // Window is the desk's main window and the views inside it.
 type Window struct {
-	app     fyne.App
-	win     fyne.Window
-	backend Backend
-	opts    Options
-	lang    string
-	theme   *Theme
-	log     *slog.Logger
+	app  fyne.App
+	win  fyne.Window
+	desk Desk
+	opts Options
+	lang string
+	thm  *Theme
+	log  *slog.Logger
 
-	model      Model
+	view       desk.View
 	foreground bool
+	// busy holds the commands in flight, by key: their buttons are
+	// disabled and say so until the command returns.
+	busy map[string]bool
 
 	tabs       *container.AppTabs
-	desk       *deskView
+	tabIDs     []int
+	deskV      *deskView
 	supervisor *supervisorView
 	trainer    *trainerView
 	settings   *settingsView
 	ensure     func(tab int) // builds a tab's view on first use
 }
 
-// NewWindow builds the views into w. Call Apply with each Model, on the
-// Fyne goroutine (fyne.Do from a subscriber).
-func NewWindow(a fyne.App, w fyne.Window, b Backend, opts Options) *Window {
+// NewWindow builds the views into w and paints every View the desk
+// publishes.
+func NewWindow(a fyne.App, w fyne.Window, d Desk, opts Options) *Window {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Window{app: a, win: w, backend: b, opts: opts, lang: opts.Lang, foreground: true,
-		theme: &Theme{Variant: opts.Variant}, log: opts.Logger.With("component", "ui")}
+	if opts.Go == nil {
+		opts.Go = func(work func()) { go work() }
+	}
+	s := &Window{app: a, win: w, desk: d, opts: opts, lang: opts.Lang, foreground: true,
+		thm: &Theme{Variant: opts.Variant}, log: opts.Logger.With("component", "ui"), busy: map[string]bool{}}
 	if s.lang == "" {
 		s.lang = Langs[0]
 	}
-	a.Settings().SetTheme(s.theme)
+	a.Settings().SetTheme(s.thm)
 	a.Lifecycle().SetOnEnteredForeground(func() { s.foreground = true })
 	a.Lifecycle().SetOnExitedForeground(func() { s.foreground = false })
-	w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { s.desk.shortcut(k.Name) })
+	w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { s.deskV.shortcut(k.Name) })
+	for _, sc := range windowShortcuts {
+		w.Canvas().AddShortcut(sc, func(sh fyne.Shortcut) {
+			if cs, ok := sh.(*desktop.CustomShortcut); ok {
+				s.shortcut(cs)
+			}
+		})
+	}
 	s.rebuild()
 	return s
 }
 
+// Start subscribes the window to the desk's views; call it once, after
+// NewWindow. The returned cancel stops the subscription.
+func (s *Window) Start() (cancel func()) {
+	return s.desk.SubscribeView(func(v desk.View) { fyne.Do(func() { s.Apply(v) }) })
+}
+
 // rebuild makes every view anew in the current language and shows the
-// current model: the live language switch.
+// current view: the live language switch.
 func (s *Window) rebuild() {
-	selected := 0
-	if s.tabs != nil {
-		selected = s.tabs.SelectedIndex()
+	selected := TabDesk
+	if s.tabs != nil && s.tabs.SelectedIndex() >= 0 {
+		selected = s.tabIDs[s.tabs.SelectedIndex()]
 	}
 	s.win.SetTitle(tr(s.lang, "app.title"))
 	// Open dialogs speak the old language and point at old widgets.
 	for o := s.win.Canvas().Overlays(); o.Top() != nil; {
 		o.Remove(o.Top())
 	}
-	s.desk = newDeskView(s)
+	s.deskV = newDeskView(s)
 	s.supervisor = newSupervisorView(s)
 	s.settings = newSettingsView(s)
 	type lazy struct {
+		id    int
 		title string
 		build func() fyne.CanvasObject
 	}
-	views := []lazy{{"tab.desk", s.desk.buildUI}, {"tab.supervisor", s.supervisor.buildUI}}
-	if s.opts.Pack != nil {
+	views := []lazy{{TabDesk, "tab.desk", s.deskV.buildUI}, {TabSupervisor, "tab.supervisor", s.supervisor.buildUI}}
+	if s.opts.Trainer {
 		s.trainer = newTrainerView(s)
-		views = append(views, lazy{"tab.trainer", s.trainer.buildUI})
+		views = append(views, lazy{TabTrainer, "tab.trainer", s.trainer.buildUI})
 	}
-	views = append(views, lazy{"tab.settings", s.settings.buildUI})
+	views = append(views, lazy{TabSettings, "tab.settings", s.settings.buildUI})
 	// Only the desk is built up front: the other screens are made when first
 	// opened, which keeps start-up time and idle memory near a bare window.
 	items := make([]*container.TabItem, len(views))
 	built := make([]bool, len(views))
+	s.tabIDs = make([]int, len(views))
 	for i, v := range views {
-		items[i] = container.NewTabItem(tr(s.lang, v.title), widget.NewLabel(""))
+		items[i] = container.NewTabItem(tr(s.lang, v.title)+" (Alt+"+string(rune('1'+i))+")", widget.NewLabel(""))
+		s.tabIDs[i] = v.id
 	}
 	s.ensure = func(i int) {
 		if i < 0 || i >= len(views) || built[i] {
@@ -114,56 +180,144 @@ func (s *Window) rebuild() {
 	}
 	s.tabs = container.NewAppTabs(items...)
 	s.tabs.OnSelected = func(*container.TabItem) { s.ensure(s.tabs.SelectedIndex()); s.show() }
+	pos := s.tabPos(selected)
 	s.ensure(0)
-	s.ensure(selected)
-	s.tabs.SelectIndex(selected)
+	s.ensure(pos)
+	s.tabs.SelectIndex(pos)
 	s.win.SetContent(s.tabs)
 	s.show()
 }
 
-// Apply shows a new model; call it on the Fyne goroutine.
-func (s *Window) Apply(m Model) {
-	prev := s.model.Call
-	s.model = m
+// tabPos is the position of tab id among the tabs shown (0 if hidden).
+func (s *Window) tabPos(id int) int {
+	for i, t := range s.tabIDs {
+		if t == id {
+			return i
+		}
+	}
+	return 0
+}
+
+// Apply shows a new view; call it on the Fyne goroutine. A view older
+// than the one shown is ignored: the newest state always wins.
+func (s *Window) Apply(v desk.View) {
+	if v.Seq < s.view.Seq {
+		return
+	}
+	prev := s.view.Call
+	s.view = v
 	s.show()
-	if c := m.Call; c != nil && c.State == "ringing" && !c.Outbound &&
-		(prev == nil || prev.ID != c.ID || prev.State != "ringing") && !s.foreground {
+	if c := v.Call; c != nil && c.Status == desk.CallRinging && !c.Outbound() &&
+		(prev == nil || prev.CallID != c.CallID || prev.Status != desk.CallRinging) && !s.foreground {
 		s.app.SendNotification(fyne.NewNotification(tr(s.lang, "notify.ring"), callerLine(s.lang, c)))
 	}
 }
 
 func (s *Window) show() {
-	s.desk.apply(s.model)
-	s.supervisor.apply(s.model)
+	s.deskV.apply(s.view)
+	s.supervisor.apply(s.view)
+	if s.trainer != nil {
+		s.trainer.apply(s.view)
+	}
 }
 
 // Tick redraws the timers for now; run it every second via fyne.Do.
-func (s *Window) Tick(now time.Time) { s.desk.tick(now) }
+func (s *Window) Tick(now time.Time) { s.deskV.tick(now) }
 
-// SetLang switches the language live.
+// SetLang switches the language live: the window is rebuilt and the desk
+// renders its scripts in the new language.
 func (s *Window) SetLang(lang string) {
 	if lang == s.lang {
 		return
 	}
 	s.lang = lang
 	s.rebuild()
-	if s.opts.OnLang != nil {
-		s.opts.OnLang(lang)
-	}
+	s.run("lang", func() error { return s.desk.SetLang(lang) }, nil)
 }
 
 // SetVariant switches light/dark live.
 func (s *Window) SetVariant(v Variant) {
-	s.theme = &Theme{Variant: v}
-	s.app.Settings().SetTheme(s.theme)
+	s.thm = &Theme{Variant: v}
+	s.app.Settings().SetTheme(s.thm)
 }
 
-// do reports a failed command in the agent's language, logging the cause.
-func (s *Window) do(err error) {
-	if err != nil {
-		s.log.Warn("command failed", "error", err)
-		s.warn(tr(s.lang, "err.generic"))
+// ShowTab selects a tab by its id (TabDesk…); a tab not shown is ignored.
+func (s *Window) ShowTab(id int) {
+	for i, t := range s.tabIDs {
+		if t == id {
+			s.ensure(i)
+			s.tabs.SelectIndex(i)
+		}
 	}
+}
+
+// run starts a command off the Fyne goroutine. While it runs, key is busy:
+// the views disable its controls and show it in flight, and a second run
+// of the same key does nothing. done (may be nil) runs on the Fyne
+// goroutine with fn's error; without done a failure shows its translated
+// message.
+func (s *Window) run(key string, fn func() error, done func(error)) {
+	if s.busy[key] {
+		return
+	}
+	s.busy[key] = true
+	s.show()
+	s.opts.Go(func() {
+		err := fn()
+		fyne.Do(func() {
+			delete(s.busy, key)
+			s.show()
+			if err != nil {
+				s.log.Warn("command failed", "command", key, "error", err)
+			}
+			switch {
+			case done != nil:
+				done(err)
+			case err != nil:
+				s.warn(errText(s.lang, err))
+			}
+		})
+	})
+}
+
+// windowShortcuts are the window's keyboard shortcuts: Alt+1…Alt+4 pick a
+// tab (by position), Ctrl+S saves the form in front (the complaint wizard,
+// the pack editor), Ctrl+Enter moves the wizard to its next step.
+var windowShortcuts = []*desktop.CustomShortcut{
+	{KeyName: fyne.Key1, Modifier: fyne.KeyModifierAlt}, {KeyName: fyne.Key2, Modifier: fyne.KeyModifierAlt},
+	{KeyName: fyne.Key3, Modifier: fyne.KeyModifierAlt}, {KeyName: fyne.Key4, Modifier: fyne.KeyModifierAlt},
+	{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierControl},
+	{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierControl},
+}
+
+// shortcut runs a window shortcut; it reports whether cs was one.
+func (s *Window) shortcut(cs *desktop.CustomShortcut) bool {
+	tab := -1
+	if i := s.tabs.SelectedIndex(); i >= 0 {
+		tab = s.tabIDs[i]
+	}
+	switch {
+	case cs.Modifier == fyne.KeyModifierAlt && cs.KeyName >= fyne.Key1 && cs.KeyName <= fyne.Key4:
+		i := int(cs.KeyName[0] - '1')
+		if i < len(s.tabIDs) {
+			s.ensure(i)
+			s.tabs.SelectIndex(i)
+		}
+	case cs.Modifier == fyne.KeyModifierControl && cs.KeyName == fyne.KeyS:
+		switch tab {
+		case TabDesk:
+			s.deskV.wizard.onSave()
+		case TabTrainer:
+			s.trainer.onSave()
+		}
+	case cs.Modifier == fyne.KeyModifierControl && cs.KeyName == fyne.KeyReturn:
+		if tab == TabDesk {
+			s.deskV.wizard.onNext()
+		}
+	default:
+		return false
+	}
+	return true
 }
 
 func (s *Window) warn(msg string) { s.message(msg) }
@@ -195,7 +349,7 @@ func (s *Window) form(title string, f *widget.Form, ok func()) {
 			ok()
 		}
 	}, s.win)
-	d.Resize(fyne.NewSize(420, 200))
+	d.Resize(fyne.NewSize(460, 240))
 	d.Show()
 }
 
@@ -203,9 +357,9 @@ func (s *Window) panel(title string, content fyne.CanvasObject) {
 	dialog.NewCustom(title, tr(s.lang, "btn.close"), content, s.win).Show()
 }
 
-func callerLine(lang string, c *Call) string {
+func callerLine(lang string, c *desk.Call) string {
 	switch {
-	case c.Salutation != "":
+	case c.Salutation != "" && c.Customer != nil:
 		return c.Salutation + " " + c.Number
 	case c.Anonymous:
 		return tr(lang, "caller.anonymous")
@@ -213,23 +367,4 @@ func callerLine(lang string, c *Call) string {
 		return c.Number
 	}
 	return tr(lang, "caller.unknown")
-}
-
-// ShowComplaint opens the complaint wizard filled with d on its report
-// page: for reopening a draft, and for the smoke test's driver.
-func (s *Window) ShowComplaint(d ComplaintDraft) {
-	s.tabs.SelectIndex(0)
-	s.desk.onComplaint()
-	s.desk.wizard.fill(d)
-	s.desk.wizard.show(len(wizardSteps) - 1)
-}
-
-// SubmitComplaint saves the wizard's complaint as its Save button does.
-func (s *Window) SubmitComplaint() { s.desk.wizard.onSave() }
-
-// ShowTab selects a tab: 0 desk, 1 supervisor, then trainer (when there is
-// one) and settings.
-func (s *Window) ShowTab(i int) {
-	s.ensure(i)
-	s.tabs.SelectIndex(i)
 }

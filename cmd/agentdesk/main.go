@@ -1,14 +1,18 @@
 // Command agentdesk is the hotline agent's desktop: it loads the config,
-// opens the desk's store, picks the phone (the practice phone when no PBX is
-// configured), and runs the window.
+// opens the desk's data file, picks the phone (the practice phone when no
+// PBX is configured), connects the hub, and runs the window. It is wiring
+// only: what the desk does lives in agent/desk, how it looks in agent/ui.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -19,100 +23,143 @@ import (
 	"agentdesk/agent/desk"
 	"agentdesk/agent/store"
 	"agentdesk/agent/ui"
-	"agentdesk/scripts"
+	"agentdesk/cmd/internal/hublink"
+	"agentdesk/cmd/internal/logfile"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "agentdesk:", err)
-		os.Exit(1)
+func main() { os.Exit(run(os.Args[1:])) }
+
+// logName is the desk's log file in its data folder.
+const logName = "agentdesk.log"
+
+func run(args []string) int {
+	cfgPath := cfgFlag(args, desk.DefaultConfigPath())
+	cfg, cfgErr := desk.LoadConfig(cfgPath)
+	fs := flag.NewFlagSet("agentdesk", flag.ContinueOnError)
+	bindFlags(fs, &cfg)
+	fs.String("config", cfgPath, "config file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
 	}
+	a := app.NewWithID("com.agentdesk.desk")
+	a.SetIcon(ui.IconResource)
+	if cfgErr != nil {
+		ui.ShowStartupError(a, cfg.Lang, "start.config", cfgErr.Error())
+		return 1
+	}
+	log, closeLog := openLog(cfg)
+	defer closeLog()
+	log.Info("agentdesk starting", "config", cfgPath, "data", cfg.Data, "lang", cfg.Lang,
+		"pbx", cfg.PBX.URI, "hub", cfg.Hub.URL, "pbx_password", cfg.PBX.Password, "hub_token", cfg.Hub.Token)
+	if err := runDesk(a, cfg, cfgPath, log); err != nil {
+		log.Error("start-up failed", "error", err)
+		ui.ShowStartupError(a, cfg.Lang, startupMessage(err), err.Error())
+		return 1
+	}
+	log.Info("agentdesk stopped")
+	return 0
 }
 
-func run() error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	cfgPath := desk.DefaultConfigPath()
-	cfg, err := desk.LoadConfig(cfgFlag(cfgPath))
-	if err != nil {
-		return err
+// startupMessage is the message id that explains a start-up failure.
+func startupMessage(err error) string {
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		return "start.locked"
+	case errors.Is(err, store.ErrNewerSchema):
+		return "start.newer"
 	}
-	opts := bindFlags(flag.CommandLine, &cfg)
-	flag.String("config", cfgPath, "config file")
-	flag.Parse()
+	return "start.failed"
+}
+
+// openLog logs to the rotated file in the data folder (and to stderr,
+// which a terminal user sees); without a writable data folder, to stderr
+// only.
+func openLog(cfg desk.Config) (*slog.Logger, func()) {
+	var w io.Writer = os.Stderr
+	closeFn := func() {}
+	if f, err := logfile.Open(filepath.Join(cfg.Data, logName), 0, 0); err == nil {
+		w = io.MultiWriter(os.Stderr, f)
+		closeFn = func() { f.Close() }
+	} else {
+		fmt.Fprintln(os.Stderr, "agentdesk: no log file:", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})), closeFn
+}
+
+// runDesk opens the data file, makes the desk, its phone and its hub link,
+// and runs the window until it closes.
+func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("data folder %s: %w", cfg.Data, err)
 	}
-	st, err := store.Open(cfg.DataFile())
+	st, err := store.Open(cfg.DataFile(), store.WithLogger(log))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	packs, err := loadPacks(cfg)
+	packs, err := desk.LoadPacks(cfg, st, log)
 	if err != nil {
 		return err
 	}
-	clock := agent.SystemClock{} // the desk's clock, shared with the callback planner and the self-check
-	d, err := desk.New(desk.Options{Store: st, Packs: packs, Practice: cfg.PBX.URI == "", Config: cfg, Logger: log, LogCalls: true, Clock: clock})
+	link, err := hublink.New(cfg, st, log)
+	if err != nil {
+		return err
+	}
+	opts := desk.Options{Store: st, Packs: packs.Packs, PackInfo: packs.Info, Practice: cfg.PBX.URI == "",
+		Config: cfg, Logger: log, LogCalls: true, PlanCallbacks: link == nil}
+	if link != nil {
+		opts.Hub = link
+	}
+	d, err := desk.New(opts)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	// Opening the desk starts the shift: ready for calls.
-	if err := d.SetAgentState(agent.StatusAvailable, agent.ReasonNone); err != nil {
-		log.Warn("agent available", "error", err)
-	}
 	phone, err := openLine(cfg, st, d, log)
 	if err != nil {
 		return err
 	}
-	d.SetPhone(phone)
 	defer phone.Close()
-	b := newDeskBackend(d, st, packs, cfg, log)
-	link, err := newHubLink(cfg, st, d, log)
-	if err != nil {
-		return err
+	d.SetPhone(phone)
+	if link != nil {
+		link.Attach(d)
 	}
-	b.setHub(link)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	link.start(ctx)
-	defer link.stop() // before the store closes
-	planner, err := newCallbackPlanner(cfg, st, clock, log)
-	if err != nil {
-		return err
-	}
-	planner.onPlan = b.refresh
-	defer planner.start(ctx, time.Minute)() // before the store closes
-	a := app.NewWithID("com.agentdesk.desk")
-	a.SetIcon(ui.IconResource)
+
 	w := a.NewWindow("agentdesk")
 	w.Resize(fyne.NewSize(1280, 720))
-	win := ui.NewWindow(a, w, b, ui.Options{
-		Lang: cfg.Lang, Variant: ui.ParseVariant(opts.theme), Settings: settingsOf(cfg, opts.theme),
-		SaveSettings: func(s ui.Settings) error { return desk.SaveConfig(*opts.config, applySettings(cfg, s)) },
-		SelfCheck:    func() []ui.CheckResult { return shiftCheck(cfg, st, phone, link, clock) },
-		Pack:         hubPack{packTools: packTools{hub: cfg.Hub.URL}, link: link},
-		OnLang:       b.SetLang,
-		Logger:       log,
+	win := ui.NewWindow(a, w, d, ui.Options{
+		Lang: cfg.Lang, Variant: ui.ParseVariant(cfg.Theme), Config: cfg, Trainer: true, Logger: log,
+		SaveConfig: func(c desk.Config) error { return desk.SaveConfig(cfgPath, c) },
 	})
-	stop := b.Subscribe(func(m ui.Model) { fyne.Do(func() { win.Apply(m) }) })
-	defer stop()
+	defer win.Start()()
 	go tick(ctx, win)
 	a.Lifecycle().SetOnStarted(func() {
+		log.Info("window shown")
+		// Opening the desk starts the shift: ready for calls. The phone and
+		// the hub start in the background: the window never waits on DNS,
+		// a PBX or the network.
+		go func() {
+			if err := d.SetAgentState(agent.StatusAvailable, agent.ReasonNone); err != nil {
+				log.Warn("agent available", "error", err)
+			}
+			if err := phone.start(ctx); err != nil {
+				log.Error("phone start", "error", err)
+			}
+		}()
+		if link != nil {
+			link.Start(ctx)
+		}
 		// Start-up garbage (packs, config, font tables) would otherwise sit
 		// in RSS until the scavenger gets to it.
 		time.AfterFunc(2*time.Second, debug.FreeOSMemory)
-		if err := phone.start(ctx); err != nil {
-			log.Error("phone start", "error", err)
-		}
-		if os.Getenv("AGENTDESK_READY") != "" {
-			fmt.Fprintln(os.Stderr, "ready")
-		}
 	})
-	if os.Getenv("AGENTDESK_DRIVE") != "" {
-		go drive(ctx, b, win, log)
-	}
 	w.ShowAndRun()
+	link.Stop() // before the store closes
 	return nil
 }
 
@@ -128,25 +175,4 @@ func tick(ctx context.Context, win *ui.Window) {
 			fyne.Do(func() { win.Tick(now) })
 		}
 	}
-}
-
-// loadPacks are the embedded packs, with the trainer's file (cfg.Pack) in
-// place of its language's.
-func loadPacks(cfg desk.Config) (map[string]*scripts.Pack, error) {
-	packs := map[string]*scripts.Pack{}
-	for _, l := range scripts.Langs() {
-		p, err := scripts.Default(l)
-		if err != nil {
-			return nil, err
-		}
-		packs[l] = p
-	}
-	if cfg.Pack != "" {
-		p, err := scripts.LoadFile(cfg.Pack)
-		if err != nil {
-			return nil, err
-		}
-		packs[p.Lang()] = p
-	}
-	return packs, nil
 }

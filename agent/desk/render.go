@@ -1,0 +1,133 @@
+package desk
+
+import (
+	"strconv"
+	"time"
+
+	"agentdesk/agent"
+	"agentdesk/scripts"
+)
+
+// render computes the view of snapshot s from the desk's lists and board.
+// It runs on the desk goroutine only and reads no disk: everything it needs
+// is in memory.
+func (d *Desk) render(s State) View {
+	v := View{Seq: s.Seq, At: s.At, Lang: s.Lang, Zone: d.center.Zone, Agent: s.Agent, Line: s.Registration, Sync: s.Sync,
+		Calls: s.Calls, Notices: s.Notices, Dropped: s.Dropped}
+	pack := d.packFor(s.Lang)
+	v.Pack = d.infoOf(s.Lang)
+	who := scripts.Party{}
+	if c, ok := s.Current(); ok {
+		cc := c
+		v.Call = &cc
+		v.Muted = d.muted[c.CallID]
+		v.Opening = c.Opening
+		v.HangupReminder = c.Status != CallRinging
+		who = party(c.Customers)
+	}
+	if pack != nil {
+		req := scripts.OpeningRequest{At: s.At, Silent: true, Caller: who,
+			AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber, Vars: d.replyVars(s.At)}
+		if line, err := pack.Opening(req); err == nil {
+			v.SilentLine = line
+		}
+		v.Phrases = d.phrases(pack, who, req)
+	}
+	if q := d.center.Quiet; q.CanDial(s.At) != nil {
+		v.QuietUntil = q.NextDialable(s.At)
+	}
+	v.Callbacks = callbackRows(d.lists, s.At, v.QuietUntil.IsZero() && len(s.Calls) == 0)
+	v.Cases = caseRows(d.lists, s.At)
+	v.Log = make([]agent.Call, len(d.lists.calls))
+	for i, c := range d.lists.calls {
+		v.Log[len(v.Log)-1-i] = c
+	}
+	v.Today = d.today(s)
+	if d.board != nil {
+		v.Board = *d.board
+	} else {
+		v.Board = d.localBoard(s)
+	}
+	return v
+}
+
+// today is the agent's figures for the center's day, by the same rule as
+// deskctl stats (agent.DailyStats).
+func (d *Desk) today(s State) agent.AgentDay {
+	me := d.me()
+	day := agent.DayOf(s.At, d.center.Zone)
+	out := agent.AgentDay{Agent: me, Day: day.String()}
+	if d.lists.day != day {
+		return out // the lists are of another day: a reload is on its way
+	}
+	for _, a := range agent.DailyStats(day, d.center.Zone, d.center.RingLimit, d.lists.calls, d.lists.cases, d.lists.callbacks) {
+		if a.Agent == me {
+			return a
+		}
+	}
+	return out
+}
+
+// phrases renders the phrase book for who, cached per pack and caller: the
+// same lines are asked for with every snapshot of a call.
+func (d *Desk) phrases(pack *scripts.Pack, who scripts.Party, req scripts.OpeningRequest) []Phrase {
+	key := phraseKey{pack: pack, who: who, minute: req.At.Truncate(time.Minute).Unix()}
+	if d.phraseCache.key == key && d.phraseCache.lines != nil {
+		return d.phraseCache.lines
+	}
+	var out []Phrase
+	for _, ph := range pack.Phrases() {
+		say, err := pack.Render(ph.Say, req)
+		if err != nil {
+			d.log.Warn("phrase not rendered", "situation", ph.Situation, "error", err)
+			say = ph.Say
+		}
+		out = append(out, Phrase{Situation: ph.Situation, Say: say, Never: ph.Never})
+	}
+	d.phraseCache.key, d.phraseCache.lines = key, out
+	return out
+}
+
+// replyVars fill the reply promise of the phrase book ("并在{{reply_hours}}
+// 小时之内给您明确的答复"): the center's reply time for a simple complaint,
+// counted from at.
+func (d *Desk) replyVars(at time.Time) map[string]string {
+	r := d.center.Reply.Simple
+	return map[string]string{
+		"reply_hours": strconv.Itoa(int(r.Hours())),
+		"reply_by":    at.Add(r).In(d.center.Zone).Format("15:04"),
+	}
+}
+
+type phraseKey struct {
+	pack   *scripts.Pack
+	who    scripts.Party
+	minute int64 // reply_by moves with the clock
+}
+
+// localBoard is the board of a desk without a hub stream: this agent and
+// this desk's calls, its major reports and overdue replies.
+func (d *Desk) localBoard(s State) Board {
+	b := Board{At: s.At, Agents: []BoardAgent{{Agent: s.Agent.Agent, Desk: d.st.DeskID(), Status: s.Agent.Status.String(), Since: s.Agent.Since}}}
+	for _, c := range s.Calls {
+		who := c.Number
+		if c.Customer != nil {
+			who = c.Salutation
+		}
+		b.Calls = append(b.Calls, BoardCall{Who: who, Number: c.Number, Status: c.Status})
+	}
+	for _, c := range d.lists.cases {
+		if c.Reported != nil && c.Asked != nil && agent.DayOf(c.Reported.At, d.center.Zone) == agent.DayOf(s.At, d.center.Zone) {
+			b.Alerts = append(b.Alerts, BoardAlert{ID: c.Reported.AlertID, At: c.Reported.At, Owner: c.Owner, Summary: c.Asked.Facts.What})
+		}
+		if c.ReplyOverdue(s.At) {
+			b.Overdue = append(b.Overdue, BoardOverdue{ID: c.ID, Owner: c.Owner, Due: c.ReplyDue()})
+		}
+	}
+	t := d.today(s)
+	if t.Inbound+t.Outbound > 0 {
+		b.Today = []BoardStats{{Agent: t.Agent, Inbound: t.Inbound, Outbound: t.Outbound,
+			Answered: t.Inbound - t.Missed, Missed: t.Missed}}
+	}
+	return b
+}
