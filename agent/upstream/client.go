@@ -65,7 +65,10 @@ type Status struct {
 	PackID    int64     `json:"pack_id,omitempty"`
 }
 
-// HTTPError is a refusal from the hub.
+// HTTPError is a refusal from the hub: the status and the hub's reason.
+// It matches the package's sentinels with errors.Is, so callers decide on
+// the kind of refusal, never on its text: 401 is ErrUnauthorized, 403
+// ErrForbidden, 404 ErrNotFound, and 400, 413 and 422 ErrInvalid.
 type HTTPError struct {
 	Status int
 	Msg    string
@@ -73,17 +76,44 @@ type HTTPError struct {
 
 func (e *HTTPError) Error() string { return fmt.Sprintf("hub answered %d: %s", e.Status, e.Msg) }
 
+// Is reports whether the refusal is of the kind target names.
+func (e *HTTPError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.Status == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.Status == http.StatusForbidden
+	case ErrNotFound:
+		return e.Status == http.StatusNotFound
+	case ErrInvalid:
+		return e.Status == http.StatusBadRequest || e.Status == http.StatusRequestEntityTooLarge || e.Status == http.StatusUnprocessableEntity
+	}
+	return false
+}
+
+// ErrNoOutbox is returned by Drain, Live and SyncOnce of a client made
+// without an outbox (one that only publishes, pings or reads the board).
+var ErrNoOutbox = errors.New("this hub client has no outbox")
+
+// requestTimeout bounds a request whose context has no deadline when the
+// HTTP client has no timeout of its own.
+const requestTimeout = 30 * time.Second
+
 // Permanent reports whether retrying the same request cannot help (a 4xx
 // other than 408 and 429).
 func (e *HTTPError) Permanent() bool {
 	return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests
 }
 
-// Client syncs one desk with a hub.
+// Client is the desk's one connection to a hub: it syncs the desk (drains
+// its outbox, pulls customers and packs, reports live state), publishes
+// packs, reads the supervisors' board stream, and checks the hub and its
+// clock.
 type Client struct {
 	hub      *url.URL
 	token    string
 	http     *http.Client
+	stream   *http.Client // http without a total timeout: a stream is long
 	out      Outbox
 	in       Inbox
 	clock    agent.Clock
@@ -98,6 +128,10 @@ type Client struct {
 	live     func() (AgentStatus, []CallEvent)
 	log      *slog.Logger
 
+	streamIdle    time.Duration
+	streamFirst   time.Duration
+	streamLongest time.Duration
+
 	mu     sync.Mutex
 	status Status
 }
@@ -105,7 +139,10 @@ type Client struct {
 // ClientOption configures NewClient.
 type ClientOption func(*Client)
 
-// WithHTTPClient sets the HTTP client (default: 30 s timeout).
+// WithHTTPClient sets the HTTP client (default: 30 s timeout). Its
+// transport also carries the board stream, without the timeout. A request
+// whose context has no deadline, sent through a client without a timeout,
+// is still bounded to 30 s.
 func WithHTTPClient(h *http.Client) ClientOption { return func(c *Client) { c.http = h } }
 
 // WithClock sets the desk's clock, used for status times and SentAt.
@@ -114,7 +151,8 @@ func WithClock(k agent.Clock) ClientOption { return func(c *Client) { c.clock = 
 // WithJitter sets the source of jitter, a function returning [0,1).
 func WithJitter(f func() float64) ClientOption { return func(c *Client) { c.jitter = f } }
 
-// WithSleep sets how Run waits between rounds (tests make it instant).
+// WithSleep sets how Run waits between rounds and FollowBoard between
+// connections (tests make it instant).
 func WithSleep(f func(ctx context.Context, d time.Duration) error) ClientOption {
 	return func(c *Client) { c.sleep = f }
 }
@@ -149,8 +187,21 @@ func WithLiveSource(f func() (AgentStatus, []CallEvent)) ClientOption {
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) ClientOption { return func(c *Client) { c.log = l } }
 
+// WithStreamIdle sets how long a board stream may stay silent before the
+// client drops it, for a hub that does not give its refresh period in the
+// RefreshHeader (default 15 s: three of the hub's default 5 s periods).
+func WithStreamIdle(d time.Duration) ClientOption { return func(c *Client) { c.streamIdle = d } }
+
+// WithStreamBackoff sets FollowBoard's first and longest pause between
+// connections (default 1 s and 1 min).
+func WithStreamBackoff(first, longest time.Duration) ClientOption {
+	return func(c *Client) { c.streamFirst, c.streamLongest = first, longest }
+}
+
 // NewClient returns a client for the hub at base URL hub. in may be nil: the
-// client then only pushes.
+// client then only pushes. out may be nil too, for a client that only
+// publishes, pings or reads the board (Drain, Live and SyncOnce then
+// return ErrNoOutbox).
 func NewClient(hub, token string, out Outbox, in Inbox, opts ...ClientOption) (*Client, error) {
 	u, err := url.Parse(strings.TrimSuffix(hub, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -162,10 +213,12 @@ func NewClient(hub, token string, out Outbox, in Inbox, opts ...ClientOption) (*
 		clock: agent.SystemClock{}, jitter: rand.Float64, sleep: sleepCtx,
 		batch: 500, minWait: time.Second, maxWait: 5 * time.Minute, interval: 10 * time.Second,
 		langs: []string{"zh-Hans"}, log: slog.Default(),
+		streamIdle: 15 * time.Second, streamFirst: time.Second, streamLongest: time.Minute,
 	}
 	for _, o := range opts {
 		o(c)
 	}
+	c.stream = &http.Client{Transport: c.http.Transport, CheckRedirect: c.http.CheckRedirect, Jar: c.http.Jar}
 	c.log = c.log.With("component", "upstream")
 	return c, nil
 }
@@ -203,12 +256,16 @@ func (c *Client) setStatus(f func(*Status)) {
 // fixed, half random) so that desks coming back together do not retry in
 // step.
 func (c *Client) Backoff(failures int) time.Duration {
-	d := c.minWait
-	for i := 1; i < failures && d < c.maxWait; i++ {
+	return backoff(failures, c.minWait, c.maxWait, c.jitter)
+}
+
+func backoff(failures int, first, longest time.Duration, jitter func() float64) time.Duration {
+	d := first
+	for i := 1; i < failures && d < longest; i++ {
 		d *= 2
 	}
-	d = min(d, c.maxWait)
-	return d/2 + time.Duration(c.jitter()*float64(d/2))
+	d = min(d, longest)
+	return d/2 + time.Duration(jitter()*float64(d/2))
 }
 
 // Run syncs until ctx ends: a round, then the interval after success or a
@@ -233,6 +290,9 @@ func (c *Client) Run(ctx context.Context) error {
 // The outbox is only acknowledged after the hub confirms a batch, so a round
 // cut short by a crash or the network is simply repeated.
 func (c *Client) SyncOnce(ctx context.Context) error {
+	if c.out == nil {
+		return ErrNoOutbox
+	}
 	c.setStatus(func(s *Status) { s.LastTry = c.clock.Now() })
 	err := c.Drain(ctx)
 	if err == nil && c.in != nil {
@@ -284,6 +344,9 @@ const cursorLastSync = "last_sync"
 // Drain pushes the outbox in batches until it is empty. A batch the hub
 // finds too large (413) is halved and sent again.
 func (c *Client) Drain(ctx context.Context) error {
+	if c.out == nil {
+		return ErrNoOutbox
+	}
 	size := c.batch
 	for {
 		recs, err := c.out.Pending(size)
@@ -372,8 +435,7 @@ func (c *Client) PullPacks(ctx context.Context) error {
 	for _, lang := range c.langs {
 		var pk Pack
 		err := c.do(ctx, http.MethodGet, "/v1/packs/latest?lang="+url.QueryEscape(lang), nil, &pk)
-		var he *HTTPError
-		if errors.As(err, &he) && he.Status == http.StatusNotFound {
+		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -397,6 +459,9 @@ func (c *Client) PullPacks(ctx context.Context) error {
 
 // Live posts the desk's current state and call events.
 func (c *Client) Live(ctx context.Context, st AgentStatus, events []CallEvent) error {
+	if c.out == nil {
+		return ErrNoOutbox
+	}
 	pending, oldest, err := c.out.Stats()
 	if err != nil {
 		return fmt.Errorf("outbox stats: %w", err)
@@ -408,6 +473,8 @@ func (c *Client) Live(ctx context.Context, st AgentStatus, events []CallEvent) e
 	return nil
 }
 
+// do sends in as JSON (nil: no body) with the token and decodes a 2xx
+// answer into out (nil: discarded).
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -417,13 +484,23 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.hub.String()+path, body)
+	return c.send(ctx, method, path, "application/json", body, true, out)
+}
+
+// send sends one request, bounded in time, and decodes a 2xx answer into
+// out; any other answer is an *HTTPError with the hub's reason.
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, auth bool, out any) error {
+	if _, ok := ctx.Deadline(); !ok && c.http.Timeout == 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
+		defer cancel()
+	}
+	req, err := c.newRequest(ctx, method, path, body, auth)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -431,19 +508,35 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		var eb ErrorBody
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		if json.Unmarshal(b, &eb) != nil || eb.Error == "" {
-			eb.Error = strings.TrimSpace(string(b))
-		}
-		return &HTTPError{Status: resp.StatusCode, Msg: eb.Error}
+		return refusal(resp)
 	}
 	if out == nil {
 		_, err = io.Copy(io.Discard, resp.Body)
 		return err
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("decode hub answer: %w", err)
+		return fmt.Errorf("decode hub answer to %s: %w", path, err)
 	}
 	return nil
+}
+
+func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader, auth bool) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.hub.String()+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if auth {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	return req, nil
+}
+
+// refusal reads a non-2xx answer into an *HTTPError.
+func refusal(resp *http.Response) error {
+	var eb ErrorBody
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if json.Unmarshal(b, &eb) != nil || eb.Error == "" {
+		eb.Error = strings.TrimSpace(string(b))
+	}
+	return &HTTPError{Status: resp.StatusCode, Msg: eb.Error}
 }

@@ -122,6 +122,7 @@ func NewServer(b Backend, opts ...ServerOption) *Server {
 	s.log = s.log.With("component", "hub")
 	m := http.NewServeMux()
 	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /v1/whoami", s.auth(s.whoami, RoleAgent, RoleSupervisor, RoleTrainer))
 	m.HandleFunc("POST /v1/push", s.auth(s.push, RoleAgent))
 	m.HandleFunc("POST /v1/live", s.auth(s.live, RoleAgent))
 	m.HandleFunc("GET /v1/customers", s.auth(s.customers, RoleAgent, RoleSupervisor))
@@ -169,7 +170,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "database unreachable")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, Health{Status: "ok", ServerTime: s.clock.Now()})
+}
+
+func (s *Server) whoami(w http.ResponseWriter, _ *http.Request, p Principal) {
+	writeJSON(w, http.StatusOK, Identity{Name: p.Name, Role: p.Role, Desk: p.Desk})
 }
 
 func (s *Server) push(w http.ResponseWriter, r *http.Request, p Principal) {
@@ -440,6 +445,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
 	changes := s.b.Watch(ctx)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set(RefreshHeader, s.refresh.String())
 	w.WriteHeader(http.StatusOK)
 	seen := map[string]bool{}
 	send := func() bool {
@@ -497,15 +503,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
 			}
 		}
 	}
-}
-
-func writeEvent(w io.Writer, name string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
-	return err
 }
 
 // fail answers err with the status its kind calls for; unexpected errors

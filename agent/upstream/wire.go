@@ -5,7 +5,8 @@
 //
 // Endpoints (JSON; every refusal is a 4xx with {"error": "..."}):
 //
-//	GET  /healthz                      no token
+//	GET  /healthz                      no token; the hub's clock in server_time
+//	GET  /v1/whoami                    any role: who the token belongs to
 //	POST /v1/push                      agent: a batch of outbox records
 //	POST /v1/live                      agent: the desk's state and call events
 //	GET  /v1/customers?since=N&limit=M agent, supervisor
@@ -13,6 +14,7 @@
 //	POST /v1/packs?name=F[&lang=L]     trainer: publish a script pack (body = the file, validated)
 //	GET  /v1/board                     supervisor: the live board, once
 //	GET  /v1/stream                    supervisor: the board as server-sent events
+//	                                   (refresh period in the Agentdesk-Stream-Refresh header)
 //
 // Tokens go in "Authorization: Bearer T". An agent token belongs to one
 // desk: either given when the token is made, or bound to the first desk
@@ -224,6 +226,22 @@ type BoardDesk struct {
 	Pending  int       `json:"pending"`
 	Oldest   time.Time `json:"oldest,omitzero"` // hub clock (the desk's, corrected by its skew)
 	LastSeen time.Time `json:"last_seen"`       // hub clock
+}
+
+// Health is the answer of GET /healthz: the database is reachable, and the
+// hub's clock at the moment it answered.
+type Health struct {
+	Status     string    `json:"status"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// Identity is the answer of GET /v1/whoami: whom the token belongs to, its
+// role, and for an agent token the desk it is bound to ("" until the first
+// push).
+type Identity struct {
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	Desk string `json:"desk,omitempty"`
 }
 
 // ErrorBody is the JSON of every refusal.
