@@ -91,6 +91,12 @@ func (e *HTTPError) Is(target error) bool {
 	return false
 }
 
+// Permanent reports whether retrying the same request cannot help (a 4xx
+// other than 408 and 429).
+func (e *HTTPError) Permanent() bool {
+	return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests
+}
+
 // ErrNoOutbox is returned by Drain, Live and SyncOnce of a client made
 // without an outbox (one that only publishes, pings or reads the board).
 var ErrNoOutbox = errors.New("this hub client has no outbox")
@@ -98,12 +104,6 @@ var ErrNoOutbox = errors.New("this hub client has no outbox")
 // requestTimeout bounds a request whose context has no deadline when the
 // HTTP client has no timeout of its own.
 const requestTimeout = 30 * time.Second
-
-// Permanent reports whether retrying the same request cannot help (a 4xx
-// other than 408 and 429).
-func (e *HTTPError) Permanent() bool {
-	return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusTooManyRequests
-}
 
 // Client is the desk's one connection to a hub: it syncs the desk (drains
 // its outbox, pulls customers and packs, reports live state), publishes

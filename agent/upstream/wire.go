@@ -1,7 +1,9 @@
-// Package upstream is the sync protocol between desks and the hub: the wire
-// types, the client a desk runs to drain its outbox into the hub and pull
-// customer updates and the latest script pack, and the HTTP handler the hub
-// mounts over a Backend (the hub's PostgreSQL code).
+// Package upstream is the sync protocol between desks and the hub, both
+// ends: the wire types; the desk's one hub client (drain the outbox, pull
+// customers and packs, report live state, publish packs, follow the
+// supervisors' board stream, ping, clock offset); the HTTP handler the hub
+// mounts over a Backend (package agent/hub, on PostgreSQL); and the
+// protocol's decisions as pure functions (Decide).
 //
 // Endpoints (JSON; every refusal is a 4xx with {"error": "..."}):
 //
@@ -210,7 +212,8 @@ type BoardOverdue struct {
 	Due  time.Time `json:"due"`
 }
 
-// BoardStats is one agent's calls today (hotline day, Asia/Shanghai).
+// BoardStats is one agent's calls today (the hotline's day, in the hub's zone:
+// agent.DefaultZone unless configured).
 type BoardStats struct {
 	Desk     string `json:"desk"`
 	Agent    string `json:"agent"`

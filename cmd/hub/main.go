@@ -1,16 +1,16 @@
 // Command hub is the upstream server desks sync with: HTTP and JSON over
-// PostgreSQL. It is stateless, so several hubs can serve one database
-// behind a load balancer; migrations are applied at start under an advisory
-// lock.
+// PostgreSQL. This file is flags and wiring; the backend is package
+// agent/hub, the protocol package agent/upstream. It is stateless, so
+// several hubs can serve one database behind a load balancer; migrations
+// are applied at start under an advisory lock.
 //
 //	hub --pg DSN --listen ADDR [--tls-cert FILE --tls-key FILE]
 //	hub token add --pg DSN --role agent|supervisor|trainer --name NAME [--desk DESK]
 //	hub token revoke --pg DSN --name NAME
-//	hub bench drain [--pg DSN] [--records N] [--batch N]
-//	hub bench live [--pg DSN] [--desks N] [--every D] [--for D]
 //
 // Agent tokens belong to one desk: give --desk when making the token, or the
-// token is bound to the first desk that pushes with it.
+// token is bound to the first desk that pushes with it. Load figures come
+// from tools/hubbench.
 package main
 
 import (
@@ -26,7 +26,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // the hotline's zone, on a machine without zone data too
 
+	"agentdesk/agent/hub"
 	"agentdesk/agent/upstream"
 )
 
@@ -42,8 +44,6 @@ func run(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 		err = tokenAdd(args[2:], stdout)
 	case len(args) >= 2 && args[0] == "token" && args[1] == "revoke":
 		err = tokenRevoke(args[2:], stdout)
-	case len(args) >= 2 && args[0] == "bench":
-		err = bench(args[1], args[2:], stdout, log)
 	case len(args) >= 1 && args[0] == "serve":
 		err = serve(args[1:], log)
 	default:
@@ -53,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer, log *slog.Logger) int {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "usage:\n  hub --pg DSN --listen ADDR [--tls-cert FILE --tls-key FILE]\n  hub token add --pg DSN --role agent|supervisor|trainer --name NAME [--desk DESK]\n  hub token revoke --pg DSN --name NAME\n  hub bench drain|live [flags]")
+		fmt.Fprintln(stderr, "usage:\n  hub --pg DSN --listen ADDR [--tls-cert FILE --tls-key FILE]\n  hub token add --pg DSN --role agent|supervisor|trainer --name NAME [--desk DESK]\n  hub token revoke --pg DSN --name NAME")
 		return 2
 	default:
 		fmt.Fprintln(stderr, "hub:", err)
@@ -77,7 +77,7 @@ func serve(args []string, log *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := OpenDB(ctx, *dsn, log)
+	db, err := hub.Open(ctx, *dsn, hub.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -109,11 +109,10 @@ func serve(args []string, log *slog.Logger) error {
 	return srv.Shutdown(sctx)
 }
 
-// newHTTPServer wires the upstream handler over db with the hub's limits.
-func newHTTPServer(db *DB, log *slog.Logger) *http.Server {
-	h := upstream.NewServer(db, upstream.WithServerLogger(log), upstream.WithPackValidator(validatePack))
+// newHTTPServer serves the hub's handler over db with the hub's limits.
+func newHTTPServer(db *hub.DB, log *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler:           hub.NewHandler(db),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -134,7 +133,7 @@ func tokenAdd(args []string, stdout io.Writer) error {
 	if *dsn == "" || *role == "" || *name == "" || fs.NArg() > 0 {
 		return errUsage
 	}
-	return withAdminDB(*dsn, func(ctx context.Context, db *DB) error {
+	return withAdminDB(*dsn, func(ctx context.Context, db *hub.DB) error {
 		tok, err := db.NewToken(ctx, upstream.Role(*role), *name, *desk)
 		if err != nil {
 			return err
@@ -146,10 +145,10 @@ func tokenAdd(args []string, stdout io.Writer) error {
 
 // withAdminDB opens the database quietly for one short administrative
 // command (token add, token revoke), bounded to 30 s, and closes it after fn.
-func withAdminDB(dsn string, fn func(ctx context.Context, db *DB) error) error {
+func withAdminDB(dsn string, fn func(ctx context.Context, db *hub.DB) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := OpenDB(ctx, dsn, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := hub.Open(ctx, dsn, hub.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		return err
 	}
@@ -167,7 +166,7 @@ func tokenRevoke(args []string, stdout io.Writer) error {
 	if *dsn == "" || *name == "" || fs.NArg() > 0 {
 		return errUsage
 	}
-	return withAdminDB(*dsn, func(ctx context.Context, db *DB) error {
+	return withAdminDB(*dsn, func(ctx context.Context, db *hub.DB) error {
 		n, err := db.RevokeTokens(ctx, *name)
 		if err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -225,4 +226,70 @@ func binDir() string {
 		return v
 	}
 	return BinDir
+}
+
+// Dump returns every row of every table in the public schema of the
+// database at dsn, and every sequence's position, as text keyed by table
+// ("sequence NAME" for sequences), so a test can assert that a refused
+// request changed nothing at all, tables added later included.
+func Dump(tb testing.TB, dsn string) map[string]string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("pgtest: dump: %v", err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)
+	if err != nil {
+		tb.Fatalf("pgtest: dump: %v", err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		tb.Fatalf("pgtest: dump: %v", err)
+	}
+	out := map[string]string{}
+	for _, table := range tables {
+		var text string
+		q := `SELECT coalesce(string_agg(to_jsonb(t)::text, E'\n' ORDER BY to_jsonb(t)::text), '') FROM ` + pgx.Identifier{table}.Sanitize() + ` t`
+		if err := conn.QueryRow(ctx, q).Scan(&text); err != nil {
+			tb.Fatalf("pgtest: dump %s: %v", table, err)
+		}
+		out[table] = text
+	}
+	rows, err = conn.Query(ctx, `SELECT sequencename, coalesce(last_value, 0) FROM pg_sequences WHERE schemaname = 'public'`)
+	if err != nil {
+		tb.Fatalf("pgtest: dump: %v", err)
+	}
+	for rows.Next() {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
+			tb.Fatalf("pgtest: dump: %v", err)
+		}
+		out["sequence "+name] = strconv.FormatInt(v, 10)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatalf("pgtest: dump: %v", err)
+	}
+	return out
+}
+
+// Changed names, sorted, the tables and sequences whose content differs
+// between two dumps (or that only one of them has).
+func Changed(before, after map[string]string) []string {
+	var out []string
+	for k, v := range before {
+		if w, ok := after[k]; !ok || w != v {
+			out = append(out, k)
+		}
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -2,6 +2,7 @@ package pgtest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 
@@ -44,5 +45,40 @@ func TestNew_FreshDatabasesAreSeparate(t *testing.T) {
 	}
 	if v[:3] != "15." {
 		t.Errorf("server_version = %s, want 15.x", v)
+	}
+}
+
+func TestDump_SeesEveryChange(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.New(t)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE a (v text); CREATE TABLE "Odd name" (n int); CREATE SEQUENCE s; INSERT INTO a VALUES ('x')`); err != nil {
+		t.Fatal(err)
+	}
+	before := pgtest.Dump(t, dsn)
+	if got := pgtest.Changed(before, pgtest.Dump(t, dsn)); len(got) != 0 {
+		t.Fatalf("two dumps of an unchanged database differ in %v", got)
+	}
+	for _, tt := range []struct {
+		sql  string
+		want string
+	}{
+		{`UPDATE a SET v = 'y'`, "[a]"},
+		{`INSERT INTO "Odd name" VALUES (1)`, "[Odd name]"},
+		{`SELECT nextval('s')`, "[sequence s]"},
+		{`CREATE TABLE b (v text)`, "[b]"},
+		{`DELETE FROM a`, "[a]"},
+	} {
+		before := pgtest.Dump(t, dsn)
+		if _, err := conn.Exec(ctx, tt.sql); err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(pgtest.Changed(before, pgtest.Dump(t, dsn))); got != tt.want {
+			t.Errorf("%s changed %s, want %s", tt.sql, got, tt.want)
+		}
 	}
 }

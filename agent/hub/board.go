@@ -1,4 +1,4 @@
-package main
+package hub
 
 import (
 	"context"
@@ -20,14 +20,6 @@ const (
 
 	conflictWindow = 7 * 24 * time.Hour
 )
-
-// hotlineZone is where the hotline's day begins and ends.
-var hotlineZone = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
 
 // Board computes the supervisors' board from the database at hub instant
 // now, in one read-only snapshot so its parts agree.
@@ -112,26 +104,19 @@ func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) 
 		return b, fmt.Errorf("board alerts: %w", err)
 	}
 
-	// A complaint is overdue when its follow step promised a reply time that
-	// has passed and it has neither a reply step nor a closing time.
-	rows, err = tx.Query(ctx, `SELECT id, desk, doc->'follow'->>'reply_due' FROM records
-		WHERE kind = 'complaint' AND NOT deleted AND doc->'follow'->>'reply_due' IS NOT NULL
-		AND coalesce(doc->'reply', 'null'::jsonb) = 'null'::jsonb AND coalesce(doc->>'closed_at', '') IN ('', '0001-01-01T00:00:00Z')`)
+	// reply_due is the domain's own deadline (agent.Complaint.ReplyDue),
+	// computed when the complaint was pushed: overdue is only "passed".
+	rows, err = tx.Query(ctx, `SELECT id, desk, reply_due FROM records
+		WHERE kind = 'complaint' AND NOT deleted AND reply_due < $1 ORDER BY reply_due, id`, now)
 	if err != nil {
 		return b, fmt.Errorf("board overdue: %w", err)
 	}
 	for rows.Next() {
 		var o upstream.BoardOverdue
-		var due string
-		if err := rows.Scan(&o.ID, &o.Desk, &due); err != nil {
+		if err := rows.Scan(&o.ID, &o.Desk, &o.Due); err != nil {
 			rows.Close()
 			return b, fmt.Errorf("board overdue: %w", err)
 		}
-		t, err := time.Parse(time.RFC3339Nano, due)
-		if err != nil || t.IsZero() || !t.Before(now) {
-			continue
-		}
-		o.Due = t
 		b.Overdue = append(b.Overdue, o)
 	}
 	rows.Close()
@@ -157,8 +142,8 @@ func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) 
 		return b, fmt.Errorf("board conflicts: %w", err)
 	}
 
-	local := now.In(hotlineZone)
-	dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, hotlineZone)
+	local := now.In(db.zone)
+	dayStart := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, db.zone)
 	rows, err = tx.Query(ctx, `SELECT c.desk, coalesce(d.agent, ''),
 			count(*) FILTER (WHERE c.direction = 'inbound'), count(*) FILTER (WHERE c.direction = 'outbound'),
 			count(*) FILTER (WHERE c.answered), count(*) FILTER (WHERE c.state = 'missed')

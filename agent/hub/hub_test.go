@@ -1,4 +1,4 @@
-package main
+package hub
 
 import (
 	"bytes"
@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,12 +36,12 @@ type testHub struct {
 
 // newTestHub starts a hub on a fresh database, served by httptest on
 // loopback; wrap, if given, sits between the handler and the database.
-func newTestHub(t *testing.T, wrap func(upstream.Backend) upstream.Backend) *testHub {
+func newTestHub(t *testing.T, wrap func(upstream.Backend) upstream.Backend, opts ...Option) *testHub {
 	t.Helper()
 	dsn := pgtest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := OpenDB(ctx, dsn, quiet)
+	db, err := Open(ctx, dsn, append([]Option{WithLogger(quiet)}, opts...)...)
 	if err != nil {
 		t.Fatalf("open hub db: %v", err)
 	}
@@ -48,7 +50,7 @@ func newTestHub(t *testing.T, wrap func(upstream.Backend) upstream.Backend) *tes
 	if wrap != nil {
 		b = wrap(db)
 	}
-	srv := httptest.NewServer(upstream.NewServer(b, upstream.WithServerLogger(quiet), upstream.WithPackValidator(validatePack), upstream.WithStreamRefresh(time.Hour)))
+	srv := httptest.NewServer(upstream.NewServer(b, upstream.WithServerLogger(quiet), upstream.WithPackValidator(ValidatePack), upstream.WithStreamRefresh(time.Hour)))
 	t.Cleanup(srv.Close)
 	return &testHub{db: db, srv: srv, url: srv.URL}
 }
@@ -228,6 +230,7 @@ func TestAuth_Refusals(t *testing.T) {
 	sup := h.token(t, upstream.RoleSupervisor, "boss", "")
 	trainer := h.token(t, upstream.RoleTrainer, "teacher", "")
 	id := agent.NewID()
+	seedEveryTable(t, h, agentA, trainer, deskA)
 	ok := upstream.PushRequest{Desk: deskA, Records: []upstream.Record{rec(1, agent.KindCustomer, id, 1, customer(deskA, id, 1, "甲"))}}
 	foreign := upstream.PushRequest{Desk: deskA, Records: []upstream.Record{
 		rec(1, agent.KindCustomer, id, 1, customer(deskA, id, 1, "甲")),
@@ -273,19 +276,55 @@ func TestAuth_Refusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := h.dump(t)
 			code, body := h.call(t, tt.method, tt.path, tt.token, tt.body)
 			var eb upstream.ErrorBody
 			if code != tt.status || json.Unmarshal(body, &eb) != nil || !strings.Contains(eb.Error, tt.reason) {
 				t.Fatalf("%s %s = %d %s, want %d with an error naming %q", tt.method, tt.path, code, body, tt.status, tt.reason)
 			}
+			if changed := pgtest.Changed(before, h.dump(t)); len(changed) > 0 {
+				t.Errorf("a refused request changed %v", changed)
+			}
 		})
 	}
-	if n := h.count(t, "SELECT count(*) FROM records"); n != 0 {
-		t.Errorf("refused requests wrote %d records, want none", n)
+	// The dump sees a change when there is one: the same push, allowed.
+	before := h.dump(t)
+	push(t, h, agentA, ok)
+	if changed := pgtest.Changed(before, h.dump(t)); !slices.Contains(changed, "records") || !slices.Contains(changed, "desks") {
+		t.Errorf("an accepted push changed %v; the dump cannot see changes", changed)
 	}
-	if n := h.count(t, "SELECT count(*) FROM packs"); n != 0 {
-		t.Errorf("refused requests published %d packs, want none", n)
+}
+
+// seedEveryTable puts a row in every table (a record, a conflict, a desk,
+// a call, a pack; the tokens exist), so a refusal that wrote, updated or
+// deleted anything shows in a dump.
+func seedEveryTable(t *testing.T, h *testHub, agentTok, trainerTok, desk string) {
+	t.Helper()
+	id := agent.NewID()
+	push(t, h, agentTok, upstream.PushRequest{Desk: desk, Pending: 3, Records: []upstream.Record{rec(1, agent.KindCustomer, id, 1, customer(desk, id, 1, "种子"))}})
+	if r := push(t, h, agentTok, upstream.PushRequest{Desk: desk, Records: []upstream.Record{rec(2, agent.KindCustomer, id, 1, customer(desk, id, 1, "冲突"))}}); len(r.Conflicts) != 1 {
+		t.Fatalf("seed conflict: %+v", r)
 	}
+	live := upstream.LiveReport{Desk: desk, Status: upstream.AgentStatus{Agent: "小王", State: "busy"}, Events: []upstream.CallEvent{{Kind: "ringing", CallID: "seed-call", At: time.Now()}}}
+	if code, body := h.call(t, "POST", "/v1/live", agentTok, live); code != 200 {
+		t.Fatalf("seed live: %d %s", code, body)
+	}
+	if code, body := h.call(t, "POST", "/v1/packs?name=seed.toml", trainerTok, packFile(t, "zh-Hans")); code != 201 {
+		t.Fatalf("seed pack: %d %s", code, body)
+	}
+	d := h.dump(t)
+	for _, table := range []string{"tokens", "records", "conflicts", "desks", "calls", "packs", "schema_migrations"} {
+		if d[table] == "" {
+			t.Fatalf("seeded database has no rows in %s (dump: %v)", table, pgtest.Changed(nil, d))
+		}
+	}
+}
+
+// dump is every row of every table and every sequence of the hub's
+// database (pgtest.Dump).
+func (h *testHub) dump(t *testing.T) map[string]string {
+	t.Helper()
+	return pgtest.Dump(t, h.db.pool.Config().ConnString())
 }
 
 func TestPush_BindsTokenToFirstDesk(t *testing.T) {
@@ -367,7 +406,7 @@ func TestMigrate_SeveralHubsStartTogether(t *testing.T) {
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() {
-			db, err := OpenDB(context.Background(), dsn, quiet)
+			db, err := Open(context.Background(), dsn, WithLogger(quiet))
 			if err == nil {
 				db.Close()
 			}
@@ -379,14 +418,15 @@ func TestMigrate_SeveralHubsStartTogether(t *testing.T) {
 			t.Fatalf("hub start: %v", err)
 		}
 	}
-	db, err := OpenDB(context.Background(), dsn, quiet)
+	db, err := Open(context.Background(), dsn, WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	files, _ := fs.Glob(migrationFS, "migrations/*.sql")
 	var n int
-	if err := db.pool.QueryRow(context.Background(), "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != 1 {
-		t.Fatalf("schema_migrations rows = %d (%v), want 1", n, err)
+	if err := db.pool.QueryRow(context.Background(), "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != len(files) || n < 2 {
+		t.Fatalf("schema_migrations rows = %d (%v), want one per migration (%d)", n, err, len(files))
 	}
 }
 
@@ -537,7 +577,7 @@ func TestStream_AlertArrivesAtOnce(t *testing.T) {
 // other, and the alert crosses over through LISTEN/NOTIFY.
 func TestStream_AlertCrossesHubs(t *testing.T) {
 	h1 := newTestHub(t, nil)
-	db2, err := OpenDB(context.Background(), h1.db.pool.Config().ConnString(), quiet)
+	db2, err := Open(context.Background(), h1.db.pool.Config().ConnString(), WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,9 +611,8 @@ func TestStream_AlertCrossesHubs(t *testing.T) {
 }
 
 func TestBoard_AgentsQueuesStatsOverdueUnsynced(t *testing.T) {
-	h := newTestHub(t, nil)
 	now := time.Now()
-	h.db.now = func() time.Time { return now }
+	h := newTestHub(t, nil, WithClock(agent.FixedClock(now)))
 	d1, d2 := upstreamtest.NewDesk(agent.NewID()), upstreamtest.NewDesk(agent.NewID())
 	c1, c2 := newClient(t, h, d1), newClient(t, h, d2)
 	ctx := context.Background()
@@ -594,19 +633,6 @@ func TestBoard_AgentsQueuesStatsOverdueUnsynced(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// Desk 1 pushes an overdue complaint, one that was replied, one not yet due.
-	comp := func(id string, due time.Time, replied bool) map[string]any {
-		m := map[string]any{"id": id, "version": 1, "follow": map[string]any{"reply_due": due}}
-		if replied {
-			m["reply"] = map[string]any{"replied_at": now}
-		}
-		return m
-	}
-	late := agent.NewID()
-	d1.Put(agent.KindComplaint, late, 1, now, comp(late, now.Add(-time.Hour), false))
-	replied, notDue := agent.NewID(), agent.NewID()
-	d1.Put(agent.KindComplaint, replied, 1, now, comp(replied, now.Add(-time.Hour), true))
-	d1.Put(agent.KindComplaint, notDue, 1, now, comp(notDue, now.Add(time.Hour), false))
 	if err := c1.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -619,9 +645,6 @@ func TestBoard_AgentsQueuesStatsOverdueUnsynced(t *testing.T) {
 	}
 	if got := fmt.Sprint(b.Queues); got != "[{售后 1 1}]" {
 		t.Errorf("queues = %s, want 售后 one ringing, one talking; 咨询 idle (not listed)", got)
-	}
-	if len(b.Overdue) != 1 || b.Overdue[0].ID != late {
-		t.Errorf("overdue = %+v, want only %s", b.Overdue, late)
 	}
 	stats := map[string]upstream.BoardStats{}
 	for _, s := range b.Today {
@@ -650,26 +673,23 @@ func TestBoard_AgentsQueuesStatsOverdueUnsynced(t *testing.T) {
 
 // Desks racing to push the same new record and version with different
 // contents: one is stored, every other one is kept as a conflict, even when
-// the race is decided inside PostgreSQL after the hubs read.
+// the race is decided inside PostgreSQL after the hubs read. The test holds
+// a SHARE lock on records, which lets every push read (FOR UPDATE takes ROW
+// SHARE) but stops each at its write, until all have read.
 func TestPush_RacingDesksSameNewRecord(t *testing.T) {
 	h := newTestHub(t, nil)
 	const desks = 8
-	// All pushes read before any writes (calls, not customers: customer
-	// pushes are serialised by an advisory lock and cannot race).
-	var arrived sync.WaitGroup
-	h.db.afterRead = func() {
-		arrived.Done()
-		done := make(chan struct{})
-		go func() { arrived.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Error("pushes did not line up")
-		}
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
 	for round := range 5 {
 		id := agent.NewID()
-		arrived.Add(desks)
+		lock, err := h.db.pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := lock.Exec(ctx, "LOCK TABLE records IN SHARE MODE"); err != nil {
+			t.Fatal(err)
+		}
 		var wg sync.WaitGroup
 		results := make(chan upstream.PushResponse, desks)
 		for i := range desks {
@@ -677,6 +697,15 @@ func TestPush_RacingDesksSameNewRecord(t *testing.T) {
 			tok := h.token(t, upstream.RoleAgent, desk, desk)
 			req := upstream.PushRequest{Desk: desk, Records: []upstream.Record{rec(1, agent.KindCall, id, 1, map[string]any{"id": id, "version": 1, "note": desk})}}
 			wg.Go(func() { results <- push(t, h, tok, req) })
+		}
+		for h.count(t, "SELECT count(*) FROM pg_locks WHERE relation = 'records'::regclass AND NOT granted") < desks {
+			if ctx.Err() != nil {
+				t.Fatal("the pushes never all waited to write")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := lock.Rollback(ctx); err != nil {
+			t.Fatal(err)
 		}
 		wg.Wait()
 		close(results)

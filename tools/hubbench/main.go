@@ -1,3 +1,10 @@
+// Command hubbench prints the hub's load figures against an in-process hub
+// on loopback: with --pg on that database, otherwise on a throwaway
+// PostgreSQL cluster (the tests' pgtest helper, which is why this is a tool
+// and not a sub-command of cmd/hub).
+//
+//	go run ./tools/hubbench drain [--pg DSN] [--records N] [--batch N]
+//	go run ./tools/hubbench live [--pg DSN] [--desks N] [--every D] [--for D]
 package main
 
 import (
@@ -16,15 +23,40 @@ import (
 	"time"
 
 	"agentdesk/agent"
+	"agentdesk/agent/hub"
 	"agentdesk/agent/upstream"
 	"agentdesk/agent/upstream/pgtest"
 	"agentdesk/agent/upstream/upstreamtest"
+
+	"github.com/jackc/pgx/v5"
 )
 
-// bench runs a load figure against an in-process hub on loopback: with
-// --pg on that database, otherwise on a throwaway PostgreSQL cluster.
-func bench(which string, args []string, stdout io.Writer, log *slog.Logger) error {
-	fs := flag.NewFlagSet("hub bench "+which, flag.ContinueOnError)
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+var errUsage = errors.New("usage: hubbench drain [--pg DSN] [--records N] [--batch N] | live [--pg DSN] [--desks N] [--every D] [--for D]")
+
+func run(args []string, stdout, stderr io.Writer) int {
+	err := errUsage
+	if len(args) >= 1 {
+		err = bench(args[0], args[1:], stdout)
+	}
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "hubbench:", err)
+		return 1
+	}
+}
+
+// bench runs one load figure.
+func bench(which string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("hubbench "+which, flag.ContinueOnError)
 	dsn := fs.String("pg", "", "PostgreSQL connection string (default: a throwaway cluster)")
 	records := fs.Int("records", 100000, "drain: records queued on the desk")
 	batch := fs.Int("batch", 1000, "drain: records per push")
@@ -34,7 +66,7 @@ func bench(which string, args []string, stdout io.Writer, log *slog.Logger) erro
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if which != "drain" && which != "live" {
+	if which != "drain" && which != "live" || fs.NArg() > 0 {
 		return errUsage
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -49,7 +81,7 @@ func bench(which string, args []string, stdout io.Writer, log *slog.Logger) erro
 		}
 	}
 	ctx := context.Background()
-	db, err := OpenDB(ctx, *dsn, quiet)
+	db, err := hub.Open(ctx, *dsn, hub.WithLogger(quiet))
 	if err != nil {
 		return err
 	}
@@ -58,18 +90,18 @@ func bench(which string, args []string, stdout io.Writer, log *slog.Logger) erro
 	if err != nil {
 		return err
 	}
-	srv := newHTTPServer(db, quiet)
+	srv := &http.Server{Handler: hub.NewHandler(db), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
 	url := "http://" + ln.Addr().String()
 	if which == "drain" {
-		return benchDrain(ctx, db, url, *records, *batch, stdout)
+		return benchDrain(ctx, db, *dsn, url, *records, *batch, stdout)
 	}
 	return benchLive(ctx, db, url, *desks, *every, *dur, stdout)
 }
 
 // benchDrain queues n customer records on one desk and times draining them.
-func benchDrain(ctx context.Context, db *DB, url string, n, batch int, stdout io.Writer) error {
+func benchDrain(ctx context.Context, db *hub.DB, dsn, url string, n, batch int, stdout io.Writer) error {
 	desk := upstreamtest.NewDesk(agent.NewID())
 	tok, err := db.NewToken(ctx, upstream.RoleAgent, "bench", desk.ID)
 	if err != nil {
@@ -93,8 +125,13 @@ func benchDrain(ctx context.Context, db *DB, url string, n, batch int, stdout io
 		return err
 	}
 	took := time.Since(start)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
 	var stored int
-	if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM records WHERE desk = $1", desk.ID).Scan(&stored); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM records WHERE desk = $1", desk.ID).Scan(&stored); err != nil {
 		return err
 	}
 	pending, _, _ := desk.Stats()
@@ -108,7 +145,7 @@ func benchDrain(ctx context.Context, db *DB, url string, n, batch int, stdout io
 
 // benchLive runs desks simulated desks, each posting its state (and now
 // and then a call) every period, for dur, and reports the hub's latency.
-func benchLive(ctx context.Context, db *DB, url string, desks int, every, dur time.Duration, stdout io.Writer) error {
+func benchLive(ctx context.Context, db *hub.DB, url string, desks int, every, dur time.Duration, stdout io.Writer) error {
 	tr := &http.Transport{MaxIdleConns: desks + 10, MaxIdleConnsPerHost: desks + 10, IdleConnTimeout: time.Minute}
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	defer tr.CloseIdleConnections()
@@ -188,24 +225,13 @@ func benchLive(ctx context.Context, db *DB, url string, desks int, every, dur ti
 func watchStream(ctx context.Context, url, token string, out chan<- int) {
 	n := 0
 	defer func() { out <- n }()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/stream", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	c, err := upstream.NewClient(url, token, nil, nil, upstream.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		return
 	}
-	defer resp.Body.Close()
-	buf := make([]byte, 64<<10)
-	pat := []byte("event: board")
-	for {
-		k, err := resp.Body.Read(buf)
-		for i := 0; i+len(pat) <= k; i++ {
-			if string(buf[i:i+len(pat)]) == string(pat) {
-				n++
-			}
+	c.Stream(ctx, func(name string, _ []byte) {
+		if name == "board" {
+			n++
 		}
-		if err != nil {
-			return
-		}
-	}
+	})
 }

@@ -1,4 +1,4 @@
-package main
+package hub
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,14 +17,6 @@ import (
 	"agentdesk/agent/upstream"
 	"agentdesk/agent/upstream/upstreamtest"
 )
-
-// The test binary doubles as a hub child process, so a test can kill a real
-// hub with SIGKILL in the middle of a batch.
-func init() {
-	if os.Getenv("AGENTDESK_HUB_CHILD") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, quiet))
-	}
-}
 
 func queueCustomers(d *upstreamtest.Desk, n int) []string {
 	ids := make([]string, n)
@@ -49,99 +39,73 @@ func checkAllOnce(t *testing.T, h *testHub, d *upstreamtest.Desk, n int) {
 	}
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+// rowState is what a resend must not change in a stored record.
+type rowState struct {
+	version  int64
+	desk     string
+	body     string
+	rev      int64
+	received time.Time
 }
 
-// newChildCmd runs this test binary as a hub with args.
-func newChildCmd(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "AGENTDESK_HUB_CHILD=1")
-	cmd.Stderr = io.Discard
-	return cmd
-}
-
-func startChildHub(t *testing.T, dsn, addr string) *exec.Cmd {
+// snapshot reads every stored record once the database is quiet: no
+// statement running and no transaction open but the caller's own, so a
+// push cut short has either committed or rolled back.
+func snapshot(t *testing.T, h *testHub) map[key]rowState {
 	t.Helper()
-	cmd := newChildCmd("--pg", dsn, "--listen", addr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	ctx := context.Background()
 	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd
-			}
-		}
+	for h.count(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+		AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)') AND query NOT LIKE 'LISTEN %'`) > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("child hub not healthy: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// A real hub process is killed (SIGKILL) while the desk drains; a new one
-// starts on the same address; the desk's client carries on. Every record
-// arrives exactly once.
-func TestFault_HubProcessKilledMidDrain(t *testing.T) {
-	h := newTestHub(t, nil) // for tokens and counting; the desk talks to the child
-	dsn := h.db.pool.Config().ConnString()
-	addr := freePort(t)
-	child := startChildHub(t, dsn, addr)
-
-	d := upstreamtest.NewDesk(agent.NewID())
-	const n = 20000
-	queueCustomers(d, n)
-	tok := h.token(t, upstream.RoleAgent, "desk", d.ID)
-	var acked atomic.Int64
-	c, err := upstream.NewClient("http://"+addr, tok, d, nil, upstream.WithBatch(200), upstream.WithLogger(quiet),
-		upstream.WithBackoff(20*time.Millisecond, 200*time.Millisecond), upstream.WithInterval(20*time.Millisecond),
-		upstream.OnStatus(func(s upstream.Status) { acked.Store(int64(s.Pushed)) }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-
-	for acked.Load() < 2000 {
-		if ctx.Err() != nil {
-			t.Fatal("drain never started")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	child.Process.Kill() // mid-drain, likely mid-batch
-	child.Wait()
-	killedAt := acked.Load()
-	startChildHub(t, dsn, addr)
-	for {
-		if pending, _, _ := d.Stats(); pending == 0 {
-			break
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("desk never finished draining; status %+v", c.Status())
+			t.Fatal("the database never became quiet")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	cancel()
-	<-done
-	if killedAt >= n {
-		t.Fatalf("the hub was killed after the drain finished; the test proves nothing")
+	rows, err := h.db.pool.Query(ctx, "SELECT kind, id, version, desk, body, rev, received_at FROM records")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("killed after %d of %d records were acknowledged", killedAt, n)
-	checkAllOnce(t, h, d, n)
+	defer rows.Close()
+	out := map[key]rowState{}
+	for rows.Next() {
+		var k key
+		var r rowState
+		var body []byte
+		if err := rows.Scan(&k.kind, &k.id, &r.version, &r.desk, &body, &r.rev, &r.received); err != nil {
+			t.Fatal(err)
+		}
+		r.body = string(body)
+		out[k] = r
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkResendsHarmless asserts that every record of before is still there
+// exactly as it was (same version, desk, body, rev, receipt time) and
+// that no conflict was recorded: resending what the hub already has is a
+// duplicate, nothing more.
+func checkResendsHarmless(t *testing.T, h *testHub, before map[key]rowState) {
+	t.Helper()
+	now := snapshot(t, h)
+	changed := 0
+	for k, was := range before {
+		if is, ok := now[k]; !ok || is != was {
+			if changed++; changed <= 3 {
+				t.Errorf("%s %s was v%d from %s rev %d received %s (%d body bytes), is v%d from %s rev %d received %s (%d body bytes, present %v) after the resends",
+					k.kind, k.id, was.version, was.desk, was.rev, was.received, len(was.body), is.version, is.desk, is.rev, is.received, len(is.body), ok)
+			}
+		}
+	}
+	if changed > 0 {
+		t.Errorf("%d of %d records stored before the resends changed", changed, len(before))
+	}
+	if n := h.count(t, "SELECT count(*) FROM conflicts"); n != 0 {
+		t.Errorf("resends left %d conflicts", n)
+	}
 }
 
 // crashAfterCommit stores the batch, then drops the connection before the
@@ -166,6 +130,7 @@ func TestFault_AnswerLostAfterCommitResentStoredOnce(t *testing.T) {
 	queueCustomers(d, 120)
 	c := newClient(t, h, d)
 	ctx := context.Background()
+	var first map[key]rowState
 	for i := 0; i < 2; i++ {
 		if err := c.Drain(ctx); err == nil {
 			t.Fatalf("drain %d succeeded though the hub dropped the answer", i)
@@ -173,11 +138,18 @@ func TestFault_AnswerLostAfterCommitResentStoredOnce(t *testing.T) {
 		if pending, _, _ := d.Stats(); pending != 120 {
 			t.Fatalf("desk acknowledged records the hub never confirmed: %d still queued", pending)
 		}
+		if i == 0 {
+			first = snapshot(t, h)
+		}
+	}
+	if len(first) != 50 {
+		t.Fatalf("the first batch stored %d records, want 50 (the batch size)", len(first))
 	}
 	if err := c.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	checkAllOnce(t, h, d, 120)
+	checkResendsHarmless(t, h, first) // the first batch was sent three times
 }
 
 // proxy forwards loopback TCP to a target and can cut every connection and
@@ -296,6 +268,7 @@ func TestFault_NetworkCutAndRestored(t *testing.T) {
 	if st := c.Status(); st.LastError == "" || st.Pending == 0 {
 		t.Errorf("status during the cut = %+v, want the error and records waiting", st)
 	}
+	beforeResend := snapshot(t, h)
 	px.restore(t)
 	waitFor("the outbox to drain", func() bool { p, _, _ := d.Stats(); return p == 0 && c.Status().LastError == "" })
 	cancel()
@@ -303,14 +276,14 @@ func TestFault_NetworkCutAndRestored(t *testing.T) {
 		t.Errorf("Run = %v, want context.Canceled", err)
 	}
 	checkAllOnce(t, h, d, 600)
+	checkResendsHarmless(t, h, beforeResend)
 }
 
 // Desk clocks ten minutes fast or slow change nothing: versions decide, the
 // hub stamps receipt and liveness with its own clock.
 func TestFault_DeskClockTenMinutesOff(t *testing.T) {
-	h := newTestHub(t, nil)
 	hubNow := time.Now()
-	h.db.now = func() time.Time { return hubNow }
+	h := newTestHub(t, nil, WithClock(agent.FixedClock(hubNow)))
 	fast, slow := upstreamtest.NewDesk(agent.NewID()), upstreamtest.NewDesk(agent.NewID())
 	fastClock, slowClock := agent.FixedClock(hubNow.Add(10*time.Minute)), agent.FixedClock(hubNow.Add(-10*time.Minute))
 	cf := newClient(t, h, fast, upstream.WithClock(fastClock))
@@ -336,6 +309,7 @@ func TestFault_DeskClockTenMinutesOff(t *testing.T) {
 		t.Fatalf("stored v%d from %s, want v2 from the slow desk", v, desk)
 	}
 	// The fast desk resends version 1 (say after a restore): still stale.
+	beforeResend := snapshot(t, h)
 	fast.Put(agent.KindCustomer, id, 1, fastClock.Now(), customer("", id, 1, "快钟"))
 	if err := cf.Drain(ctx); err != nil {
 		t.Fatal(err)
@@ -343,6 +317,7 @@ func TestFault_DeskClockTenMinutesOff(t *testing.T) {
 	if v, _, _ := h.stored(t, agent.KindCustomer, id); v != 2 {
 		t.Fatalf("version 1 from a fast clock overwrote version 2")
 	}
+	checkResendsHarmless(t, h, beforeResend)
 	b, err := h.db.Board(ctx, hubNow)
 	if err != nil {
 		t.Fatal(err)
@@ -400,8 +375,10 @@ func TestFault_HubClosedBetweenBatches(t *testing.T) {
 	if p, _, _ := d.Stats(); p != 300 {
 		t.Fatalf("after the drop %d queued, want the 300 unconfirmed", p)
 	}
+	beforeResend := snapshot(t, h)
 	if err := c.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	checkAllOnce(t, h, d, 500)
+	checkResendsHarmless(t, h, beforeResend)
 }

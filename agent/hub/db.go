@@ -1,0 +1,270 @@
+// Package hub is the hub's backend on PostgreSQL: its schema and
+// migrations, tokens, the records desks push (judged by upstream.Decide),
+// live desk state and calls, published packs, and the supervisors' board.
+// It implements upstream.Backend; the HTTP side is upstream.Server
+// (NewHandler wires the two).
+//
+// A hub process holds no state of its own but the listeners of its
+// streams, so several hubs can serve one database behind a load balancer:
+// migrations are applied at start under an advisory lock, and board
+// changes cross hubs through LISTEN/NOTIFY.
+package hub
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"agentdesk/agent"
+	"agentdesk/agent/upstream"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// lockMigrate and lockCustomers are advisory lock keys: one serialises
+// migrations of hubs starting together, the other makes customer change
+// numbers commit in order so a pull cursor never skips a row.
+const (
+	lockMigrate   = 0x61646b01
+	lockCustomers = 0x61646b02
+	notifyChannel = "agentdesk_board"
+)
+
+// afterMigration runs Go code in a migration's transaction right after its
+// SQL: columns whose values only the domain's rules can compute.
+var afterMigration = map[int]func(ctx context.Context, tx pgx.Tx, log *slog.Logger) error{
+	2: backfillReplyDue,
+}
+
+// DB is the hub's PostgreSQL backend. Several hubs may share one database:
+// it holds no state of its own but the listeners of this process.
+type DB struct {
+	pool  *pgxpool.Pool
+	root  *slog.Logger // as given, for the handler
+	log   *slog.Logger
+	clock agent.Clock
+	zone  *time.Location
+
+	mu   sync.Mutex
+	subs map[chan upstream.Change]struct{}
+	stop context.CancelFunc
+	done chan struct{}
+}
+
+var _ upstream.Backend = (*DB)(nil)
+
+// Option configures Open.
+type Option func(*DB)
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.root = l } }
+
+// WithClock sets the hub's clock: receipt times, liveness, revocations
+// (default the system clock).
+func WithClock(c agent.Clock) Option { return func(db *DB) { db.clock = c } }
+
+// WithZone sets where the hotline's day begins and ends for the board's
+// figures of today (default agent.DefaultZone).
+func WithZone(loc *time.Location) Option { return func(db *DB) { db.zone = loc } }
+
+// Open connects to the database at dsn, applies pending migrations and
+// starts listening for changes from other hubs.
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
+	db := &DB{root: slog.Default(), clock: agent.SystemClock{}, subs: map[chan upstream.Change]struct{}{}}
+	for _, o := range opts {
+		o(db)
+	}
+	db.log = db.root.With("component", "hubdb")
+	if db.zone == nil {
+		loc, err := time.LoadLocation(agent.DefaultZone)
+		if err != nil {
+			return nil, fmt.Errorf("hub: the hotline's zone %s: %w", agent.DefaultZone, err)
+		}
+		db.zone = loc
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse database connection string: %w", err)
+	}
+	if cfg.MaxConns < 16 {
+		cfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	db.pool = pool
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	db.stop, db.done = cancel, make(chan struct{})
+	listening := make(chan struct{})
+	go db.listen(lctx, listening)
+	// Changes made before LISTEN runs would reach no stream of this hub.
+	select {
+	case <-listening:
+	case <-time.After(10 * time.Second):
+		db.log.Warn("not yet listening for board changes; streams refresh on their timer meanwhile")
+	}
+	return db, nil
+}
+
+// Close stops listening and closes the pool.
+func (db *DB) Close() {
+	db.stop()
+	<-db.done
+	db.pool.Close()
+}
+
+// migrate applies every embedded migration not yet recorded, with its Go
+// part if it has one, in one transaction under an advisory lock.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockMigrate); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: bad migration name %s", base)
+		}
+		var done bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", v).Scan(&done); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if done {
+			continue
+		}
+		sql, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, string(sql)); err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if after := afterMigration[v]; after != nil {
+			if err := after(ctx, tx, db.log); err != nil {
+				return fmt.Errorf("migrate %s: %w", base, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", v, base); err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		db.log.Info("migration applied", "migration", base)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the database.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Watch subscribes to board changes until ctx ends.
+func (db *DB) Watch(ctx context.Context) <-chan upstream.Change {
+	ch := make(chan upstream.Change, 16)
+	db.mu.Lock()
+	db.subs[ch] = struct{}{}
+	db.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		db.mu.Lock()
+		delete(db.subs, ch)
+		db.mu.Unlock()
+		close(ch)
+	}()
+	return ch
+}
+
+func (db *DB) broadcast(c upstream.Change) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for ch := range db.subs {
+		select {
+		case ch <- c:
+		default: // a slow stream catches up on its next refresh
+		}
+	}
+}
+
+// listen holds one connection in LISTEN and fans notifications (from every
+// hub on the database) out to this process's streams, reconnecting with a
+// growing wait after errors. It closes listening the first time LISTEN is
+// in place; after a reconnect it tells every stream to recompute, since
+// notifications may have been missed meanwhile.
+func (db *DB) listen(ctx context.Context, listening chan struct{}) {
+	defer close(db.done)
+	wait := 100 * time.Millisecond
+	first := true
+	ready := func() {
+		if first {
+			close(listening)
+			first = false
+		} else {
+			db.broadcast(upstream.Change{Alert: true})
+		}
+		wait = 100 * time.Millisecond
+	}
+	for ctx.Err() == nil {
+		err := db.listenOnce(ctx, ready)
+		if ctx.Err() != nil {
+			return
+		}
+		db.log.Warn("listen for board changes", "error", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
+}
+
+func (db *DB) listenOnce(ctx context.Context, ready func()) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// A connection left in LISTEN must not go back to the pool.
+		conn.Hijack().Close(context.Background())
+	}()
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return err
+	}
+	ready()
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		db.broadcast(upstream.Change{Alert: n.Payload == "alert"})
+	}
+}

@@ -1,0 +1,104 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+
+	"agentdesk/agent"
+	"agentdesk/agent/upstream"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Live records a desk's agent state, call events and outbox figures.
+func (db *DB) Live(ctx context.Context, p upstream.Principal, r upstream.LiveReport) error {
+	now := db.clock.Now()
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if err := bindDesk(ctx, tx, p, r.Desk); err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	// Live state is replaced every few seconds: not waiting for the WAL
+	// flush keeps the report fast, and a crash loses at most an instant of
+	// it. Pushed records (which the desk then drops) keep full durability.
+	b.Queue("SET LOCAL synchronous_commit TO off")
+	b.Queue(`INSERT INTO desks (desk, agent, state, state_since, queue, pending, oldest_pending, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (desk) DO UPDATE SET agent = EXCLUDED.agent, state = EXCLUDED.state, state_since = EXCLUDED.state_since, queue = EXCLUDED.queue,
+			pending = EXCLUDED.pending, oldest_pending = EXCLUDED.oldest_pending, last_seen = EXCLUDED.last_seen`,
+		r.Desk, r.Status.Agent, r.Status.State, nullTime(toHubClock(r.Status.Since, r.SentAt, now)), r.Status.Queue, r.Pending,
+		nullTime(toHubClock(r.OldestPending, r.SentAt, now)), now)
+	for _, ev := range r.Events {
+		state, answered := callState(ev.Kind)
+		at := ev.At
+		if at.IsZero() {
+			at = now
+		}
+		b.Queue(`INSERT INTO calls (desk, call_id, queue, direction, caller, state, answered, started_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (desk, call_id) DO UPDATE SET
+				queue = CASE WHEN EXCLUDED.queue <> '' THEN EXCLUDED.queue ELSE calls.queue END,
+				direction = CASE WHEN EXCLUDED.direction <> '' THEN EXCLUDED.direction ELSE calls.direction END,
+				caller = CASE WHEN EXCLUDED.caller <> '' THEN EXCLUDED.caller ELSE calls.caller END,
+				state = CASE WHEN calls.state IN ('ended', 'missed') THEN calls.state ELSE EXCLUDED.state END,
+				answered = calls.answered OR EXCLUDED.answered,
+				started_at = least(calls.started_at, EXCLUDED.started_at),
+				updated_at = EXCLUDED.updated_at`,
+			r.Desk, ev.CallID, ev.Queue, ev.Direction, ev.Caller, state, answered, at, now)
+	}
+	b.Queue("SELECT pg_notify($1, 'live')", notifyChannel)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("live: commit: %w", err)
+	}
+	return nil
+}
+
+// callState maps a telephony event kind to the board's call state.
+func callState(kind string) (state string, answered bool) {
+	switch kind {
+	case "answered", "resumed", "held", "transferred", "dtmf":
+		return "talking", true
+	case "ended":
+		return "ended", false
+	case "missed", "answered_elsewhere":
+		return "missed", false
+	default:
+		return "ringing", false
+	}
+}
+
+// Customers returns customer records changed after since, in change order.
+func (db *DB) Customers(ctx context.Context, since int64, limit int) (upstream.CustomerPage, error) {
+	page := upstream.CustomerPage{Next: since}
+	rows, err := db.pool.Query(ctx, `SELECT rev, id, version, deleted, body, coalesce(at, received_at) FROM records
+		WHERE kind = 'customer' AND rev > $1 ORDER BY rev LIMIT $2`, since, limit+1)
+	if err != nil {
+		return page, fmt.Errorf("customers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r upstream.Record
+		var rev int64
+		var body []byte
+		if err := rows.Scan(&rev, &r.ID, &r.Version, &r.Deleted, &body, &r.At); err != nil {
+			return page, fmt.Errorf("customers: %w", err)
+		}
+		if len(page.Customers) == limit {
+			page.More = true
+			break
+		}
+		r.Kind, r.Seq = agent.KindCustomer, uint64(rev)
+		if len(body) > 0 {
+			r.Body = body
+		}
+		page.Customers = append(page.Customers, r)
+		page.Next = rev
+	}
+	return page, rows.Err()
+}
