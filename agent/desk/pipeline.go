@@ -75,9 +75,23 @@ func (d *Desk) handle(e telephony.Event) {
 		return
 	}
 	d.publish()
+	d.logEvent(e)
 	d.broadcast(watchEventOf(e.Kind.String(), at, pop, e.Reason, e.Digit))
 	if e.Kind == telephony.EventRinging && pop != nil {
 		d.loadCard(pop.CallID, at)
+	}
+}
+
+// logEvent writes a line per call and line event to the desk's log (no
+// caller numbers or names: the log leaves the desk with support requests).
+func (d *Desk) logEvent(e telephony.Event) {
+	switch e.Kind {
+	case telephony.EventDTMF:
+		d.log.Debug("call event", "event", e.Kind.String(), "call_id", e.CallID)
+	case telephony.EventRegistered, telephony.EventRegisterFailed, telephony.EventUnregistered:
+		d.log.Info("line event", "event", e.Kind.String(), "reason", e.Reason)
+	default:
+		d.log.Info("call event", "event", e.Kind.String(), "call_id", e.CallID, "direction", e.Direction.String(), "reason", e.Reason)
 	}
 }
 

@@ -83,14 +83,14 @@ func (v *customersView) onEdit(c agent.Customer) {
 		phone.SetText(c.Phones[0])
 	}
 	titles := []agent.Title{agent.TitleMr, agent.TitleMs}
-	title := widget.NewSelect([]string{v.t("caller.mr"), v.t("caller.ms")}, nil)
+	title := newSelect(v.shell, []string{v.t("caller.mr"), v.t("caller.ms")}, nil)
 	title.PlaceHolder = "—"
 	for i, t := range titles {
 		if t == c.Title {
 			title.SetSelectedIndex(i)
 		}
 	}
-	member := widget.NewCheck(v.t("caller.member"), nil)
+	member := newCheck(v.shell, v.t("caller.member"), nil)
 	member.SetChecked(c.Member)
 	form := widget.NewForm(
 		widget.NewFormItem(v.t("customers.name"), name),
@@ -98,7 +98,7 @@ func (v *customersView) onEdit(c agent.Customer) {
 		widget.NewFormItem(v.t("customers.phone"), phone),
 		widget.NewFormItem("", member),
 	)
-	v.shell.form(v.t("customers"), form, func() {
+	v.shell.form(v.t("customers"), form, name, func() {
 		e := desk.CustomerEdit{ID: c.ID, Name: name.Text, Surname: surname.Text, Phone: phone.Text, Member: member.Checked}
 		if i := title.SelectedIndex(); i >= 0 {
 			e.Title = titles[i]

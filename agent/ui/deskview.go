@@ -23,8 +23,8 @@ type deskView struct {
 	shell *Window
 
 	pbx, sync, pack, agent *widget.Label
-	agentState             *widget.Select
-	breakReason            *widget.Select
+	agentState             *selectBox
+	breakReason            *selectBox
 
 	callerName, callerNumber, badge *widget.Label
 	complaints, callbacksDue        *widget.Label
@@ -58,13 +58,13 @@ func (v *deskView) t(id string, data ...map[string]any) string {
 func (v *deskView) buildUI() fyne.CanvasObject {
 	v.pbx, v.sync, v.pack, v.agent = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
 	states := []string{v.t("agent.available"), v.t("agent.break")}
-	v.agentState = widget.NewSelect(states, nil)
+	v.agentState = newSelect(v.shell, states, nil)
 	v.agentState.PlaceHolder = "—"
 	reasons := make([]string, len(BreakReasons))
 	for i, r := range BreakReasons {
 		reasons[i] = v.t("break." + r.String())
 	}
-	v.breakReason = widget.NewSelect(reasons, nil)
+	v.breakReason = newSelect(v.shell, reasons, nil)
 	v.breakReason.PlaceHolder = v.t("break.pick")
 	status := container.NewHBox(v.pbx, widget.NewSeparator(), v.sync, widget.NewSeparator(), v.pack,
 		widget.NewSeparator(), v.agent, v.agentState, v.breakReason)
@@ -121,7 +121,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.log = container.NewVBox()
 	v.stats = widget.NewLabel("")
 	v.stats.Wrapping = fyne.TextWrapWord
-	v.wizardTab = container.NewTabItem(v.t("wiz.report"), v.wizard.buildUI())
+	v.wizardTab = container.NewTabItem(v.t("wiz.tab"), v.wizard.buildUI())
 	v.right = container.NewAppTabs(
 		container.NewTabItem(v.t("phrases"), container.NewVScroll(v.phrases)),
 		v.wizardTab,
@@ -380,11 +380,11 @@ func (v *deskView) tick(now time.Time) {
 	c := v.shell.view.Call
 	if c == nil {
 		v.ringTimer.SetText("")
-		v.ringBar.SetValue(0)
+		v.ringBar.Hide()
 		return
 	}
 	if c.Status != desk.CallRinging {
-		v.ringBar.SetValue(0)
+		v.ringBar.Hide()
 		if c.Status == desk.CallHeld {
 			v.ringTimer.SetText(v.t("call.held"))
 		} else {
@@ -395,6 +395,7 @@ func (v *deskView) tick(now time.Time) {
 	}
 	el := max(0, now.Sub(c.RingStarted))
 	limit := c.RingLimit
+	v.ringBar.Show()
 	v.ringBar.Max = limit.Seconds()
 	v.ringBar.SetValue(min(el.Seconds(), limit.Seconds()))
 	if el >= limit {
@@ -522,7 +523,7 @@ func (v *deskView) onTransfer() {
 	}
 	target := newField(v.shell, "8001")
 	id, d := c.CallID, v.shell.desk
-	v.shell.form(v.t("btn.transfer"), widget.NewForm(widget.NewFormItem(v.t("transfer.target"), target)), func() {
+	v.shell.form(v.t("btn.transfer"), widget.NewForm(widget.NewFormItem(v.t("transfer.target"), target)), target, func() {
 		if t := strings.TrimSpace(target.Text); t != "" {
 			v.shell.run("transfer", func() error { return d.Transfer(id, t) }, nil)
 		}

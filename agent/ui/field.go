@@ -51,3 +51,83 @@ func (f *field) TypedShortcut(s fyne.Shortcut) {
 	}
 	f.Entry.TypedShortcut(s)
 }
+
+// checkBox is a check box that leaves the window's function keys working
+// while it has the focus (a tapped check box takes the focus).
+type checkBox struct {
+	widget.Check
+	shell *Window
+}
+
+func newCheck(s *Window, label string, changed func(bool)) *checkBox {
+	c := &checkBox{shell: s}
+	c.Text, c.OnChanged = label, changed
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// TypedKey runs the window's function keys.
+func (c *checkBox) TypedKey(k *fyne.KeyEvent) {
+	if c.shell != nil && c.shell.deskV != nil && c.shell.deskV.shortcut(k.Name) {
+		return
+	}
+	c.Check.TypedKey(k)
+}
+
+// selectBox is a drop-down that leaves the window's function keys working
+// while it has the focus (a tapped drop-down takes the focus); Left and
+// Right step through its options.
+type selectBox struct {
+	widget.Select
+	shell *Window
+}
+
+func newSelect(s *Window, options []string, changed func(string)) *selectBox {
+	b := &selectBox{shell: s}
+	b.Options, b.OnChanged = options, changed
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// TypedKey runs the window's function keys, and the drop-down's own keys
+// otherwise.
+func (b *selectBox) TypedKey(k *fyne.KeyEvent) {
+	if b.shell != nil && b.shell.deskV != nil && b.shell.deskV.shortcut(k.Name) {
+		return
+	}
+	b.Select.TypedKey(k)
+}
+
+// keyButton is a dialog button the keyboard can drive: Return presses it,
+// Escape presses cancel (when set), and the window's function keys still
+// work while it has the focus.
+type keyButton struct {
+	widget.Button
+	shell  *Window
+	cancel func()
+}
+
+func newKeyButton(s *Window, label string, tapped, cancel func()) *keyButton {
+	b := &keyButton{shell: s, cancel: cancel}
+	b.Text, b.OnTapped = label, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// TypedKey presses the button on Return, cancels on Escape, and runs the
+// window's function keys.
+func (b *keyButton) TypedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		b.Tapped(nil)
+	case fyne.KeyEscape:
+		if b.cancel != nil {
+			b.cancel()
+		}
+	default:
+		if b.shell != nil && b.shell.deskV != nil && b.shell.deskV.shortcut(k.Name) {
+			return
+		}
+		b.Button.TypedKey(k)
+	}
+}

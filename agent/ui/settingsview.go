@@ -15,8 +15,8 @@ import (
 // and runs the pre-shift self-check.
 type settingsView struct {
 	shell   *Window
-	lang    *widget.Select
-	variant *widget.RadioGroup
+	lang    *selectBox
+	variant *selectBox
 	fields  map[string]*field
 	checks  *fyne.Container
 	run     *widget.Button
@@ -37,13 +37,12 @@ func (v *settingsView) buildUI() fyne.CanvasObject {
 	for i, l := range Langs {
 		names[i] = langNames[l]
 	}
-	v.lang = widget.NewSelect(names, nil)
+	v.lang = newSelect(v.shell, names, nil)
 	v.lang.SetSelectedIndex(langIndex(v.shell.lang))
 	v.lang.OnChanged = func(string) { v.onLang() }
 	variants := []string{v.t("theme.system"), v.t("theme.light"), v.t("theme.dark")}
-	v.variant = widget.NewRadioGroup(variants, nil)
-	v.variant.Horizontal = true
-	v.variant.SetSelected(variants[v.shell.thm.Variant])
+	v.variant = newSelect(v.shell, variants, nil)
+	v.variant.SetSelectedIndex(int(v.shell.thm.Variant))
 	v.variant.OnChanged = func(string) { v.onVariant() }
 
 	c := v.shell.opts.Config
@@ -154,10 +153,8 @@ func (v *settingsView) showChecks(res []desk.Check) {
 }
 
 func (v *settingsView) selectedVariant() Variant {
-	for i, o := range v.variant.Options {
-		if o == v.variant.Selected {
-			return Variant(i)
-		}
+	if i := v.variant.SelectedIndex(); i >= 0 {
+		return Variant(i)
 	}
 	return VariantSystem
 }

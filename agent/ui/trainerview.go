@@ -20,8 +20,8 @@ type trainerView struct {
 	path             *field
 	editor           *field
 	at, surname      *field
-	title            *widget.Select
-	silent, outbound *widget.Check
+	title            *selectBox
+	silent, outbound *checkBox
 	preview          *widget.RichText
 	errors           *fyne.Container
 	save, publish    *widget.Button
@@ -49,10 +49,10 @@ func (v *trainerView) buildUI() fyne.CanvasObject {
 	v.at.OnChanged = func(string) { v.onPreview() }
 	v.surname = newField(v.shell, "")
 	v.surname.OnChanged = func(string) { v.onPreview() }
-	v.title = widget.NewSelect([]string{"", "先生", "女士"}, func(string) { v.onPreview() })
+	v.title = newSelect(v.shell, []string{"", "先生", "女士"}, func(string) { v.onPreview() })
 	v.title.PlaceHolder = "—"
-	v.silent = widget.NewCheck(v.t("tr.silent"), func(bool) { v.onPreview() })
-	v.outbound = widget.NewCheck(v.t("tr.outbound"), func(bool) { v.onPreview() })
+	v.silent = newCheck(v.shell, v.t("tr.silent"), func(bool) { v.onPreview() })
+	v.outbound = newCheck(v.shell, v.t("tr.outbound"), func(bool) { v.onPreview() })
 	v.preview = widget.NewRichText()
 	v.preview.Wrapping = fyne.TextWrapWord
 	v.errors = container.NewVBox()

@@ -193,15 +193,22 @@ func newTestWindow(t *testing.T, opts Options) (*Window, *fakeDesk, fyne.Window,
 }
 
 // overlayButton finds a button with text in the top dialog.
-func overlayButton(t *testing.T, w fyne.Window, text string) *widget.Button {
+func overlayButton(t *testing.T, w fyne.Window, text string) fyne.Tappable {
 	t.Helper()
 	top := w.Canvas().Overlays().Top()
 	if top == nil {
 		t.Fatalf("no dialog open, looking for %q", text)
 	}
 	for _, o := range test.LaidOutObjects(top) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
-			return b
+		switch b := o.(type) {
+		case *widget.Button:
+			if b.Text == text {
+				return b
+			}
+		case *keyButton:
+			if b.Text == text {
+				return b
+			}
 		}
 	}
 	t.Fatalf("no button %q in the dialog", text)
@@ -355,7 +362,7 @@ func TestDeskView_ComplaintFromRingToReport(t *testing.T) {
 	test.Type(wz.subject, "订单 8812")
 	test.Type(wz.want, "退货")
 	test.Tap(wz.next)
-	wz.severity.SetSelected("重大投诉（立即报告部门领导）")
+	wz.severity.SetSelectedIndex(2)
 	test.Tap(wz.next)
 	test.Tap(wz.next)
 	test.Type(wz.process, "已登记，转门店核实")
@@ -466,6 +473,12 @@ func TestDeskView_ControlsAndShortcuts(t *testing.T) {
 	}
 	test.Tap(overlayButton(t, w, "确定"))
 	q.drain()
+	// Dialogs are driven by the keyboard too: Return confirms, Escape cancels.
+	key(w, fyne.KeyF3)
+	w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if w.Canvas().Overlays().Top() != nil {
+		t.Errorf("Escape left the hang-up question open")
+	}
 	want := []string{"hold c1", "resume c1", "mute c1 true", "dtmf c1 5", "transfer c1 8002", "hangup c1"}
 	if got := d.commands(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("commands = %v\nwant       %v", got, want)
@@ -486,6 +499,22 @@ func TestDeskView_FunctionKeysWorkWhileTyping(t *testing.T) {
 	}
 	if wz.statement.Text != "冰箱" {
 		t.Errorf("the field took the key: %q", wz.statement.Text)
+	}
+	closeOverlays(w)
+	// A tapped check box or drop-down takes the focus; the keys still work.
+	wz.show(len(wizardSteps) - 1)
+	test.Tap(wz.readBack)
+	if w.Canvas().Focused() != wz.readBack {
+		t.Fatalf("a tapped check box should have the focus")
+	}
+	wz.readBack.TypedKey(&fyne.KeyEvent{Name: fyne.KeyF3})
+	if !strings.Contains(overlayText(w), "客户还在线上") {
+		t.Errorf("F3 on a focused check box did not reach the hang-up control")
+	}
+	closeOverlays(w)
+	s.deskV.agentState.TypedKey(&fyne.KeyEvent{Name: fyne.KeyF3})
+	if !strings.Contains(overlayText(w), "客户还在线上") {
+		t.Errorf("F3 on the focused state drop-down did not reach the hang-up control")
 	}
 }
 

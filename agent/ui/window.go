@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"agentdesk/agent"
@@ -323,38 +324,56 @@ func (s *Window) shortcut(cs *desktop.CustomShortcut) bool {
 func (s *Window) warn(msg string) { s.message(msg) }
 func (s *Window) info(msg string) { s.message(msg) }
 
+// message shows msg in a dialog whose OK button has the focus: Return or
+// Escape closes it.
 func (s *Window) message(msg string) {
 	l := widget.NewLabel(msg)
 	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(tr(s.lang, "app.title"), tr(s.lang, "btn.ok"), l, s.win)
+	d := dialog.NewCustomWithoutButtons(tr(s.lang, "app.title"), l, s.win)
+	ok := newKeyButton(s, tr(s.lang, "btn.ok"), d.Hide, d.Hide)
+	d.SetButtons([]fyne.CanvasObject{ok})
 	d.Resize(fyne.NewSize(420, 160))
 	d.Show()
+	s.win.Canvas().Focus(ok)
 }
 
+// confirm asks before yes: Return confirms, Escape cancels.
 func (s *Window) confirm(title, msg string, yes func()) {
 	l := widget.NewLabel(msg)
 	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm(title, tr(s.lang, "btn.ok"), tr(s.lang, "btn.cancel"), l, func(ok bool) {
-		if ok {
-			yes()
-		}
-	}, s.win)
-	d.Resize(fyne.NewSize(420, 180))
-	d.Show()
+	s.ask(title, l, nil, yes).Resize(fyne.NewSize(420, 180))
 }
 
-func (s *Window) form(title string, f *widget.Form, ok func()) {
-	d := dialog.NewCustomConfirm(title, tr(s.lang, "btn.ok"), tr(s.lang, "btn.cancel"), f, func(yes bool) {
-		if yes {
-			ok()
-		}
-	}, s.win)
-	d.Resize(fyne.NewSize(460, 240))
+// form asks for the form's values: Return (on OK) confirms, Escape cancels;
+// first gets the focus.
+func (s *Window) form(title string, f *widget.Form, first fyne.Focusable, ok func()) {
+	s.ask(title, f, first, ok).Resize(fyne.NewSize(460, 240))
+}
+
+// ask shows content with Cancel and OK; OK (or first, when set) has the
+// focus.
+func (s *Window) ask(title string, content fyne.CanvasObject, first fyne.Focusable, yes func()) *dialog.CustomDialog {
+	d := dialog.NewCustomWithoutButtons(title, content, s.win)
+	cancel := newKeyButton(s, tr(s.lang, "btn.cancel"), d.Hide, d.Hide)
+	cancel.Icon = theme.CancelIcon()
+	ok := newKeyButton(s, tr(s.lang, "btn.ok"), func() { d.Hide(); yes() }, d.Hide)
+	ok.Icon, ok.Importance = theme.ConfirmIcon(), widget.HighImportance
+	d.SetButtons([]fyne.CanvasObject{cancel, ok})
 	d.Show()
+	if first != nil {
+		s.win.Canvas().Focus(first)
+	} else {
+		s.win.Canvas().Focus(ok)
+	}
+	return d
 }
 
 func (s *Window) panel(title string, content fyne.CanvasObject) {
-	dialog.NewCustom(title, tr(s.lang, "btn.close"), content, s.win).Show()
+	d := dialog.NewCustomWithoutButtons(title, content, s.win)
+	closeBtn := newKeyButton(s, tr(s.lang, "btn.close"), d.Hide, d.Hide)
+	d.SetButtons([]fyne.CanvasObject{closeBtn})
+	d.Show()
+	s.win.Canvas().Focus(closeBtn)
 }
 
 func callerLine(lang string, c *desk.Call) string {

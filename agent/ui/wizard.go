@@ -40,8 +40,8 @@ type wizard struct {
 
 	statement                        *field
 	what, when, where, subject, want *field
-	severity                         *widget.RadioGroup
-	solved, accepted, readBack       *widget.Check
+	severity                         *selectBox
+	solved, accepted, readBack       *checkBox
 	due, dueReason                   *field
 	replyHow, replySaid              *field
 	matter, process, result          *field
@@ -61,15 +61,16 @@ func (w *wizard) buildUI() fyne.CanvasObject {
 	w.statement = newArea(w.shell, w.t("wiz.f.statement"), 4)
 	w.what, w.when, w.where = line("wiz.f.what"), line("wiz.f.when"), line("wiz.f.where")
 	w.subject, w.want = line("wiz.f.subject"), line("wiz.ask.wish")
-	w.severity = widget.NewRadioGroup([]string{w.t("wiz.simple"), w.t("wiz.complex"), w.t("wiz.major")}, nil)
-	w.solved = widget.NewCheck(w.t("wiz.solved"), nil)
+	w.severity = newSelect(w.shell, []string{w.t("wiz.simple"), w.t("wiz.complex"), w.t("wiz.major")}, nil)
+	w.severity.PlaceHolder = w.t("wiz.severity.pick")
+	w.solved = newCheck(w.shell, w.t("wiz.solved"), nil)
 	w.due, w.dueReason = line("wiz.f.due"), line("wiz.f.due_reason")
 	w.replyHow, w.replySaid = line("wiz.f.how"), newArea(w.shell, w.t("wiz.f.said"), 3)
-	w.accepted = widget.NewCheck(w.t("wiz.accepted"), nil)
+	w.accepted = newCheck(w.shell, w.t("wiz.accepted"), nil)
 	w.matter, w.process, w.result = line("wiz.f.matter"), newArea(w.shell, w.t("wiz.f.process"), 3), line("wiz.f.result")
 	w.readBackText = widget.NewLabel("")
 	w.readBackText.Wrapping = fyne.TextWrapWord
-	w.readBack = widget.NewCheck(w.t("wiz.confirmed"), func(bool) { w.refreshReport() })
+	w.readBack = newCheck(w.shell, w.t("wiz.confirmed"), func(bool) { w.refreshReport() })
 	w.missing = widget.NewLabel("")
 	w.missing.Wrapping = fyne.TextWrapWord
 	w.deadline = widget.NewLabel("")
@@ -162,10 +163,8 @@ func (w *wizard) draft() desk.ComplaintDraft {
 		ReplyHow: txt(w.replyHow), ReplySaid: txt(w.replySaid), Accepted: w.accepted.Checked,
 		Matter: txt(w.matter), Process: txt(w.process), Result: txt(w.result),
 	}
-	for i, o := range w.severity.Options {
-		if o == w.severity.Selected {
-			d.Severity = severities[i]
-		}
+	if i := w.severity.SelectedIndex(); i >= 0 {
+		d.Severity = severities[i]
 	}
 	if s := txt(w.due); s != "" {
 		if t, err := time.ParseInLocation(dueLayout, s, w.zone()); err == nil {
@@ -220,13 +219,22 @@ func (w *wizard) showCheck(c desk.ComplaintCheck) {
 func (w *wizard) onBack() {
 	if w.step > 0 {
 		w.show(w.step - 1)
+		w.focusStep()
 	}
 }
 
 func (w *wizard) onNext() {
 	if w.step < len(wizardSteps)-1 {
 		w.show(w.step + 1)
+		w.focusStep()
 	}
+}
+
+// focusStep puts the focus on the step's first field, so the agent can go
+// on typing (Tab moves on, Ctrl+Enter to the next step).
+func (w *wizard) focusStep() {
+	first := []fyne.Focusable{w.statement, w.what, w.severity, w.replyHow, w.matter, w.readBack}
+	w.focus(first[w.step])
 }
 
 // onSave stores the draft in the background; the desk commits it before it
@@ -282,10 +290,10 @@ func (w *wizard) fill(d desk.ComplaintDraft) {
 	w.solved.SetChecked(d.Solved)
 	w.accepted.SetChecked(d.Accepted)
 	w.readBack.SetChecked(d.ReadBack)
-	w.severity.SetSelected("")
+	w.severity.ClearSelected()
 	for i, s := range severities {
 		if s == d.Severity {
-			w.severity.SetSelected(w.severity.Options[i])
+			w.severity.SetSelectedIndex(i)
 		}
 	}
 }

@@ -12,8 +12,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -138,6 +140,19 @@ func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) erro
 	})
 	defer win.Start()()
 	go tick(ctx, win)
+	// A terminal's Ctrl+C, a session logout or a service stop closes the
+	// window the way its close button does: the data file closes cleanly.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case sig := <-sigs:
+			log.Info("stopping on signal", "signal", sig.String())
+			fyne.Do(a.Quit)
+		case <-ctx.Done():
+		}
+	}()
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("window shown")
 		// Opening the desk starts the shift: ready for calls. The phone and
