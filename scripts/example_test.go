@@ -30,7 +30,7 @@ func ExampleParse() {
 	_, err := scripts.Parse("pack.toml", []byte(broken))
 	fmt.Println(err)
 	// Output:
-	// pack.toml:28: bad time slot: "25:00" is not a time of day (00:00 to 24:00)
+	// pack.toml:34: bad time slot: "25:00" is not a time of day (00:00 to 24:00)
 }
 
 func ExampleLunarNewYear() {
