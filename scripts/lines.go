@@ -168,16 +168,40 @@ func minLine(a, b int) int {
 	return a
 }
 
-// normKey removes spaces and quotes around the parts of a dotted key.
+// normKey removes spaces and quotes around the parts of a dotted key; a
+// dot inside quotes does not split.
 func normKey(k string) string {
-	parts := strings.Split(k, ".")
-	for i, p := range parts {
-		p = strings.TrimSpace(p)
+	var parts []string
+	var cur strings.Builder
+	var quote byte
+	flush := func() {
+		p := strings.TrimSpace(cur.String())
 		if len(p) >= 2 && (p[0] == '"' || p[0] == '\'') && p[len(p)-1] == p[0] {
 			p = p[1 : len(p)-1]
 		}
-		parts[i] = p
+		parts = append(parts, p)
+		cur.Reset()
 	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote == '"' && i+1 < len(k) {
+				cur.WriteByte(c)
+				i++
+				c = k[i]
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '.':
+			flush()
+			continue
+		}
+		cur.WriteByte(c)
+	}
+	flush()
 	return strings.Join(parts, ".")
 }
 

@@ -553,6 +553,9 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 	}
 
 	o := raw.Opening
+	if len(o.Never) == 0 {
+		o.Never = nil
+	}
 	p.opening = Openings(o)
 	c.required("opening.standard", o.Standard)
 	c.required("opening.silent", o.Silent)
@@ -574,6 +577,9 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 		c.required(key+".say", ph.Say)
 		p.template(c, key+".say", ph.Say, known, CodeUnknownVariable, "")
 		c.uniqueID(seen, key, "phrase", ph.ID)
+		if len(ph.Never) == 0 {
+			ph.Never = nil // never = [] is no list
+		}
 		p.phrases = append(p.phrases, Phrase(ph))
 	}
 	if len(raw.Phrases) == 0 {
@@ -618,6 +624,9 @@ func (p *Pack) check(c *checker, raw *rawPack) {
 		c.atLine(1, "callback", CodeRequired, nil, "missing required section [[callback]]: the callback script is empty")
 	}
 
+	if len(raw.Closing.Reassure) == 0 {
+		raw.Closing.Reassure = nil
+	}
 	p.closing = Closing{Reassure: raw.Closing.Reassure, Thanks: raw.Closing.Thanks, Goodbye: raw.Closing.Goodbye, HangUpFirst: raw.Closing.HangUpFirst}
 	if strings.TrimSpace(p.closing.HangUpFirst) == "" {
 		p.closing.HangUpFirst = defaultHangUpFirst[family(p.lang)]

@@ -228,14 +228,3 @@ func render(segs []segment, lookup lookupFunc, placeholder func(string) string) 
 	}
 	return b.String(), missing
 }
-
-// templateVars returns the variables a template mentions (shown or tested).
-func templateVars(segs []segment) []string {
-	var out []string
-	for _, s := range segs {
-		if (s.kind == tokVar || s.kind == tokIf) && !contains(out, s.text) {
-			out = append(out, s.text)
-		}
-	}
-	return out
-}
