@@ -25,12 +25,11 @@ import (
 // TOML writes settings in the order of the default packs, one per line,
 // with quoting of its own.
 type Form struct {
-	Lang     string
-	Company  string
-	TimeZone string // "" for Asia/Shanghai
-	Vars     []FormVar
-	Slots    []FormSlot
-	// Salutation and the other single tables.
+	Lang       string
+	Company    string
+	TimeZone   string // "" for Asia/Shanghai
+	Vars       []FormVar
+	Slots      []FormSlot
 	Salutation FormSalutation
 	Opening    FormOpening
 	// Holidays in file order; Check reports them in priority order.

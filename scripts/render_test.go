@@ -224,6 +224,24 @@ func TestPack_Render_Placeholders(t *testing.T) {
 	}
 }
 
+// Values come from people (a customer's name, a note): they cannot bring a
+// template's braces into a line.
+func TestPack_Render_ValuesWithBraces(t *testing.T) {
+	p := mustDefault(t, "zh-Hans")
+	req := Request{Caller: Party{Surname: "{{王", Title: "先生}}"}, Service: "a{", Vars: map[string]string{"hotline": "{{{x}}}"}}
+	for _, tmpl := range []string{"{{salutation}}", "{{service}}{x", "{{customer.surname}}}", "{{hotline}}"} {
+		got, _ := p.Render(tmpl, req)
+		if strings.Contains(got, "{{") || strings.Contains(got, "}}") {
+			t.Errorf("Render(%q) = %q", tmpl, got)
+		}
+	}
+	for _, r := range p.Preview(req).Lines() {
+		if strings.Contains(r.Text, "{{") {
+			t.Errorf("%s = %q", r.Path, r.Text)
+		}
+	}
+}
+
 func TestPlaceholder(t *testing.T) {
 	tests := []struct{ lang, name, want string }{
 		{"zh-Hans", "reply_by", "【答复时间】"},

@@ -226,5 +226,18 @@ func render(segs []segment, lookup lookupFunc, placeholder func(string) string) 
 			stack = stack[:len(stack)-1]
 		}
 	}
-	return b.String(), missing
+	return unbrace(b.String()), missing
+}
+
+// unbrace spaces apart braces that a value brought in ("{{x}}" typed as a
+// customer's name, or a value ending in "{" before a literal "{"), so that
+// no line ever shows what looks like a template variable.
+func unbrace(s string) string {
+	for strings.Contains(s, "{{") {
+		s = strings.ReplaceAll(s, "{{", "{ {")
+	}
+	for strings.Contains(s, "}}") {
+		s = strings.ReplaceAll(s, "}}", "} }")
+	}
+	return s
 }

@@ -460,6 +460,9 @@ func FuzzRender(f *testing.F) {
 	}
 	req := OpeningRequest{At: fuzzInstant, Caller: Party{Surname: "王"}, AgentName: "李娜", Vars: map[string]string{"service": "s"}}
 	f.Fuzz(func(t *testing.T, tmpl string) {
+		if out, _ := p.Render(tmpl, req); strings.Contains(out, "{{") {
+			t.Fatalf("%q rendered as %q", tmpl, out)
+		}
 		_, perr := parseTemplate(tmpl)
 		out, err := p.Render(tmpl, req)
 		if (perr != nil) != (err != nil) && !errors.Is(err, ErrMissingValue) {
@@ -467,9 +470,6 @@ func FuzzRender(f *testing.F) {
 		}
 		if perr == nil && !strings.Contains(tmpl, "{{") && out != tmpl {
 			t.Fatalf("plain text %q rendered as %q", tmpl, out)
-		}
-		if strings.Contains(out, "{{") && !strings.Contains(strings.NewReplacer("{{", "").Replace(tmpl), "{") {
-			t.Fatalf("%q rendered as %q, with {{", tmpl, out)
 		}
 	})
 }
