@@ -17,14 +17,38 @@ type keyLines map[string]int
 // multi-line string's text starts.
 const bodySuffix = "\x00body"
 
-func scanKeyLines(data []byte) keyLines {
-	kl := keyLines{}
+// tomlEvent is one line of a TOML document outside any value: a table
+// header, a key, or a loose line (a comment or a blank line).
+type tomlEvent struct {
+	kind  tomlEventKind
+	path  string // the table's or key's path (array elements indexed); "" for loose lines
+	array string // for an array-of-tables header, its path without the index
+	line  int    // 1-based
+	raw   string // the line as written, without a trailing \r
+	trail string // a comment at the end of a header or key line ("   # …", with its spaces), else ""
+	// bodyNext is set on a key whose multi-line string starts right after
+	// its delimiter, so its text begins on the next line.
+	bodyNext bool
+}
+
+type tomlEventKind int
+
+const (
+	evLoose tomlEventKind = iota
+	evHeader
+	evKey
+)
+
+// walkTOML calls f for each line of data that is a header, a key or a loose
+// line; the continuation lines of multi-line strings and arrays are skipped.
+func walkTOML(data []byte, f func(tomlEvent)) {
 	counts := map[string]int{} // array-of-tables path → elements so far
 	prefix := ""
 	lines := strings.Split(string(data), "\n")
 	inMulti := "" // the closing delimiter of a multi-line string being skipped
 	depth := 0    // open [ of a multi-line array value
 	for i, raw := range lines {
+		raw = strings.TrimSuffix(raw, "\r")
 		lineNo := i + 1
 		if inMulti != "" {
 			if strings.Contains(raw, inMulti) {
@@ -32,12 +56,18 @@ func scanKeyLines(data []byte) keyLines {
 			}
 			continue
 		}
-		line := strings.TrimSpace(stripComment(raw))
+		code := stripComment(raw)
+		trail := "" // the comment with the spaces before it, to keep its column
+		if len(code) < len(raw) {
+			trail = strings.TrimRight(raw[len(strings.TrimRight(code, " \t")):], " \t")
+		}
+		line := strings.TrimSpace(code)
 		if depth > 0 {
 			depth += bracketDelta(line)
 			continue
 		}
 		if line == "" {
+			f(tomlEvent{kind: evLoose, line: lineNo, raw: raw})
 			continue
 		}
 		switch {
@@ -56,15 +86,14 @@ func scanKeyLines(data []byte) keyLines {
 				}
 			}
 			prefix = resolveArrays(p, counts) + "." + strconv.Itoa(n)
-			kl[prefix] = lineNo
-			kl[p] = minLine(kl[p], lineNo)
+			f(tomlEvent{kind: evHeader, path: prefix, array: p, line: lineNo, raw: raw, trail: trail})
 		case strings.HasPrefix(line, "["):
 			end := strings.Index(line, "]")
 			if end < 0 {
 				continue
 			}
 			prefix = resolveArrays(normKey(line[1:end]), counts)
-			kl[prefix] = lineNo
+			f(tomlEvent{kind: evHeader, path: prefix, line: lineNo, raw: raw, trail: trail})
 		default:
 			eq := strings.Index(line, "=")
 			if eq <= 0 {
@@ -75,25 +104,43 @@ func scanKeyLines(data []byte) keyLines {
 			if prefix != "" {
 				full = prefix + "." + key
 			}
-			if _, dup := kl[full]; !dup {
-				kl[full] = lineNo
-			}
+			ev := tomlEvent{kind: evKey, path: full, line: lineNo, raw: raw, trail: trail}
 			val := strings.TrimSpace(line[eq+1:])
 			for _, q := range []string{`"""`, `'''`} {
 				if strings.HasPrefix(val, q) && !strings.Contains(val[3:], q) {
 					inMulti = q
-					if strings.TrimSpace(val[3:]) == "" {
-						// TOML drops the newline right after the
-						// delimiter: the text starts on the next line.
-						kl[full+bodySuffix] = 1
-					}
+					ev.trail = ""
+					// TOML drops the newline right after the
+					// delimiter: the text starts on the next line.
+					ev.bodyNext = strings.TrimSpace(val[3:]) == ""
 				}
 			}
 			if strings.HasPrefix(val, "[") {
 				depth = bracketDelta(val)
 			}
+			f(ev)
 		}
 	}
+}
+
+func scanKeyLines(data []byte) keyLines {
+	kl := keyLines{}
+	walkTOML(data, func(ev tomlEvent) {
+		switch ev.kind {
+		case evHeader:
+			kl[ev.path] = ev.line
+			if ev.array != "" {
+				kl[ev.array] = minLine(kl[ev.array], ev.line)
+			}
+		case evKey:
+			if _, dup := kl[ev.path]; !dup {
+				kl[ev.path] = ev.line
+				if ev.bodyNext {
+					kl[ev.path+bodySuffix] = 1
+				}
+			}
+		}
+	})
 	return kl
 }
 
@@ -121,16 +168,40 @@ func minLine(a, b int) int {
 	return a
 }
 
-// normKey removes spaces and quotes around the parts of a dotted key.
+// normKey removes spaces and quotes around the parts of a dotted key; a
+// dot inside quotes does not split.
 func normKey(k string) string {
-	parts := strings.Split(k, ".")
-	for i, p := range parts {
-		p = strings.TrimSpace(p)
+	var parts []string
+	var cur strings.Builder
+	var quote byte
+	flush := func() {
+		p := strings.TrimSpace(cur.String())
 		if len(p) >= 2 && (p[0] == '"' || p[0] == '\'') && p[len(p)-1] == p[0] {
 			p = p[1 : len(p)-1]
 		}
-		parts[i] = p
+		parts = append(parts, p)
+		cur.Reset()
 	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote == '"' && i+1 < len(k) {
+				cur.WriteByte(c)
+				i++
+				c = k[i]
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '.':
+			flush()
+			continue
+		}
+		cur.WriteByte(c)
+	}
+	flush()
 	return strings.Join(parts, ".")
 }
 

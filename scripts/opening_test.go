@@ -41,14 +41,17 @@ func TestPack_Opening(t *testing.T) {
 		// 2026-09-30T20:00 UTC is Oct 1 04:00 in Shanghai: 国庆.
 		{"zh-Hans", "2026-09-30T20:00:00Z", false, "国庆节快乐！XX客服中心，请问有什么可以帮您！"},
 		{"zh-Hans", "2026-10-01T09:00:00+08:00", true, "您好，XX客服中心，欢迎您的来电。"},
-		{"zh-Hant", "2026-10-01T09:00:00+08:00", false, "國慶節快樂！XX客服中心，請問有什麼可以幫您！"},
-		{"zh-Hant", "2026-11-23T09:30:00+08:00", false, "早安！XX歡迎您的來電，請問有什麼可以幫您？"},
-		{"zh-Hant", "2026-11-23T15:00:00+08:00", false, "您好！XX歡迎您的來電，請問有什麼可以幫您？"},
-		{"zh-Hant", "2027-02-06T10:00:00+08:00", false, "新年好！XX客服中心，請問有什麼可以幫您！"},
+		// Taiwan: 國慶日 is October 10, and October 1 is an ordinary day.
+		{"zh-Hant", "2026-10-10T09:00:00+08:00", false, "國慶日快樂！XX客服中心，請問有什麼可以為您服務？"},
+		{"zh-Hant", "2026-10-01T09:00:00+08:00", false, "早安！XX歡迎您的來電，請問有什麼可以為您服務？"},
+		{"zh-Hant", "2026-11-23T09:30:00+08:00", false, "早安！XX歡迎您的來電，請問有什麼可以為您服務？"},
+		{"zh-Hant", "2026-11-23T15:00:00+08:00", false, "您好！XX歡迎您的來電，請問有什麼可以為您服務？"},
+		{"zh-Hant", "2027-02-06T10:00:00+08:00", false, "新年快樂！XX客服中心，請問有什麼可以為您服務？"},
 		{"en", "2026-10-01T09:00:00+08:00", false, "Happy National Day! XX customer service center, how may I help you?"},
 		{"en", "2026-11-23T09:30:00+08:00", false, "Good morning! Welcome to XX, how may I help you?"},
 		{"en", "2026-11-23T15:00:00+08:00", false, "Hello! Welcome to XX, how may I help you?"},
-		{"en", "2027-02-06T10:00:00+08:00", false, "Happy New Year! XX customer service center, how may I help you?"},
+		{"en", "2027-02-06T10:00:00+08:00", false, "Happy Lunar New Year! XX customer service center, how may I help you?"},
+		{"en", "2027-01-01T10:00:00+08:00", false, "Happy New Year! XX customer service center, how may I help you?"},
 		{"en", "2026-11-23T15:00:00+08:00", true, "Hello, this is the XX customer service center. Thank you for calling."},
 	}
 	for _, tt := range tests {
@@ -117,8 +120,10 @@ func TestPack_Opening_Outbound(t *testing.T) {
 		{"surname and title", Party{Surname: "王", Title: "先生"}, "您好，请问是王先生吗？我姓李"},
 		{"surname only", Party{Surname: "王"}, "您好，请问是王先生/女士吗？"},
 		{"name only", Party{Name: "王芳", Title: "女士"}, "您好，请问是王女士吗？"},
-		{"title only", Party{Title: "女士"}, "您好，请问是女士吗？"},
-		{"nothing", Party{}, "您好，请问是您吗？"},
+		// Without a surname there is nobody to ask for: the line goes on
+		// without the question (it used to say 请问是女士吗 / 请问是您吗).
+		{"title only", Party{Title: "女士"}, "您好，我姓李，是XX客服中心打来的"},
+		{"nothing", Party{}, "您好，我姓李，是XX客服中心打来的"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,8 +158,11 @@ func TestPack_Salutation_English(t *testing.T) {
 		{Party{Surname: "Wang", Title: "先生"}, "Mr. Wang"},
 		{Party{Surname: "Wang", Title: "女士"}, "Ms. Wang"},
 		{Party{Surname: "Wang"}, "Mr./Ms. Wang"},
-		{Party{Title: "女士"}, "sir or madam"},
-		{Party{}, "sir or madam"},
+		// A title alone is said as sir/madam; nobody gets no salutation
+		// (it used to be "sir or madam", which issue 11 calls wrong).
+		{Party{Title: "女士"}, "madam"},
+		{Party{Title: "先生"}, "sir"},
+		{Party{}, ""},
 	}
 	for _, tt := range tests {
 		if got := p.Salutation(tt.who); got != tt.want {
@@ -166,8 +174,8 @@ func TestPack_Salutation_English(t *testing.T) {
 func TestPack_Render_Vars(t *testing.T) {
 	p := mustDefault(t, "zh-Hans")
 	cb := p.Callback()
-	if len(cb) != 3 {
-		t.Fatalf("callback script has %d lines, want 3", len(cb))
+	if len(cb) != 5 || cb[1].ID != "ask_satisfaction" {
+		t.Fatalf("callback script has %d lines, want 5 with ask_satisfaction second", len(cb))
 	}
 	req := OpeningRequest{
 		Caller: Party{Surname: "张", Title: "女士"},
@@ -214,7 +222,11 @@ to = "2027-01-02"
 		{"2027-01-03", ""},
 		{"2026-02-16", HolidaySpringFestival}, // 除夕 2026
 		{"2026-02-22", HolidaySpringFestival}, // 初六
-		{"2026-02-23", ""},
+		{"2026-02-23", HolidaySpringFestival}, // 初七: the break is longer from 2025
+		{"2026-02-24", ""},
+		{"2024-02-15", HolidaySpringFestival}, // 初六 2024
+		{"2024-02-16", ""},                    // before 2025 the default ends on 初六
+		{"2025-02-04", HolidaySpringFestival}, // 初七 2025, as the 2025 notice
 		{"2023-12-30", HolidayNewYear},        // the 2024 notice's break starts in 2023
 		{"2025-01-28", HolidaySpringFestival}, // 除夕 2025
 		{"2025-01-02", ""},                    // 2025: January 1 only

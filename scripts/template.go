@@ -3,79 +3,104 @@ package scripts
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 )
 
 // A template is script text with variables written {{name}}: "您好，{{company}}
-// 欢迎您的来电". Names are lower-case letters, digits, '_' and '.'. There is no
-// other syntax, so a trainer cannot break a line by accident, and an unknown
-// name is reported with the line it is on.
-
-// Variables the scripts may use, with what each one is. A pack's [vars] table
-// adds its own.
-var builtinVars = map[string]string{
-	"company":               "the company or center name (company = … in the pack)",
-	"greeting":              "早上好！ or 您好！ by time of day (the pack's slots)",
-	"holiday":               "the name of today's holiday, if any",
-	"salutation":            "王先生 / 王先生/女士 / 您, from the caller's surname and title",
-	"surname":               "the caller's surname",
-	"title":                 "the caller's title (先生/女士)",
-	"agent_name":            "the agent's name",
-	"agent_surname":         "the agent's surname (first character of the name)",
-	"agent_number":          "the agent's work number",
-	"customer.name":         "the customer's full name",
-	"customer.surname":      "the customer's surname",
-	"customer.title":        "the customer's title",
-	"customer.phone":        "the customer's phone number",
-	"customer.member_level": "the customer's member level",
-	"service":               "the service item a callback is about",
-	"service_time":          "when the customer received that service",
-	"reply_hours":           "hours within which a complaint gets its answer (2 or 24)",
-	"reply_by":              "the agreed time of the next reply",
-}
-
-// Variables returns the names every pack may use, sorted.
-func Variables() []string {
-	names := make([]string, 0, len(builtinVars))
-	for n := range builtinVars {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+// 欢迎您的来电". Names are lower-case letters, digits, '_' and '.'.
+//
+// A part of a line that only reads right when a value is known goes between
+// {{if name}} and {{end}}; {{else}} gives what to say otherwise:
+//
+//	很抱歉，{{if salutation}}{{salutation}}，{{end}}多谢您反映的意见
+//	您好，{{if surname}}请问是{{salutation}}吗？{{end}}我姓{{agent_surname}}
+//
+// {{if name}} holds when the variable has a value for this call; for
+// {{salutation}} it holds when the caller gave a surname or a title (the
+// pack's word for an anonymous caller, 您, does not count). Ifs may nest.
+// There is no other syntax, so a trainer cannot break a line by accident,
+// and an unknown name is reported with the line it is on.
+//
+// A variable with no value is never shown as {{name}}: it renders as a
+// placeholder naming what is missing (Placeholder), and the render reports
+// it (MissingValueError).
 
 // ErrMissingValue is returned (wrapped) by Opening and Render when a line
 // uses a known variable for which no value was given, such as
 // {{agent_surname}} without an agent name.
 var ErrMissingValue = errors.New("no value for variable")
 
-// MissingValueError is the error for a variable with no value; it matches
-// ErrMissingValue with errors.Is.
-type MissingValueError struct{ Var string }
+// MissingValueError is the error for variables with no value; it matches
+// ErrMissingValue with errors.Is. The line was still rendered, with a
+// placeholder for each of Vars.
+type MissingValueError struct {
+	Var  string   // the first variable with no value
+	Vars []string // every variable with no value, in the order of the line (Var first)
+	Path string   // the line of the pack ("phrases[6].say"), when known
+}
 
-// Error names the variable.
-func (e *MissingValueError) Error() string { return fmt.Sprintf("{{%s}}: %v", e.Var, ErrMissingValue) }
+// Error names the variables and the line.
+func (e *MissingValueError) Error() string {
+	names := e.Vars
+	if len(names) == 0 {
+		names = []string{e.Var}
+	}
+	s := "{{" + strings.Join(names, "}}, {{") + "}}: " + ErrMissingValue.Error()
+	if e.Path != "" {
+		s = e.Path + ": " + s
+	}
+	return s
+}
 
 // Is makes errors.Is(err, ErrMissingValue) hold.
 func (e *MissingValueError) Is(target error) bool { return target == ErrMissingValue }
 
-// segment is literal text, or a variable when isVar.
-type segment struct {
-	text  string
-	isVar bool
-	line  int // 0-based line offset inside the template
+// TemplateError is a template that cannot be parsed. Problem is one of the
+// Problem… constants.
+type TemplateError struct {
+	Problem string
+	Msg     string
+	Line    int // 0-based line inside the template
 }
 
-// parseTemplate splits s into literal text and variables.
+// Error returns the message.
+func (e *TemplateError) Error() string { return e.Msg }
+
+type tokKind int
+
+const (
+	tokText tokKind = iota
+	tokVar
+	tokIf
+	tokElse
+	tokEnd
+)
+
+// segment is literal text, a variable, or an if/else/end marker.
+type segment struct {
+	kind tokKind
+	text string // the literal text, or the variable's name (tokVar, tokIf)
+	line int    // 0-based line offset inside the template
+}
+
+// reserved words cannot be variable names.
+var reserved = map[string]bool{"if": true, "else": true, "end": true}
+
+// parseTemplate splits s into segments and checks that ifs are closed.
 func parseTemplate(s string) ([]segment, error) {
 	var segs []segment
 	line := 0
+	depth := 0
+	elses := []bool{} // per open if: has it had its {{else}}
+	ifLine := []int{}
+	tmplErr := func(problem string, line int, format string, a ...any) error {
+		return &TemplateError{Problem: problem, Msg: fmt.Sprintf(format, a...), Line: line}
+	}
 	for len(s) > 0 {
 		i := strings.Index(s, "{{")
 		j := strings.Index(s, "}}")
 		if j >= 0 && (i < 0 || j < i) {
-			return nil, fmt.Errorf("a lone }} without its {{")
+			return nil, tmplErr(ProblemLoneClose, line+strings.Count(s[:j], "\n"), "a lone }} without its {{")
 		}
 		if i < 0 {
 			segs = append(segs, segment{text: s, line: line})
@@ -88,17 +113,52 @@ func parseTemplate(s string) ([]segment, error) {
 		rest := s[i+2:]
 		end := strings.Index(rest, "}}")
 		if end < 0 {
-			return nil, fmt.Errorf("{{ is not closed with }}")
+			return nil, tmplErr(ProblemUnclosed, line, "{{ is not closed with }}")
 		}
-		name := strings.TrimSpace(rest[:end])
-		if name == "" {
-			return nil, fmt.Errorf("empty {{ }}: put a variable name inside, like {{company}}")
-		}
-		if !validVarName(name) {
-			return nil, fmt.Errorf("{{%s}} is not a variable name (use letters, digits, _ and .)", name)
-		}
-		segs = append(segs, segment{text: name, isVar: true, line: line})
+		inner := rest[:end]
+		name := strings.TrimSpace(inner)
 		s = rest[end+2:]
+		switch {
+		case name == "":
+			return nil, tmplErr(ProblemEmpty, line, "empty {{ }}: put a variable name inside, like {{company}}")
+		case name == "if" || strings.HasPrefix(name, "if ") || strings.HasPrefix(name, "if\t"):
+			cond := strings.TrimSpace(name[2:])
+			if cond == "" {
+				return nil, tmplErr(ProblemIfNoName, line, "{{if}} needs a variable name, like {{if salutation}}")
+			}
+			if !validVarName(cond) || reserved[cond] {
+				return nil, tmplErr(ProblemBadName, line, "{{if %s}}: %q is not a variable name (use letters, digits, _ and .)", cond, cond)
+			}
+			segs = append(segs, segment{kind: tokIf, text: cond, line: line})
+			depth++
+			elses = append(elses, false)
+			ifLine = append(ifLine, line)
+		case name == "else":
+			if depth == 0 {
+				return nil, tmplErr(ProblemElseAlone, line, "{{else}} outside {{if …}}…{{end}}")
+			}
+			if elses[depth-1] {
+				return nil, tmplErr(ProblemElseTwice, line, "a second {{else}} in one {{if …}}")
+			}
+			elses[depth-1] = true
+			segs = append(segs, segment{kind: tokElse, line: line})
+		case name == "end":
+			if depth == 0 {
+				return nil, tmplErr(ProblemEndAlone, line, "{{end}} without its {{if …}}")
+			}
+			depth--
+			elses = elses[:depth]
+			ifLine = ifLine[:depth]
+			segs = append(segs, segment{kind: tokEnd, line: line})
+		case !validVarName(name):
+			return nil, tmplErr(ProblemBadName, line, "{{%s}} is not a variable name (use letters, digits, _ and .)", name)
+		default:
+			segs = append(segs, segment{kind: tokVar, text: name, line: line})
+		}
+		line += strings.Count(inner, "\n")
+	}
+	if depth > 0 {
+		return nil, tmplErr(ProblemIfUnclosed, ifLine[depth-1], "{{if …}} is not closed with {{end}}")
 	}
 	return segs, nil
 }
@@ -112,23 +172,72 @@ func validVarName(n string) bool {
 	return n != ""
 }
 
-// render fills the variables of s from lookup.
-func render(s string, lookup func(string) (string, bool)) (string, error) {
-	segs, err := parseTemplate(s)
-	if err != nil {
-		return "", err
-	}
+// valueState is what a variable has for one render.
+type valueState int
+
+const (
+	valueNone     valueState = iota // no value: a placeholder, and {{if}} is false
+	valueFallback                   // a stand-in (您 for an anonymous caller): shown, but {{if}} is false
+	valueSet                        // a value: shown, and {{if}} is true
+)
+
+// lookupFunc returns a variable's text and state.
+type lookupFunc func(name string) (string, valueState)
+
+// render fills the variables of the parsed segments; a variable with no
+// value is written as placeholder(name) and listed in missing.
+func render(segs []segment, lookup lookupFunc, placeholder func(string) string) (out string, missing []string) {
 	var b strings.Builder
+	type frame struct{ cond, parent bool }
+	var stack []frame
+	active := true
 	for _, sg := range segs {
-		if !sg.isVar {
-			b.WriteString(sg.text)
-			continue
+		switch sg.kind {
+		case tokText:
+			if active {
+				b.WriteString(sg.text)
+			}
+		case tokVar:
+			if !active {
+				continue
+			}
+			v, st := lookup(sg.text)
+			if st == valueNone {
+				b.WriteString(placeholder(sg.text))
+				if !contains(missing, sg.text) {
+					missing = append(missing, sg.text)
+				}
+				continue
+			}
+			b.WriteString(v)
+		case tokIf:
+			cond := false
+			if active {
+				_, st := lookup(sg.text)
+				cond = st == valueSet
+			}
+			stack = append(stack, frame{cond: cond, parent: active})
+			active = cond
+		case tokElse:
+			f := stack[len(stack)-1]
+			active = f.parent && !f.cond
+		case tokEnd:
+			active = stack[len(stack)-1].parent
+			stack = stack[:len(stack)-1]
 		}
-		v, ok := lookup(sg.text)
-		if !ok {
-			return "", &MissingValueError{Var: sg.text}
-		}
-		b.WriteString(v)
 	}
-	return b.String(), nil
+	return unbrace(b.String()), missing
+}
+
+// unbrace spaces apart braces that a value brought in ("{{x}}" typed as a
+// customer's name, or a value ending in "{" before a literal "{"), so that
+// no line ever shows what looks like a template variable.
+func unbrace(s string) string {
+	for strings.Contains(s, "{{") {
+		s = strings.ReplaceAll(s, "{{", "{ {")
+	}
+	for strings.Contains(s, "}}") {
+		s = strings.ReplaceAll(s, "}}", "} }")
+	}
+	return s
 }

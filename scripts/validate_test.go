@@ -27,6 +27,8 @@ func TestParse_Problems(t *testing.T) {
 		edit    func(string) string
 		lineAt  string // the problem's line is the (edited) line containing this
 		wantMsg string
+		path    string    // the field, as the editor's form finds it
+		code    ErrorCode // stable, for a translated message
 	}{
 		{
 			name: "unknown variable",
@@ -35,6 +37,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  "{{compnay}}",
 			wantMsg: "unknown variable {{compnay}} in opening.standard",
+			path:    "opening.standard",
+			code:    CodeUnknownVariable,
 		},
 		{
 			name: "unknown variable in phrase",
@@ -43,6 +47,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  "{{foo}}",
 			wantMsg: "unknown variable {{foo}} in phrases.0.say",
+			path:    "phrases[0].say",
+			code:    CodeUnknownVariable,
 		},
 		{
 			name: "unclosed variable",
@@ -51,6 +57,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  "{{company客服中心",
 			wantMsg: "not closed",
+			path:    "opening.silent",
+			code:    CodeTemplateSyntax,
 		},
 		{
 			name: "unknown variable in a multi-line string",
@@ -59,12 +67,16 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  "{{custmer.name}}",
 			wantMsg: "unknown variable {{custmer.name}} in closing.thanks",
+			path:    "closing.thanks",
+			code:    CodeUnknownVariable,
 		},
 		{
 			name:    "slot hour 25",
 			edit:    func(s string) string { return strings.Replace(s, `to = "24:00"`, `to = "25:00"`, 1) },
 			lineAt:  `to = "25:00"`,
 			wantMsg: "bad time slot",
+			path:    "slots[1].to",
+			code:    CodeBadSlotTime,
 		},
 		{
 			name: "slot ends before it starts",
@@ -73,6 +85,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `to = "06:00"`,
 			wantMsg: "ends (06:00) before it starts (12:00)",
+			path:    "slots[1].to",
+			code:    CodeSlotInverted,
 		},
 		{
 			name: "slots overlap",
@@ -81,6 +95,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `from = "11:00"`,
 			wantMsg: "overlaps",
+			path:    "slots[1].from",
+			code:    CodeSlotOverlap,
 		},
 		{
 			name: "slots leave a gap",
@@ -89,6 +105,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `from = "13:00"`,
 			wantMsg: "no greeting from 12:00 to 13:00",
+			path:    "slots[1].from",
+			code:    CodeSlotGap,
 		},
 		{
 			name: "missing silent line",
@@ -97,6 +115,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `silent = ""`,
 			wantMsg: "missing required line opening.silent",
+			path:    "opening.silent",
+			code:    CodeRequired,
 		},
 		{
 			name: "inverted holiday range",
@@ -105,6 +125,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `to = "2026-10-01"`,
 			wantMsg: "inverted",
+			path:    "calendar[0].to",
+			code:    CodeRangeInverted,
 		},
 		{
 			name: "overlapping holiday ranges",
@@ -114,6 +136,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `from = "2025-10-06"`,
 			wantMsg: "overlaps national_day 2025-10-01 to 2025-10-08",
+			path:    "calendar[1]",
+			code:    CodeRangeOverlap,
 		},
 		{
 			name: "unknown holiday",
@@ -122,6 +146,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `holiday = "xmas"`,
 			wantMsg: `unknown holiday "xmas"`,
+			path:    "calendar[0].holiday",
+			code:    CodeUnknownHoliday,
 		},
 		{
 			name: "bad date",
@@ -130,36 +156,48 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `from = "2026-02-30"`,
 			wantMsg: "bad holiday date",
+			path:    "calendar[0].from",
+			code:    CodeBadDate,
 		},
 		{
 			name:    "misspelt setting",
 			edit:    func(s string) string { return strings.Replace(s, "time_zone = ", "timezone = ", 1) },
 			lineAt:  "timezone = ",
 			wantMsg: `unknown setting "timezone"`,
+			path:    "timezone",
+			code:    CodeUnknownSetting,
 		},
 		{
 			name:    "misspelt setting in an array of tables",
 			edit:    func(s string) string { return strings.Replace(s, `greeting = "您好！"`, `greting = "您好！"`, 1) },
 			lineAt:  `greting = "您好！"`,
 			wantMsg: `unknown setting "slots.greting"`,
+			path:    "slots.greting",
+			code:    CodeUnknownSetting,
 		},
 		{
 			name:    "bad time zone",
 			edit:    func(s string) string { return strings.Replace(s, `"Asia/Shanghai"`, `"Asia/Beijing"`, 1) },
 			lineAt:  `"Asia/Beijing"`,
 			wantMsg: "unknown time zone",
+			path:    "time_zone",
+			code:    CodeUnknownTimeZone,
 		},
 		{
 			name:    "TOML syntax",
 			edit:    func(s string) string { return strings.Replace(s, `company = "XX"`, `company = "XX`, 1) },
 			lineAt:  `company = "XX`,
 			wantMsg: "not valid TOML",
+			path:    "",
+			code:    CodeTOMLSyntax,
 		},
 		{
 			name:    "missing complaint step",
 			edit:    func(s string) string { return strings.Replace(s, "[complaint.report]", "[complaint.reporting]", 1) },
 			lineAt:  "[complaint.reporting]",
 			wantMsg: `unknown complaint step "reporting"`,
+			path:    "complaint.reporting",
+			code:    CodeUnknownStep,
 		},
 		{
 			name: "salutation with a foreign variable",
@@ -168,6 +206,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `untitled = "{{company}}`,
 			wantMsg: "only {{surname}} and {{title}}",
+			path:    "salutation.untitled",
+			code:    CodeSalutationVariable,
 		},
 		{
 			name: "phrase id used twice",
@@ -176,6 +216,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `# "again"`,
 			wantMsg: `phrase id "ask_surname" is used twice (first on line`,
+			path:    "phrases[1].id",
+			code:    CodeDuplicateID,
 		},
 		{
 			name: "callback line id used twice",
@@ -184,6 +226,8 @@ func TestParse_Problems(t *testing.T) {
 			},
 			lineAt:  `id = "start" # again`,
 			wantMsg: `callback line id "start" is used twice (first on line`,
+			path:    "callback[1].id",
+			code:    CodeDuplicateID,
 		},
 	}
 	for _, tt := range tests {
@@ -202,6 +246,9 @@ func TestParse_Problems(t *testing.T) {
 				if strings.Contains(pe.Msg, tt.wantMsg) {
 					if pe.Line != want || pe.File != "pack.toml" {
 						t.Errorf("%s at %s:%d, want line %d", pe.Msg, pe.File, pe.Line, want)
+					}
+					if pe.Path != tt.path || pe.Code != tt.code {
+						t.Errorf("%s: path %q code %q, want %q %q", pe.Msg, pe.Path, pe.Code, tt.path, tt.code)
 					}
 					return
 				}
@@ -241,7 +288,8 @@ func TestParse_EmptyFile(t *testing.T) {
 	if !errors.As(err, &pes) {
 		t.Fatalf("err = %v", err)
 	}
-	for _, want := range []string{"lang", "company", "opening.standard", "[[slots]]", "[[phrases]]", "[[callback]]", "new_year"} {
+	// Holidays are not required: a pack may remove the built-in ones.
+	for _, want := range []string{"lang", "company", "opening.standard", "[[slots]]", "[[phrases]]", "[[callback]]"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("empty pack: no problem mentions %s", want)
 		}
@@ -276,7 +324,7 @@ func TestParseTemplate(t *testing.T) {
 		}
 		var vars []string
 		for _, s := range segs {
-			if s.isVar {
+			if s.kind == tokVar {
 				vars = append(vars, s.text)
 			}
 		}
@@ -374,6 +422,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("lang = \"x\"\n[[slots]]\nfrom = \"25:00\"\n"))
 	f.Add([]byte("[[calendar]]\nholiday='new_year'\nfrom='2026-01-02'\nto='2026-01-01'\n"))
 	f.Add([]byte("a = \"\"\"\n{{x\n\"\"\"\n[t]\nb = [\n1,\n]\n"))
+	f.Add([]byte("[holidays.x]\nname='x'\ngreeting='{{if surname}}a{{else}}b{{end}}'\nlunar='12-30'\nbefore=1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse("fuzz.toml", data)
 		if err != nil {
@@ -403,12 +452,17 @@ func FuzzRender(f *testing.F) {
 	f.Add("{{greeting}}{{company}}欢迎您的来电")
 	f.Add("{{ salutation }}，{{reply_hours}}小时")
 	f.Add("{{}}}}{{")
+	f.Add("{{if salutation}}{{salutation}}，{{else}}{{if surname}}x{{end}}{{end}}您")
+	f.Add("{{if}}{{else}}{{end}}{{end}}")
 	p, err := Default("zh-Hans")
 	if err != nil {
 		f.Fatal(err)
 	}
 	req := OpeningRequest{At: fuzzInstant, Caller: Party{Surname: "王"}, AgentName: "李娜", Vars: map[string]string{"service": "s"}}
 	f.Fuzz(func(t *testing.T, tmpl string) {
+		if out, _ := p.Render(tmpl, req); strings.Contains(out, "{{") {
+			t.Fatalf("%q rendered as %q", tmpl, out)
+		}
 		_, perr := parseTemplate(tmpl)
 		out, err := p.Render(tmpl, req)
 		if (perr != nil) != (err != nil) && !errors.Is(err, ErrMissingValue) {
