@@ -80,7 +80,7 @@ func TestScriptsPreview_DefaultCalendarAndMissingValues(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	for _, want := range []string{
-		"holiday:    春节 (spring_festival) 2027-02-05 to 2027-02-11, from the default calendar",
+		"holiday:    春节 (spring_festival) 2027-02-05 to 2027-02-12, from the default calendar",
 		"opening:    您好，西太平洋物业客服中心，欢迎您的来电。   [silent]",
 		"outbound:   (needs {{agent_surname}}: give --agent)",
 		"salutation: 您",

@@ -59,7 +59,7 @@ func TestStats_Day(t *testing.T) {
 	if len(v.Agents) != 2 || v.Agents[0] != want[0] || v.Agents[1] != want[1] {
 		t.Errorf("agents =\n%+v\nwant\n%+v", v.Agents, want)
 	}
-	if v.Totals.Inbound != 3 || v.Totals.Outbound != 1 || v.Zone != "Asia/Shanghai" || v.RingLimitSeconds != 12 {
+	if v.Totals.Inbound != 3 || v.Totals.Outbound != 1 || v.Zone != "Asia/Shanghai" || v.RingLimitSeconds != agent.DefaultRingLimit.Seconds() {
 		t.Errorf("stats = %+v", v)
 	}
 	// A 15 s ring limit counts the 13 s answer too.
