@@ -39,20 +39,38 @@ var (
 // Langs returns the languages of the UI, the default first.
 func Langs() []string { return append([]string(nil), langs...) }
 
+// messageFiles are the bundle files of lang: messages/AREA.LANG.toml, one
+// per area of the window (active holds the desk's own), sorted.
+func messageFiles(lang string) ([]string, error) {
+	files, err := fs.Glob(messageFS, "messages/*."+lang+".toml")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
 func load() (*goi18n.Bundle, error) {
 	loadOnce.Do(func() {
 		b := goi18n.NewBundle(tags[0])
 		b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 		for _, l := range langs {
-			path := "messages/active." + l + ".toml"
-			data, err := fs.ReadFile(messageFS, path)
-			if err != nil {
-				loadErr = fmt.Errorf("read messages %s: %w", l, err)
+			files, err := messageFiles(l)
+			if err != nil || len(files) == 0 {
+				loadErr = fmt.Errorf("read messages %s: %v", l, err)
 				return
 			}
-			if _, err := b.ParseMessageFileBytes(data, path); err != nil {
-				loadErr = fmt.Errorf("parse messages %s: %w", path, err)
-				return
+			for _, path := range files {
+				data, err := fs.ReadFile(messageFS, path)
+				if err != nil {
+					loadErr = fmt.Errorf("read messages %s: %w", path, err)
+					return
+				}
+				// go-i18n takes the language from the file name's last part.
+				if _, err := b.ParseMessageFileBytes(data, "active."+l+".toml"); err != nil {
+					loadErr = fmt.Errorf("parse messages %s: %w", path, err)
+					return
+				}
 			}
 		}
 		bundle = b
@@ -123,20 +141,36 @@ func IDs() []string {
 	return ids
 }
 
-// messageIDs returns the ids and texts of one language's file.
+// messageIDs returns the ids and texts of one language's files; an id in
+// two files of the language is reported as "DUPLICATE:" + id.
 func messageIDs(lang string) ([]string, map[string]string) {
-	data, err := fs.ReadFile(messageFS, "messages/active."+lang+".toml")
-	if err != nil {
+	files, err := messageFiles(lang)
+	if err != nil || len(files) == 0 {
 		return nil, nil
 	}
 	raw := map[string]string{}
-	if _, err := toml.Decode(string(data), &raw); err != nil {
-		return nil, nil
+	var dups []string
+	for _, path := range files {
+		data, err := fs.ReadFile(messageFS, path)
+		if err != nil {
+			return nil, nil
+		}
+		one := map[string]string{}
+		if _, err := toml.Decode(string(data), &one); err != nil {
+			return nil, nil
+		}
+		for id, m := range one {
+			if _, dup := raw[id]; dup {
+				dups = append(dups, "DUPLICATE:"+id)
+			}
+			raw[id] = m
+		}
 	}
-	ids := make([]string, 0, len(raw))
+	ids := make([]string, 0, len(raw)+len(dups))
 	for id := range raw {
 		ids = append(ids, id)
 	}
+	ids = append(ids, dups...)
 	sort.Strings(ids)
 	return ids, raw
 }

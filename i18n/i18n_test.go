@@ -3,6 +3,7 @@ package i18n
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,14 +40,38 @@ func TestBundles_SameIDsAndPlaceholders(t *testing.T) {
 	}
 }
 
-// No file is shipped that the tests do not check.
+// No file is shipped that the tests do not check: every file is
+// AREA.LANG.toml for a known language, each area has a file in every
+// language, and no id is in two files.
 func TestBundles_OnlyKnownFiles(t *testing.T) {
 	files, err := fs.Glob(messageFS, "messages/*")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != len(Langs()) {
-		t.Errorf("message files %v, want one per language %v", files, Langs())
+	areas := map[string]map[string]bool{}
+	for _, f := range files {
+		parts := strings.Split(strings.TrimPrefix(f, "messages/"), ".")
+		if len(parts) != 3 || parts[2] != "toml" || !slices.Contains(Langs(), parts[1]) {
+			t.Errorf("%s: want messages/AREA.LANG.toml with LANG one of %v", f, Langs())
+			continue
+		}
+		if areas[parts[0]] == nil {
+			areas[parts[0]] = map[string]bool{}
+		}
+		areas[parts[0]][parts[1]] = true
+	}
+	for area, ls := range areas {
+		if len(ls) != len(Langs()) {
+			t.Errorf("area %s has files for %v only, want every language", area, ls)
+		}
+	}
+	for _, l := range Langs() {
+		ids, _ := messageIDs(l)
+		for _, id := range ids {
+			if strings.HasPrefix(id, "DUPLICATE:") {
+				t.Errorf("%s: %s is in two files", l, strings.TrimPrefix(id, "DUPLICATE:"))
+			}
+		}
 	}
 }
 
