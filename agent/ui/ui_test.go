@@ -753,3 +753,45 @@ func TestTheme_FontAndVariants(t *testing.T) {
 		}
 	}
 }
+
+// The main views render as their golden markup (testdata/*.xml): a change
+// to what a view shows fails here until the golden is looked at and
+// renewed (delete the file and run the test: Fyne writes the new one to
+// testdata/failed/, to be checked and moved).
+func TestGolden_MainViews(t *testing.T) {
+	tests := map[string]struct {
+		tab  int
+		view func() desk.View
+		do   func(s *Window, w fyne.Window)
+	}{
+		"desk_ringing":   {TabDesk, ringingView, nil},
+		"desk_on_call":   {TabDesk, answeredView, func(s *Window, w fyne.Window) { key(w, fyne.KeyF9) }},
+		"supervisor_hub": {TabSupervisor, hubBoardView, nil},
+		"settings":       {TabSettings, ringingView, nil},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, _, w, q := newTestWindow(t, Options{Config: desk.Config{AgentName: "李娜", AgentNumber: "8001", TimeZone: "Asia/Shanghai"}})
+			w.Resize(fyne.NewSize(1280, 720))
+			s.Apply(tt.view())
+			s.ShowTab(tt.tab)
+			if tt.do != nil {
+				tt.do(s, w)
+			}
+			q.drain()
+			test.AssertRendersToMarkup(t, name+".xml", w.Canvas())
+		})
+	}
+}
+
+func hubBoardView() desk.View {
+	v := ringingView()
+	v.Board = desk.Board{FromHub: true, At: t0,
+		Agents:  []desk.BoardAgent{{Agent: "8002", Status: "on_call", Since: t0.Add(-90 * time.Second)}, {Agent: "8003", Status: "break"}},
+		Queues:  []desk.BoardQueue{{Queue: "400-800-1234", Ringing: 2, Talking: 5}},
+		Alerts:  []desk.BoardAlert{{At: t0, Owner: "8002", Summary: "奶粉罐有异物"}},
+		Overdue: []desk.BoardOverdue{{ID: "8f3a1c2d-0000", Owner: "8003", Due: t0.Add(-time.Hour)}},
+		Today:   []desk.BoardStats{{Agent: "8002", Inbound: 12, Outbound: 3, Answered: 11, Missed: 1}},
+		Unsynced: []desk.BoardDesk{{Desk: "d-2", Agent: "8003", Pending: 4, Oldest: t0.Add(-10 * time.Minute)}}}
+	return v
+}
