@@ -1,6 +1,7 @@
 // Package hub is the hub's backend on PostgreSQL: its schema and
 // migrations, tokens, the records desks push (judged by upstream.Decide),
-// live desk state and calls, published packs, and the supervisors' board.
+// live desk state and calls, script pack versions with their review
+// (pack.go; upstream.CheckReview decides), and the supervisors' board.
 // It implements upstream.Backend; the HTTP side is upstream.Server
 // (NewHandler wires the two).
 //

@@ -270,7 +270,7 @@ func TestAuth_Refusals(t *testing.T) {
 		{"pack not TOML", "POST", "/v1/packs", trainer, []byte{0xff, 0xfe}, 400, "pack does not validate"},
 		{"pack with an error", "POST", "/v1/packs?name=mine.toml", trainer, bytes.Replace(packFile(t, "en"), []byte(`time_zone = "Asia/Shanghai"`), []byte(`time_zone = "Mars/Olympus"`), 1), 400, "mine.toml:"},
 		{"pack of another language", "POST", "/v1/packs?lang=zh-Hans", trainer, packFile(t, "en"), 400, "pack is en, not zh-Hans"},
-		{"no pack yet", "GET", "/v1/packs/latest?lang=en", agentA, nil, 404, "no pack published"},
+		{"no pack yet", "GET", "/v1/packs/latest?lang=en", agentA, nil, 404, "no pack approved"},
 		{"bad cursor", "GET", "/v1/customers?since=-1", agentA, nil, 400, "since"},
 		{"unknown endpoint", "GET", "/v1/nothing", agentA, nil, 404, "no such endpoint"},
 	}
@@ -366,15 +366,16 @@ func TestSQLMetacharactersStoredVerbatim(t *testing.T) {
 	trainer := h.token(t, upstream.RoleTrainer, "t", "")
 	tomlString := strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(nasty)
 	pack := bytes.Replace(packFile(t, "en"), []byte(`company = "XX"`), []byte(`company = "`+tomlString+`"`), 1)
-	if code, body := h.call(t, "POST", "/v1/packs?name="+urlEscape(nasty), trainer, pack); code != 201 {
-		t.Fatalf("publish = %d %s", code, body)
+	sup := h.token(t, upstream.RoleSupervisor, "s", "")
+	v := h.publish(t, trainer, nasty, pack)
+	if rv := h.review(t, sup, v.Version, true, nasty); rv.Reason != nasty || rv.ReviewedBy != "s" {
+		t.Errorf("review = %+v, want the reason verbatim", rv)
 	}
 	code, body := h.call(t, "GET", "/v1/packs/latest?lang=en", tok, nil)
 	var pk upstream.Pack
 	if code != 200 || json.Unmarshal(body, &pk) != nil || pk.Name != nasty || !bytes.Equal(pk.Data, pack) || pk.Lang != "en" {
 		t.Errorf("latest pack = %d %s, want it verbatim", code, body)
 	}
-	sup := h.token(t, upstream.RoleSupervisor, "s", "")
 	code, body = h.call(t, "GET", "/v1/board", sup, nil)
 	var b upstream.Board
 	if code != 200 || json.Unmarshal(body, &b) != nil || len(b.Agents) != 1 || b.Agents[0].Agent != nasty || b.Agents[0].Desk != desk ||
@@ -447,9 +448,8 @@ func TestSync_CustomersAndPacksReachOtherDesks(t *testing.T) {
 	a.Put(agent.KindCustomer, gone, 1, t0, customer(a.ID, gone, 1, "赵六"))
 	a.Put(agent.KindCall, agent.NewID(), 1, t0, map[string]any{"version": 1})
 	trainer := h.token(t, upstream.RoleTrainer, "t", "")
-	if code, body := h.call(t, "POST", "/v1/packs?name=hotline.toml", trainer, packFile(t, "zh-Hans")); code != 201 {
-		t.Fatalf("publish = %d %s", code, body)
-	}
+	v := h.publish(t, trainer, "hotline.toml", packFile(t, "zh-Hans"))
+	h.review(t, h.token(t, upstream.RoleSupervisor, "s", ""), v.Version, true, "")
 	ctx := context.Background()
 	if err := ca.SyncOnce(ctx); err != nil {
 		t.Fatal(err)

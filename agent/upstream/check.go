@@ -1,29 +1,13 @@
 package upstream
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 )
-
-// Publish sends a trainer's script pack file to the hub (POST /v1/packs)
-// under the file name name, and returns the pack as the hub stored it. The
-// hub validates it as desks parse it: a pack with problems is refused with
-// an error matching ErrInvalid whose *HTTPError names every problem,
-// file:line first. A token that may not publish gets ErrForbidden.
-func (c *Client) Publish(ctx context.Context, name string, data []byte) (Pack, error) {
-	var pk Pack
-	q := url.Values{"name": {name}}
-	if err := c.send(ctx, http.MethodPost, "/v1/packs?"+q.Encode(), "application/toml", bytes.NewReader(data), true, &pk); err != nil {
-		return pk, fmt.Errorf("publish %s: %w", name, err)
-	}
-	return pk, nil
-}
 
 // Whoami asks the hub whom the client's token belongs to (GET /v1/whoami).
 // An unknown or revoked token gets an error matching ErrUnauthorized.

@@ -65,13 +65,16 @@ type Status struct {
 	PackID    int64     `json:"pack_id,omitempty"`
 }
 
-// HTTPError is a refusal from the hub: the status and the hub's reason.
-// It matches the package's sentinels with errors.Is, so callers decide on
-// the kind of refusal, never on its text: 401 is ErrUnauthorized, 403
-// ErrForbidden, 404 ErrNotFound, and 400, 413 and 422 ErrInvalid.
+// HTTPError is a refusal from the hub: the status, the hub's reason and
+// its code (ErrorBody). It matches the package's sentinels with errors.Is,
+// so callers decide on the kind of refusal, never on its text: 401 is
+// ErrUnauthorized, 403 ErrForbidden (and ErrOwnVersion too when the code
+// says so), 404 ErrNotFound, 409 ErrConflict, and 400, 413 and 422
+// ErrInvalid.
 type HTTPError struct {
 	Status int
 	Msg    string
+	Code   string
 }
 
 func (e *HTTPError) Error() string { return fmt.Sprintf("hub answered %d: %s", e.Status, e.Msg) }
@@ -83,8 +86,12 @@ func (e *HTTPError) Is(target error) bool {
 		return e.Status == http.StatusUnauthorized
 	case ErrForbidden:
 		return e.Status == http.StatusForbidden
+	case ErrOwnVersion:
+		return e.Status == http.StatusForbidden && e.Code == codeOwnVersion
 	case ErrNotFound:
 		return e.Status == http.StatusNotFound
+	case ErrConflict:
+		return e.Status == http.StatusConflict
 	case ErrInvalid:
 		return e.Status == http.StatusBadRequest || e.Status == http.StatusRequestEntityTooLarge || e.Status == http.StatusUnprocessableEntity
 	}
@@ -106,9 +113,9 @@ var ErrNoOutbox = errors.New("this hub client has no outbox")
 const requestTimeout = 30 * time.Second
 
 // Client is the desk's one connection to a hub: it syncs the desk (drains
-// its outbox, pulls customers and packs, reports live state), publishes
-// packs, reads the supervisors' board stream, and checks the hub and its
-// clock.
+// its outbox, pulls customers and packs, reports live state), publishes,
+// reviews and rolls back packs, reads the supervisors' board stream, and
+// checks the hub and its clock.
 type Client struct {
 	hub      *url.URL
 	token    string
@@ -429,8 +436,9 @@ func (c *Client) PullCustomers(ctx context.Context) error {
 	}
 }
 
-// PullPacks stores the latest published pack of each language if it is
-// newer than the one the desk has.
+// PullPacks stores the live pack of each language (its newest approved
+// version; the hub never serves a pending or rejected one) if its version
+// is higher than the one the desk has.
 func (c *Client) PullPacks(ctx context.Context) error {
 	for _, lang := range c.langs {
 		var pk Pack
@@ -538,5 +546,5 @@ func refusal(resp *http.Response) error {
 	if json.Unmarshal(b, &eb) != nil || eb.Error == "" {
 		eb.Error = strings.TrimSpace(string(b))
 	}
-	return &HTTPError{Status: resp.StatusCode, Msg: eb.Error}
+	return &HTTPError{Status: resp.StatusCode, Msg: eb.Error, Code: eb.Code}
 }

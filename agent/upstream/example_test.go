@@ -31,3 +31,34 @@ func ExampleDecide() {
 	// conflict same version, different content
 	// conflict same version, stored from desk A
 }
+
+// A trainer changed the company's name; the reviewer sees it against the
+// live version.
+func ExampleLineDiff() {
+	live := []byte("lang = \"zh-Hans\"\ncompany = \"西太平洋物业\"\ntime_zone = \"Asia/Shanghai\"\n")
+	edited := []byte("lang = \"zh-Hans\"\ncompany = \"西太平洋物业服务\"\ntime_zone = \"Asia/Shanghai\"\n")
+	fmt.Print(upstream.LineDiff("v3 hotline.toml (live)", live, "v4 hotline.toml", edited))
+	// Output:
+	// --- v3 hotline.toml (live)
+	// +++ v4 hotline.toml
+	// @@ -1,3 +1,3 @@
+	//  lang = "zh-Hans"
+	// -company = "西太平洋物业"
+	// +company = "西太平洋物业服务"
+	//  time_zone = "Asia/Shanghai"
+}
+
+// Who may review a pending version, and when approval is refused:
+func ExampleCheckReview() {
+	v := upstream.PackVersion{Version: 5, Lang: "en", State: upstream.PackPending, Author: "Li"}
+	approve := upstream.PackReview{Approve: true}
+	fmt.Println(upstream.CheckReview(v, 4, "Wang", approve))
+	fmt.Println(upstream.CheckReview(v, 4, "Li", approve))
+	fmt.Println(upstream.CheckReview(v, 6, "Wang", approve))
+	fmt.Println(upstream.CheckReview(v, 4, "Wang", upstream.PackReview{}))
+	// Output:
+	// <nil>
+	// forbidden: the author of a pack version may not review it: Li wrote version 5; a supervisor or another trainer reviews it
+	// conflict: version 5 is older than the live version 6 of en and would not go live; publish it again to have it reviewed
+	// reject version 5: invalid request: a reason is required
+}

@@ -28,8 +28,17 @@ var (
 	// pack published for a language).
 	ErrNotFound = errors.New("not found")
 	// ErrInvalid is returned for a request that is well-formed JSON but
-	// breaks a rule (a pack that does not validate).
+	// breaks a rule (a pack that does not validate, a rejection or a
+	// rollback without a reason).
 	ErrInvalid = errors.New("invalid request")
+	// ErrConflict is returned when the thing asked for is in a state that
+	// does not allow the request: a pack version already reviewed, a
+	// pending version older than the live one approved (it would not go
+	// live), a rollback to a version that was never approved or is live.
+	ErrConflict = errors.New("conflict")
+	// ErrOwnVersion is returned when the author of a pack version tries to
+	// review (approve or reject) it. It matches ErrForbidden too.
+	ErrOwnVersion = fmt.Errorf("%w: the author of a pack version may not review it", ErrForbidden)
 )
 
 // Limits on what the handler accepts.
@@ -40,6 +49,8 @@ const (
 	MaxLiveBytes  = 1 << 20  // one live report
 	MaxPackBytes  = 4 << 20  // one script pack file
 	maxTextLen    = 256      // desk, agent, queue, call ID, kind, record ID…
+	MaxReasonLen  = 2000     // a review's or a rollback's reason, in bytes
+	maxReviewBody = 16 << 10 // one review or rollback request
 )
 
 // Principal is an authenticated token.
@@ -69,10 +80,25 @@ type Backend interface {
 	Live(ctx context.Context, p Principal, r LiveReport) error
 	// Customers returns up to limit customer records changed after cursor since.
 	Customers(ctx context.Context, since int64, limit int) (CustomerPage, error)
-	// LatestPack returns the newest published pack for lang, or ErrNotFound.
+	// LatestPack returns the live pack of lang (its newest approved
+	// version), or ErrNotFound.
 	LatestPack(ctx context.Context, lang string) (Pack, error)
-	// PublishPack stores a validated pack and returns it with its ID.
-	PublishPack(ctx context.Context, p Principal, pk Pack) (Pack, error)
+	// PublishPack stores a validated pack as a new pending version by p
+	// and returns it.
+	PublishPack(ctx context.Context, p Principal, pk Pack) (PackVersion, error)
+	// Pack returns one version with its text, or ErrNotFound.
+	Pack(ctx context.Context, version int64) (PackVersion, error)
+	// PackHistory returns every version of lang ("" = every language),
+	// newest first, without their text.
+	PackHistory(ctx context.Context, lang string) ([]PackVersion, error)
+	// ReviewPack approves or rejects a pending version as p at hub instant
+	// at, as CheckReview allows (ErrNotFound, ErrOwnVersion, ErrConflict,
+	// ErrInvalid otherwise, and nothing changed), and returns it reviewed.
+	ReviewPack(ctx context.Context, p Principal, version int64, r PackReview, at time.Time) (PackVersion, error)
+	// RollbackPack makes an approved version live again as CheckRollback
+	// allows: a new approved version by p at at, copying its text, whose
+	// RollbackOf is version. It returns the new version.
+	RollbackPack(ctx context.Context, p Principal, version int64, reason string, at time.Time) (PackVersion, error)
 	// Board computes the supervisors' board at hub instant now.
 	Board(ctx context.Context, now time.Time) (Board, error)
 	// Watch delivers changes (from this hub and, through the database,
@@ -128,6 +154,11 @@ func NewServer(b Backend, opts ...ServerOption) *Server {
 	m.HandleFunc("GET /v1/customers", s.auth(s.customers, RoleAgent, RoleSupervisor))
 	m.HandleFunc("GET /v1/packs/latest", s.auth(s.latestPack, RoleAgent, RoleSupervisor, RoleTrainer))
 	m.HandleFunc("POST /v1/packs", s.auth(s.publishPack, RoleTrainer))
+	m.HandleFunc("GET /v1/packs", s.auth(s.packHistory, RoleSupervisor, RoleTrainer))
+	m.HandleFunc("GET /v1/packs/{version}", s.auth(s.packVersion, RoleSupervisor, RoleTrainer))
+	m.HandleFunc("GET /v1/packs/{version}/diff", s.auth(s.packDiff, RoleSupervisor, RoleTrainer))
+	m.HandleFunc("POST /v1/packs/{version}/review", s.auth(s.reviewPack, RoleSupervisor, RoleTrainer))
+	m.HandleFunc("POST /v1/packs/{version}/rollback", s.auth(s.rollbackPack, RoleSupervisor, RoleTrainer))
 	m.HandleFunc("GET /v1/board", s.auth(s.board, RoleSupervisor))
 	m.HandleFunc("GET /v1/stream", s.auth(s.stream, RoleSupervisor))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -364,65 +395,6 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	return n, nil
 }
 
-func (s *Server) latestPack(w http.ResponseWriter, r *http.Request, _ Principal) {
-	lang := r.URL.Query().Get("lang")
-	if lang == "" {
-		lang = "zh-Hans"
-	}
-	if err := checkText("lang", lang, true); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pk, err := s.b.LatestPack(r.Context(), lang)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, pk)
-}
-
-func (s *Server) publishPack(w http.ResponseWriter, r *http.Request, p Principal) {
-	name := r.URL.Query().Get("name")
-	if name == "" {
-		name = "pack.toml"
-	}
-	if err := checkText("name", name, true); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPackBytes))
-	if err != nil {
-		writeBodyError(w, err)
-		return
-	}
-	lang := r.URL.Query().Get("lang")
-	if s.validate != nil {
-		got, err := s.validate(name, data)
-		if err != nil {
-			s.fail(w, r, fmt.Errorf("%w: pack does not validate:\n%v", ErrInvalid, err))
-			return
-		}
-		if lang != "" && got != "" && got != lang {
-			s.fail(w, r, fmt.Errorf("%w: pack is %s, not %s", ErrInvalid, got, lang))
-			return
-		}
-		if got != "" {
-			lang = got
-		}
-	}
-	if err := checkText("lang", lang, true); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	pk, err := s.b.PublishPack(r.Context(), p, Pack{Lang: lang, Name: name, Data: data, PublishedAt: s.clock.Now(), PublishedBy: p.Name})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.log.Info("pack published", "pack_id", pk.ID, "lang", pk.Lang, "by", p.Name)
-	writeJSON(w, http.StatusCreated, pk)
-}
-
 func (s *Server) board(w http.ResponseWriter, r *http.Request, _ Principal) {
 	b, err := s.b.Board(r.Context(), s.clock.Now())
 	if err != nil {
@@ -505,18 +477,22 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
 	}
 }
 
-// fail answers err with the status its kind calls for; unexpected errors
-// are logged and answered 500 without detail.
+// fail answers err with the status and code its kind calls for;
+// unexpected errors are logged and answered 500 without detail.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrUnauthorized):
 		writeError(w, http.StatusUnauthorized, err.Error())
+	case errors.Is(err, ErrOwnVersion):
+		writeJSON(w, http.StatusForbidden, ErrorBody{Error: err.Error(), Code: codeOwnVersion})
 	case errors.Is(err, ErrForbidden):
 		writeError(w, http.StatusForbidden, err.Error())
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, ErrConflict):
+		writeError(w, http.StatusConflict, err.Error())
 	case r.Context().Err() != nil:
 		// The client went away; nothing to answer.
 	default:
@@ -549,8 +525,19 @@ func writeBodyError(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusBadRequest, "malformed JSON: "+err.Error())
 }
 
+// writeError answers a refusal with the code of its status.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, ErrorBody{Error: msg})
+	writeJSON(w, status, ErrorBody{Error: msg, Code: statusCodes[status]})
+}
+
+var statusCodes = map[int]string{
+	http.StatusUnauthorized:          codeUnauthorized,
+	http.StatusForbidden:             codeForbidden,
+	http.StatusNotFound:              codeNotFound,
+	http.StatusBadRequest:            codeInvalid,
+	http.StatusRequestEntityTooLarge: codeInvalid,
+	http.StatusUnprocessableEntity:   codeInvalid,
+	http.StatusConflict:              codeConflict,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

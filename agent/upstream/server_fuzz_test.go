@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -15,7 +14,10 @@ import (
 // through, so the fuzz target sees only the handler's own checks.
 type acceptAll struct{}
 
-func (acceptAll) Authenticate(context.Context, string) (Principal, error) {
+func (acceptAll) Authenticate(_ context.Context, token string) (Principal, error) {
+	if token == "trainer" {
+		return Principal{TokenID: 2, Name: "reviewer", Role: RoleTrainer}, nil
+	}
 	return Principal{TokenID: 1, Name: "fuzz", Role: RoleAgent, Desk: "desk-1"}, nil
 }
 func (acceptAll) Push(_ context.Context, _ Principal, req PushRequest) (PushResponse, error) {
@@ -26,29 +28,45 @@ func (acceptAll) Customers(context.Context, int64, int) (CustomerPage, error) {
 	return CustomerPage{}, nil
 }
 func (acceptAll) LatestPack(context.Context, string) (Pack, error) { return Pack{}, ErrNotFound }
-func (acceptAll) PublishPack(_ context.Context, _ Principal, p Pack) (Pack, error) {
-	return p, nil
+func (acceptAll) PublishPack(_ context.Context, _ Principal, p Pack) (PackVersion, error) {
+	return PackVersion{Version: 1, Lang: p.Lang, State: PackPending}, nil
+}
+func (acceptAll) Pack(_ context.Context, id int64) (PackVersion, error) {
+	return PackVersion{Version: id, Lang: "en", State: PackApproved, Author: "author", Data: []byte("x")}, nil
+}
+func (acceptAll) PackHistory(context.Context, string) ([]PackVersion, error) { return nil, nil }
+func (acceptAll) ReviewPack(_ context.Context, p Principal, id int64, r PackReview, _ time.Time) (PackVersion, error) {
+	v := PackVersion{Version: id, Lang: "en", State: PackPending, Author: "author"}
+	return v, CheckReview(v, 0, p.Name, r)
+}
+func (acceptAll) RollbackPack(_ context.Context, _ Principal, id int64, reason string, _ time.Time) (PackVersion, error) {
+	v := PackVersion{Version: id, Lang: "en", State: PackApproved, Author: "author"}
+	return v, CheckRollback(v, 0, reason)
 }
 func (acceptAll) Board(context.Context, time.Time) (Board, error) { return Board{}, nil }
 func (acceptAll) Watch(context.Context) <-chan Change             { return nil }
 func (acceptAll) Ping(context.Context) error                      { return nil }
 
-// FuzzServer_Push feeds arbitrary bodies to /v1/push and /v1/live: the
-// handler must answer 200 or a 4xx with a JSON reason, never panic or 500.
+// FuzzServer_Push feeds arbitrary bodies to /v1/push and /v1/live, and to
+// a pack version's review and rollback: the handler must answer 2xx or a
+// 4xx with a JSON reason, never panic or 500.
 func FuzzServer_Push(f *testing.F) {
 	f.Add([]byte(`{"desk":"desk-1","records":[{"seq":1,"kind":"customer","id":"a","version":1,"body":{"id":"a","version":1}}]}`))
 	f.Add([]byte(`{"desk":"desk-1","records":[{"seq":1,"kind":"call","id":"a","version":1,"deleted":true}]}`))
 	f.Add([]byte(`{"desk":"desk-1","status":{"agent":"王","state":"ready"},"events":[{"kind":"ringing","call_id":"x"}]}`))
 	f.Add([]byte(`{"desk":"desk-2","records":[{"seq":1,"kind":"customer","id":"a","version":1,"body":{"desk":"other"}}]}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"approve":false,"reason":"错别字"}`))
+	f.Add([]byte(`{"approve":true}`))
+	f.Add([]byte(`{"reason":"a\u0000b"}`))
 	s := NewServer(acceptAll{}, WithServerLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, path := range []string{"/v1/push", "/v1/live"} {
+		for path, token := range map[string]string{"/v1/push": "x", "/v1/live": "x", "/v1/packs/1/review": "trainer", "/v1/packs/1/rollback": "trainer"} {
 			req := httptest.NewRequest("POST", path, bytes.NewReader(body))
-			req.Header.Set("Authorization", "Bearer x")
+			req.Header.Set("Authorization", "Bearer "+token)
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, req)
-			if w.Code != http.StatusOK && (w.Code < 400 || w.Code >= 500 || !bytes.Contains(w.Body.Bytes(), []byte(`"error"`))) {
+			if w.Code/100 != 2 && (w.Code < 400 || w.Code >= 500 || !bytes.Contains(w.Body.Bytes(), []byte(`"error"`))) {
 				t.Fatalf("%s %q = %d %s", path, body, w.Code, w.Body)
 			}
 		}

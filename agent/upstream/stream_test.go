@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -476,12 +477,13 @@ func TestPublish(t *testing.T) {
 	}
 	mem, srv := newMemHub(t, nil, upstream.WithPackValidator(validate), upstream.WithServerClock(agent.FixedClock(at)))
 	ctx := context.Background()
-	pk, err := hubClient(t, srv.URL, trainToken).Publish(ctx, "春节.toml", []byte("lang = \"zh-Hans\"\n[greeting]\n"))
+	pv, err := hubClient(t, srv.URL, trainToken).Publish(ctx, "春节.toml", []byte("lang = \"zh-Hans\"\n[greeting]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pk.ID != 1 || pk.Lang != "zh-Hans" || pk.Name != "春节.toml" || pk.PublishedBy != "老师" || !pk.PublishedAt.Equal(at) {
-		t.Errorf("published %+v", pk)
+	if pv.Version != 1 || pv.Lang != "zh-Hans" || pv.Name != "春节.toml" || pv.Author != "老师" || !pv.CreatedAt.Equal(at) ||
+		pv.State != upstream.PackPending || pv.Live || pv.Size != 28 || pv.Data != nil {
+		t.Errorf("published %+v, want version 1 pending, by 老师, 28 bytes, no text echoed", pv)
 	}
 	if got := mem.Packs(); len(got) != 1 || string(got[0].Data) != "lang = \"zh-Hans\"\n[greeting]\n" {
 		t.Errorf("hub holds %+v", got)
@@ -552,6 +554,8 @@ func TestClient_RequestsAreBounded(t *testing.T) {
 	for name, call := range map[string]func() error{
 		"Ping":        func() error { return c.Ping(ctx) },
 		"Publish":     func() error { _, err := c.Publish(ctx, "p.toml", []byte("x")); return err },
+		"Review":      func() error { _, err := c.Review(ctx, 1, true, ""); return err },
+		"History":     func() error { _, err := c.History(ctx, "en"); return err },
 		"ClockOffset": func() error { _, err := c.ClockOffset(ctx); return err },
 	} {
 		start := time.Now()
@@ -592,18 +596,22 @@ func TestClockOffset(t *testing.T) {
 }
 
 func TestHTTPError_MatchesSentinels(t *testing.T) {
-	sentinels := []error{upstream.ErrUnauthorized, upstream.ErrForbidden, upstream.ErrNotFound, upstream.ErrInvalid}
+	sentinels := []error{upstream.ErrUnauthorized, upstream.ErrForbidden, upstream.ErrOwnVersion, upstream.ErrNotFound, upstream.ErrInvalid, upstream.ErrConflict}
 	for _, tt := range []struct {
 		status int
-		want   error // nil: none
+		code   string
+		want   []error // none: nil
 	}{
-		{400, upstream.ErrInvalid}, {401, upstream.ErrUnauthorized}, {403, upstream.ErrForbidden}, {404, upstream.ErrNotFound},
-		{413, upstream.ErrInvalid}, {422, upstream.ErrInvalid}, {408, nil}, {429, nil}, {500, nil}, {503, nil},
+		{400, "", []error{upstream.ErrInvalid}}, {401, "", []error{upstream.ErrUnauthorized}}, {403, "", []error{upstream.ErrForbidden}},
+		{403, "forbidden", []error{upstream.ErrForbidden}}, {403, "own_version", []error{upstream.ErrForbidden, upstream.ErrOwnVersion}},
+		{404, "", []error{upstream.ErrNotFound}}, {409, "conflict", []error{upstream.ErrConflict}},
+		{413, "", []error{upstream.ErrInvalid}}, {422, "", []error{upstream.ErrInvalid}}, {408, "", nil}, {429, "", nil}, {500, "", nil}, {503, "", nil},
+		{400, "own_version", []error{upstream.ErrInvalid}}, // the code alone is not enough
 	} {
-		err := fmt.Errorf("push 3 records: %w", &upstream.HTTPError{Status: tt.status, Msg: "x"})
+		err := fmt.Errorf("push 3 records: %w", &upstream.HTTPError{Status: tt.status, Msg: "x", Code: tt.code})
 		for _, s := range sentinels {
-			if errors.Is(err, s) != (s == tt.want) {
-				t.Errorf("%d: errors.Is(%v) = %v", tt.status, s, errors.Is(err, s))
+			if errors.Is(err, s) != slices.Contains(tt.want, s) {
+				t.Errorf("%d %s: errors.Is(%v) = %v", tt.status, tt.code, s, errors.Is(err, s))
 			}
 		}
 	}

@@ -1,22 +1,44 @@
 // Package upstream is the sync protocol between desks and the hub, both
 // ends: the wire types; the desk's one hub client (drain the outbox, pull
-// customers and packs, report live state, publish packs, follow the
-// supervisors' board stream, ping, clock offset); the HTTP handler the hub
-// mounts over a Backend (package agent/hub, on PostgreSQL); and the
-// protocol's decisions as pure functions (Decide).
+// customers and packs, report live state, publish, review and roll back
+// packs, follow the supervisors' board stream, ping, clock offset); the
+// HTTP handler the hub mounts over a Backend (package agent/hub, on
+// PostgreSQL); and the protocol's decisions as pure functions (Decide,
+// CheckReview, CheckRollback).
 //
-// Endpoints (JSON; every refusal is a 4xx with {"error": "..."}):
+// Endpoints (JSON; every refusal is a 4xx with {"error": "...", "code":
+// "..."}, the code naming its kind, see ErrorBody):
 //
 //	GET  /healthz                      no token; the hub's clock in server_time
 //	GET  /v1/whoami                    any role: who the token belongs to
 //	POST /v1/push                      agent: a batch of outbox records
 //	POST /v1/live                      agent: the desk's state and call events
 //	GET  /v1/customers?since=N&limit=M agent, supervisor
-//	GET  /v1/packs/latest?lang=L       agent, supervisor, trainer
+//	GET  /v1/packs/latest?lang=L       agent, supervisor, trainer: the live pack of L (its newest
+//	                                   approved version); pending and rejected ones are never served here
 //	POST /v1/packs?name=F[&lang=L]     trainer: publish a script pack (body = the file, validated)
+//	                                   as a new version, pending review; 201 with its PackVersion
+//	GET  /v1/packs[?lang=L]            supervisor, trainer: every version (of L), newest first, no text
+//	GET  /v1/packs/{version}           supervisor, trainer: one version with its text
+//	GET  /v1/packs/{version}/diff      supervisor, trainer: the version against the live one (PackDiff)
+//	POST /v1/packs/{version}/review    supervisor, trainer who is not its author: approve or reject
+//	                                   a pending version (PackReview; a rejection needs a reason)
+//	POST /v1/packs/{version}/rollback  supervisor, trainer: make an approved version live again
+//	                                   (PackRollback, with a reason); 201 with the new version
 //	GET  /v1/board                     supervisor: the live board, once
 //	GET  /v1/stream                    supervisor: the board as server-sent events
 //	                                   (refresh period in the Agentdesk-Stream-Refresh header)
+//
+// Review: a published version is pending until a supervisor, or a trainer
+// other than its author, approves or rejects it. The live pack of a
+// language is its newest approved version, by version number; desks keep a
+// pulled pack only when its number is higher than the one they have. So
+// that this stays true, nothing older than the live version can become
+// live: approving a pending version older than the live one is refused
+// (ErrConflict: publish it again), and a rollback does not revive the old
+// row but appends a new approved version copying its text (RollbackOf says
+// which), so history is append-only and the rolled-back text reaches
+// every desk as the newest version.
 //
 // Tokens go in "Authorization: Bearer T". An agent token belongs to one
 // desk: either given when the token is made, or bound to the first desk
@@ -114,7 +136,9 @@ type CustomerPage struct {
 	More      bool     `json:"more"`
 }
 
-// Pack is a published script pack: the trainer's file as uploaded.
+// Pack is a language's live script pack as desks pull it (GET
+// /v1/packs/latest): the trainer's file as uploaded, ID its version number
+// (a higher ID is a newer live pack), PublishedBy its author.
 type Pack struct {
 	ID          int64     `json:"id"`
 	Lang        string    `json:"lang"`
@@ -122,6 +146,71 @@ type Pack struct {
 	Data        []byte    `json:"data"`
 	PublishedAt time.Time `json:"published_at"`
 	PublishedBy string    `json:"published_by"`
+}
+
+// PackState is where a pack version stands in review.
+type PackState string
+
+// The states of a pack version. A version is published pending; a review
+// makes it approved or rejected, once and for good.
+const (
+	PackPending  PackState = "pending"
+	PackApproved PackState = "approved"
+	PackRejected PackState = "rejected"
+)
+
+// Valid reports whether s is one of the known states.
+func (s PackState) Valid() bool {
+	return s == PackPending || s == PackApproved || s == PackRejected
+}
+
+// PackVersion is one published version of a script pack as the hub keeps
+// it: who wrote it and when, its review, and whether it is live. A
+// rollback is a version of its own, approved by whoever rolled back, whose
+// RollbackOf names the version whose text it copies.
+type PackVersion struct {
+	Version    int64     `json:"version"`
+	Lang       string    `json:"lang"`
+	Name       string    `json:"name"` // the file name it was published under
+	State      PackState `json:"state"`
+	Live       bool      `json:"live"` // the newest approved version of Lang: what desks apply
+	Author     string    `json:"author"`
+	CreatedAt  time.Time `json:"created_at"` // hub clock
+	ReviewedBy string    `json:"reviewed_by,omitempty"`
+	ReviewedAt time.Time `json:"reviewed_at,omitzero"` // hub clock
+	// Reason is the reviewer's note: why a version was rejected (always
+	// given), approved (optional) or rolled back to (always given).
+	Reason     string `json:"reason,omitempty"`
+	RollbackOf int64  `json:"rollback_of,omitempty"`
+	Size       int    `json:"size"`           // bytes of the file
+	Data       []byte `json:"data,omitempty"` // the file; only from GET /v1/packs/{version}
+}
+
+// Pack is the version as desks pull it.
+func (v PackVersion) Pack() Pack {
+	return Pack{ID: v.Version, Lang: v.Lang, Name: v.Name, Data: v.Data, PublishedAt: v.CreatedAt, PublishedBy: v.Author}
+}
+
+// PackReview is the body of POST /v1/packs/{version}/review.
+type PackReview struct {
+	Approve bool   `json:"approve"`
+	Reason  string `json:"reason,omitempty"` // required to reject
+}
+
+// PackRollback is the body of POST /v1/packs/{version}/rollback.
+type PackRollback struct {
+	Reason string `json:"reason"`
+}
+
+// PackDiff is a version's text against the live version of its language,
+// as a unified line diff (live first): "" when the texts are the same. Live
+// is 0 when the language has no live version; the diff then adds every
+// line.
+type PackDiff struct {
+	Version int64  `json:"version"`
+	Lang    string `json:"lang"`
+	Live    int64  `json:"live"`
+	Diff    string `json:"diff"`
 }
 
 // AgentStatus is a desk's current agent state as the supervisor sees it.
@@ -247,7 +336,20 @@ type Identity struct {
 	Desk string `json:"desk,omitempty"`
 }
 
-// ErrorBody is the JSON of every refusal.
+// ErrorBody is the JSON of every refusal: the reason in words, and its
+// kind as a code for programs: "unauthorized", "forbidden", "own_version",
+// "not_found", "invalid", "conflict" ("" for other failures).
 type ErrorBody struct {
 	Error string `json:"error"`
+	Code  string `json:"code,omitempty"`
 }
+
+// The codes of ErrorBody, one per sentinel error.
+const (
+	codeUnauthorized = "unauthorized"
+	codeForbidden    = "forbidden"
+	codeOwnVersion   = "own_version"
+	codeNotFound     = "not_found"
+	codeInvalid      = "invalid"
+	codeConflict     = "conflict"
+)

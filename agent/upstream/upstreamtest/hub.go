@@ -13,9 +13,10 @@ import (
 )
 
 // Hub is an in-memory upstream.Backend for tests of clients and of the
-// handler: tokens the test adds, pushes judged by upstream.Decide, a board
-// the test sets, and change notices the test sends to open streams. Safe
-// for concurrent use.
+// handler: tokens the test adds, pushes judged by upstream.Decide, pack
+// versions reviewed by upstream.CheckReview and CheckRollback, a board the
+// test sets, and change notices the test sends to open streams. Safe for
+// concurrent use.
 type Hub struct {
 	mu      sync.Mutex
 	tokens  map[string]upstream.Principal
@@ -23,7 +24,7 @@ type Hub struct {
 	revs    map[recordKey]int64
 	rev     int64
 	live    map[string]upstream.LiveReport
-	packs   []upstream.Pack
+	packs   []upstream.PackVersion // index i holds version i+1
 	board   upstream.Board
 	subs    map[chan upstream.Change]struct{}
 	down    error
@@ -77,11 +78,15 @@ func (h *Hub) SetDown(err error) {
 	h.down = err
 }
 
-// Packs returns every published pack, oldest first.
-func (h *Hub) Packs() []upstream.Pack {
+// Packs returns every pack version, oldest first, with its text.
+func (h *Hub) Packs() []upstream.PackVersion {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return slices.Clone(h.packs)
+	out := make([]upstream.PackVersion, len(h.packs))
+	for i := range h.packs {
+		out[i] = h.withLive(h.packs[i])
+	}
+	return out
 }
 
 // LastLive returns the last live report of desk.
@@ -175,25 +180,114 @@ func (h *Hub) Customers(_ context.Context, since int64, limit int) (upstream.Cus
 	return page, nil
 }
 
-// LatestPack returns the newest pack published for lang.
+// liveVersion is the live version of lang, 0 if none. h.mu is held.
+func (h *Hub) liveVersion(lang string) int64 {
+	for i := len(h.packs) - 1; i >= 0; i-- {
+		if v := h.packs[i]; v.Lang == lang && v.State == upstream.PackApproved {
+			return v.Version
+		}
+	}
+	return 0
+}
+
+func (h *Hub) withLive(v upstream.PackVersion) upstream.PackVersion {
+	v.Live = v.State == upstream.PackApproved && h.liveVersion(v.Lang) == v.Version
+	return v
+}
+
+// version finds a version. h.mu is held.
+func (h *Hub) version(id int64) (*upstream.PackVersion, error) {
+	if id < 1 || id > int64(len(h.packs)) {
+		return nil, fmt.Errorf("%w: no pack version %d", upstream.ErrNotFound, id)
+	}
+	return &h.packs[id-1], nil
+}
+
+// LatestPack returns the live pack of lang: its newest approved version.
 func (h *Hub) LatestPack(_ context.Context, lang string) (upstream.Pack, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for i := len(h.packs) - 1; i >= 0; i-- {
-		if h.packs[i].Lang == lang {
-			return h.packs[i], nil
-		}
+	if id := h.liveVersion(lang); id != 0 {
+		return h.packs[id-1].Pack(), nil
 	}
-	return upstream.Pack{}, fmt.Errorf("%w: no pack published for %q", upstream.ErrNotFound, lang)
+	return upstream.Pack{}, fmt.Errorf("%w: no pack approved for %q", upstream.ErrNotFound, lang)
 }
 
-// PublishPack keeps pk with the next ID.
-func (h *Hub) PublishPack(_ context.Context, _ upstream.Principal, pk upstream.Pack) (upstream.Pack, error) {
+// PublishPack keeps pk as the next version, pending.
+func (h *Hub) PublishPack(_ context.Context, p upstream.Principal, pk upstream.Pack) (upstream.PackVersion, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	pk.ID = int64(len(h.packs) + 1)
-	h.packs = append(h.packs, pk)
-	return pk, nil
+	v := upstream.PackVersion{Version: int64(len(h.packs) + 1), Lang: pk.Lang, Name: pk.Name, State: upstream.PackPending,
+		Author: p.Name, CreatedAt: pk.PublishedAt, Size: len(pk.Data), Data: slices.Clone(pk.Data)}
+	h.packs = append(h.packs, v)
+	v.Data = nil
+	return v, nil
+}
+
+// Pack returns one version with its text.
+func (h *Hub) Pack(_ context.Context, id int64) (upstream.PackVersion, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, err := h.version(id)
+	if err != nil {
+		return upstream.PackVersion{}, err
+	}
+	return h.withLive(*v), nil
+}
+
+// PackHistory returns the versions of lang ("" = all), newest first.
+func (h *Hub) PackHistory(_ context.Context, lang string) ([]upstream.PackVersion, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []upstream.PackVersion
+	for i := len(h.packs) - 1; i >= 0; i-- {
+		if v := h.packs[i]; lang == "" || v.Lang == lang {
+			v.Data = nil
+			out = append(out, h.withLive(v))
+		}
+	}
+	return out, nil
+}
+
+// ReviewPack reviews a pending version as upstream.CheckReview allows.
+func (h *Hub) ReviewPack(_ context.Context, p upstream.Principal, id int64, r upstream.PackReview, at time.Time) (upstream.PackVersion, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, err := h.version(id)
+	if err != nil {
+		return upstream.PackVersion{}, err
+	}
+	if err := upstream.CheckReview(*v, h.liveVersion(v.Lang), p.Name, r); err != nil {
+		return upstream.PackVersion{}, err
+	}
+	v.State = upstream.PackRejected
+	if r.Approve {
+		v.State = upstream.PackApproved
+	}
+	v.ReviewedBy, v.ReviewedAt, v.Reason = p.Name, at, r.Reason
+	out := h.withLive(*v)
+	out.Data = nil
+	return out, nil
+}
+
+// RollbackPack appends an approved copy of an approved version, as
+// upstream.CheckRollback allows.
+func (h *Hub) RollbackPack(_ context.Context, p upstream.Principal, id int64, reason string, at time.Time) (upstream.PackVersion, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old, err := h.version(id)
+	if err != nil {
+		return upstream.PackVersion{}, err
+	}
+	if err := upstream.CheckRollback(*old, h.liveVersion(old.Lang), reason); err != nil {
+		return upstream.PackVersion{}, err
+	}
+	v := upstream.PackVersion{Version: int64(len(h.packs) + 1), Lang: old.Lang, Name: old.Name, State: upstream.PackApproved,
+		Author: p.Name, CreatedAt: at, ReviewedBy: p.Name, ReviewedAt: at, Reason: reason, RollbackOf: id,
+		Size: old.Size, Data: old.Data}
+	h.packs = append(h.packs, v)
+	v.Live, v.Data = true, nil
+	return v, nil
 }
 
 // Board returns the board set with SetBoard, as it was set.
