@@ -284,7 +284,7 @@ func (l *Link) Publish(ctx context.Context, name string, data []byte) (desk.Pack
 	if err != nil {
 		return desk.PackVersion{}, hubErr(err)
 	}
-	return desk.PackVersion{Version: pk.ID, Lang: pk.Lang, Name: pk.Name, At: pk.PublishedAt, By: pk.PublishedBy}, nil
+	return desk.PackVersion{Version: pk.Version, Lang: pk.Lang, Name: pk.Name, State: string(pk.State), At: pk.CreatedAt, By: pk.Author}, nil
 }
 
 // hubErr maps the client's errors to the desk's.

@@ -227,6 +227,19 @@ func TestIntegration_DeskThroughRealHub(t *testing.T) {
 		t.Errorf("an agent's token publishing = %v, want desk.ErrHubRole", err)
 	}
 	if err := l.Client().SyncOnce(ctx); err != nil {
+		t.Fatalf("sync while pending: %v", err)
+	}
+	if got, err := st.LatestPack("zh-Hant"); err == nil {
+		t.Fatalf("the desk took pending version %d", got.ID)
+	}
+	sc, err := upstream.NewClient(hub.url, supTok, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.Review(ctx, pv.Version, true, ""); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	if err := l.Client().SyncOnce(ctx); err != nil {
 		t.Fatalf("sync after publish: %v", err)
 	}
 	got, err := st.LatestPack("zh-Hant")
