@@ -74,6 +74,7 @@ func TestJourney_RingAnswerComplaintSaveHangup(t *testing.T) {
 	x.click(at(image.Pt(300, 380)))
 	x.key("F2")
 	d.waitLog(`msg="call event".* event=answered`, 20*time.Second)
+	time.Sleep(500 * time.Millisecond) // the view of the answered call is painted
 	a1 := x.shot("desk-answered")
 	time.Sleep(2200 * time.Millisecond)
 	a2 := x.shot("desk-answered-later")

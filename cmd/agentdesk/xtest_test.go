@@ -97,6 +97,11 @@ func startX(t *testing.T) *xsession {
 			x.Process.Kill()
 		}
 	})
+	for _, sub := range []string{"home", "config", "data", "cache"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
 	fontsConf := filepath.Join(dir, "fonts.conf")
 	os.WriteFile(fontsConf, []byte(`<?xml version="1.0"?><fontconfig><cachedir>/nonexistent</cachedir></fontconfig>`), 0o644)
 	s := &xsession{t: t, display: display, dir: dir, env: []string{"PATH=" + os.Getenv("PATH"),
@@ -176,18 +181,20 @@ func (s *xsession) click(p image.Point) {
 	time.Sleep(200 * time.Millisecond)
 }
 
-// waitWindow waits for a visible window named name and returns its
-// position on screen.
+// waitWindow waits for a visible window titled name and returns its
+// position on screen. Titles are compared as xdotool getwindowname reads
+// them (Wine sets only the UTF-8 title, which xdotool search --name misses).
 func (s *xsession) waitWindow(name string, within time.Duration) image.Point {
 	s.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		c := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+regexp.QuoteMeta(name)+"$", "getwindowgeometry", "--shell")
-		c.Env = s.env
-		out, err := c.Output()
-		if err == nil {
+		for _, id := range s.output("xdotool", "search", "--onlyvisible", "--name", ".") {
+			got := s.output("xdotool", "getwindowname", id)
+			if len(got) == 0 || got[0] != name {
+				continue
+			}
 			var x, y int
-			for _, l := range strings.Split(string(out), "\n") {
+			for _, l := range s.output("xdotool", "getwindowgeometry", "--shell", id) {
 				if v, ok := strings.CutPrefix(l, "X="); ok {
 					x, _ = strconv.Atoi(v)
 				}
@@ -200,8 +207,26 @@ func (s *xsession) waitWindow(name string, within time.Duration) image.Point {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("no window %q within %v", name, within)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// output runs a command on the display and returns its output's lines
+// (none when it fails).
+func (s *xsession) output(name string, args ...string) []string {
+	c := exec.Command(name, args...)
+	c.Env = s.env
+	out, err := c.Output()
+	if err != nil {
+		return nil
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
 }
 
 // shot takes a screenshot, keeps it as name (in dir, and in
