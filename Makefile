@@ -7,20 +7,20 @@
 
 GO        ?= go
 GOBIN     := $(shell $(GO) env GOPATH)/bin
-# Packages that need no window: tested with -race. The Fyne packages are
-# tested without it (its cgo build under -race doubles CI time for little).
+# Packages that need no window, and the window's: all tested with -race.
 NOWINDOW  = $(shell $(GO) list ./... | grep -v -e /agent/ui -e /cmd/agentdesk -e /tools/)
 WINDOW    = $(shell $(GO) list ./agent/ui/... ./cmd/agentdesk/... ./tools/... 2>/dev/null)
+EXE      := $(CURDIR)/dist/agentdesk.exe
 FUZZTIME ?= 4s
 # Fuzz targets: package:Target, run for $(FUZZTIME) each.
 FUZZ      = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -H -o '^func Fuzz[A-Za-z0-9_]*' | sed -E 's|^\./(.*)/[^/]*_test.go:func (Fuzz.*)|\1:\2|' | sort -u)
 
-.PHONY: run test deps lint unit ui fuzz build windows bench clean
+.PHONY: run test deps lint unit ui fuzz build windows wine bench clean
 
 run:
 	$(GO) run ./cmd/agentdesk
 
-test: deps lint unit ui fuzz build windows
+test: deps lint unit ui fuzz build windows wine
 	@echo "make test: all passed"
 
 deps:
@@ -35,7 +35,7 @@ unit:
 	AGENTDESK_INTEGRATION=1 $(GO) test -race -count=1 -timeout 15m $(NOWINDOW)
 
 ui:
-	AGENTDESK_INTEGRATION=1 $(GO) test -count=1 -timeout 10m $(WINDOW)
+	AGENTDESK_INTEGRATION=1 $(GO) test -race -count=1 -timeout 15m $(WINDOW)
 
 fuzz:
 	@set -e; for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
@@ -47,7 +47,11 @@ build:
 	$(GO) build -o bin/ ./cmd/...
 
 windows:
-	bash tools/windows.sh
+	bash tools/windows.sh $(EXE)
+
+# The Windows build, run for real under Wine in Xvfb (tools/wine-go).
+wine: windows
+	AGENTDESK_INTEGRATION=1 AGENTDESK_WINE_EXE=$(EXE) $(GO) test -count=1 -timeout 10m -run '^TestWine' ./cmd/agentdesk
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./agent/... ./telephony/...

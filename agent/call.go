@@ -59,7 +59,10 @@ func (t *CallType) UnmarshalText(b []byte) error {
 	return err
 }
 
-// Call is one line of the call log (《电话接听记录表》).
+// Call is one line of the call log (《电话接听记录表》): time, caller, area,
+// contact, type (consultation / complaint / other service), the department
+// it was passed to, the feedback and the result. The desk logs every call
+// when it ends; the agent wraps it up (Wrap) with the rest.
 type Call struct {
 	Meta
 	CallID      string    `json:"call_id,omitempty"` // the SIP Call-ID
@@ -69,12 +72,84 @@ type Call struct {
 	Agent       string    `json:"agent"`
 	Direction   Direction `json:"direction"`
 	Type        CallType  `json:"type"`
-	Department  string    `json:"department,omitempty"` // the related department
-	Result      string    `json:"result,omitempty"`     // the feedback and result
+	Area        string    `json:"area,omitempty"`       // the caller's area
+	Contact     string    `json:"contact,omitempty"`    // a contact the caller gave, when not the number
+	Department  string    `json:"department,omitempty"` // the department it was passed to
+	Feedback    string    `json:"feedback,omitempty"`   // what the department fed back
+	Result      string    `json:"result,omitempty"`
+	ReadBack    bool      `json:"read_back,omitempty"` // what was noted was read back and confirmed
+	CaseID      string    `json:"case_id,omitempty"`   // the complaint of a complaint call
 	RingSeconds float64   `json:"ring_seconds"`
 	Answered    bool      `json:"answered"`
 	EndedAt     time.Time `json:"ended_at,omitzero"`
+	// WrappedAt is when the agent wrapped the call up (zero: not yet).
+	WrappedAt time.Time `json:"wrapped_at,omitzero"`
+	// Later says the call was logged after the fact (an after-hours call
+	// logged the next morning, or one the desk never saw).
+	Later bool `json:"later,omitempty"`
 }
+
+// WrapUp is what the agent records when a call is over (《电话接听记录表》).
+// Type and Result are required; a complaint call names its case.
+type WrapUp struct {
+	Type       string `json:"type"` // consultation, complaint or other
+	Area       string `json:"area,omitempty"`
+	Contact    string `json:"contact,omitempty"`
+	Department string `json:"department,omitempty"`
+	Feedback   string `json:"feedback,omitempty"`
+	Result     string `json:"result"`
+	ReadBack   bool   `json:"read_back,omitempty"`
+	CaseID     string `json:"case_id,omitempty"`
+}
+
+// WrapIncompleteError lists what a wrap-up lacks; it matches ErrEmpty.
+type WrapIncompleteError struct{ Problems []Problem }
+
+// Error names every missing item.
+func (e *WrapIncompleteError) Error() string { return "wrap-up incomplete: " + texts(e.Problems) }
+
+// Is reports ErrEmpty.
+func (e *WrapIncompleteError) Is(target error) bool { return target == ErrEmpty }
+
+// Check says what w lacks, by code: the type, the result, and the case of a
+// complaint call.
+func (w WrapUp) Check() []Problem {
+	var out []Problem
+	var t CallType
+	if strings.TrimSpace(w.Type) == "" || t.UnmarshalText([]byte(w.Type)) != nil {
+		out = append(out, ProblemWrapType)
+	} else if t == CallComplaint && strings.TrimSpace(w.CaseID) == "" {
+		out = append(out, ProblemWrapCase)
+	}
+	if blank(w.Result) {
+		out = append(out, ProblemWrapResult)
+	}
+	return out
+}
+
+// Wrap records the wrap-up on the call at instant at. A wrap-up that lacks
+// something is refused with a *WrapIncompleteError and the call is left as
+// it was. Wrapping again edits the wrap-up. An empty area keeps the one
+// derived from the number.
+func (c *Call) Wrap(w WrapUp, at time.Time) error {
+	if p := w.Check(); len(p) > 0 {
+		return &WrapIncompleteError{Problems: p}
+	}
+	var t CallType
+	_ = t.UnmarshalText([]byte(w.Type))
+	c.Type = t
+	if a := strings.TrimSpace(w.Area); a != "" {
+		c.Area = a
+	}
+	c.Contact, c.Department = strings.TrimSpace(w.Contact), strings.TrimSpace(w.Department)
+	c.Feedback, c.Result = strings.TrimSpace(w.Feedback), strings.TrimSpace(w.Result)
+	c.ReadBack, c.CaseID = w.ReadBack, strings.TrimSpace(w.CaseID)
+	c.WrappedAt = at
+	return nil
+}
+
+// Wrapped reports whether the agent has wrapped the call up.
+func (c Call) Wrapped() bool { return !c.WrappedAt.IsZero() }
 
 // AnsweredWithin reports whether an inbound call was answered within the
 // ring limit ("answer before the third ring").

@@ -162,6 +162,12 @@ type Callback struct {
 	State      CallbackState     `json:"state"`
 	Attempts   []CallbackAttempt `json:"attempts,omitempty"`
 	Outcome    *CallbackOutcome  `json:"outcome,omitempty"`
+	// Service and ServiceAt are what the callback asks about ("感谢您在XX
+	// 时间接受了我们的XX服务项目"), when the task has one.
+	Service   string    `json:"service,omitempty"`
+	ServiceAt time.Time `json:"service_at,omitzero"`
+	// ComplaintID is the case an unsatisfied outcome opened.
+	ComplaintID string `json:"complaint_id,omitempty"`
 }
 
 // CallbackAttempt is one try: reached or not, and a note.
@@ -183,6 +189,10 @@ type CallbackOutcome struct {
 	NextContact   time.Time `json:"next_contact,omitzero"`
 	NoNextContact bool      `json:"no_next_contact,omitempty"`
 	Note          string    `json:"note,omitempty"`
+	// NextTry, for a customer not reached, is when to try again (zero: the
+	// center's retry time, outside quiet hours); it must fall outside the
+	// quiet hours.
+	NextTry time.Time `json:"next_try,omitzero"`
 }
 
 // Problems lists what a reached outcome lacks ("must record every callback
@@ -248,15 +258,52 @@ func (cb *Callback) Record(o CallbackOutcome, q QuietHours, retry time.Duration)
 	if p := o.Problems(); len(p) > 0 {
 		return &CallbackIncompleteError{ID: cb.ID, Problems: p}
 	}
+	if !*o.Reached && !o.NextTry.IsZero() && q.CanDial(o.NextTry) != nil {
+		return &CallbackIncompleteError{ID: cb.ID, Problems: []Problem{ProblemCallbackNextRest}}
+	}
 	cb.Attempts = append(cb.Attempts, CallbackAttempt{At: o.At, Reached: *o.Reached, Note: o.Note})
 	if !*o.Reached {
 		cb.NextTry = q.NextDialable(o.At.Add(retry))
+		if !o.NextTry.IsZero() {
+			cb.NextTry = o.NextTry
+		}
 		return nil
 	}
 	cb.Outcome = &o
 	cb.State = CallbackDone
 	cb.NextTry = time.Time{}
 	return nil
+}
+
+// Unsatisfied reports whether the recorded outcome is a reached customer
+// who is not satisfied: the case to open (ComplaintFromCallback).
+func (cb *Callback) Unsatisfied() bool {
+	o := cb.Outcome
+	return o != nil && o.Reached != nil && *o.Reached && o.Satisfied != nil && !*o.Satisfied
+}
+
+// ComplaintFromCallback opens the case an unsatisfied callback calls for:
+// the customer's words (the suggestions, and the note) as the statement
+// (听清楚), owned by the agent who made the callback and linked to it both
+// ways. The other steps are taken as for any complaint.
+func ComplaintFromCallback(cb *Callback, owner string, at time.Time) (*Complaint, error) {
+	if !cb.Unsatisfied() {
+		return nil, fmt.Errorf("callback %s: the customer is not unsatisfied: %w", cb.ID, ErrState)
+	}
+	c, err := NewComplaint(cb.CustomerID, owner, ChannelPhone, at)
+	if err != nil {
+		return nil, err
+	}
+	statement := strings.TrimSpace(cb.Outcome.Suggestions)
+	if n := strings.TrimSpace(cb.Outcome.Note); n != "" {
+		statement = strings.TrimSpace(statement + "\n" + n)
+	}
+	if err := c.Listen(statement, at); err != nil {
+		return nil, err
+	}
+	c.ID, c.CallbackID = NewID(), cb.ID
+	cb.ComplaintID = c.ID
+	return c, nil
 }
 
 // Overdue reports whether the task is, or was finished, past its due time.
@@ -382,6 +429,52 @@ type CallbackSummary struct {
 	CompletePct  float64   `json:"complete_pct"` // of total
 	Overdue      int       `json:"overdue"`
 	Attempts     int       `json:"attempts"`
+	// InTime counts the tasks finished by their due day ("must finish a
+	// callback within three days"); InTimePct is of total.
+	InTime    int     `json:"in_time"`
+	InTimePct float64 `json:"in_time_pct"`
+	// Unsatisfied counts reached customers who were not satisfied (each
+	// opened a case).
+	Unsatisfied int `json:"unsatisfied"`
+}
+
+// CallbackReport is the 《回访总结报告》: the period's summary and one per
+// agent, by agent.
+type CallbackReport struct {
+	CallbackSummary
+	Agents []AgentCallbacks `json:"agents"`
+}
+
+// AgentCallbacks is one agent's part of a callback report.
+type AgentCallbacks struct {
+	Agent string `json:"agent"`
+	CallbackSummary
+}
+
+// ReportCallbacks summarises the tasks made in [from, to) for the whole
+// center and per agent (agent "" = all agents), judged at instant at.
+func ReportCallbacks(cbs []Callback, from, to, at time.Time, agent string) CallbackReport {
+	by := map[string][]Callback{}
+	var all []Callback
+	for _, cb := range cbs {
+		if agent != "" && cb.Agent != agent {
+			continue
+		}
+		all = append(all, cb)
+		by[cb.Agent] = append(by[cb.Agent], cb)
+	}
+	r := CallbackReport{CallbackSummary: SummarizeCallbacks(all, from, to, at), Agents: []AgentCallbacks{}}
+	names := make([]string, 0, len(by))
+	for a := range by {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	for _, a := range names {
+		if s := SummarizeCallbacks(by[a], from, to, at); s.Total > 0 {
+			r.Agents = append(r.Agents, AgentCallbacks{Agent: a, CallbackSummary: s})
+		}
+	}
+	return r
 }
 
 // SummarizeCallbacks counts the tasks made in [from, to), judged at instant at.
@@ -400,10 +493,16 @@ func SummarizeCallbacks(cbs []Callback, from, to, at time.Time) CallbackSummary 
 			continue
 		}
 		s.Done++
+		if !cb.Outcome.At.After(cb.Due) {
+			s.InTime++
+		}
 		if cb.Outcome.Reached != nil && *cb.Outcome.Reached {
 			s.Reached++
 			if cb.Outcome.Satisfied != nil && *cb.Outcome.Satisfied {
 				s.Satisfied++
+			}
+			if cb.Unsatisfied() {
+				s.Unsatisfied++
 			}
 		}
 		if len(cb.Outcome.Problems()) == 0 {
@@ -415,6 +514,7 @@ func SummarizeCallbacks(cbs []Callback, from, to, at time.Time) CallbackSummary 
 	}
 	if s.Total > 0 {
 		s.CompletePct = 100 * float64(s.Complete) / float64(s.Total)
+		s.InTimePct = 100 * float64(s.InTime) / float64(s.Total)
 	}
 	return s
 }

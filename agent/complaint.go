@@ -275,6 +275,65 @@ type Complaint struct {
 	Reopens    []Reopening    `json:"reopens,omitempty"`
 	Revisions  []Revision     `json:"revisions,omitempty"`
 	ClosedAt   time.Time      `json:"closed_at,omitzero"`
+	// Escalations hand the case up (to a team lead, a supervisor or an
+	// agent), newest last.
+	Escalations []Escalation `json:"escalations,omitempty"`
+	// CallbackID is the callback whose unsatisfied outcome opened the case.
+	CallbackID string `json:"callback_id,omitempty"`
+}
+
+// Escalation hands a case to someone above or beside the owner, with a
+// note; the alert it raises reaches them on the board.
+type Escalation struct {
+	To      string    `json:"to"` // a role (team_lead, supervisor) or an agent's number
+	Note    string    `json:"note"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	AlertID string    `json:"alert_id,omitempty"`
+}
+
+// Escalate hands the case to to (a team lead, a supervisor, or another
+// agent) with a note, and returns the alert to store with it so they are
+// told at once.
+func (c *Complaint) Escalate(to, note, by string, at time.Time) (*Alert, error) {
+	if err := c.mutable(StepFollow); err != nil {
+		return nil, err
+	}
+	var probs []StepProblem
+	if blank(to) {
+		probs = append(probs, StepProblem{Step: StepFollow, Code: ProblemEscalateTo})
+	}
+	if blank(note) {
+		probs = append(probs, StepProblem{Step: StepFollow, Code: ProblemEscalateNote})
+	}
+	if len(probs) > 0 {
+		return nil, &IncompleteError{Problems: probs}
+	}
+	if c.ID == "" {
+		c.ID = NewID()
+	}
+	a := &Alert{Meta: Meta{ID: NewID()}, Kind: AlertEscalation, ComplaintID: c.ID, CustomerID: c.CustomerID,
+		Owner: by, To: strings.TrimSpace(to), Summary: strings.TrimSpace(note), At: at}
+	c.Escalations = append(c.Escalations, Escalation{To: a.To, Note: a.Summary, By: by, At: at, AlertID: a.ID})
+	return a, nil
+}
+
+// EscalatedTo reports whether the case's latest escalation went to who (an
+// agent's number) or to one of roles.
+func (c *Complaint) EscalatedTo(who string, roles ...Role) bool {
+	if len(c.Escalations) == 0 || c.State == StateClosed {
+		return false
+	}
+	to := c.Escalations[len(c.Escalations)-1].To
+	if to == who && who != "" {
+		return true
+	}
+	for _, r := range roles {
+		if to == string(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Errors returned by the complaint operations.
@@ -321,6 +380,13 @@ const (
 	ProblemCallbackSuggest  Problem = "callback_suggestions"
 	ProblemCallbackNext     Problem = "callback_next_contact"
 	ProblemCallbackNextRest Problem = "callback_next_in_quiet_hours"
+	ProblemWrapType         Problem = "wrap_type"
+	ProblemWrapResult       Problem = "wrap_result"
+	ProblemWrapCase         Problem = "wrap_case"
+	ProblemEscalateTo       Problem = "escalate_to"
+	ProblemEscalateNote     Problem = "escalate_note"
+	ProblemReopenReason     Problem = "reopen_reason"
+	ProblemFollowNote       Problem = "follow_note"
 )
 
 // Problems lists every code, for the tests that check each has a message.
@@ -328,7 +394,9 @@ var Problems = []Problem{ProblemNotDone, ProblemCustomer, ProblemOwner, ProblemS
 	ProblemWhen, ProblemWhere, ProblemSubject, ProblemWants, ProblemReadBack, ProblemSeverity,
 	ProblemReplyDue, ProblemHow, ProblemSaid, ProblemAccepted, ProblemMatter, ProblemProcess,
 	ProblemResult, ProblemReported, ProblemDueReason, ProblemReplyBeforeNow, ProblemCallbackReached,
-	ProblemCallbackSatisfy, ProblemCallbackSuggest, ProblemCallbackNext, ProblemCallbackNextRest}
+	ProblemCallbackSatisfy, ProblemCallbackSuggest, ProblemCallbackNext, ProblemCallbackNextRest,
+	ProblemWrapType, ProblemWrapResult, ProblemWrapCase, ProblemEscalateTo, ProblemEscalateNote,
+	ProblemReopenReason, ProblemFollowNote}
 
 var problemText = map[Problem]string{
 	ProblemNotDone:          "not done",
@@ -357,6 +425,13 @@ var problemText = map[Problem]string{
 	ProblemCallbackSuggest:  "suggestions not recorded (write 无 if none)",
 	ProblemCallbackNext:     "next contact time not agreed (or marked none)",
 	ProblemCallbackNextRest: "next try falls in the customer's quiet hours",
+	ProblemWrapType:         "call type missing (consultation, complaint or other)",
+	ProblemWrapResult:       "result missing",
+	ProblemWrapCase:         "a complaint call needs its case",
+	ProblemEscalateTo:       "whom to escalate to missing",
+	ProblemEscalateNote:     "escalation note missing",
+	ProblemReopenReason:     "reason for reopening missing",
+	ProblemFollowNote:       "follow-up note missing",
 }
 
 // Text is the problem's English wording (for deskctl and logs).
@@ -615,7 +690,7 @@ func (c *Complaint) SetReplyDue(due time.Time, reason string, at time.Time) erro
 		return fmt.Errorf("reply time: case is %s: %w", c.State, ErrState)
 	}
 	if blank(reason) {
-		return fmt.Errorf("reply time: reason: %w", ErrEmpty)
+		return &IncompleteError{Problems: []StepProblem{{Step: StepFollow, Code: ProblemDueReason}}}
 	}
 	if !due.After(at) {
 		return fmt.Errorf("reply time %s is not after %s", due.Format(time.RFC3339), at.Format(time.RFC3339))
@@ -635,7 +710,7 @@ func (c *Complaint) AddFollowUp(note string, at time.Time) error {
 		return fmt.Errorf("follow-up needs %s: %w", StepFollow.Label(), ErrStepOrder)
 	}
 	if blank(note) {
-		return fmt.Errorf("follow-up: note: %w", ErrEmpty)
+		return &IncompleteError{Problems: []StepProblem{{Step: StepFollow, Code: ProblemFollowNote}}}
 	}
 	c.Followed.Entries = append(c.Followed.Entries, FollowUp{Note: note, At: at})
 	return nil
@@ -791,7 +866,7 @@ func (c *Complaint) Reopen(reason string, at time.Time, p ReplyPolicy) error {
 		return fmt.Errorf("reopen: case is %s: %w", c.State, ErrState)
 	}
 	if blank(reason) {
-		return fmt.Errorf("reopen: reason: %w", ErrEmpty)
+		return &IncompleteError{Problems: []StepProblem{{Step: StepFollow, Code: ProblemReopenReason}}}
 	}
 	if c.Followed == nil {
 		return fmt.Errorf("reopen needs %s: %w", StepFollow.Label(), ErrStepOrder)
@@ -847,6 +922,8 @@ type AlertKind string
 const (
 	// AlertMajorComplaint is 报告: a major complaint, reported at once.
 	AlertMajorComplaint AlertKind = "major_complaint"
+	// AlertEscalation is a case handed up with a note.
+	AlertEscalation AlertKind = "escalation"
 )
 
 // Alert is a report for supervisors (stored now, delivered by the hub).
@@ -856,6 +933,7 @@ type Alert struct {
 	ComplaintID string    `json:"complaint_id,omitempty"`
 	CustomerID  string    `json:"customer_id,omitempty"`
 	Owner       string    `json:"owner,omitempty"`
+	To          string    `json:"to,omitempty"` // whom an escalation is for
 	Summary     string    `json:"summary"`
 	At          time.Time `json:"at"`
 }

@@ -134,3 +134,26 @@ func cnLandline(d string) (string, bool) {
 	}
 	return "+86" + nsn, true
 }
+
+// AreaOf is where a number is registered, as the telephone network says
+// (a city or province: 上海市, 广东省深圳市; for English, Shanghai), or ""
+// when it cannot be derived (a 400/800 number, a withheld caller). lang is
+// "zh" or "en".
+func AreaOf(number, lang string) string {
+	n, err := NormalizePhone(number)
+	if err != nil || !strings.HasPrefix(n, "+") {
+		return ""
+	}
+	p, err := phonenumbers.Parse(n, DefaultRegion)
+	if err != nil {
+		return ""
+	}
+	if lang != "en" {
+		lang = "zh"
+	}
+	area, err := phonenumbers.GetGeocodingForNumber(p, lang)
+	if err != nil {
+		return ""
+	}
+	return area
+}

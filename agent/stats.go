@@ -52,7 +52,13 @@ type AgentDay struct {
 	RepliedLate         int    `json:"complaints_replied_late"`
 	CallbacksDone       int    `json:"callbacks_done"`     // tries made that day
 	CallbacksComplete   int    `json:"callbacks_complete"` // tasks finished with a complete record that day
+	// ByType counts the day's calls by wrap-up type: consultation,
+	// complaint, other, and "unwrapped" for calls not wrapped up yet.
+	ByType map[string]int `json:"by_type"`
 }
+
+// Unwrapped is the ByType key of calls not wrapped up yet.
+const Unwrapped = "unwrapped"
 
 // DailyStats computes every agent's figures for day in zone: calls by when
 // they rang, complaints opened (owner) and replied (owner, by reply time,
@@ -65,7 +71,7 @@ func DailyStats(day Day, zone *time.Location, ringLimit time.Duration, calls []C
 	get := func(agent string) *AgentDay {
 		a, ok := by[agent]
 		if !ok {
-			a = &AgentDay{Agent: agent, Day: day.String()}
+			a = &AgentDay{Agent: agent, Day: day.String(), ByType: map[string]int{}}
 			by[agent] = a
 		}
 		return a
@@ -75,6 +81,11 @@ func DailyStats(day Day, zone *time.Location, ringLimit time.Duration, calls []C
 			continue
 		}
 		a := get(c.Agent)
+		if c.Wrapped() {
+			a.ByType[c.Type.String()]++
+		} else {
+			a.ByType[Unwrapped]++
+		}
 		switch c.Direction {
 		case Inbound:
 			a.Inbound++
@@ -117,4 +128,25 @@ func DailyStats(day Day, zone *time.Location, ringLimit time.Duration, calls []C
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Agent < out[j].Agent })
 	return out
+}
+
+// Totals adds up every agent's figures of one day (the 《工作统计一览表》's
+// total line).
+func Totals(day Day, agents []AgentDay) AgentDay {
+	t := AgentDay{Day: day.String(), ByType: map[string]int{}}
+	for _, a := range agents {
+		t.Inbound += a.Inbound
+		t.Outbound += a.Outbound
+		t.AnsweredWithinLimit += a.AnsweredWithinLimit
+		t.Missed += a.Missed
+		t.ComplaintsOpened += a.ComplaintsOpened
+		t.RepliedOnTime += a.RepliedOnTime
+		t.RepliedLate += a.RepliedLate
+		t.CallbacksDone += a.CallbacksDone
+		t.CallbacksComplete += a.CallbacksComplete
+		for k, n := range a.ByType {
+			t.ByType[k] += n
+		}
+	}
+	return t
 }

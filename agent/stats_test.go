@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -82,15 +83,38 @@ func TestDailyStats(t *testing.T) {
 	}
 	got := DailyStats(day, loc, 12*time.Second, calls, []Complaint{*onTime, *late, *yesterday}, cbs)
 	want := []AgentDay{
-		{Agent: "a", Day: "2026-05-06", Inbound: 3, Outbound: 1, AnsweredWithinLimit: 1, Missed: 1, ComplaintsOpened: 2, RepliedOnTime: 1, RepliedLate: 2},
-		{Agent: "b", Day: "2026-05-06", Inbound: 1, Outbound: 1, AnsweredWithinLimit: 1, CallbacksDone: 3, CallbacksComplete: 1},
+		{Agent: "a", Day: "2026-05-06", Inbound: 3, Outbound: 1, AnsweredWithinLimit: 1, Missed: 1, ComplaintsOpened: 2, RepliedOnTime: 1, RepliedLate: 2,
+			ByType: map[string]int{Unwrapped: 4}},
+		{Agent: "b", Day: "2026-05-06", Inbound: 1, Outbound: 1, AnsweredWithinLimit: 1, CallbacksDone: 3, CallbacksComplete: 1,
+			ByType: map[string]int{Unwrapped: 2}},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v", got)
 	}
 	for i := range want {
-		if got[i] != want[i] {
+		if !reflect.DeepEqual(got[i], want[i]) {
 			t.Errorf("agent %s:\n got %+v\nwant %+v", want[i].Agent, got[i], want[i])
 		}
+	}
+	if tot := Totals(day, got); tot.Inbound != 4 || tot.Outbound != 2 || tot.CallbacksDone != 3 || tot.ByType[Unwrapped] != 6 || tot.Agent != "" {
+		t.Errorf("totals = %+v", tot)
+	}
+}
+
+func TestDailyStats_ByWrapUpType(t *testing.T) {
+	loc := time.UTC
+	day := Day{2026, 5, 6}
+	at := time.Date(2026, 5, 6, 9, 0, 0, 0, loc)
+	calls := []Call{
+		{Agent: "a", At: at, Answered: true, Type: CallComplaint, WrappedAt: at},
+		{Agent: "a", At: at, Answered: true, Type: CallConsultation, WrappedAt: at},
+		{Agent: "a", At: at, Answered: true, Type: CallConsultation, WrappedAt: at},
+		{Agent: "a", At: at, Direction: Outbound, Type: CallOther, WrappedAt: at},
+		{Agent: "a", At: at},
+	}
+	got := DailyStats(day, loc, 10*time.Second, calls, nil, nil)
+	want := map[string]int{"complaint": 1, "consultation": 2, "other": 1, Unwrapped: 1}
+	if len(got) != 1 || !reflect.DeepEqual(got[0].ByType, want) {
+		t.Errorf("by type = %+v, want %v", got, want)
 	}
 }

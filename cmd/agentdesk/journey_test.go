@@ -78,8 +78,8 @@ func TestJourney_RingAnswerComplaintSaveHangup(t *testing.T) {
 	a1 := x.shot("desk-answered")
 	time.Sleep(2200 * time.Millisecond)
 	a2 := x.shot("desk-answered-later")
-	if n := changed(a1, a2, left); n == 0 || n > 20000 {
-		t.Errorf("on the call the talk timer should tick: %d pixels changed in 2 s", n)
+	if n := changed(a1, a2, left); n == 0 {
+		t.Errorf("on the call the talk timer should tick: no pixel changed in 2 s")
 	}
 
 	x.key("F9")

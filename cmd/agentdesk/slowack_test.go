@@ -23,7 +23,9 @@ func TestSlowACK_WindowKeepsPainting(t *testing.T) {
 	const user, password = "1001", "slow-ack-pass"
 	k := kamailiotest.Start(t, kamailiotest.Options{Template: "../../telephony/testdata/kamailio.cfg", User: user, Password: password})
 	cfg := filepath.Join(x.dir, "config.toml")
-	conf := fmt.Sprintf("data = %q\nlang = \"zh-Hans\"\nagent_number = \"8001\"\n[pbx]\nuri = %q\nuser = %q\npassword = %q\n",
+	// A long ring limit: the ring timer ticks all the while the ACK is late
+	// (past the limit it shows a fixed warning).
+	conf := fmt.Sprintf("data = %q\nlang = \"zh-Hans\"\nagent_number = \"8001\"\nring_limit_seconds = 120\n[pbx]\nuri = %q\nuser = %q\npassword = %q\n",
 		filepath.Join(x.dir, "desk-data"), k.URI(), user, password)
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -33,9 +35,10 @@ func TestSlowACK_WindowKeepsPainting(t *testing.T) {
 	d.waitLog(`msg="line event".* event=registered`, 30*time.Second)
 
 	sipp := kamailiotest.StartSipp(t, k.Addr(), "testdata/caller_slow_ack.xml", kamailiotest.FreePort(t), "-s", user,
-		"-key", "from", `"王建国" <sip:13800138000@127.0.0.1>`, "-key", "extra", "X-Test: 1")
+		"-key", "from", `"王建国" <sip:13800138000@127.0.0.1>`, "-key", "extra", "X-Test: 1", "-timeout", "90s")
 	d.waitLog(`msg="call event".* event=ringing`, 20*time.Second)
 	x.click(win.Add(image.Pt(300, 380)))
+	time.Sleep(300 * time.Millisecond)
 	full := image.Rect(win.X, win.Y, win.X+int(windowSize.Width), win.Y+int(windowSize.Height))
 	x.key("F2")
 	prev := x.shot("slow-ack-0")
@@ -47,8 +50,8 @@ func TestSlowACK_WindowKeepsPainting(t *testing.T) {
 		}
 		prev = img
 	}
-	d.waitLog(`msg="call event".* event=answered`, 20*time.Second)
-	d.waitLog(`msg="call event".* event=ended`, 20*time.Second)
+	d.waitLog(`msg="call event".* event=answered`, 40*time.Second)
+	d.waitLog(`msg="call event".* event=ended`, 40*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sipp.Wait(t, ctx)

@@ -62,18 +62,6 @@ func statsDay(e *env, args []string) error {
 	}
 	v := statsView{Day: d.String(), Zone: center.Zone.String(), RingLimitSeconds: ring.Seconds(),
 		Agents: agent.DailyStats(d, center.Zone, *ring, calls, cases, cbs)}
-	v.Totals = agent.AgentDay{Agent: "", Day: d.String()}
-	for _, a := range v.Agents {
-		t := &v.Totals
-		t.Inbound += a.Inbound
-		t.Outbound += a.Outbound
-		t.AnsweredWithinLimit += a.AnsweredWithinLimit
-		t.Missed += a.Missed
-		t.ComplaintsOpened += a.ComplaintsOpened
-		t.RepliedOnTime += a.RepliedOnTime
-		t.RepliedLate += a.RepliedLate
-		t.CallbacksDone += a.CallbacksDone
-		t.CallbacksComplete += a.CallbacksComplete
-	}
+	v.Totals = agent.Totals(d, v.Agents)
 	return writeCaseJSON(e.stdout, v)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -53,10 +54,11 @@ func TestStats_Day(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	want := []agent.AgentDay{
-		{Agent: "8001", Day: "2026-05-06", Inbound: 3, AnsweredWithinLimit: 1, Missed: 1, ComplaintsOpened: 1, RepliedLate: 1},
-		{Agent: "8002", Day: "2026-05-06", Outbound: 1},
+		{Agent: "8001", Day: "2026-05-06", Inbound: 3, AnsweredWithinLimit: 1, Missed: 1, ComplaintsOpened: 1, RepliedLate: 1,
+			ByType: map[string]int{agent.Unwrapped: 3}},
+		{Agent: "8002", Day: "2026-05-06", Outbound: 1, ByType: map[string]int{agent.Unwrapped: 1}},
 	}
-	if len(v.Agents) != 2 || v.Agents[0] != want[0] || v.Agents[1] != want[1] {
+	if !reflect.DeepEqual(v.Agents, want) {
 		t.Errorf("agents =\n%+v\nwant\n%+v", v.Agents, want)
 	}
 	if v.Totals.Inbound != 3 || v.Totals.Outbound != 1 || v.Zone != "Asia/Shanghai" || v.RingLimitSeconds != agent.DefaultRingLimit.Seconds() {
