@@ -65,22 +65,7 @@ func (d *Desk) planCallbacks(at time.Time) (int, error) {
 	return len(plan.Tasks), nil
 }
 
-// DialCallback dials a callback task's customer. It refuses a task that is
-// done and the customers' quiet hours ("one avoid"), saying until when.
+// DialCallback dials a callback task's customer (StartCallback).
 func (d *Desk) DialCallback(ctx context.Context, id string) (string, error) {
-	cb, err := d.st.Callback(id)
-	if err != nil {
-		return "", fmt.Errorf("dial callback %s: %w", id, err)
-	}
-	if err := cb.CanDial(d.clock.Now(), d.center.Quiet); err != nil {
-		return "", fmt.Errorf("dial callback %s: %w", id, err)
-	}
-	c, err := d.st.Customer(cb.CustomerID)
-	if err != nil {
-		return "", fmt.Errorf("dial callback %s: %w", id, err)
-	}
-	if len(c.Phones) == 0 {
-		return "", fmt.Errorf("dial callback %s: %w", id, agent.ErrNoPhone)
-	}
-	return d.Dial(ctx, c.Phones[0])
+	return d.StartCallback(ctx, id)
 }

@@ -130,6 +130,18 @@ func (d *Desk) SaveComplaint(dr ComplaintDraft) (ComplaintCheck, error) {
 	if err := d.st.PutComplaint(c, now, alerts...); err != nil {
 		return checkOf(c), fmt.Errorf("save complaint: %w", err)
 	}
+	if dr.CallID != "" {
+		id := c.ID
+		d.do(func() {
+			d.callCases[dr.CallID] = id
+			if w := d.work.WrapUp; w != nil && w.CallID == dr.CallID && w.CaseID == "" {
+				cp := *w
+				cp.CaseID, cp.Type = id, agent.CallComplaint
+				d.work.WrapUp = &cp
+				d.publish()
+			}
+		})
+	}
 	d.reload()
 	return checkOf(c), nil
 }

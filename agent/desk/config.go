@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 
 	"agentdesk/agent"
 	"agentdesk/scripts"
@@ -45,9 +44,24 @@ type Config struct {
 	PBX PBXConfig `toml:"pbx"`
 	Hub HubConfig `toml:"hub"`
 
-	// RingLimitSeconds is "the third ring"; 0 keeps the center's default
-	// (agent.DefaultRingLimit).
+	// RingLimitSeconds is "the third ring"; 0 keeps the center's setting
+	// (default agent.DefaultRingLimit).
 	RingLimitSeconds int `toml:"ring_limit_seconds"`
+	// Role is what the desk's user may do (agent, team_lead, supervisor,
+	// trainer) until they sign in; default agent.
+	Role agent.Role `toml:"role"`
+	// CenterSettings are the center's rules (quiet hours, reply times, the
+	// after-call-work limit, the warning stages…); a hub's settings win
+	// over them once pulled.
+	CenterSettings agent.CenterSettings `toml:"center"`
+}
+
+// UserRole is the desk user's role (agent when none is configured).
+func (c Config) UserRole() agent.Role {
+	if c.Role == "" {
+		return agent.RoleAgent
+	}
+	return c.Role
 }
 
 // AgentID is who the desk works for: the agent's work number, else their
@@ -59,19 +73,20 @@ func (c Config) AgentID() string {
 	return c.AgentName
 }
 
-// Center is the center's rules in the configured zone, with the
-// configured ring limit.
+// Center is the center's rules from the [center] settings, in the
+// configured zone (time_zone, when [center] names none), with the configured
+// ring limit (ring_limit_seconds wins over [center]'s).
 func (c Config) Center() (agent.Center, error) {
-	zone := c.TimeZone
-	if zone == "" {
-		zone = agent.DefaultZone
-	}
-	center, err := agent.CenterIn(zone)
-	if err != nil {
-		return center, fmt.Errorf("config time_zone: %w", err)
+	s := c.CenterSettings
+	if s.TimeZone == "" {
+		s.TimeZone = c.TimeZone
 	}
 	if c.RingLimitSeconds > 0 {
-		center.RingLimit = time.Duration(c.RingLimitSeconds) * time.Second
+		s.RingLimitSeconds = c.RingLimitSeconds
+	}
+	center, err := s.Center()
+	if err != nil {
+		return center, fmt.Errorf("config: %w", err)
 	}
 	return center, nil
 }
@@ -177,7 +192,7 @@ func plainConfig(c Config) map[string]any {
 	return map[string]any{
 		"data": c.Data, "lang": c.Lang, "time_zone": c.TimeZone,
 		"agent_name": c.AgentName, "agent_number": c.AgentNumber, "pack": c.Pack, "theme": c.Theme,
-		"ring_limit_seconds": c.RingLimitSeconds,
+		"ring_limit_seconds": c.RingLimitSeconds, "role": string(c.Role), "center": c.CenterSettings,
 		"pbx": map[string]any{"uri": c.PBX.URI, "user": c.PBX.User, "password": string(c.PBX.Password),
 			"transport": c.PBX.Transport, "proxy": c.PBX.Proxy, "companion": c.PBX.Companion, "scenario": c.PBX.Scenario},
 		"hub": map[string]any{"url": c.Hub.URL, "token": string(c.Hub.Token)},

@@ -101,6 +101,7 @@ type Desk struct {
 	lists       lists
 	board       *Board
 	muted       map[string]bool
+	callCases   map[string]string // call ID → the case saved on that call
 	packMu      sync.Mutex // packs and packInfo change with SetPack
 	packInfo    map[string]PackInfo
 	planDay     agent.Day
@@ -143,7 +144,7 @@ func New(opts Options) (*Desk, error) {
 		events: make(chan telephony.Event, QueueSize), ops: make(chan func(), 16), reloadCh: make(chan struct{}, 1),
 		quit: make(chan struct{}), done: make(chan struct{}), loaderDone: make(chan struct{}),
 		subs: map[int]*subscriber{}, watchers: map[int]func(WatchEvent){},
-		muted: map[string]bool{}, packInfo: map[string]PackInfo{},
+		muted: map[string]bool{}, packInfo: map[string]PackInfo{}, callCases: map[string]string{},
 	}
 	d.packs = make(map[string]*scripts.Pack, len(opts.Packs))
 	for l, p := range opts.Packs {

@@ -56,6 +56,7 @@ func (d *Desk) loader() {
 			if l.at.Before(d.lists.at) {
 				return // a newer load already landed
 			}
+			d.noticeDue(d.lists, l)
 			d.lists = l
 			d.publish()
 		}:
@@ -81,6 +82,14 @@ func (d *Desk) load(at time.Time) (lists, error) {
 	}
 	l.cases, err = d.st.Complaints(store.ComplaintFilter{Owner: me})
 	errs = append(errs, err)
+	// Cases escalated to this agent, or to their role, wait for them too.
+	open, err := d.st.Complaints(store.ComplaintFilter{States: []agent.ComplaintState{agent.StateOpen, agent.StateAwaitingReply, agent.StateReplied}})
+	errs = append(errs, err)
+	for _, c := range open {
+		if c.Owner != me && (c.EscalatedTo(me, d.cfg.UserRole()) || d.cfg.UserRole() == agent.RoleSupervisor && c.Warning != nil) {
+			l.cases = append(l.cases, c)
+		}
+	}
 	l.callbacks, err = d.st.Callbacks(store.CallbackFilter{Agent: me})
 	errs = append(errs, err)
 	for _, id := range customerIDs(l) {
@@ -91,6 +100,31 @@ func (d *Desk) load(at time.Time) (lists, error) {
 		}
 	}
 	return l, errors.Join(errs...)
+}
+
+// noticeDue tells the agent of each case that fell due soon or overdue
+// between two loads (the pre-deadline warning); the window turns these
+// notices into desktop notifications. The first load tells nothing: the
+// agent sees the list itself.
+func (d *Desk) noticeDue(prev, next lists) {
+	if prev.at.IsZero() {
+		return
+	}
+	me, role, p := d.me(), d.cfg.UserRole(), d.center.Warning
+	was := map[string]CaseRow{}
+	for _, r := range caseRows(prev, prev.at, me, role, p) {
+		was[r.ID] = r
+	}
+	for _, r := range caseRows(next, next.at, me, role, p) {
+		old, seen := was[r.ID]
+		args := map[string]string{"customer": r.Customer, "what": r.What, "due": r.ReplyDue.In(d.center.Zone).Format("15:04")}
+		switch {
+		case r.Overdue && (!seen || !old.Overdue):
+			d.notice(NoticeCaseOverdue, args)
+		case r.DueSoon && (!seen || !old.DueSoon):
+			d.notice(NoticeCaseDue, args)
+		}
+	}
 }
 
 func customerIDs(l lists) []string {
@@ -115,9 +149,10 @@ func customerIDs(l lists) []string {
 	return ids
 }
 
-// caseRows are the agent's open cases at instant at: overdue first (most
+// caseRows are the open cases of l at instant at: overdue first (most
 // overdue first), then by reply time, then the rest by when they opened.
-func caseRows(l lists, at time.Time) []CaseRow {
+// me and role say which wait for this agent.
+func caseRows(l lists, at time.Time, me string, role agent.Role, p agent.SLAPolicy) []CaseRow {
 	var rows []CaseRow
 	for _, c := range l.cases {
 		if c.State == agent.StateClosed {
@@ -135,6 +170,11 @@ func caseRows(l lists, at time.Time) []CaseRow {
 			r.What = c.Heard.Statement
 		}
 		r.DueSoon = !r.Overdue && !r.ReplyDue.IsZero() && !r.ReplyDue.After(at.Add(RepliesWarnBefore))
+		r.WaitingForMe = c.EscalatedTo(me, role)
+		if c.Warning != nil {
+			st := p.Status(*c.Warning, at)
+			r.Warning = &st
+		}
 		rows = append(rows, r)
 	}
 	sort.SliceStable(rows, func(i, j int) bool {

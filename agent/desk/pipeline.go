@@ -113,6 +113,7 @@ func (d *Desk) loadCard(callID string, at time.Time) {
 			}
 		}
 		card.OverdueReplies = len(agent.OverdueReplies(cs, at))
+		card.Cases = caseRows(lists{cases: cs, names: map[string]agent.Customer{p.Customer.ID: *p.Customer}}, at, d.me(), d.cfg.UserRole(), d.center.Warning)
 		cbs, err := d.st.Callbacks(store.CallbackFilter{CustomerID: p.Customer.ID, PendingOnly: true})
 		errs = append(errs, err)
 		card.CallbacksPending = len(cbs)
@@ -259,6 +260,7 @@ func (d *Desk) logCall(c Call, at time.Time) {
 	if c.Customer != nil {
 		rec.CustomerID = c.Customer.ID
 	}
+	rec.Area = agent.AreaOf(c.Number, areaLang(d.work.Lang))
 	ring := at
 	if rec.Answered {
 		ring = c.AnsweredAt
@@ -267,6 +269,8 @@ func (d *Desk) logCall(c Call, at time.Time) {
 	if err := d.st.PutCall(rec, at); err != nil {
 		d.log.Error("call log failed", "call_id", c.CallID, "error", err)
 		d.notice(NoticeCallLogFailed, nil)
+		return
 	}
+	d.pendWrap(c, rec)
 	d.reload()
 }

@@ -37,7 +37,16 @@ func (d *Desk) render(s State) View {
 		v.QuietUntil = q.NextDialable(s.At)
 	}
 	v.Callbacks = callbackRows(d.lists, s.At, v.QuietUntil.IsZero() && len(s.Calls) == 0)
-	v.Cases = caseRows(d.lists, s.At)
+	v.Cases = caseRows(d.lists, s.At, d.me(), d.cfg.UserRole(), d.center.Warning)
+	v.Role = d.cfg.UserRole()
+	v.WrapUp = s.WrapUp
+	if s.Agent.Status == agent.StatusWrapUp {
+		v.ACW = &ACW{Since: s.Agent.Since, Limit: d.center.AfterCallWork}
+	}
+	if s.Callback != nil {
+		v.Callback = s.Callback
+		v.CallbackScript = d.callbackScript(pack, s.Callback, s.At)
+	}
 	v.Log = make([]agent.Call, len(d.lists.calls))
 	for i, c := range d.lists.calls {
 		v.Log[len(v.Log)-1-i] = c
@@ -108,7 +117,9 @@ type phraseKey struct {
 // localBoard is the board of a desk without a hub stream: this agent and
 // this desk's calls, its major reports and overdue replies.
 func (d *Desk) localBoard(s State) Board {
-	b := Board{At: s.At, Agents: []BoardAgent{{Agent: s.Agent.Agent, Desk: d.st.DeskID(), Status: s.Agent.Status.String(), Since: s.Agent.Since}}}
+	me := BoardAgent{Agent: s.Agent.Agent, Desk: d.st.DeskID(), Status: s.Agent.Status.String(), Since: s.Agent.Since}
+	me.OverLimit = s.Agent.Status == agent.StatusWrapUp && (ACW{Since: s.Agent.Since, Limit: d.center.AfterCallWork}).Over(s.At)
+	b := Board{At: s.At, Agents: []BoardAgent{me}}
 	for _, c := range s.Calls {
 		who := c.Number
 		if c.Customer != nil {
@@ -117,8 +128,18 @@ func (d *Desk) localBoard(s State) Board {
 		b.Calls = append(b.Calls, BoardCall{Who: who, Number: c.Number, Status: c.Status})
 	}
 	for _, c := range d.lists.cases {
-		if c.Reported != nil && c.Asked != nil && agent.DayOf(c.Reported.At, d.center.Zone) == agent.DayOf(s.At, d.center.Zone) {
-			b.Alerts = append(b.Alerts, BoardAlert{ID: c.Reported.AlertID, At: c.Reported.At, Owner: c.Owner, Summary: c.Asked.Facts.What})
+		today := func(t time.Time) bool { return agent.DayOf(t, d.center.Zone) == agent.DayOf(s.At, d.center.Zone) }
+		if c.Reported != nil && c.Asked != nil && today(c.Reported.At) {
+			b.Alerts = append(b.Alerts, BoardAlert{ID: c.Reported.AlertID, Kind: agent.AlertMajorComplaint, At: c.Reported.At,
+				Owner: c.Owner, Summary: c.Asked.Facts.What})
+		}
+		for _, e := range c.Escalations {
+			if today(e.At) {
+				b.Alerts = append(b.Alerts, BoardAlert{ID: e.AlertID, Kind: agent.AlertEscalation, At: e.At, Owner: e.By, To: e.To, Summary: e.Note})
+			}
+		}
+		if c.Warning != nil && c.State != agent.StateClosed {
+			b.Warnings = append(b.Warnings, BoardWarning{ID: c.ID, Owner: c.Owner, Status: d.center.Warning.Status(*c.Warning, s.At)})
 		}
 		if c.ReplyOverdue(s.At) {
 			b.Overdue = append(b.Overdue, BoardOverdue{ID: c.ID, Owner: c.Owner, Due: c.ReplyDue()})
@@ -127,7 +148,7 @@ func (d *Desk) localBoard(s State) Board {
 	t := d.today(s)
 	if t.Inbound+t.Outbound > 0 {
 		b.Today = []BoardStats{{Agent: t.Agent, Inbound: t.Inbound, Outbound: t.Outbound,
-			Answered: t.Inbound - t.Missed, Missed: t.Missed}}
+			Answered: t.Inbound - t.Missed, Missed: t.Missed, ByType: t.ByType}}
 	}
 	return b
 }

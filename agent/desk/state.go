@@ -107,6 +107,8 @@ type Card struct {
 	// LastCalls are this number's calls of the last CardHistory, newest
 	// first, at most CardCalls of them.
 	LastCalls []agent.Call
+	// Cases are the customer's cases not yet closed, to open and work on.
+	Cases []CaseRow
 }
 
 // How far back and how many calls a Card lists.
@@ -141,6 +143,8 @@ const (
 	NoticeCallLogFailed  = "error.save_failed"
 	NoticeEventsDropped  = "desk.events_dropped" // Args: count
 	NoticePackRefused    = "desk.pack_refused"   // Args: version
+	NoticeCaseDue        = "desk.case_due"       // Args: customer, what, due
+	NoticeCaseOverdue    = "desk.case_overdue"   // Args: customer, what, due
 )
 
 // maxNotices is how many recent notices a State keeps.
@@ -165,6 +169,10 @@ type State struct {
 	// Dropped counts telephony events lost because the desk's queue was
 	// full (see Desk.Emit).
 	Dropped uint64
+	// WrapUp is the call waiting for its wrap-up, nil when none.
+	WrapUp *PendingWrap
+	// Callback is the callback task being worked on (dialled), nil when none.
+	Callback *ActiveCallback
 }
 
 // Call returns the call with callID.

@@ -54,7 +54,17 @@ type View struct {
 	Cases []CaseRow
 	// Board is the supervisors' live board: the hub's when it streams one,
 	// else this desk's own.
-	Board   Board
+	Board Board
+	// WrapUp is the call waiting for its wrap-up, nil when none; ACW the
+	// after-call work while the agent is in it.
+	WrapUp *PendingWrap
+	ACW    *ACW
+	// Callback is the callback task being worked on and CallbackScript the
+	// pack's callback script rendered for it.
+	Callback       *ActiveCallback
+	CallbackScript []CallbackLine
+	// Role is what the desk's user may do.
+	Role    agent.Role
 	Notices []Notice
 	// Dropped counts telephony events lost to a full queue.
 	Dropped uint64
@@ -103,6 +113,11 @@ type CaseRow struct {
 	Overdue  bool
 	// DueSoon says the reply falls due within the pre-deadline warning.
 	DueSoon bool
+	// WaitingForMe says the case was escalated to this agent (or their
+	// role) and waits for them.
+	WaitingForMe bool
+	// Warning is the case's warning timeline, when one was raised.
+	Warning *agent.SLAStatus
 }
 
 // Board is the supervisors' live view.
@@ -117,17 +132,20 @@ type Board struct {
 	Queues   []BoardQueue
 	Alerts   []BoardAlert
 	Overdue  []BoardOverdue
+	Warnings []BoardWarning
 	Today    []BoardStats
 	Unsynced []BoardDesk
 }
 
 // BoardAgent is one agent on the board. Status is an agent status code
 // ("available", "on_call"…; "offline" for a desk not heard from).
+// OverLimit says the agent has been in after-call work past its limit.
 type BoardAgent struct {
-	Agent  string
-	Desk   string
-	Status string
-	Since  time.Time
+	Agent     string
+	Desk      string
+	Status    string
+	Since     time.Time
+	OverLimit bool
 }
 
 // BoardCall is a call on this desk, for the local board.
@@ -143,11 +161,14 @@ type BoardQueue struct {
 	Ringing, Talking int
 }
 
-// BoardAlert is a major-complaint report (报告).
+// BoardAlert is a major-complaint report (报告) or an escalation (Kind
+// "escalation", To whom).
 type BoardAlert struct {
 	ID      string
+	Kind    agent.AlertKind
 	At      time.Time
 	Owner   string
+	To      string
 	Summary string
 }
 
@@ -158,10 +179,20 @@ type BoardOverdue struct {
 	Due   time.Time
 }
 
+// BoardWarning is a warning complaint's timeline on the board.
+type BoardWarning struct {
+	ID     string
+	Owner  string
+	Status agent.SLAStatus
+}
+
 // BoardStats is one agent's calls today as the hub counts them.
 type BoardStats struct {
 	Agent                               string
 	Inbound, Outbound, Answered, Missed int
+	// ByType counts calls by wrap-up type (consultation, complaint, other,
+	// unwrapped).
+	ByType map[string]int
 }
 
 // BoardDesk is a desk holding records not yet synced, and since when.

@@ -1,0 +1,131 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"agentdesk/agent"
+	"agentdesk/scripts"
+)
+
+// ActiveCallback is the callback task the agent is working on: dialled from
+// the callback list, shown with its script until its outcome is recorded.
+type ActiveCallback struct {
+	Task     agent.Callback
+	Customer agent.Customer
+	// CallID is the outbound call placed for it ("" until dialled).
+	CallID string
+}
+
+// ErrCallbackDone is returned when an outcome is recorded for a task that
+// is already done.
+var ErrCallbackDone = errors.New("callback already done")
+
+// StartCallback dials a callback task's customer and makes the task the one
+// the callback script and outcome form are about. It refuses a task that is
+// done and the customers' quiet hours ("one avoid"), saying until when.
+func (d *Desk) StartCallback(ctx context.Context, id string) (string, error) {
+	cb, err := d.st.Callback(id)
+	if err != nil {
+		return "", fmt.Errorf("callback %s: %w", id, err)
+	}
+	if err := cb.CanDial(d.clock.Now(), d.center.Quiet); err != nil {
+		return "", fmt.Errorf("callback %s: %w", id, err)
+	}
+	cu, err := d.st.Customer(cb.CustomerID)
+	if err != nil {
+		return "", fmt.Errorf("callback %s: %w", id, err)
+	}
+	if len(cu.Phones) == 0 {
+		return "", fmt.Errorf("callback %s: %w", id, agent.ErrNoPhone)
+	}
+	active := &ActiveCallback{Task: cb, Customer: cu}
+	d.do(func() { d.work.Callback = active; d.publish() })
+	callID, err := d.Dial(ctx, cu.Phones[0])
+	if err != nil {
+		return "", err
+	}
+	d.do(func() {
+		if a := d.work.Callback; a != nil && a.Task.ID == id {
+			cp := *a
+			cp.CallID = callID
+			d.work.Callback = &cp
+			d.publish()
+		}
+	})
+	return callID, nil
+}
+
+// RecordCallback records an attempt or the outcome of a callback task
+// (《回访记录表》): an unreachable try schedules the next one outside quiet
+// hours; a reached customer needs every item ("must record every callback
+// completely") or the record is refused with an
+// *agent.CallbackIncompleteError naming what is missing, nothing stored.
+// An unsatisfied customer gets a case opened, linked to the callback, whose
+// ID is returned.
+func (d *Desk) RecordCallback(id string, o agent.CallbackOutcome) (agent.Callback, string, error) {
+	now := d.clock.Now()
+	cb, err := d.st.Callback(id)
+	if err != nil {
+		return cb, "", fmt.Errorf("record callback %s: %w", id, err)
+	}
+	if cb.State == agent.CallbackDone {
+		return cb, "", fmt.Errorf("record callback %s: %w", id, ErrCallbackDone)
+	}
+	if o.At.IsZero() {
+		o.At = now
+	}
+	if err := cb.Record(o, d.center.Quiet, d.center.CallbackRetry); err != nil {
+		return cb, "", err
+	}
+	caseID := ""
+	if cb.Unsatisfied() {
+		c, err := agent.ComplaintFromCallback(&cb, d.me(), now)
+		if err != nil {
+			return cb, "", fmt.Errorf("record callback %s: %w", id, err)
+		}
+		// The case first: should the desk stop between the two writes, the
+		// case names its callback and nothing the customer said is lost.
+		if err := d.st.PutComplaint(c, now); err != nil {
+			return cb, "", fmt.Errorf("record callback %s: open the case: %w", id, err)
+		}
+		caseID = c.ID
+	}
+	if err := d.st.PutCallback(&cb, now); err != nil {
+		return cb, caseID, fmt.Errorf("record callback %s: %w", id, err)
+	}
+	d.do(func() {
+		if a := d.work.Callback; a != nil && a.Task.ID == id {
+			d.work.Callback = nil
+			d.publish()
+		}
+	})
+	d.reload()
+	return cb, caseID, nil
+}
+
+// CallbackLine is one line of the callback script as the window shows it:
+// when to say it (the pack's words, e.g. "满意时") and what.
+type CallbackLine struct {
+	When, Say string
+}
+
+// callbackScript renders the pack's callback script for the active task.
+func (d *Desk) callbackScript(pack *scripts.Pack, a *ActiveCallback, at time.Time) []CallbackLine {
+	if pack == nil || a == nil {
+		return nil
+	}
+	req := scripts.Request{At: at, Outbound: true, AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber,
+		Caller:  scripts.Party{Surname: a.Customer.Surname, Title: string(a.Customer.Title), Name: a.Customer.Name, MemberLevel: a.Customer.Level},
+		Service: a.Task.Service, ServiceTime: a.Task.ServiceAt}
+	var out []CallbackLine
+	for _, l := range pack.CallbackScript(req) {
+		if len(l.Say.Missing) > 0 {
+			d.log.Warn("callback line not fully rendered", "line", l.Say.Path, "missing", l.Say.Missing)
+		}
+		out = append(out, CallbackLine{When: l.When, Say: l.Say.Text})
+	}
+	return out
+}
