@@ -102,7 +102,7 @@ type Desk struct {
 	board       *Board
 	muted       map[string]bool
 	callCases   map[string]string // call ID → the case saved on that call
-	packMu      sync.Mutex // packs and packInfo change with SetPack
+	packMu      sync.Mutex        // packs and packInfo change with SetPack
 	packInfo    map[string]PackInfo
 	planDay     agent.Day
 	phraseCache struct {

@@ -787,11 +787,11 @@ func TestGolden_MainViews(t *testing.T) {
 func hubBoardView() desk.View {
 	v := ringingView()
 	v.Board = desk.Board{FromHub: true, At: t0,
-		Agents:  []desk.BoardAgent{{Agent: "8002", Status: "on_call", Since: t0.Add(-90 * time.Second)}, {Agent: "8003", Status: "break"}},
-		Queues:  []desk.BoardQueue{{Queue: "400-800-1234", Ringing: 2, Talking: 5}},
-		Alerts:  []desk.BoardAlert{{At: t0, Owner: "8002", Summary: "奶粉罐有异物"}},
-		Overdue: []desk.BoardOverdue{{ID: "8f3a1c2d-0000", Owner: "8003", Due: t0.Add(-time.Hour)}},
-		Today:   []desk.BoardStats{{Agent: "8002", Inbound: 12, Outbound: 3, Answered: 11, Missed: 1}},
+		Agents:   []desk.BoardAgent{{Agent: "8002", Status: "on_call", Since: t0.Add(-90 * time.Second)}, {Agent: "8003", Status: "break"}},
+		Queues:   []desk.BoardQueue{{Queue: "400-800-1234", Ringing: 2, Talking: 5}},
+		Alerts:   []desk.BoardAlert{{At: t0, Owner: "8002", Summary: "奶粉罐有异物"}},
+		Overdue:  []desk.BoardOverdue{{ID: "8f3a1c2d-0000", Owner: "8003", Due: t0.Add(-time.Hour)}},
+		Today:    []desk.BoardStats{{Agent: "8002", Inbound: 12, Outbound: 3, Answered: 11, Missed: 1}},
 		Unsynced: []desk.BoardDesk{{Desk: "d-2", Agent: "8003", Pending: 4, Oldest: t0.Add(-10 * time.Minute)}}}
 	return v
 }
