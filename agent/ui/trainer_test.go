@@ -375,6 +375,7 @@ func TestTrainerView_ErrorsAtTheirFields(t *testing.T) {
 	fieldAt(t, v, "opening.standard").SetText("{{greeting}}{{company}}欢迎您")
 	v.form.Calendar = append(v.form.Calendar, desk.FormRange{Holiday: "national_day", From: "2026-10-08", To: "2026-10-01"})
 	v.reshape()
+	v.formTabs.SelectIndex(formHolidays)
 	if got := errorsShown(v, "calendar[0].to"); got != "日期范围颠倒：结束（2026-10-01）早于开始（2026-10-08）" {
 		t.Errorf("inverted range = %q", got)
 	}

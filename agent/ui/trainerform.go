@@ -50,7 +50,9 @@ func ix(list string, i int) string { return fmt.Sprintf("%s[%d]", list, i) }
 
 // buildForm makes the form's tabs from v.form. It runs again after a
 // change of the form's shape (an item added, removed or moved): the
-// fields are bound to the form's items by position.
+// fields are bound to the form's items by position. A tab's fields are
+// made when it is first shown (a pack has some three hundred of them, and
+// laying out wrapped text is what costs).
 func (v *trainerView) buildForm() {
 	selected := formBasic
 	if v.formTabs != nil {
@@ -58,17 +60,31 @@ func (v *trainerView) buildForm() {
 	}
 	v.fields, v.errs, v.lastTmpl = map[string]fyne.Focusable{}, map[string][]*widget.Label{}, nil
 	v.hol = holidayTab{}
-	scroll := func(o fyne.CanvasObject) fyne.CanvasObject { return container.NewVScroll(o) }
-	v.painting = true
-	v.formTabs = container.NewAppTabs(
-		container.NewTabItem(v.t("tr.tab.basic"), scroll(v.basicTab())),
-		container.NewTabItem(v.t("tr.tab.holidays"), scroll(v.hol.build(v))),
-		container.NewTabItem(v.t("tr.tab.phrases"), scroll(v.phrasesTab())),
-		container.NewTabItem(v.t("tr.tab.complaint"), scroll(v.complaintTab())),
-		container.NewTabItem(v.t("tr.tab.closing"), scroll(v.closingTab())),
-	)
-	v.painting = false
-	v.formTabs.SelectIndex(selected)
+	titles := []string{"tr.tab.basic", "tr.tab.holidays", "tr.tab.phrases", "tr.tab.complaint", "tr.tab.closing"}
+	builds := []func() fyne.CanvasObject{v.basicTab, func() fyne.CanvasObject { return v.hol.build(v) },
+		v.phrasesTab, v.complaintTab, v.closingTab}
+	items := make([]*container.TabItem, len(titles))
+	built := make([]bool, len(titles))
+	for i, id := range titles {
+		items[i] = container.NewTabItem(v.t(id), widget.NewLabel(""))
+	}
+	tabs := container.NewAppTabs(items...)
+	v.formTabs = tabs
+	ensure := func(i int) {
+		if i < 0 || built[i] || v.formTabs != tabs {
+			return
+		}
+		built[i] = true
+		painting := v.painting
+		v.painting = true
+		items[i].Content = container.NewVScroll(builds[i]())
+		v.painting = painting
+		tabs.Refresh()
+		v.paintErrors()
+	}
+	tabs.OnSelected = func(*container.TabItem) { ensure(tabs.SelectedIndex()) }
+	ensure(selected)
+	tabs.SelectIndex(selected)
 }
 
 // reshape rebuilds the form after a change of its shape and checks it.

@@ -92,14 +92,17 @@ func (h *holidayTab) build(v *trainerView) fyne.CanvasObject {
 	h.set = widget.NewButtonWithIcon(v.t("tr.period.set"), theme.ConfirmIcon(), func() { h.onSet(v) })
 	h.set.Importance = widget.HighImportance
 	h.del = widget.NewButtonWithIcon(v.t("tr.period.remove"), theme.DeleteIcon(), func() { h.onRemove(v) })
-	var pr rows
-	v.add(&pr, v.t("tr.f.holiday"), h.holiday)
-	v.add(&pr, v.t("tr.f.from"), h.from.widget())
-	v.add(&pr, v.t("tr.f.to"), h.to.widget())
-	pickers := container.NewVBox(grid(pr), container.NewHBox(h.set, h.del))
+	labelled := func(id string, w fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewBorder(nil, nil, widget.NewLabel(v.t(id)), nil, w)
+	}
+	pickers := container.NewVBox(
+		container.NewGridWithColumns(3, labelled("tr.f.holiday", h.holiday), labelled("tr.f.from", h.from.widget()),
+			labelled("tr.f.to", h.to.widget())),
+		container.NewHBox(h.set, h.del))
 
-	out := container.NewVBox(v.heading("tr.sec.calendar"), nav, cal, h.legend,
-		v.heading("tr.sec.period"), pickers, v.heading("tr.sec.notices"), v.notices(), v.heading("tr.sec.holidays"))
+	// The pickers come first, so the calendar they change is in sight.
+	out := container.NewVBox(v.heading("tr.sec.period"), pickers, v.heading("tr.sec.calendar"), nav, cal, h.legend,
+		v.heading("tr.sec.notices"), v.notices(), v.heading("tr.sec.holidays"))
 	for i := range f.Holidays {
 		out.Add(v.holidayItem(i))
 	}

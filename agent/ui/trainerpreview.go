@@ -195,15 +195,12 @@ func (v *trainerView) goTo(p desk.PackProblem) {
 		v.gotoLine(p.Line)
 		return
 	}
+	v.formTabs.SelectIndex(tabOf(p.Path)) // which makes its fields
 	for path := p.Path; path != ""; path = parentPath(path) {
 		if f, ok := v.fields[path]; ok {
-			v.formTabs.SelectIndex(tabOf(path))
 			v.shell.win.Canvas().Focus(f)
 			return
 		}
-	}
-	if p.Path != "" {
-		v.formTabs.SelectIndex(tabOf(p.Path))
 	}
 }
 

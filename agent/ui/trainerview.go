@@ -193,7 +193,9 @@ func (v *trainerView) resume(old *trainerView) {
 	v.period, v.ruleKinds = old.period, old.ruleKinds
 	v.painting = true
 	v.path.SetText(old.path.Text)
-	v.editor.SetText(old.editor.Text)
+	if v.textMode || v.form == nil {
+		v.editor.SetText(old.editor.Text)
+	}
 	v.langSel.SetSelectedIndex(langIndex(v.lang))
 	v.date.set(old.date.date)
 	v.hour.SetSelectedIndex(old.hour.SelectedIndex())
@@ -238,9 +240,12 @@ func (v *trainerView) setText(text string) {
 	f, probs := desk.ReadPackForm(text)
 	v.form = f
 	v.painting = true
-	v.editor.SetText(text)
-	if probs != nil {
+	// The text view gets the text when it is shown: laying out 10 KB of
+	// wrapped text for a hidden view would only cost.
+	v.editor.SetText("")
+	if probs != nil || v.textMode {
 		v.textMode = true
+		v.editor.SetText(text)
 		v.modeSel.SetSelectedIndex(1)
 	}
 	v.painting = false
