@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -257,15 +256,21 @@ func ReadPackForm(text string) (*PackForm, []PackProblem) {
 }
 
 // PreviewPack validates text and renders it for req, with this desk's
-// agent name and number where the desk has them (else examples).
+// agent name and number where the desk has them (else examples); a zero
+// Date is today by the desk's clock in the center's zone.
 func (d *Desk) PreviewPack(text string, req PreviewRequest) PackPreview {
+	if req.Date.Year == 0 {
+		req.Date = DateOf(d.clock.Now().In(d.center.Zone))
+	}
 	return RenderPackPreview(text, req, d.cfg.AgentName, d.cfg.AgentNumber)
 }
 
 // RenderPackPreview is PreviewPack for a given agent: it validates text
 // and, when it validates, renders every line of it for req with example
-// values (scripts.SampleRequest) and the calendar of req's year. It is
-// pure computation, about a millisecond for a default pack.
+// values (scripts.SampleRequest) and the calendar of req's year. A zero
+// Date renders the lines without an instant (no time-of-day greeting,
+// holiday or calendar). It is pure computation, one to two milliseconds
+// for a default pack.
 func RenderPackPreview(text string, req PreviewRequest, agentName, agentNumber string) PackPreview {
 	p, err := scripts.Parse(packName, []byte(text))
 	if err != nil {
@@ -281,10 +286,10 @@ func RenderPackPreview(text string, req PreviewRequest, agentName, agentNumber s
 func previewOf(p *scripts.Pack, req PreviewRequest, agentName, agentNumber string) PackPreview {
 	zone := p.TimeZone()
 	day := req.Date
-	if day.Year == 0 {
-		day = scripts.DateOf(time.Now().In(zone))
+	var at time.Time
+	if day.Year != 0 {
+		at = time.Date(day.Year, day.Month, day.Day, req.Hour, req.Minute, 0, 0, zone)
 	}
-	at := time.Date(day.Year, day.Month, day.Day, req.Hour, req.Minute, 0, 0, zone)
 	r := scripts.SampleRequest(p.Lang(), at, req.Caller)
 	r.Silent, r.Outbound = req.Silent, req.Outbound
 	if agentName != "" {
@@ -304,12 +309,14 @@ func previewOf(p *scripts.Pack, req PreviewRequest, agentName, agentNumber strin
 			pv.Holiday = &h
 		}
 	}
-	for _, d := range p.YearCalendar(day.Year) {
-		cd := CalendarDay{Date: d.Date}
-		if d.Kind != "standard" {
-			cd.Holiday, cd.Source = d.Kind, d.Period.Source.String()
+	if day.Year != 0 {
+		for _, d := range p.YearCalendar(day.Year) {
+			cd := CalendarDay{Date: d.Date}
+			if d.Kind != "standard" {
+				cd.Holiday, cd.Source = d.Kind, d.Period.Source.String()
+			}
+			pv.Days = append(pv.Days, cd)
 		}
-		pv.Days = append(pv.Days, cd)
 	}
 
 	o := sp.Opening
@@ -623,6 +630,6 @@ func (d *Desk) PublishPack(ctx context.Context, text string) (PackVersion, error
 	if err != nil {
 		return pv, err
 	}
-	d.log.Info("pack published", "version", strconv.FormatInt(pv.Version, 10), "state", pv.State)
+	d.log.Info("pack published", "version", pv.Version, "state", pv.State)
 	return pv, nil
 }

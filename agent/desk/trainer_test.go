@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"agentdesk/agent/store"
+	"agentdesk/agent/store/storetest"
 	"agentdesk/scripts"
 )
 
@@ -120,15 +122,23 @@ func TestRenderPackPreview_Opening(t *testing.T) {
 
 // The desk's agent name fills the agent's variables in place of the example.
 func TestDesk_PreviewPack_UsesTheAgent(t *testing.T) {
-	h := newHarness(t, time.Date(2026, 3, 2, 9, 0, 0, 0, shanghai), Options{})
-	pv := h.d.PreviewPack(defaultText(t, "zh-Hans"), PreviewRequest{Date: Date{Year: 2026, Month: time.March, Day: 2}, Hour: 15, Outbound: true})
-	if !strings.Contains(pv.Opening.Text, "我姓李") {
-		t.Errorf("outbound = %q", pv.Opening.Text)
+	day := Date{Year: 2026, Month: time.March, Day: 2}
+	req := PreviewRequest{Date: day, Hour: 15, Outbound: true}
+	if pv := RenderPackPreview(defaultText(t, "zh-Hans"), req, "", ""); !strings.Contains(pv.Opening.Text, "我姓李") {
+		t.Errorf("with the example agent (李娜): %q", pv.Opening.Text)
 	}
-	h.d.cfg.AgentName = "张伟"
-	pv = h.d.PreviewPack(defaultText(t, "zh-Hans"), PreviewRequest{Date: Date{Year: 2026, Month: time.March, Day: 2}, Hour: 15, Outbound: true})
-	if !strings.Contains(pv.Opening.Text, "我姓张") {
-		t.Errorf("outbound with the desk's agent = %q", pv.Opening.Text)
+	packs, err := LoadPacks(Config{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Options{Store: storetest.Open(t), Packs: packs.Packs, Config: Config{AgentName: "张伟", AgentNumber: "2048"},
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if pv := d.PreviewPack(defaultText(t, "zh-Hans"), req); !strings.Contains(pv.Opening.Text, "我姓张") {
+		t.Errorf("with the desk's agent: %q", pv.Opening.Text)
 	}
 }
 
@@ -413,5 +423,43 @@ func TestDesk_PublishPack(t *testing.T) {
 	pv, err := h.d.PublishPack(context.Background(), defaultText(t, "en"))
 	if err != nil || pv.Version != 1 || pv.State != "pending" || len(hub.published) != 1 {
 		t.Errorf("publish: %+v %v", pv, err)
+	}
+}
+
+// Without a day the lines render without an instant; the desk fills in
+// today by its clock.
+func TestPreviewPack_NoDay(t *testing.T) {
+	pv := RenderPackPreview(defaultText(t, "zh-Hans"), PreviewRequest{}, "", "")
+	if !pv.Valid() || len(pv.Days) != 0 || pv.Year != 0 || pv.Greeting != "" || len(pv.Sections) != 6 {
+		t.Errorf("no day: valid %v, %d days, year %d, greeting %q", pv.Valid(), len(pv.Days), pv.Year, pv.Greeting)
+	}
+	h := newHarness(t, time.Date(2026, 10, 1, 9, 0, 0, 0, shanghai), Options{})
+	pv = h.d.PreviewPack(defaultText(t, "zh-Hans"), PreviewRequest{Hour: 9})
+	if pv.Year != 2026 || pv.OpeningKind != "national_day" {
+		t.Errorf("today by the clock: year %d, opening %s", pv.Year, pv.OpeningKind)
+	}
+}
+
+// BenchmarkRenderPackPreview is the editor's work on every keystroke:
+// validate a default pack, render every line and the year's calendar.
+func BenchmarkRenderPackPreview(b *testing.B) {
+	text := defaultText(b, "zh-Hans")
+	req := PreviewRequest{Date: Date{Year: 2026, Month: time.October, Day: 1}, Hour: 9}
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if pv := RenderPackPreview(text, req, "", ""); !pv.Valid() {
+			b.Fatal(pv.Problems)
+		}
+	}
+}
+
+// BenchmarkReadPackForm is switching from the text view to the form.
+func BenchmarkReadPackForm(b *testing.B) {
+	text := defaultText(b, "zh-Hans")
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if _, probs := ReadPackForm(text); probs != nil {
+			b.Fatal(probs)
+		}
 	}
 }

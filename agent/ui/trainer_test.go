@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"image/color"
 	"strconv"
 	"strings"
@@ -137,7 +138,7 @@ func TestTrainerView_LoadsThePackAsAFormAndPreviewsEveryLine(t *testing.T) {
 	if v.status.Text != "话术包有效" {
 		t.Errorf("status = %q", v.status.Text)
 	}
-	lines := v.lines.String()
+	lines := v.previewText()
 	for _, want := range []string{"开头语", "节日问候", "话术", "投诉受理", "结束语", "回访",
 		"呼出（核对资料、回访）：您好，请问是王先生吗？我姓李",
 		"在24小时之内给您明确的答复", "国庆节（2026-10-01 – 2026-10-07）：", "请等客户先挂断电话"} {
@@ -327,8 +328,8 @@ func TestTrainerView_VariablePickerInsertsAtTheCursor(t *testing.T) {
 	if got := v.form.Phrases[8].Say; got != say.Text {
 		t.Errorf("the form holds %q", got)
 	}
-	if !strings.Contains(v.lines.String(), "您好，李娜XX客服中心") {
-		t.Errorf("the preview does not render the new variable:\n%s", v.lines.String())
+	if !strings.Contains(v.previewText(), "您好，李娜XX客服中心") {
+		t.Errorf("the preview does not render the new variable:\n%s", v.previewText())
 	}
 }
 
@@ -460,8 +461,8 @@ func TestTrainerView_PhrasesAddMoveRemove(t *testing.T) {
 	fieldAt(t, v, ix("phrases", n)+".id").SetText("thanks_wait")
 	fieldAt(t, v, ix("phrases", n)+".situation").SetText("让客户久等后")
 	fieldAt(t, v, ix("phrases", n)+".say").SetText("感谢您的耐心等待。")
-	if !v.pv.Valid() || !strings.Contains(v.lines.String(), "让客户久等后：感谢您的耐心等待。") {
-		t.Errorf("valid %v; preview:\n%s", v.pv.Valid(), v.lines.String())
+	if !v.pv.Valid() || !strings.Contains(v.previewText(), "让客户久等后：感谢您的耐心等待。") {
+		t.Errorf("valid %v; preview:\n%s", v.pv.Valid(), v.previewText())
 	}
 	first := v.form.Phrases[0].ID
 	v.form.Phrases[0], v.form.Phrases[1] = v.form.Phrases[1], v.form.Phrases[0]
@@ -607,5 +608,36 @@ func TestTrainerView_PreviewTimeAndCaller(t *testing.T) {
 	}
 	if r := v.request(); r.Hour != 15 || r.Minute != 30 || !r.Silent || r.Date != (desk.Date{Year: 2026, Month: time.March, Day: 2}) {
 		t.Errorf("request = %+v", r)
+	}
+}
+
+// BenchmarkTrainerView_Keystroke is what a keystroke in a form field
+// costs on the Fyne goroutine: the form written as TOML, validated and
+// previewed, and the preview, problems and calendar painted (test
+// driver), for a keystroke in a phrase and one in the company name (which
+// is in every line).
+func BenchmarkTrainerView_Keystroke(b *testing.B) {
+	a := test.NewTempApp(b)
+	w := test.NewTempWindow(b, nil)
+	w.Resize(fyne.NewSize(1280, 720))
+	q := &queue{}
+	s := NewWindow(a, w, &fakeDesk{}, Options{Trainer: true, Go: q.Go})
+	s.Apply(ringingView())
+	s.ShowTab(TabTrainer)
+	q.drain()
+	v := s.trainer
+	v.formTabs.SelectIndex(formHolidays)
+	for name, set := range map[string]func(i int){
+		"phrase":  func(i int) { v.form.Phrases[3].Say = fmt.Sprintf("对不起，让您久等了%d。", i%2) },
+		"company": func(i int) { v.form.Company = []string{"XX", "XY"}[i%2] },
+	} {
+		b.Run(name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				set(i)
+				i++
+				v.changed()
+			}
+		})
 	}
 }

@@ -225,7 +225,7 @@ func (v *trainerView) choice(path string, options []string, val string, set func
 func (v *trainerView) basicTab() fyne.CanvasObject {
 	f := v.form
 	var rs rows
-	v.add(&rs, v.t("tr.f.company"), v.line("company", f.Company, "XX", func(s string) { f.Company = s }), "company")
+	v.add(&rs, v.t("tr.f.company"), v.line("company", f.Company, "", func(s string) { f.Company = s }), "company")
 	v.add(&rs, v.t("tr.f.zone"), v.line("time_zone", f.TimeZone, "Asia/Shanghai", func(s string) { f.TimeZone = s }), "time_zone")
 	v.add(&rs, v.t("tr.f.lang"), widget.NewLabel(langNames[f.Lang]+" ("+f.Lang+")"), "lang")
 	out := container.NewVBox(grid(rs))

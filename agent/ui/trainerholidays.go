@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"slices"
 	"strconv"
@@ -21,11 +22,12 @@ import (
 // legend, the pickers that set a year's dates of a holiday, the notices
 // the pack has, and the holidays with their greetings and date rules.
 type holidayTab struct {
-	built  bool
-	months [12]*monthGrid
-	year   *widget.Label
-	legend *fyne.Container
-	days   map[desk.Date]desk.CalendarDay
+	built     bool
+	months    [12]*monthGrid
+	year      *widget.Label
+	legend    *fyne.Container
+	legendKey string // what the legend shows
+	days      map[desk.Date]desk.CalendarDay
 
 	holiday  *selectBox
 	ids      []string
@@ -147,6 +149,14 @@ func (h *holidayTab) paint(v *trainerView) {
 	for m, grid := range h.months {
 		grid.set(year, time.Month(m+1))
 	}
+	var key strings.Builder
+	for _, hd := range g.Holidays {
+		fmt.Fprintf(&key, "%s|%s|%v\x00", hd.Name, hd.Greeting, hd.Periods)
+	}
+	if key.String() == h.legendKey && len(g.Sections) > 0 {
+		return // the legend shows this already
+	}
+	h.legendKey = key.String()
 	h.legend.RemoveAll()
 	swatch := func(c color.Color) fyne.CanvasObject {
 		r := canvas.NewRectangle(c)

@@ -236,10 +236,12 @@ func (v *trainerView) paintPreview() {
 	v.status.Refresh()
 	g := v.good
 	if len(g.Sections) == 0 {
-		v.opening.Segments, v.lines.Segments = nil, nil
+		v.opening.Segments = nil
 		v.opening.Refresh()
-		v.lines.Refresh()
 		v.openingNote.SetText("")
+		for _, rt := range v.lines.Objects {
+			rt.Hide()
+		}
 		return
 	}
 	v.opening.Segments = []widget.RichTextSegment{&widget.TextSegment{Text: g.Opening.Text, Style: widget.RichTextStyle{
@@ -247,48 +249,85 @@ func (v *trainerView) paintPreview() {
 	v.opening.Refresh()
 	v.openingNote.SetText(v.openingKind(g))
 
-	var segs []widget.RichTextSegment
 	varLabels := map[string]string{}
 	for _, pv := range desk.PackVars(v.shell.lang, v.form) {
 		varLabels[pv.Name] = pv.Label
 	}
-	for _, sec := range g.Sections {
-		segs = append(segs, &widget.TextSegment{Text: v.t("tr.pvsec." + sec.ID), Style: widget.RichTextStyleSubHeading})
-		for _, l := range sec.Lines {
-			label := l.Label
-			if l.Kind != "" && slices.Contains(lineKinds, l.Kind) {
-				label = strings.TrimSpace(label + " " + v.t("tr.line."+l.Kind))
-			}
-			if l.Period != "" {
-				label += "（" + l.Period + "）"
-			}
-			if l.Chosen {
-				label = "→ " + label
-			}
-			segs = append(segs, &widget.TextSegment{Text: label + "：", Style: widget.RichTextStyleStrong})
-			segs = append(segs, &widget.TextSegment{Text: l.Text, Style: widget.RichTextStyleParagraph})
-			if len(l.Missing) > 0 {
-				names := make([]string, len(l.Missing))
-				for i, m := range l.Missing {
-					names[i] = varLabels[m]
-					if names[i] == "" {
-						names[i] = m
-					}
-				}
-				segs = append(segs, &widget.TextSegment{Text: v.t("tr.pv.missing", map[string]any{"Vars": strings.Join(names, "、")}),
-					Style: widget.RichTextStyle{ColorName: theme.ColorNameWarning, TextStyle: fyne.TextStyle{Italic: true}}})
-			}
-			if len(l.Never) > 0 {
-				segs = append(segs, &widget.TextSegment{Text: v.t("tr.pv.never", map[string]any{"Lines": strings.Join(l.Never, " / ")}),
-					Style: widget.RichTextStyle{ColorName: theme.ColorNameError, TextStyle: fyne.TextStyle{Italic: true}}})
-			}
+	// One text per section, laid out again only when it changed: wrapping
+	// text is what a repaint costs, and a keystroke changes one line.
+	for len(v.lines.Objects) < len(g.Sections) {
+		rt := widget.NewRichText()
+		rt.Wrapping = fyne.TextWrapWord
+		v.lines.Add(rt)
+		v.sectionKeys = append(v.sectionKeys, "")
+	}
+	for i, sec := range g.Sections {
+		segs := v.sectionSegments(sec, varLabels)
+		var key strings.Builder
+		for _, sg := range segs {
+			key.WriteString(sg.Textual() + "\x00")
 		}
-		if sec.Note != "" {
-			segs = append(segs, &widget.TextSegment{Text: "※ " + sec.Note, Style: widget.RichTextStyle{ColorName: theme.ColorNameWarning}})
+		rt := v.lines.Objects[i].(*widget.RichText)
+		rt.Show()
+		if v.sectionKeys[i] == key.String() {
+			continue
+		}
+		v.sectionKeys[i] = key.String()
+		rt.Segments = segs
+		rt.Refresh()
+	}
+	for _, rt := range v.lines.Objects[len(g.Sections):] {
+		rt.Hide()
+	}
+}
+
+// sectionSegments are a preview section's heading and lines.
+func (v *trainerView) sectionSegments(sec desk.PreviewSection, varLabels map[string]string) []widget.RichTextSegment {
+	segs := []widget.RichTextSegment{&widget.TextSegment{Text: v.t("tr.pvsec." + sec.ID), Style: widget.RichTextStyleSubHeading}}
+	for _, l := range sec.Lines {
+		label := l.Label
+		if l.Kind != "" && slices.Contains(lineKinds, l.Kind) {
+			label = strings.TrimSpace(label + " " + v.t("tr.line."+l.Kind))
+		}
+		if l.Period != "" {
+			label += "（" + l.Period + "）"
+		}
+		if l.Chosen {
+			label = "→ " + label
+		}
+		segs = append(segs, &widget.TextSegment{Text: label + "：", Style: widget.RichTextStyleStrong})
+		segs = append(segs, &widget.TextSegment{Text: l.Text, Style: widget.RichTextStyleParagraph})
+		if len(l.Missing) > 0 {
+			names := make([]string, len(l.Missing))
+			for i, m := range l.Missing {
+				names[i] = varLabels[m]
+				if names[i] == "" {
+					names[i] = m
+				}
+			}
+			segs = append(segs, &widget.TextSegment{Text: v.t("tr.pv.missing", map[string]any{"Vars": strings.Join(names, "、")}),
+				Style: widget.RichTextStyle{ColorName: theme.ColorNameWarning, TextStyle: fyne.TextStyle{Italic: true}}})
+		}
+		if len(l.Never) > 0 {
+			segs = append(segs, &widget.TextSegment{Text: v.t("tr.pv.never", map[string]any{"Lines": strings.Join(l.Never, " / ")}),
+				Style: widget.RichTextStyle{ColorName: theme.ColorNameError, TextStyle: fyne.TextStyle{Italic: true}}})
 		}
 	}
-	v.lines.Segments = segs
-	v.lines.Refresh()
+	if sec.Note != "" {
+		segs = append(segs, &widget.TextSegment{Text: "※ " + sec.Note, Style: widget.RichTextStyle{ColorName: theme.ColorNameWarning}})
+	}
+	return segs
+}
+
+// previewText is the preview's lines as text, section by section.
+func (v *trainerView) previewText() string {
+	var b strings.Builder
+	for _, o := range v.lines.Objects {
+		if rt := o.(*widget.RichText); rt.Visible() {
+			b.WriteString(rt.String() + "\n")
+		}
+	}
+	return b.String()
 }
 
 // openingKind says which opening the instant gets, and why.

@@ -54,7 +54,8 @@ type trainerView struct {
 	status               *widget.Label
 	opening              *widget.RichText
 	openingNote          *widget.Label
-	lines                *widget.RichText
+	lines                *fyne.Container // a text per section
+	sectionKeys          []string        // what each section's text shows
 	problems             *fyne.Container
 
 	// The form's fields and error labels by field path, and the template
@@ -136,8 +137,7 @@ func (v *trainerView) buildUI() fyne.CanvasObject {
 	v.opening.Wrapping = fyne.TextWrapWord
 	v.openingNote = widget.NewLabel("")
 	v.openingNote.Wrapping = fyne.TextWrapWord
-	v.lines = widget.NewRichText()
-	v.lines.Wrapping = fyne.TextWrapWord
+	v.lines = container.NewVBox()
 	v.problems = container.NewVBox()
 
 	v.painting = true
