@@ -28,6 +28,15 @@ var dynamicIDs = map[string][]string{
 	"wiz.miss.":  problemCodes(),
 	"hint:":      {"wiz.listen.hint", "wiz.ask.hint", "wiz.follow.hint", "wiz.reply.hint", "wiz.record.hint"},
 	"others:":    {"sup.me", "sup.unsynced", "stats.hubline", "call.held"},
+	// The script pack editor.
+	"tr.caller.": {"known", "surname_only", "title_only", "anonymous"},
+	"tr.err.":    packErrorCodes,
+	"tr.tpl.":    templateProblems,
+	"tr.cal.":    ruleCalendars,
+	"tr.what.":   dupWhats,
+	"tr.pvsec.":  previewSections,
+	"tr.line.":   lineKinds,
+	"tr.src.":    periodSources,
 }
 
 func problemCodes() []string {

@@ -16,6 +16,7 @@ import (
 
 	"agentdesk/agent"
 	"agentdesk/agent/desk"
+	"agentdesk/scripts"
 	"agentdesk/telephony"
 )
 
@@ -27,6 +28,7 @@ type fakeDesk struct {
 	saved  []desk.ComplaintDraft
 	fail   error
 	checks []desk.Check
+	packs  []string // texts saved or published
 }
 
 func (f *fakeDesk) rec(s string) error {
@@ -109,17 +111,27 @@ func (f *fakeDesk) SaveCustomer(e desk.CustomerEdit) (agent.Customer, error) {
 }
 func (f *fakeDesk) SelfCheck(context.Context) []desk.Check { f.rec("selfcheck"); return f.checks }
 func (f *fakeDesk) PackText(lang string) (string, string, error) {
-	return "", "lang = \"zh-Hans\"\ncompany = \"XX\"\n", nil
+	f.rec("packtext " + lang)
+	b, err := scripts.DefaultPackFile(lang)
+	return "", string(b), err
 }
-func (f *fakeDesk) PreviewPack(text string, r desk.PreviewRequest) (string, []desk.PackProblem) {
-	if strings.Contains(text, "broken") {
-		return "", []desk.PackProblem{{Line: 3, Msg: "unknown key broken"}}
-	}
-	return "预览：" + r.At.Format("15:04"), nil
+
+// PreviewPack is the desk's own computation (pure, no desk state but the
+// agent's name).
+func (f *fakeDesk) PreviewPack(text string, r desk.PreviewRequest) desk.PackPreview {
+	return desk.RenderPackPreview(text, r, "", "")
 }
-func (f *fakeDesk) SavePackFile(path, text string) error { return f.rec("savepack " + path) }
-func (f *fakeDesk) PublishPack(context.Context, string) (desk.PackVersion, error) {
-	return desk.PackVersion{Version: 7}, f.rec("publish")
+func (f *fakeDesk) SavePackFile(path, text string) error {
+	f.mu.Lock()
+	f.packs = append(f.packs, text)
+	f.mu.Unlock()
+	return f.rec("savepack " + path)
+}
+func (f *fakeDesk) PublishPack(_ context.Context, text string) (desk.PackVersion, error) {
+	f.mu.Lock()
+	f.packs = append(f.packs, text)
+	f.mu.Unlock()
+	return desk.PackVersion{Version: 7, State: "pending"}, f.rec("publish")
 }
 
 // queue runs the window's background work when the test says so.
@@ -660,41 +672,6 @@ func TestSupervisorView_Boards(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %q, want %q", name, c.got, c.want)
 		}
-	}
-}
-
-func TestTrainerView_LivePreviewAndErrorsAtLine(t *testing.T) {
-	s, d, w, q := newTestWindow(t, Options{Trainer: true})
-	s.Apply(ringingView())
-	s.ShowTab(TabTrainer)
-	q.drain() // the pack text is read in the background
-	v := s.trainer
-	if !strings.Contains(v.editor.Text, `company = "XX"`) {
-		t.Fatalf("editor = %q", v.editor.Text)
-	}
-	v.at.SetText("2026-10-01 09:00")
-	if got := v.preview.String(); got != "预览：09:00" {
-		t.Errorf("preview = %q", got)
-	}
-	v.editor.SetText(v.editor.Text + "broken = 1\n")
-	if len(v.errors.Objects) != 1 || v.errors.Objects[0].(*widget.Button).Text != "3: unknown key broken" {
-		t.Errorf("errors = %v", v.errors.Objects)
-	}
-	v.at.SetText("tomorrow")
-	if len(v.errors.Objects) != 1 || !strings.Contains(v.errors.Objects[0].(*widget.Label).Text, "预览时间格式不对") {
-		t.Errorf("a bad instant should say so")
-	}
-	v.path.SetText("/tmp/p.toml")
-	test.Tap(v.save)
-	q.drain()
-	closeOverlays(w)
-	test.Tap(v.publish)
-	q.drain()
-	if !strings.Contains(overlayText(w), "已发布第 7 版") {
-		t.Errorf("publish dialog = %q", overlayText(w))
-	}
-	if got := d.commands(); strings.Join(got, ",") != "savepack /tmp/p.toml,publish" {
-		t.Errorf("commands = %v", got)
 	}
 }
 

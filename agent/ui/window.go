@@ -44,7 +44,9 @@ type Desk interface {
 	SaveCustomer(e desk.CustomerEdit) (agent.Customer, error)
 	SelfCheck(ctx context.Context) []desk.Check
 	PackText(lang string) (path, text string, err error)
-	PreviewPack(text string, req desk.PreviewRequest) (string, []desk.PackProblem)
+	// PreviewPack is pure computation (about a millisecond): the pack
+	// editor calls it on every keystroke, on the Fyne goroutine.
+	PreviewPack(text string, req desk.PreviewRequest) desk.PackPreview
 	SavePackFile(path, text string) error
 	PublishPack(ctx context.Context, text string) (desk.PackVersion, error)
 }

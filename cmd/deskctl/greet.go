@@ -4,20 +4,22 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
 	"agentdesk/agent"
 	"agentdesk/agent/desk"
+	"agentdesk/agent/store"
 	"agentdesk/scripts"
 )
 
 func init() {
 	register(&command{
 		name:    "greet",
-		usage:   "[--at RFC3339] [--lang zh-Hans|zh-Hant|en] [--pack FILE] [--silent] [--outbound] [--name SURNAME --title 先生|女士] [--agent NAME] [--agent-number N] [--data DIR]",
-		summary: "print the opening line a caller hears at an instant",
+		usage:   "[--at RFC3339] [--lang zh-Hans|zh-Hant|en] [--pack FILE] [--silent] [--outbound] [--name SURNAME --title 先生|女士] [--agent NAME] [--agent-number N] [--data DIR] [--config FILE]",
+		summary: "print the opening line a caller hears at an instant, from the pack the desk uses",
 		run:     greet,
 	})
 }
@@ -94,17 +96,54 @@ func parseScriptsArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// greetPack finds the pack greet uses: --pack, else the pack published to
-// the desk (DATA/scripts/LANG.toml), else the embedded default of lang.
-func greetPack(file, lang, data string) (*scripts.Pack, error) {
-	if file == "" && data != "" {
-		published := filepath.Join(data, "scripts", lang+".toml")
-		if _, err := os.Stat(published); err == nil {
-			file = published
-		}
+// lockWait is how long greet waits for a data file another process
+// holds before saying so: a running desk holds it for as long as it runs.
+const lockWait = 500 * time.Millisecond
+
+// openPacksStore opens the desk's data file to read the packs published to
+// it. A folder without one gives nil (nothing is created); a file a
+// running desk holds is an error that says so, after lockWait.
+func openPacksStore(dataDir string, log *slog.Logger) (*store.Store, error) {
+	path := filepath.Join(dataDir, "desk.db")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
 	}
+	st, err := store.Open(path, store.WithLogger(log), store.WithLockTimeout(lockWait))
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("%s is in use by a running agentdesk, so the pack published to it cannot be read now: "+
+			"close that desk, or name a pack with --pack FILE: %w", path, err)
+	}
+	return st, err
+}
+
+// desksPack is the pack of lang the desk would use with cfg: the config's
+// pack file, else the newest published pack kept in cfg.Data's data file,
+// else the embedded default (desk.LoadPacks, as the window and the pop
+// pipeline choose).
+func desksPack(cfg desk.Config, lang string, log *slog.Logger) (*scripts.Pack, error) {
+	if _, err := scripts.DefaultPackFile(lang); err != nil {
+		return nil, err
+	}
+	st, err := openPacksStore(cfg.Data, log)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		defer st.Close()
+	}
+	packs, err := desk.LoadPacks(cfg, st, log)
+	if err != nil {
+		return nil, err
+	}
+	return packs.Packs[lang], nil
+}
+
+// greetPack finds the pack of lang for a command that runs the desk's
+// pipeline without a window (watch): the file when one is named, else the
+// pack the desk would use (desksPack) with data as its data folder.
+func greetPack(file, lang, data string) (*scripts.Pack, error) {
 	if file == "" {
-		return scripts.Default(lang)
+		return desksPack(desk.Config{Data: data}, lang, slog.New(slog.DiscardHandler))
 	}
 	p, err := scripts.LoadFile(file)
 	if err != nil {
@@ -118,8 +157,9 @@ func greetPack(file, lang, data string) (*scripts.Pack, error) {
 
 func greet(e *env, args []string) error {
 	fs := newScriptsFlagSet("greet", e)
-	lang := fs.String("lang", scripts.DefaultLang, "language: zh-Hans, zh-Hant or en")
-	packFile := fs.String("pack", "", "a script pack file (default: the desk's published pack, else the built-in one)")
+	configPath := fs.String("config", desk.DefaultConfigPath(), "the desk's config file (its pack = … wins)")
+	lang := fs.String("lang", "", "language: zh-Hans, zh-Hant or en (default: the desk's)")
+	packFile := fs.String("pack", "", "a script pack file (default: the pack the desk uses: the config's, else the newest published one, else the built-in one)")
 	cf := addCallFlags(fs)
 	pos, err := parseScriptsArgs(fs, args)
 	if err != nil {
@@ -128,18 +168,32 @@ func greet(e *env, args []string) error {
 	if len(pos) > 0 {
 		return errUsage
 	}
-	langSet := false
-	fs.Visit(func(f *flag.Flag) { langSet = langSet || f.Name == "lang" })
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	req, err := cf.request(time.Now())
 	if err != nil {
 		return err
 	}
+	cfg, err := desk.LoadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if set["data"] {
+		cfg.Data = cf.data
+	}
+	if set["lang"] {
+		cfg.Lang = *lang
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var p *scripts.Pack
-	if *packFile != "" && !langSet {
+	switch {
+	case *packFile != "" && !set["lang"]:
 		// A pack file names its own language.
 		p, err = scripts.LoadFile(*packFile)
-	} else {
-		p, err = greetPack(*packFile, *lang, cf.data)
+	case *packFile != "":
+		p, err = greetPack(*packFile, cfg.Lang, "")
+	default:
+		p, err = desksPack(cfg, cfg.Lang, log)
 	}
 	if err != nil {
 		return reportPackErrors(e, err)

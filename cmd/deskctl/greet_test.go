@@ -7,12 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"agentdesk/agent/store"
 )
 
 // runScriptsCmd runs deskctl in-process and returns the exit code, stdout
 // and stderr.
 func runScriptsCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no desk config of the machine's
 	var out, errb bytes.Buffer
 	code := run(args, &env{stdout: &out, stderr: &errb, stdin: strings.NewReader("")})
 	return code, out.String(), errb.String()
@@ -63,22 +66,83 @@ func TestGreet(t *testing.T) {
 	}
 }
 
-// A pack published to the desk's data dir is used without --pack.
-func TestGreet_PublishedPack(t *testing.T) {
-	dir := t.TempDir()
-	src, err := os.ReadFile("testdata/scripts/good.toml")
+// publish keeps a pack in the data file of dir, as the desk's sync does
+// with a pack published on the hub.
+func publish(t *testing.T, dir string, id int64, lang, file string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "scripts"), 0o755); err != nil {
+	st, err := store.Open(filepath.Join(dir, "desk.db"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "scripts", "zh-Hans.toml"), src, 0o644); err != nil {
+	defer st.Close()
+	if err := st.SavePack(store.StoredPack{ID: id, Lang: lang, Name: "pack.toml", Data: data}); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := runScriptsCmd(t, "greet", "--data", dir, "--at", "2026-11-23T15:00:00+08:00")
+}
+
+// greet uses the pack the desk would: a published pack kept in the data
+// file wins over the embedded one (its notice makes 8 October 国庆), the
+// config's pack file wins over both, and --pack over everything.
+func TestGreet_TheDesksPack(t *testing.T) {
+	dir := t.TempDir()
+	at := []string{"--at", "2026-10-08T15:00:00+08:00"}
+	greetIn := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := runScriptsCmd(t, append(append([]string{"greet"}, args...), at...)...)
+		if code != 0 {
+			t.Fatalf("greet %v: exit %d, stderr %q", args, code, errOut)
+		}
+		return strings.TrimSuffix(out, "\n")
+	}
+	const builtin = "您好！XX欢迎您的来电，请问有什么可以帮您？"
+	if got := greetIn("--data", dir); got != builtin {
+		t.Errorf("nothing published: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "desk.db")); !os.IsNotExist(err) {
+		t.Errorf("greet created a data file: %v", err)
+	}
+	publish(t, dir, 3, "zh-Hans", "testdata/scripts/good.toml")
+	if got, want := greetIn("--data", dir), "国庆节快乐！西太平洋物业客服中心，请问有什么可以帮您！"; got != want {
+		t.Errorf("published: %q, want %q", got, want)
+	}
+	if got := greetIn("--data", dir, "--lang", "en"); got != "Hello! Welcome to XX, how may I help you?" {
+		t.Errorf("another language keeps its own pack: %q", got)
+	}
+	if got := greetIn("--data", dir, "--pack", "../../scripts/packs/zh-Hans.toml"); got != builtin {
+		t.Errorf("--pack: %q", got)
+	}
+	// The config's pack wins over the published one.
+	mine := filepath.Join(t.TempDir(), "mine.toml")
+	b, _ := os.ReadFile("../../scripts/packs/zh-Hans.toml")
+	os.WriteFile(mine, []byte(strings.Replace(string(b), `company = "XX"`, `company = "东方物业"`, 1)), 0o644)
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(cfg, []byte("pack = \""+mine+"\"\ndata = \""+dir+"\"\n"), 0o644)
+	if got := greetIn("--config", cfg); got != "您好！东方物业欢迎您的来电，请问有什么可以帮您？" {
+		t.Errorf("config pack: %q", got)
+	}
+}
+
+// A data file a running desk holds is said to be in use, and greet does
+// not wait for it.
+func TestGreet_DataFileInUse(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "desk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	code, out, errOut := runScriptsCmd(t, "greet", "--data", dir, "--at", "2026-10-08T15:00:00+08:00")
+	if code == 0 || out != "" || !strings.Contains(errOut, "in use by a running agentdesk") || !strings.Contains(errOut, "--pack") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, errOut)
+	}
+	// --pack needs no data file.
+	code, out, _ = runScriptsCmd(t, "greet", "--data", dir, "--pack", "testdata/scripts/good.toml", "--at", "2026-10-08T15:00:00+08:00")
 	if code != 0 || !strings.Contains(out, "西太平洋物业") {
-		t.Errorf("exit %d, out %q, stderr %q; want the published pack's company", code, out, errOut)
+		t.Errorf("--pack with the data file in use: exit %d, %q", code, out)
 	}
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"agentdesk/scripts"
@@ -17,8 +19,8 @@ func init() {
 	})
 	register(&command{
 		name:    "scripts preview",
-		usage:   "FILE --at RFC3339 [--name SURNAME --title 先生|女士] [--silent] [--outbound] [--agent NAME] [--agent-number N] [--service S --service-time T] [--data DIR]",
-		summary: "show what a script pack says at an instant",
+		usage:   "FILE --at RFC3339 [--name SURNAME --title 先生|女士] [--silent] [--outbound] [--agent NAME] [--agent-number N] [--service S --service-time DATE] [--reply-hours H] [--reply-by RFC3339] [--data DIR]",
+		summary: "show every line of a script pack as said at an instant, to a caller",
 		run:     scriptsPreview,
 	})
 	register(&command{
@@ -78,21 +80,28 @@ func scriptsValidate(e *env, args []string) error {
 	return nil
 }
 
-// fillHints says which flag provides a variable preview could not fill.
+// fillHints says which flag gives a variable scripts preview had no value
+// for.
 var fillHints = map[string]string{
 	"agent_name":    "--agent",
 	"agent_surname": "--agent",
 	"agent_number":  "--agent-number",
 	"service":       "--service",
 	"service_time":  "--service-time",
+	"reply_hours":   "--reply-hours",
+	"reply_by":      "--reply-by",
+	"surname":       "--name",
+	"title":         "--title",
+	"salutation":    "--name and --title",
 }
 
 func scriptsPreview(e *env, args []string) error {
 	fs := newScriptsFlagSet("scripts preview", e)
 	cf := addCallFlags(fs)
 	service := fs.String("service", "", "the service item a callback is about")
-	serviceTime := fs.String("service-time", "", "when the customer received it")
-	replyHours := fs.String("reply-hours", "2", "hours promised for a complaint's answer")
+	serviceTime := fs.String("service-time", "", "when the customer received it: a date (2026-11-20) or as it is said (11月20日)")
+	replyHours := fs.Int("reply-hours", 2, "hours promised for a complaint's answer (0: none)")
+	replyBy := fs.String("reply-by", "", "the agreed time of a complaint's next answer, RFC3339")
 	files, err := parseScriptsArgs(fs, args)
 	if err != nil {
 		return err
@@ -108,65 +117,115 @@ func scriptsPreview(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	req.Service, req.ReplyHours = *service, *replyHours
 	req.Vars = map[string]string{}
-	for k, v := range map[string]string{"service": *service, "service_time": *serviceTime, "reply_hours": *replyHours} {
-		if v != "" {
-			req.Vars[k] = v
+	switch t, err := time.Parse("2006-01-02", *serviceTime); {
+	case *serviceTime == "":
+	case err == nil:
+		req.ServiceTime = time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, p.TimeZone())
+	default:
+		req.Vars["service_time"] = *serviceTime
+	}
+	if *replyBy != "" {
+		if req.ReplyBy, err = time.Parse(time.RFC3339, *replyBy); err != nil {
+			return fmt.Errorf("--reply-by %q: want a time like 2026-10-02T15:00:00+08:00", *replyBy)
 		}
 	}
-	w := e.stdout
-	say := func(tmpl string) string {
-		s, err := p.Render(tmpl, req)
-		if err == nil {
-			return s
-		}
-		var mv *scripts.MissingValueError
-		if errors.As(err, &mv) {
-			if h, ok := fillHints[mv.Var]; ok {
-				return fmt.Sprintf("(needs {{%s}}: give %s) %s", mv.Var, h, tmpl)
-			}
-		}
-		return fmt.Sprintf("(%v) %s", err, tmpl)
-	}
-	local := req.At.In(p.TimeZone())
-	fmt.Fprintf(w, "pack:       %s (%s, company %q)\n", files[0], p.Lang(), p.Company())
-	fmt.Fprintf(w, "at:         %s %s (%s)\n", local.Format("2006-01-02 15:04"), local.Weekday(), p.TimeZone())
-	if h, r, ok := p.HolidayPeriod(scripts.DateOf(local)); ok {
-		source := "the default calendar"
-		if r.Line > 0 {
-			source = fmt.Sprintf("%s:%d", files[0], r.Line)
-		}
-		fmt.Fprintf(w, "holiday:    %s (%s) %s to %s, from %s\n", h.Name, h.ID, r.From, r.To, source)
-	} else {
-		fmt.Fprintf(w, "holiday:    none\n")
-	}
-	fmt.Fprintf(w, "greeting:   %s\n", p.Greeting(req.At))
-	fmt.Fprintf(w, "salutation: %s\n", p.Salutation(req.Caller))
-	tmpl, kind := p.OpeningTemplate(req)
-	fmt.Fprintf(w, "opening:    %s   [%s]\n", say(tmpl), kind)
-	o := p.Openings()
-	fmt.Fprintf(w, "standard:   %s\n", say(o.Standard))
-	if o.Short != "" {
-		fmt.Fprintf(w, "short:      %s\n", say(o.Short))
-	}
-	fmt.Fprintf(w, "silent:     %s\n", say(o.Silent))
-	fmt.Fprintf(w, "outbound:   %s\n", say(o.Outbound))
-	for _, n := range o.Never {
-		fmt.Fprintf(w, "never say:  %s\n", n)
-	}
-	fmt.Fprintln(w, "callback:")
-	for _, l := range p.Callback() {
-		fmt.Fprintf(w, "  %s: %s\n", l.When, say(l.Say))
-	}
-	c := p.Closing()
-	for _, r := range c.Reassure {
-		fmt.Fprintf(w, "reassure:   %s\n", say(r))
-	}
-	if c.Thanks != "" {
-		fmt.Fprintf(w, "thanks:     %s\n", say(c.Thanks))
-	}
-	fmt.Fprintf(w, "goodbye:    %s\n", say(c.Goodbye))
+	printPreview(e.stdout, files[0], p, p.Preview(req))
 	return nil
+}
+
+// printPreview writes every section of a pack rendered: the instant and
+// who is called, the opening chosen, then the openings, holiday greetings,
+// phrase book, complaint steps, closing and callback script, and last the
+// lines that had a variable without a value (shown as a placeholder).
+func printPreview(w io.Writer, file string, p *scripts.Pack, pv scripts.Preview) {
+	line := func(label, text string) { fmt.Fprintf(w, "%-12s%s\n", label+":", text) }
+	line("pack", fmt.Sprintf("%s (%s, company %q)", file, p.Lang(), p.Company()))
+	line("at", fmt.Sprintf("%s %s (%s)", pv.At.Format("2006-01-02 15:04"), pv.At.Weekday(), p.TimeZone()))
+	line("caller", fmt.Sprintf("%s (%s)", pv.Caller, pv.Salutation))
+	if h := pv.Holiday; h != nil {
+		source := "the default calendar"
+		if h.Period.Line > 0 {
+			source = fmt.Sprintf("%s:%d", file, h.Period.Line)
+		}
+		line("holiday", fmt.Sprintf("%s (%s) %s to %s, from %s", h.Holiday.Name, h.Holiday.ID, h.Period.From, h.Period.To, source))
+	} else {
+		line("holiday", "none")
+	}
+	line("greeting", pv.Greeting)
+	line("salutation", pv.Salutation)
+	line("opening", fmt.Sprintf("%s   [%s]", pv.Opening.Chosen.Text, pv.Opening.Kind))
+
+	o := pv.Opening
+	fmt.Fprintln(w, "\n[opening]")
+	for _, l := range []struct {
+		label string
+		r     scripts.Rendered
+	}{{"standard", o.Standard}, {"short", o.Short}, {"silent", o.Silent}, {"outbound", o.Outbound}} {
+		if l.r.Path != "" {
+			line(l.label, l.r.Text)
+		}
+	}
+	for _, n := range o.Never {
+		line("never say", n)
+	}
+
+	fmt.Fprintln(w, "\n[holidays]")
+	for _, h := range pv.Holidays {
+		period := "no period this year"
+		if h.Period.From.Year != 0 {
+			period = fmt.Sprintf("%s to %s (%s)", h.Period.From, h.Period.To, h.Period.Source)
+		}
+		fmt.Fprintf(w, "%s (%s), %s:\n  %s\n", h.Holiday.Name, h.Holiday.ID, period, h.Greeting.Text)
+	}
+
+	fmt.Fprintln(w, "\n[phrases]")
+	for _, ph := range pv.Phrases {
+		fmt.Fprintf(w, "%s — %s:\n  %s\n", ph.ID, ph.Situation, ph.Say.Text)
+		for _, n := range ph.Never {
+			fmt.Fprintf(w, "  never say: %s\n", n)
+		}
+	}
+
+	fmt.Fprintln(w, "\n[complaint]")
+	for _, s := range pv.Complaint {
+		fmt.Fprintf(w, "%s %s:\n  prompt: %s\n", s.ID, s.Title, s.Prompt.Text)
+		if s.Say.Path != "" {
+			fmt.Fprintf(w, "  say:    %s\n", s.Say.Text)
+		}
+	}
+
+	c := pv.Closing
+	fmt.Fprintln(w, "\n[closing]")
+	for _, r := range c.Reassure {
+		line("reassure", r.Text)
+	}
+	if c.Thanks.Path != "" {
+		line("thanks", c.Thanks.Text)
+	}
+	line("goodbye", c.Goodbye.Text)
+	line("reminder", c.HangUpFirst)
+
+	fmt.Fprintln(w, "\n[callback]")
+	for _, l := range pv.Callback {
+		fmt.Fprintf(w, "%s: %s\n", l.When, l.Say.Text)
+	}
+
+	if probs := pv.Problems(); len(probs) > 0 {
+		fmt.Fprintln(w, "\n[missing values]")
+		for _, mv := range probs {
+			var hints []string
+			for _, v := range mv.Vars {
+				h := v
+				if f, ok := fillHints[v]; ok {
+					h += " (give " + f + ")"
+				}
+				hints = append(hints, h)
+			}
+			fmt.Fprintf(w, "%s: %s\n", mv.Path, strings.Join(hints, ", "))
+		}
+	}
 }
 
 func scriptsDefault(e *env, args []string) error {
