@@ -56,15 +56,25 @@ import (
 // Role is what a token may do.
 type Role string
 
-// The roles a hub token can have.
+// The roles a hub token can have. Agents, supervisors and trainers are
+// people (and the roles an agent account signs in with); a wallboard token
+// belongs to a screen on the floor that only reads the board, its phone
+// numbers always masked.
 const (
 	RoleAgent      Role = "agent"
 	RoleSupervisor Role = "supervisor"
 	RoleTrainer    Role = "trainer"
+	RoleWallboard  Role = "wallboard"
 )
 
 // Valid reports whether r is one of the known roles.
 func (r Role) Valid() bool {
+	return r.Person() || r == RoleWallboard
+}
+
+// Person reports whether r is the role of a person: one an agent account
+// may have and sign in with (agent, supervisor, trainer).
+func (r Role) Person() bool {
 	return r == RoleAgent || r == RoleSupervisor || r == RoleTrainer
 }
 
@@ -249,6 +259,7 @@ type Board struct {
 	At        time.Time       `json:"at"`
 	Agents    []BoardAgent    `json:"agents"`
 	Queues    []BoardQueue    `json:"queues"`
+	Calls     []BoardCall     `json:"calls"`
 	Alerts    []BoardAlert    `json:"alerts"`
 	Overdue   []BoardOverdue  `json:"overdue"`
 	Today     []BoardStats    `json:"today"`
@@ -283,6 +294,20 @@ type BoardQueue struct {
 	Queue   string `json:"queue"`
 	Ringing int    `json:"ringing"`
 	Talking int    `json:"talking"`
+}
+
+// BoardCall is a call ringing or in progress at a desk. Caller is masked
+// (MaskNumber: 138****8000) unless the viewer's role may see full numbers
+// (a wallboard never may).
+type BoardCall struct {
+	Desk      string    `json:"desk"`
+	Agent     string    `json:"agent,omitempty"`
+	CallID    string    `json:"call_id"`
+	Queue     string    `json:"queue,omitempty"`
+	Direction string    `json:"direction,omitempty"`
+	Caller    string    `json:"caller,omitempty"`
+	State     string    `json:"state"` // ringing or talking
+	Since     time.Time `json:"since"` // when it began (desk clock)
 }
 
 // BoardAlert is an alert record (a major complaint reported at once).
@@ -328,17 +353,26 @@ type Health struct {
 }
 
 // Identity is the answer of GET /v1/whoami: whom the token belongs to, its
-// role, and for an agent token the desk it is bound to ("" until the first
-// push).
+// role, for an agent token the desk it is bound to ("" until the first
+// push), its kind, for a session the agent's work number, and when the
+// token expires (hub clock).
 type Identity struct {
-	Name string `json:"name"`
-	Role Role   `json:"role"`
-	Desk string `json:"desk,omitempty"`
+	Name    string    `json:"name"`
+	Role    Role      `json:"role"`
+	Desk    string    `json:"desk,omitempty"`
+	Kind    TokenKind `json:"kind,omitempty"`
+	Agent   string    `json:"agent,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // ErrorBody is the JSON of every refusal: the reason in words, and its
-// kind as a code for programs: "unauthorized", "forbidden", "own_version",
-// "not_found", "invalid", "conflict" ("" for other failures).
+// kind as a code for programs (one per sentinel error): "unauthorized"
+// (401), "expired" (401, ErrTokenExpired), "wrong_pin" (401,
+// ErrWrongPIN), "forbidden" (403), "own_version" (403, ErrOwnVersion),
+// "disabled" (403, ErrAgentDisabled), "not_found" (404), "invalid" (400,
+// 413, 422), "conflict" (409), "rate_limited" (429, ErrRateLimited),
+// "locked" (429, ErrSignInLocked); "" for other failures. A 429 also
+// carries Retry-After, in whole seconds.
 type ErrorBody struct {
 	Error string `json:"error"`
 	Code  string `json:"code,omitempty"`
@@ -347,9 +381,14 @@ type ErrorBody struct {
 // The codes of ErrorBody, one per sentinel error.
 const (
 	codeUnauthorized = "unauthorized"
+	codeExpired      = "expired"
+	codeWrongPIN     = "wrong_pin"
 	codeForbidden    = "forbidden"
 	codeOwnVersion   = "own_version"
+	codeDisabled     = "disabled"
 	codeNotFound     = "not_found"
 	codeInvalid      = "invalid"
 	codeConflict     = "conflict"
+	codeRateLimited  = "rate_limited"
+	codeLocked       = "locked"
 )
