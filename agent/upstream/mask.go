@@ -18,7 +18,7 @@ import (
 // and last 4 digits of the national number stay, the rest become '*'
 // (+8613800138000, 13800138000 and 138-0013-8000 all give 138****8000).
 // A number of another country keeps its country code in front (+44
-// 207***0958). Shorter numbers keep less, and at least 4 digits (all of a
+// 207****958). Shorter numbers keep less, and at least 4 digits (all of a
 // number under 4 digits) are always hidden: with n digits, the first
 // min(3, (n-4)/2) and the last min(4, n-4-first) stay (010-62345678 gives
 // 106****678, 62345678 gives 62****78, 95588 gives ****8). Text that is
@@ -31,6 +31,9 @@ func MaskNumber(s string) string {
 	}
 	e164, err := agent.NormalizePhone(s)
 	if err != nil {
+		if d, ok := onlyDigits(s); ok {
+			return maskDigits(d) // too short or long for a number, masked all the same
+		}
 		return MaskText(s, 3)
 	}
 	if !strings.HasPrefix(e164, "+") {
@@ -45,6 +48,24 @@ func MaskNumber(s string) string {
 	}
 	nsn := phonenumbers.GetNationalSignificantNumber(num)
 	return "+" + itoa(int(num.GetCountryCode())) + " " + maskDigits(nsn)
+}
+
+// onlyDigits returns the digits of s when s holds nothing but digits and
+// the punctuation numbers are written with.
+func onlyDigits(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９':
+			b.WriteRune('0' + (r - '０'))
+		case strings.ContainsRune("+ -.()（）", r):
+		default:
+			return "", false
+		}
+	}
+	return b.String(), b.Len() > 0
 }
 
 // maskDigits masks a string of n ASCII digits as MaskNumber says.

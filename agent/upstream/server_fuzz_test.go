@@ -39,7 +39,7 @@ func (acceptAll) RotateToken(context.Context, Principal) (TokenRotation, error) 
 	return TokenRotation{Token: "new"}, nil
 }
 func (acceptAll) Audit(context.Context, AuditQuery) (AuditPage, error) { return AuditPage{}, nil }
-func (acceptAll) LatestPack(context.Context, string) (Pack, error) { return Pack{}, ErrNotFound }
+func (acceptAll) LatestPack(context.Context, string) (Pack, error)     { return Pack{}, ErrNotFound }
 func (acceptAll) PublishPack(_ context.Context, _ Principal, p Pack) (PackVersion, error) {
 	return PackVersion{Version: 1, Lang: p.Lang, State: PackPending}, nil
 }
