@@ -148,6 +148,13 @@ func (db *DB) AddAgent(ctx context.Context, a AgentSpec) error {
 		return fmt.Errorf("add agent %s: %w", a.Number, err)
 	}
 	defer tx.Rollback(ctx)
+	var taken bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM agents WHERE number = $1)`, a.Number).Scan(&taken); err != nil {
+		return fmt.Errorf("add agent %s: %w", a.Number, err)
+	}
+	if taken { // checked first, so a refusal does not even move the ID sequence
+		return fmt.Errorf("%w: agent number %s exists", upstream.ErrConflict, a.Number)
+	}
 	_, err = tx.Exec(ctx, `INSERT INTO agents (number, name, role, pin_salt, pin_hash, pin_time, pin_memory, pin_threads, pin_set_at,
 			sip_user, sip_password, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9, $9)`,
@@ -371,9 +378,11 @@ func (db *DB) SignIn(ctx context.Context, p upstream.Principal, req upstream.Sig
 // signInLock says how long sign-ins of number from addr stay refused,
 // and whether the number or the address is why.
 func (db *DB) signInLock(ctx context.Context, tx pgx.Tx, number, addr string, now time.Time) (time.Duration, string, error) {
+	// "Since the last good one" by entry order: several attempts may share
+	// an instant.
 	const q = `SELECT count(*), coalesce(max(at), 'epoch') FROM audit
 		WHERE %[1]s = $1 AND action = 'signin.fail' AND at > $2
-		AND at > coalesce((SELECT max(at) FROM audit WHERE %[1]s = $1 AND action = 'signin.ok' AND at > $2), '-infinity')`
+		AND id > coalesce((SELECT max(id) FROM audit WHERE %[1]s = $1 AND action = 'signin.ok' AND at > $2), 0)`
 	var wait time.Duration
 	why := ""
 	for _, k := range []struct{ col, val, why string }{{"subject", number, "agent number"}, {"addr", addr, "address"}} {

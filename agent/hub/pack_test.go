@@ -174,7 +174,7 @@ func TestPack_RefusalsChangeNothing(t *testing.T) {
 	deskID := agent.NewID()
 	agentTok := h.token(t, upstream.RoleAgent, "小王", deskID)
 	li, wang, sup := h.token(t, upstream.RoleTrainer, "李老师", ""), h.token(t, upstream.RoleTrainer, "王老师", ""), h.token(t, upstream.RoleSupervisor, "班长", "")
-	seedEveryTable(t, h, agentTok, li, deskID) // version 1 by 李老师, pending
+	_ = seedEveryTable(t, h, agentTok, li, deskID) // version 1 by 李老师, pending
 	v1 := int64(1)
 	h.review(t, sup, v1, true, "")
 	v2 := h.publish(t, li, "b.toml", company(t, "B")).Version // approved, live

@@ -80,21 +80,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, log *slog.Log
 	case sub(2, "token", "add"):
 		err = tokenAdd(args[2:], stdout, stderr)
 	case sub(2, "token", "revoke"):
-		err = tokenRevoke(args[2:], stdout)
+		err = tokenRevoke(args[2:], stdout, stderr)
 	case sub(2, "agent", "add"):
-		err = agentAdd(args[2:], stdin, stdout)
+		err = agentAdd(args[2:], stdin, stdout, stderr)
 	case sub(2, "agent", "pin"):
-		err = agentPIN(args[2:], stdin, stdout)
+		err = agentPIN(args[2:], stdin, stdout, stderr)
 	case sub(2, "agent", "disable"):
-		err = agentDisable(args[2:], stdout)
+		err = agentDisable(args[2:], stdout, stderr)
 	case sub(1, "key"):
-		err = keyShow(args[1:], stdout)
+		err = keyShow(args[1:], stdout, stderr)
 	case sub(1, "serve"):
-		err = serve(args[1:], log)
+		err = serve(args[1:], stderr, log)
 	case len(args) > 0 && (args[0] == "token" || args[0] == "agent"):
 		err = errUsage
 	default:
-		err = serve(args, log)
+		err = serve(args, stderr, log)
 	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
@@ -160,8 +160,11 @@ func days(s string) (time.Duration, error) {
 type durationFlag struct{ d *time.Duration }
 
 func (f durationFlag) String() string {
-	if f.d == nil {
+	switch {
+	case f.d == nil:
 		return ""
+	case *f.d%(24*time.Hour) == 0:
+		return strconv.FormatInt(int64(*f.d/(24*time.Hour)), 10) + "d"
 	}
 	return f.d.String()
 }
@@ -175,8 +178,15 @@ func (f durationFlag) Set(s string) error {
 	return nil
 }
 
-func serve(args []string, log *slog.Logger) error {
-	fs := flag.NewFlagSet("hub", flag.ContinueOnError)
+// flagSet is a command's flags, its messages on stderr.
+func flagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func serve(args []string, stderr io.Writer, log *slog.Logger) error {
+	fs := flagSet("hub", stderr)
 	c := commonFlags(fs)
 	listen := fs.String("listen", "127.0.0.1:8470", "address to listen on")
 	cert := fs.String("tls-cert", "", "TLS certificate file (PEM)")
@@ -264,7 +274,7 @@ func newHTTPServer(db *hub.DB, log *slog.Logger, opts ...upstream.ServerOption) 
 }
 
 func tokenAdd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("hub token add", flag.ContinueOnError)
+	fs := flagSet("hub token add", stderr)
 	c := commonFlags(fs)
 	role := fs.String("role", "", "agent, supervisor, trainer or wallboard")
 	name := fs.String("name", "", "who the token is for")
@@ -313,8 +323,8 @@ func withAdminDB(c common, fn func(ctx context.Context, db *hub.DB) error) error
 	return fn(ctx, db)
 }
 
-func tokenRevoke(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("hub token revoke", flag.ContinueOnError)
+func tokenRevoke(args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("hub token revoke", stderr)
 	c := commonFlags(fs)
 	name := fs.String("name", "", "revoke every live token made with this name")
 	if err := fs.Parse(args); err != nil {
@@ -355,8 +365,8 @@ func secretLines(r io.Reader, what ...string) ([]string, error) {
 	return out, nil
 }
 
-func agentAdd(args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("hub agent add", flag.ContinueOnError)
+func agentAdd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flagSet("hub agent add", stderr)
 	c := commonFlags(fs)
 	number := fs.String("number", "", "the agent's work number")
 	name := fs.String("name", "", "the agent's name")
@@ -392,8 +402,8 @@ func agentAdd(args []string, stdin io.Reader, stdout io.Writer) error {
 	})
 }
 
-func agentPIN(args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("hub agent pin", flag.ContinueOnError)
+func agentPIN(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flagSet("hub agent pin", stderr)
 	c := commonFlags(fs)
 	number := fs.String("number", "", "the agent's work number")
 	if err := fs.Parse(args); err != nil {
@@ -418,8 +428,8 @@ func agentPIN(args []string, stdin io.Reader, stdout io.Writer) error {
 	})
 }
 
-func agentDisable(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("hub agent disable", flag.ContinueOnError)
+func agentDisable(args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("hub agent disable", stderr)
 	c := commonFlags(fs)
 	number := fs.String("number", "", "the agent's work number")
 	if err := fs.Parse(args); err != nil {
@@ -440,8 +450,8 @@ func agentDisable(args []string, stdout io.Writer) error {
 
 // keyShow prints the hub's signing key as desks pin it: its ID and the
 // public key in base64.
-func keyShow(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("hub key", flag.ContinueOnError)
+func keyShow(args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("hub key", stderr)
 	c := commonFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
