@@ -165,9 +165,12 @@ func (db *DB) resealPlain(ctx context.Context) (int, error) {
 		purpose       func(key string) string
 	}
 	for _, t := range []target{
-		{`SELECT name, private FROM hub_keys FOR UPDATE`, `UPDATE hub_keys SET private = $2 WHERE name = $1`, func(k string) string { return "hub_key:" + k }},
-		{`SELECT desk, key FROM desk_keys FOR UPDATE`, `UPDATE desk_keys SET key = $2 WHERE desk = $1`, func(k string) string { return "desk_key:" + k }},
-		{`SELECT number, sip_password FROM agents WHERE sip_password IS NOT NULL FOR UPDATE`, `UPDATE agents SET sip_password = $2 WHERE number = $1`, func(k string) string { return "sip_password:" + k }},
+		{`SELECT name, private FROM hub_keys WHERE get_byte(private, 0) = 0 FOR UPDATE`, `UPDATE hub_keys SET private = $2 WHERE name = $1`,
+			func(k string) string { return "hub_key:" + k }},
+		{`SELECT desk, key FROM desk_keys WHERE get_byte(key, 0) = 0 FOR UPDATE`, `UPDATE desk_keys SET key = $2 WHERE desk = $1`,
+			func(k string) string { return "desk_key:" + k }},
+		{`SELECT number, sip_password FROM agents WHERE get_byte(sip_password, 0) = 0 FOR UPDATE`, `UPDATE agents SET sip_password = $2 WHERE number = $1`,
+			func(k string) string { return "sip_password:" + k }},
 	} {
 		rows, err := tx.Query(ctx, t.query)
 		if err != nil {

@@ -333,6 +333,9 @@ func (db *DB) TokenEnded(ctx context.Context, p upstream.Principal) <-chan strin
 	}
 	db.watches[w.id][w] = struct{}{}
 	db.mu.Unlock()
+	// Read once now the watch is in place: an end committed between the
+	// request's authentication and here sent its notice to nobody.
+	w.recheck <- struct{}{}
 	go db.watchToken(ctx, w, p.Expires)
 	return w.ended
 }

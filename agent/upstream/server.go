@@ -160,12 +160,11 @@ type Server struct {
 	refresh  time.Duration
 	mux      *http.ServeMux
 
-	trusted    []netip.Prefix
-	full       map[Role]bool
-	authBurst  int
-	authEvery  time.Duration
-	limit      *addrLimiter
-	limitClock func() time.Time
+	trusted   []netip.Prefix
+	full      map[Role]bool
+	authBurst int
+	authEvery time.Duration
+	limit     *addrLimiter
 }
 
 // ServerOption configures NewServer.
@@ -216,11 +215,11 @@ func WithAuthLimit(burst int, every time.Duration) ServerOption {
 // NewServer returns the hub's handler over b.
 func NewServer(b Backend, opts ...ServerOption) *Server {
 	s := &Server{b: b, log: slog.Default(), clock: agent.SystemClock{}, refresh: 5 * time.Second, full: map[Role]bool{},
-		authBurst: DefaultAuthBurst, authEvery: DefaultAuthInterval, limitClock: time.Now}
+		authBurst: DefaultAuthBurst, authEvery: DefaultAuthInterval}
 	for _, o := range opts {
 		o(s)
 	}
-	s.limit = newAddrLimiter(s.authBurst, s.authEvery, s.limitClock)
+	s.limit = newAddrLimiter(s.authBurst, s.authEvery, time.Now)
 	s.log = s.log.With("component", "hub")
 	m := http.NewServeMux()
 	anyone := []Role{RoleAgent, RoleSupervisor, RoleTrainer, RoleWallboard}

@@ -243,6 +243,9 @@ func serve(args []string, stderr io.Writer, log *slog.Logger) error {
 	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	log.Info("hub listening", "component", "hub", "addr", ln.Addr().String(), "tls", *cert != "", "sealed", hk != nil,
 		"shift", shift, "offline_ttl", offline, "hub_key_id", upstream.KeyID(db.SigningKey()))
+	if *cert == "" && len(trusted) == 0 {
+		log.Warn("serving plain HTTP: tokens and agents' PINs cross the network in the clear; give --tls-cert and --tls-key, or serve behind a TLS proxy (--trusted-proxy)", "component", "hub")
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if *cert != "" {
