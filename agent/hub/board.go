@@ -19,12 +19,13 @@ const (
 	alertWindow  = 24 * time.Hour
 
 	conflictWindow = 7 * 24 * time.Hour
+	maxBoardCalls  = 500
 )
 
 // Board computes the supervisors' board from the database at hub instant
 // now, in one read-only snapshot so its parts agree.
 func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) {
-	b := upstream.Board{At: now, Agents: []upstream.BoardAgent{}, Queues: []upstream.BoardQueue{}, Alerts: []upstream.BoardAlert{},
+	b := upstream.Board{At: now, Agents: []upstream.BoardAgent{}, Queues: []upstream.BoardQueue{}, Calls: []upstream.BoardCall{}, Alerts: []upstream.BoardAlert{},
 		Overdue: []upstream.BoardOverdue{}, Today: []upstream.BoardStats{}, Unsynced: []upstream.BoardDesk{}, Conflicts: []upstream.BoardConflict{}}
 	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -82,6 +83,27 @@ func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) 
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return b, fmt.Errorf("board queues: %w", err)
+	}
+
+	// The calls themselves, callers in full: the handler masks them for
+	// the viewer (upstream.MaskBoard).
+	rows, err = tx.Query(ctx, `SELECT c.desk, coalesce(d.agent, ''), c.call_id, c.queue, c.direction, c.caller, c.state, c.started_at
+		FROM calls c LEFT JOIN desks d ON d.desk = c.desk
+		WHERE c.state IN ('ringing', 'talking') AND c.updated_at > $1 ORDER BY c.started_at, c.desk, c.call_id LIMIT $2`, now.Add(-staleCall), maxBoardCalls)
+	if err != nil {
+		return b, fmt.Errorf("board calls: %w", err)
+	}
+	for rows.Next() {
+		var c upstream.BoardCall
+		if err := rows.Scan(&c.Desk, &c.Agent, &c.CallID, &c.Queue, &c.Direction, &c.Caller, &c.State, &c.Since); err != nil {
+			rows.Close()
+			return b, fmt.Errorf("board calls: %w", err)
+		}
+		b.Calls = append(b.Calls, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("board calls: %w", err)
 	}
 
 	rows, err = tx.Query(ctx, `SELECT id, desk, received_at, body FROM records

@@ -1,22 +1,26 @@
 // Package hub is the hub's backend on PostgreSQL: its schema and
-// migrations, tokens, the records desks push (judged by upstream.Decide),
-// live desk state and calls, script pack versions with their review
-// (pack.go; upstream.CheckReview decides), and the supervisors' board.
-// It implements upstream.Backend; the HTTP side is upstream.Server
-// (NewHandler wires the two).
+// migrations, tokens that expire, rotate and end (token.go), agent
+// accounts and their sign-in per shift (agents.go), sealed secrets
+// (seal.go), the audit (audit.go), the records desks push (judged by
+// upstream.Decide), live desk state and calls, script pack versions with
+// their review (pack.go; upstream.CheckReview decides), and the
+// supervisors' board. It implements upstream.Backend; the HTTP side is
+// upstream.Server (NewHandler wires the two).
 //
 // A hub process holds no state of its own but the listeners of its
 // streams, so several hubs can serve one database behind a load balancer:
 // migrations are applied at start under an advisory lock, and board
-// changes cross hubs through LISTEN/NOTIFY.
+// changes and token ends cross hubs through LISTEN/NOTIFY.
 package hub
 
 import (
 	"context"
+	"crypto/ed25519"
 	"embed"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +44,9 @@ const (
 	lockMigrate   = 0x61646b01
 	lockCustomers = 0x61646b02
 	notifyChannel = "agentdesk_board"
+	// tokenNotice prefixes a notification that a token changed (ended,
+	// rotated): "token:ID".
+	tokenNotice = "token:"
 )
 
 // afterMigration runs Go code in a migration's transaction right after its
@@ -57,10 +64,21 @@ type DB struct {
 	clock agent.Clock
 	zone  *time.Location
 
-	mu   sync.Mutex
-	subs map[chan upstream.Change]struct{}
-	stop context.CancelFunc
-	done chan struct{}
+	admin   string
+	hubKey  []byte
+	seal    *sealer
+	signKey ed25519.PrivateKey
+	shift   time.Duration
+	offline time.Duration
+	grace   time.Duration
+	cost    upstream.Argon2Params
+	hashing chan struct{} // bounds PIN hashes at once (each takes cost.Memory)
+
+	mu      sync.Mutex
+	subs    map[chan upstream.Change]struct{}
+	watches map[int64]map[*tokenWatch]struct{}
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 var _ upstream.Backend = (*DB)(nil)
@@ -79,14 +97,49 @@ func WithClock(c agent.Clock) Option { return func(db *DB) { db.clock = c } }
 // figures of today (default agent.DefaultZone).
 func WithZone(loc *time.Location) Option { return func(db *DB) { db.zone = loc } }
 
-// Open connects to the database at dsn, applies pending migrations and
-// starts listening for changes from other hubs.
+// WithHubKey sets the 256-bit hub key that seals the stored secrets (see
+// seal.go); without one they are stored plain.
+func WithHubKey(key []byte) Option { return func(db *DB) { db.hubKey = key } }
+
+// WithShift sets how long a sign-in's session token lasts (default
+// upstream.DefaultShift, 12 h): a center setting.
+func WithShift(d time.Duration) Option { return func(db *DB) { db.shift = d } }
+
+// WithOfflineTTL sets how long an offline verifier is good for (default
+// upstream.DefaultOfflineTTL, 7 days): a center setting.
+func WithOfflineTTL(d time.Duration) Option { return func(db *DB) { db.offline = d } }
+
+// WithRotateGrace sets how long a rotated token keeps working (default
+// upstream.DefaultRotateGrace).
+func WithRotateGrace(d time.Duration) Option { return func(db *DB) { db.grace = d } }
+
+// WithPINCost sets the argon2id cost of new PIN hashes (default
+// upstream.DefaultArgon2). Stored hashes keep the cost they were made with.
+func WithPINCost(p upstream.Argon2Params) Option { return func(db *DB) { db.cost = p } }
+
+// Open connects to the database at dsn, applies pending migrations, opens
+// (or makes) the hub's signing key, seals secrets stored plain when given
+// a hub key, and starts listening for changes from other hubs.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
-	db := &DB{root: slog.Default(), clock: agent.SystemClock{}, subs: map[chan upstream.Change]struct{}{}}
+	db := &DB{root: slog.Default(), clock: agent.SystemClock{}, subs: map[chan upstream.Change]struct{}{},
+		watches: map[int64]map[*tokenWatch]struct{}{}, shift: upstream.DefaultShift, offline: upstream.DefaultOfflineTTL,
+		grace: upstream.DefaultRotateGrace, cost: upstream.DefaultArgon2}
 	for _, o := range opts {
 		o(db)
 	}
 	db.log = db.root.With("component", "hubdb")
+	if err := db.cost.Check(); err != nil {
+		return nil, fmt.Errorf("hub: PIN hash cost: %w", err)
+	}
+	if db.shift <= 0 || db.offline <= 0 || db.grace < 0 {
+		return nil, fmt.Errorf("hub: shift %s, offline verifier lifetime %s and rotation grace %s must be positive", db.shift, db.offline, db.grace)
+	}
+	db.hashing = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	seal, err := newSealer(db.hubKey)
+	if err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
+	}
+	db.seal = seal
 	if db.zone == nil {
 		loc, err := time.LoadLocation(agent.DefaultZone)
 		if err != nil {
@@ -107,6 +160,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	}
 	db.pool = pool
 	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := db.openSecrets(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -230,6 +287,7 @@ func (db *DB) listen(ctx context.Context, listening chan struct{}) {
 			first = false
 		} else {
 			db.broadcast(upstream.Change{Alert: true})
+			db.recheckAllTokens()
 		}
 		wait = 100 * time.Millisecond
 	}
@@ -265,6 +323,12 @@ func (db *DB) listenOnce(ctx context.Context, ready func()) error {
 		n, err := conn.Conn().WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if id, ok := strings.CutPrefix(n.Payload, tokenNotice); ok {
+			if v, err := strconv.ParseInt(id, 10, 64); err == nil {
+				db.recheckToken(v)
+			}
+			continue
 		}
 		db.broadcast(upstream.Change{Alert: n.Payload == "alert"})
 	}

@@ -229,8 +229,13 @@ func TestAuth_Refusals(t *testing.T) {
 	agentA := h.token(t, upstream.RoleAgent, "a", deskA)
 	sup := h.token(t, upstream.RoleSupervisor, "boss", "")
 	trainer := h.token(t, upstream.RoleTrainer, "teacher", "")
+	wall := h.token(t, upstream.RoleWallboard, "大屏", "")
+	expired := h.token(t, upstream.RoleSupervisor, "gone", "")
+	if _, err := h.db.pool.Exec(context.Background(), `UPDATE tokens SET expires_at = now() - interval '1 minute' WHERE name = 'gone'`); err != nil {
+		t.Fatal(err)
+	}
 	id := agent.NewID()
-	seedEveryTable(t, h, agentA, trainer, deskA)
+	session := seedEveryTable(t, h, agentA, trainer, deskA)
 	ok := upstream.PushRequest{Desk: deskA, Records: []upstream.Record{rec(1, agent.KindCustomer, id, 1, customer(deskA, id, 1, "甲"))}}
 	foreign := upstream.PushRequest{Desk: deskA, Records: []upstream.Record{
 		rec(1, agent.KindCustomer, id, 1, customer(deskA, id, 1, "甲")),
@@ -273,6 +278,22 @@ func TestAuth_Refusals(t *testing.T) {
 		{"no pack yet", "GET", "/v1/packs/latest?lang=en", agentA, nil, 404, "no pack approved"},
 		{"bad cursor", "GET", "/v1/customers?since=-1", agentA, nil, 400, "since"},
 		{"unknown endpoint", "GET", "/v1/nothing", agentA, nil, 404, "no such endpoint"},
+		{"expired token", "GET", "/v1/board", expired, nil, 401, "token expired"},
+		{"wallboard pushes", "POST", "/v1/push", wall, ok, 403, "role wallboard may not"},
+		{"wallboard reads customers", "GET", "/v1/customers", wall, nil, 403, "role wallboard may not"},
+		{"wallboard reads the audit", "GET", "/v1/audit", wall, nil, 403, "role wallboard may not"},
+		{"agent reads the audit", "GET", "/v1/audit", agentA, nil, 403, "role agent may not"},
+		{"agent reads a customer record", "GET", "/v1/customers/" + id, agentA, nil, 403, "role agent may not"},
+		{"supervisor reads no customer", "GET", "/v1/customers/" + agent.NewID(), sup, nil, 404, "no customer"},
+		{"audit since garbage", "GET", "/v1/audit?since=yesterday", sup, nil, 400, "since"},
+		{"supervisor signs in", "POST", "/v1/signin", sup, upstream.SignInRequest{Number: "8001", PIN: "2468", Desk: deskA}, 403, "role supervisor may not"},
+		{"session signs in", "POST", "/v1/signin", session, upstream.SignInRequest{Number: "8001", PIN: "2468", Desk: deskA}, 403, "(session) may not"},
+		{"sign-in for another desk", "POST", "/v1/signin", agentA, upstream.SignInRequest{Number: "8001", PIN: "2468", Desk: deskB}, 403, "bound to another desk"},
+		{"sign-in without PIN", "POST", "/v1/signin", agentA, upstream.SignInRequest{Number: "8001", Desk: deskA}, 400, "PIN"},
+		{"sign-in with a huge PIN", "POST", "/v1/signin", agentA, upstream.SignInRequest{Number: "8001", PIN: upstream.Secret(strings.Repeat("1", 300)), Desk: deskA}, 400, "PIN"},
+		{"sign-in malformed", "POST", "/v1/signin", agentA, []byte(`{"number":`), 400, "malformed JSON"},
+		{"device token signs out", "POST", "/v1/signout", agentA, nil, 403, "role agent may not"},
+		{"session pushes for another desk", "POST", "/v1/push", session, upstream.PushRequest{Desk: deskB}, 403, "bound to another desk"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -296,9 +317,11 @@ func TestAuth_Refusals(t *testing.T) {
 }
 
 // seedEveryTable puts a row in every table (a record, a conflict, a desk,
-// a call, a pack; the tokens exist), so a refusal that wrote, updated or
-// deleted anything shows in a dump.
-func seedEveryTable(t *testing.T, h *testHub, agentTok, trainerTok, desk string) {
+// a call, a pack, an agent who signed in at desk, so a desk key and the
+// audit; the tokens and the hub's key exist), so a refusal that wrote,
+// updated or deleted anything shows in a dump. It returns the agent's
+// session token.
+func seedEveryTable(t *testing.T, h *testHub, agentTok, trainerTok, desk string) string {
 	t.Helper()
 	id := agent.NewID()
 	push(t, h, agentTok, upstream.PushRequest{Desk: desk, Pending: 3, Records: []upstream.Record{rec(1, agent.KindCustomer, id, 1, customer(desk, id, 1, "种子"))}})
@@ -312,12 +335,21 @@ func seedEveryTable(t *testing.T, h *testHub, agentTok, trainerTok, desk string)
 	if code, body := h.call(t, "POST", "/v1/packs?name=seed.toml", trainerTok, packFile(t, "zh-Hans")); code != 201 {
 		t.Fatalf("seed pack: %d %s", code, body)
 	}
+	if err := h.db.AddAgent(context.Background(), AgentSpec{Number: "8001", Name: "种子", Role: upstream.RoleAgent, PIN: "2468"}); err != nil {
+		t.Fatal(err)
+	}
+	code, body := h.call(t, "POST", "/v1/signin", agentTok, upstream.SignInRequest{Number: "8001", PIN: "2468", Desk: desk})
+	var res upstream.SignInResult
+	if code != 200 || json.Unmarshal(body, &res) != nil {
+		t.Fatalf("seed sign-in: %d %s", code, body)
+	}
 	d := h.dump(t)
-	for _, table := range []string{"tokens", "records", "conflicts", "desks", "calls", "packs", "schema_migrations"} {
+	for _, table := range []string{"tokens", "records", "conflicts", "desks", "calls", "packs", "schema_migrations", "agents", "desk_keys", "hub_keys", "audit"} {
 		if d[table] == "" {
 			t.Fatalf("seeded database has no rows in %s (dump: %v)", table, pgtest.Changed(nil, d))
 		}
 	}
+	return string(res.Session)
 }
 
 // dump is every row of every table and every sequence of the hub's

@@ -73,20 +73,27 @@ func callState(kind string) (state string, answered bool) {
 	}
 }
 
-// Customers returns customer records changed after since, in change order.
-func (db *DB) Customers(ctx context.Context, since int64, limit int) (upstream.CustomerPage, error) {
+// Customers returns customer records changed after since, in change
+// order. A supervisor's page is audited (customer.list, with the IDs it
+// held) in the same transaction; a desk's own sync is not.
+func (db *DB) Customers(ctx context.Context, p upstream.Principal, since int64, limit int) (upstream.CustomerPage, error) {
 	page := upstream.CustomerPage{Next: since}
-	rows, err := db.pool.Query(ctx, `SELECT rev, id, version, deleted, body, coalesce(at, received_at) FROM records
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return page, fmt.Errorf("customers: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `SELECT rev, id, version, deleted, body, coalesce(at, received_at) FROM records
 		WHERE kind = 'customer' AND rev > $1 ORDER BY rev LIMIT $2`, since, limit+1)
 	if err != nil {
 		return page, fmt.Errorf("customers: %w", err)
 	}
-	defer rows.Close()
 	for rows.Next() {
 		var r upstream.Record
 		var rev int64
 		var body []byte
 		if err := rows.Scan(&rev, &r.ID, &r.Version, &r.Deleted, &body, &r.At); err != nil {
+			rows.Close()
 			return page, fmt.Errorf("customers: %w", err)
 		}
 		if len(page.Customers) == limit {
@@ -100,5 +107,22 @@ func (db *DB) Customers(ctx context.Context, since int64, limit int) (upstream.C
 		page.Customers = append(page.Customers, r)
 		page.Next = rev
 	}
-	return page, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("customers: %w", err)
+	}
+	if p.Role != upstream.RoleSupervisor || len(page.Customers) == 0 {
+		return page, nil
+	}
+	ids := make([]string, len(page.Customers))
+	for i, r := range page.Customers {
+		ids[i] = r.ID
+	}
+	if err := db.audit(ctx, tx, db.clock.Now(), p, upstream.AuditCustomerList, "customer", "", map[string]any{"since": since, "ids": ids}); err != nil {
+		return page, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return page, fmt.Errorf("customers: commit: %w", err)
+	}
+	return page, nil
 }

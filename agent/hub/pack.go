@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"agentdesk/agent/upstream"
@@ -65,14 +66,27 @@ func (db *DB) LatestPack(ctx context.Context, lang string) (upstream.Pack, error
 }
 
 // PublishPack stores a validated pack as a new version by p, pending
-// review: desks do not see it until it is approved.
+// review: desks do not see it until it is approved. Audited as
+// pack.publish.
 func (db *DB) PublishPack(ctx context.Context, p upstream.Principal, pk upstream.Pack) (upstream.PackVersion, error) {
 	// Answered as stored: PostgreSQL keeps microseconds.
 	v := upstream.PackVersion{Lang: pk.Lang, Name: pk.Name, State: upstream.PackPending, Author: p.Name, CreatedAt: pk.PublishedAt.Truncate(time.Microsecond), Size: len(pk.Data)}
-	err := db.pool.QueryRow(ctx, `INSERT INTO packs (lang, name, data, published_at, published_by, state) VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING id`,
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return v, fmt.Errorf("publish pack: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	err = tx.QueryRow(ctx, `INSERT INTO packs (lang, name, data, published_at, published_by, state) VALUES ($1, $2, $3, $4, $5, 'pending') RETURNING id`,
 		pk.Lang, pk.Name, pk.Data, pk.PublishedAt, p.Name).Scan(&v.Version)
 	if err != nil {
 		return v, fmt.Errorf("publish pack: %w", err)
+	}
+	if err := db.audit(ctx, tx, db.clock.Now(), p, upstream.AuditPackPublish, "pack", strconv.FormatInt(v.Version, 10),
+		map[string]any{"lang": v.Lang, "name": v.Name, "size": v.Size}); err != nil {
+		return v, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return v, fmt.Errorf("publish pack: commit: %w", err)
 	}
 	return v, nil
 }
@@ -166,6 +180,14 @@ func (db *DB) ReviewPack(ctx context.Context, p upstream.Principal, version int6
 		version, string(v.State), p.Name, at, r.Reason); err != nil {
 		return upstream.PackVersion{}, fmt.Errorf("review pack %d: %w", version, err)
 	}
+	action := upstream.AuditPackReject
+	if r.Approve {
+		action = upstream.AuditPackApprove
+	}
+	if err := db.audit(ctx, tx, at, p, action, "pack", strconv.FormatInt(version, 10),
+		map[string]any{"lang": v.Lang, "author": v.Author, "reason": r.Reason}); err != nil {
+		return upstream.PackVersion{}, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return upstream.PackVersion{}, fmt.Errorf("review pack %d: commit: %w", version, err)
 	}
@@ -197,6 +219,10 @@ func (db *DB) RollbackPack(ctx context.Context, p upstream.Principal, version in
 		version, at, p.Name, reason).Scan(&v.Version)
 	if err != nil {
 		return upstream.PackVersion{}, fmt.Errorf("roll back to pack %d: %w", version, err)
+	}
+	if err := db.audit(ctx, tx, at, p, upstream.AuditPackRollback, "pack", strconv.FormatInt(v.Version, 10),
+		map[string]any{"lang": v.Lang, "rollback_of": version, "reason": reason}); err != nil {
+		return upstream.PackVersion{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return upstream.PackVersion{}, fmt.Errorf("roll back to pack %d: commit: %w", version, err)

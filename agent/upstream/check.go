@@ -49,7 +49,7 @@ func (c *Client) ClockOffset(ctx context.Context) (time.Duration, error) {
 	before := c.clock.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("hub clock: %w", err)
+		return 0, fmt.Errorf("hub clock: %w", tlsProblem(err))
 	}
 	defer resp.Body.Close()
 	after := c.clock.Now()

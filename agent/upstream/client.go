@@ -3,6 +3,8 @@ package upstream
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,35 +67,54 @@ type Status struct {
 	PackID    int64     `json:"pack_id,omitempty"`
 }
 
-// HTTPError is a refusal from the hub: the status, the hub's reason and
-// its code (ErrorBody). It matches the package's sentinels with errors.Is,
-// so callers decide on the kind of refusal, never on its text: 401 is
-// ErrUnauthorized, 403 ErrForbidden (and ErrOwnVersion too when the code
-// says so), 404 ErrNotFound, 409 ErrConflict, and 400, 413 and 422
-// ErrInvalid.
+// HTTPError is a refusal from the hub: the status, the hub's reason, its
+// code (ErrorBody) and, for a 429, when to try again. It matches the
+// package's sentinels with errors.Is, so callers decide on the kind of
+// refusal, never on its text: 401 is ErrUnauthorized (and ErrTokenExpired
+// too when the code says "expired"), except the code "wrong_pin", which is
+// ErrWrongPIN only; 403 ErrForbidden (and ErrOwnVersion or
+// ErrAgentDisabled too when the code says so), 404 ErrNotFound, 409
+// ErrConflict, 400, 413 and 422 ErrInvalid, 429 ErrRateLimited (and
+// ErrSignInLocked too for the code "locked").
 type HTTPError struct {
-	Status int
-	Msg    string
-	Code   string
+	Status     int
+	Msg        string
+	Code       string
+	RetryAfter time.Duration // from Retry-After; 0 if none
 }
 
-func (e *HTTPError) Error() string { return fmt.Sprintf("hub answered %d: %s", e.Status, e.Msg) }
+func (e *HTTPError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("hub answered %d: %s (retry after %s)", e.Status, e.Msg, e.RetryAfter)
+	}
+	return fmt.Sprintf("hub answered %d: %s", e.Status, e.Msg)
+}
 
 // Is reports whether the refusal is of the kind target names.
 func (e *HTTPError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
-		return e.Status == http.StatusUnauthorized
+		return e.Status == http.StatusUnauthorized && e.Code != codeWrongPIN
+	case ErrTokenExpired:
+		return e.Status == http.StatusUnauthorized && e.Code == codeExpired
+	case ErrWrongPIN:
+		return e.Status == http.StatusUnauthorized && e.Code == codeWrongPIN
 	case ErrForbidden:
 		return e.Status == http.StatusForbidden
 	case ErrOwnVersion:
 		return e.Status == http.StatusForbidden && e.Code == codeOwnVersion
+	case ErrAgentDisabled:
+		return e.Status == http.StatusForbidden && e.Code == codeDisabled
 	case ErrNotFound:
 		return e.Status == http.StatusNotFound
 	case ErrConflict:
 		return e.Status == http.StatusConflict
 	case ErrInvalid:
 		return e.Status == http.StatusBadRequest || e.Status == http.StatusRequestEntityTooLarge || e.Status == http.StatusUnprocessableEntity
+	case ErrRateLimited:
+		return e.Status == http.StatusTooManyRequests
+	case ErrSignInLocked:
+		return e.Status == http.StatusTooManyRequests && e.Code == codeLocked
 	}
 	return false
 }
@@ -118,7 +139,6 @@ const requestTimeout = 30 * time.Second
 // checks the hub and its clock.
 type Client struct {
 	hub      *url.URL
-	token    string
 	http     *http.Client
 	stream   *http.Client // http without a total timeout: a stream is long
 	out      Outbox
@@ -139,8 +159,14 @@ type Client struct {
 	streamFirst   time.Duration
 	streamLongest time.Duration
 
+	roots  *x509.CertPool
+	optErr error
+	desk   string
+	pinned ed25519.PublicKey
+
 	mu     sync.Mutex
 	status Status
+	token  string
 }
 
 // ClientOption configures NewClient.
@@ -224,6 +250,14 @@ func NewClient(hub, token string, out Outbox, in Inbox, opts ...ClientOption) (*
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.optErr != nil {
+		return nil, c.optErr
+	}
+	if c.roots != nil {
+		if c.http, err = withRoots(c.http, c.roots); err != nil {
+			return nil, err
+		}
 	}
 	c.stream = &http.Client{Transport: c.http.Transport, CheckRedirect: c.http.CheckRedirect, Jar: c.http.Jar}
 	c.log = c.log.With("component", "upstream")
@@ -495,15 +529,25 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	return c.send(ctx, method, path, "application/json", body, true, out)
 }
 
-// send sends one request, bounded in time, and decodes a 2xx answer into
-// out; any other answer is an *HTTPError with the hub's reason.
+// send sends one request, bounded in time, with the client's token when
+// auth says so, and decodes a 2xx answer into out; any other answer is an
+// *HTTPError with the hub's reason.
 func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, auth bool, out any) error {
+	tok := ""
+	if auth {
+		tok = c.Token()
+	}
+	return c.sendAs(ctx, tok, method, path, contentType, body, out)
+}
+
+// sendAs is send with token tok ("" for none).
+func (c *Client) sendAs(ctx context.Context, tok, method, path, contentType string, body io.Reader, out any) error {
 	if _, ok := ctx.Deadline(); !ok && c.http.Timeout == 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, requestTimeout)
 		defer cancel()
 	}
-	req, err := c.newRequest(ctx, method, path, body, auth)
+	req, err := c.newRequestAs(ctx, tok, method, path, body)
 	if err != nil {
 		return err
 	}
@@ -512,7 +556,7 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return tlsProblem(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -529,14 +573,39 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 }
 
 func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader, auth bool) (*http.Request, error) {
+	tok := ""
+	if auth {
+		tok = c.Token()
+	}
+	return c.newRequestAs(ctx, tok, method, path, body)
+}
+
+// newRequestAs makes a request sent with token tok ("" for none).
+func (c *Client) newRequestAs(ctx context.Context, tok, method, path string, body io.Reader) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.hub.String()+path, body)
 	if err != nil {
 		return nil, err
 	}
-	if auth {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	return req, nil
+}
+
+// Token returns the token the client sends.
+func (c *Client) Token() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.token
+}
+
+// SetToken makes the client send tok from its next request on (a rotated
+// token, or a session token after a sign-in); a board stream already open
+// goes on with the token it was opened with.
+func (c *Client) SetToken(tok string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.token = tok
 }
 
 // refusal reads a non-2xx answer into an *HTTPError.
@@ -546,5 +615,9 @@ func refusal(resp *http.Response) error {
 	if json.Unmarshal(b, &eb) != nil || eb.Error == "" {
 		eb.Error = strings.TrimSpace(string(b))
 	}
-	return &HTTPError{Status: resp.StatusCode, Msg: eb.Error, Code: eb.Code}
+	he := &HTTPError{Status: resp.StatusCode, Msg: eb.Error, Code: eb.Code}
+	if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n >= 0 {
+		he.RetryAfter = time.Duration(n) * time.Second
+	}
+	return he
 }

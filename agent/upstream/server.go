@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,9 +19,11 @@ import (
 	"agentdesk/agent"
 )
 
-// Errors a Backend returns; the handler turns them into 4xx answers.
+// Errors a Backend returns; the handler turns them into 4xx answers (see
+// also trust.go's).
 var (
-	// ErrUnauthorized is returned by Authenticate for a missing or unknown token.
+	// ErrUnauthorized is returned by Authenticate for a missing, unknown or
+	// revoked token (an expired one: ErrTokenExpired, which matches it).
 	ErrUnauthorized = errors.New("unknown or missing token")
 	// ErrForbidden is returned when a token may not do what it asks (wrong
 	// role, or another desk's records).
@@ -56,9 +60,22 @@ const (
 // Principal is an authenticated token.
 type Principal struct {
 	TokenID int64
-	Name    string
+	Name    string // whom the token was made for; a session's: the agent's name
 	Role    Role
-	Desk    string // agent tokens: the desk the token is bound to, "" until the first push
+	Desk    string // agent tokens: the desk the token is bound to, "" until the first push; sessions: their desk
+	Kind    TokenKind
+	Agent   string    // sessions: the signed-in agent's work number
+	Expires time.Time // hub clock
+	// Addr is where the request came from as the hub sees it (the proxy's
+	// client with WithTrustedProxies); the handler sets it.
+	Addr string
+}
+
+// deskWriter reports whether p may push and report for its desk: a desk's
+// own token (role agent), or a session signed in at a desk, whatever the
+// agent's role (a supervisor may take calls).
+func (p Principal) deskWriter() bool {
+	return p.Role == RoleAgent || (p.Kind == TokenSession && p.Desk != "")
 }
 
 // Change is a notification that the board may have changed. Alert is set
@@ -70,7 +87,8 @@ type Change struct {
 // Backend is the hub's storage. The hub implements it over PostgreSQL; every
 // method that writes does so in one transaction, all or nothing.
 type Backend interface {
-	// Authenticate resolves a bearer token, or returns ErrUnauthorized.
+	// Authenticate resolves a bearer token, or returns ErrUnauthorized
+	// (unknown, revoked) or ErrTokenExpired.
 	Authenticate(ctx context.Context, token string) (Principal, error)
 	// Push stores a validated batch from an agent's desk, binding the token
 	// to req.Desk if it is not bound yet (ErrForbidden if it is bound to
@@ -78,8 +96,12 @@ type Backend interface {
 	Push(ctx context.Context, p Principal, req PushRequest) (PushResponse, error)
 	// Live records a desk's state, call events and outbox figures.
 	Live(ctx context.Context, p Principal, r LiveReport) error
-	// Customers returns up to limit customer records changed after cursor since.
-	Customers(ctx context.Context, since int64, limit int) (CustomerPage, error)
+	// Customers returns up to limit customer records changed after cursor
+	// since, for p; a supervisor's page is audited (AuditCustomerList).
+	Customers(ctx context.Context, p Principal, since int64, limit int) (CustomerPage, error)
+	// Customer returns the newest version of one customer record for p,
+	// audited as AuditCustomerRead in the same transaction, or ErrNotFound.
+	Customer(ctx context.Context, p Principal, id string) (Record, error)
 	// LatestPack returns the live pack of lang (its newest approved
 	// version), or ErrNotFound.
 	LatestPack(ctx context.Context, lang string) (Pack, error)
@@ -104,6 +126,23 @@ type Backend interface {
 	// Watch delivers changes (from this hub and, through the database,
 	// from other hubs) until ctx ends.
 	Watch(ctx context.Context) <-chan Change
+	// TokenEnded delivers, once, why p's token ended (EndRevoked,
+	// EndSignedOut, EndExpired, EndRotated, EndDisabled) as soon as it does,
+	// on whichever hub it was ended; nothing if ctx ends first. A stream
+	// ends with it.
+	TokenEnded(ctx context.Context, p Principal) <-chan string
+	// SignIn checks an agent's number and PIN for the desk p belongs to and
+	// starts the agent's session there (SignInResult), auditing every
+	// attempt. It returns ErrWrongPIN, a *LockedError, ErrAgentDisabled,
+	// ErrForbidden (p bound to another desk); only the audit changes then.
+	SignIn(ctx context.Context, p Principal, req SignInRequest) (SignInResult, error)
+	// SignOut ends p's session token at once.
+	SignOut(ctx context.Context, p Principal) error
+	// RotateToken makes a new token for p's principal with a fresh expiry
+	// and ends p's after the grace period.
+	RotateToken(ctx context.Context, p Principal) (TokenRotation, error)
+	// Audit returns a page of the audit, oldest first.
+	Audit(ctx context.Context, q AuditQuery) (AuditPage, error)
 	// Ping checks the database.
 	Ping(ctx context.Context) error
 }
@@ -120,6 +159,12 @@ type Server struct {
 	validate PackValidator
 	refresh  time.Duration
 	mux      *http.ServeMux
+
+	trusted   []netip.Prefix
+	full      map[Role]bool
+	authBurst int
+	authEvery time.Duration
+	limit     *addrLimiter
 }
 
 // ServerOption configures NewServer.
@@ -139,19 +184,55 @@ func WithPackValidator(v PackValidator) ServerOption { return func(s *Server) { 
 // nothing changed, so overdue replies appear as time passes (default 5 s).
 func WithStreamRefresh(d time.Duration) ServerOption { return func(s *Server) { s.refresh = d } }
 
+// WithTrustedProxies says the hub is behind proxies at these addresses: a
+// request from one of them is taken to come from the address its
+// X-Forwarded-For names (see clientAddr). Without it, X-Forwarded-For is
+// ignored: anyone can write it.
+func WithTrustedProxies(ps ...netip.Prefix) ServerOption {
+	return func(s *Server) { s.trusted = append(s.trusted, ps...) }
+}
+
+// WithFullNumbers lets the given roles see full phone numbers on the board
+// and its stream; every other viewer sees them masked (MaskNumber). A
+// wallboard never sees them, even if named. Default: nobody.
+func WithFullNumbers(roles ...Role) ServerOption {
+	return func(s *Server) {
+		for _, r := range roles {
+			if r != RoleWallboard {
+				s.full[r] = true
+			}
+		}
+	}
+}
+
+// WithAuthLimit sets the failed-auth limiter: an address may fail burst
+// times at once, then once per every (default DefaultAuthBurst per
+// DefaultAuthInterval); burst 0 turns it off.
+func WithAuthLimit(burst int, every time.Duration) ServerOption {
+	return func(s *Server) { s.authBurst, s.authEvery = burst, every }
+}
+
 // NewServer returns the hub's handler over b.
 func NewServer(b Backend, opts ...ServerOption) *Server {
-	s := &Server{b: b, log: slog.Default(), clock: agent.SystemClock{}, refresh: 5 * time.Second}
+	s := &Server{b: b, log: slog.Default(), clock: agent.SystemClock{}, refresh: 5 * time.Second, full: map[Role]bool{},
+		authBurst: DefaultAuthBurst, authEvery: DefaultAuthInterval}
 	for _, o := range opts {
 		o(s)
 	}
+	s.limit = newAddrLimiter(s.authBurst, s.authEvery, time.Now)
 	s.log = s.log.With("component", "hub")
 	m := http.NewServeMux()
+	anyone := []Role{RoleAgent, RoleSupervisor, RoleTrainer, RoleWallboard}
 	m.HandleFunc("GET /healthz", s.healthz)
-	m.HandleFunc("GET /v1/whoami", s.auth(s.whoami, RoleAgent, RoleSupervisor, RoleTrainer))
-	m.HandleFunc("POST /v1/push", s.auth(s.push, RoleAgent))
-	m.HandleFunc("POST /v1/live", s.auth(s.live, RoleAgent))
+	m.HandleFunc("GET /v1/whoami", s.auth(s.whoami, anyone...))
+	m.HandleFunc("POST /v1/push", s.authIf(s.push, Principal.deskWriter))
+	m.HandleFunc("POST /v1/live", s.authIf(s.live, Principal.deskWriter))
+	m.HandleFunc("POST /v1/signin", s.authIf(s.signIn, func(p Principal) bool { return p.Role == RoleAgent && p.Kind != TokenSession }))
+	m.HandleFunc("POST /v1/signout", s.authIf(s.signOut, func(p Principal) bool { return p.Kind == TokenSession }))
+	m.HandleFunc("POST /v1/token/rotate", s.auth(s.rotate, anyone...))
+	m.HandleFunc("GET /v1/audit", s.auth(s.audit, RoleSupervisor))
 	m.HandleFunc("GET /v1/customers", s.auth(s.customers, RoleAgent, RoleSupervisor))
+	m.HandleFunc("GET /v1/customers/{id}", s.auth(s.customer, RoleSupervisor))
 	m.HandleFunc("GET /v1/packs/latest", s.auth(s.latestPack, RoleAgent, RoleSupervisor, RoleTrainer))
 	m.HandleFunc("POST /v1/packs", s.auth(s.publishPack, RoleTrainer))
 	m.HandleFunc("GET /v1/packs", s.auth(s.packHistory, RoleSupervisor, RoleTrainer))
@@ -159,8 +240,8 @@ func NewServer(b Backend, opts ...ServerOption) *Server {
 	m.HandleFunc("GET /v1/packs/{version}/diff", s.auth(s.packDiff, RoleSupervisor, RoleTrainer))
 	m.HandleFunc("POST /v1/packs/{version}/review", s.auth(s.reviewPack, RoleSupervisor, RoleTrainer))
 	m.HandleFunc("POST /v1/packs/{version}/rollback", s.auth(s.rollbackPack, RoleSupervisor, RoleTrainer))
-	m.HandleFunc("GET /v1/board", s.auth(s.board, RoleSupervisor))
-	m.HandleFunc("GET /v1/stream", s.auth(s.stream, RoleSupervisor))
+	m.HandleFunc("GET /v1/board", s.auth(s.board, RoleSupervisor, RoleWallboard))
+	m.HandleFunc("GET /v1/stream", s.auth(s.stream, RoleSupervisor, RoleWallboard))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -172,25 +253,59 @@ func NewServer(b Backend, opts ...ServerOption) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *Server) auth(h func(http.ResponseWriter, *http.Request, Principal), roles ...Role) http.HandlerFunc {
+	return s.authIf(h, func(p Principal) bool { return slices.Contains(roles, p.Role) })
+}
+
+// authIf serves h to the requests whose token resolves to a principal
+// allow accepts. Before any lookup, an address that failed too often
+// lately is answered 429 (the limiter); each unknown or expired token
+// counts against its address.
+func (s *Server) authIf(h func(http.ResponseWriter, *http.Request, Principal), allow func(Principal) bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || tok == "" {
-			writeError(w, http.StatusUnauthorized, "missing bearer token")
+		p, ok := s.Authenticate(w, r)
+		if !ok {
 			return
 		}
-		p, err := s.b.Authenticate(r.Context(), tok)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		for _, want := range roles {
-			if p.Role == want {
-				h(w, r, p)
-				return
+		if !allow(p) {
+			what := "role " + string(p.Role)
+			if p.Kind == TokenSession {
+				what += " (session)"
 			}
+			writeError(w, http.StatusForbidden, fmt.Sprintf("%s may not %s %s", what, r.Method, r.URL.Path))
+			return
 		}
-		writeError(w, http.StatusForbidden, fmt.Sprintf("role %s may not %s %s", p.Role, r.Method, r.URL.Path))
+		h(w, r, p)
 	}
+}
+
+// Authenticate resolves the request's bearer token as every endpoint of
+// the handler does: the failed-auth limiter first, then the backend; it
+// answers the refusal itself (401, 429) and returns false. Pages the hub
+// serves beside the protocol (the wallboard) call it with the token they
+// took from elsewhere put in an Authorization header.
+func (s *Server) Authenticate(w http.ResponseWriter, r *http.Request) (Principal, bool) {
+	addr := clientAddr(r, s.trusted)
+	if d := s.limit.wait(addr); d > 0 {
+		writeRetry(w, codeRateLimited, "too many failed authentications from this address", d)
+		return Principal{}, false
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		writeError(w, http.StatusUnauthorized, "missing bearer token")
+		return Principal{}, false
+	}
+	p, err := s.b.Authenticate(r.Context(), tok)
+	if err != nil {
+		if errors.Is(err, ErrUnauthorized) {
+			s.limit.fail(addr)
+		}
+		s.fail(w, r, err)
+		return Principal{}, false
+	}
+	if addr.IsValid() {
+		p.Addr = addr.String()
+	}
+	return p, true
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -205,7 +320,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) whoami(w http.ResponseWriter, _ *http.Request, p Principal) {
-	writeJSON(w, http.StatusOK, Identity{Name: p.Name, Role: p.Role, Desk: p.Desk})
+	writeJSON(w, http.StatusOK, Identity{Name: p.Name, Role: p.Role, Desk: p.Desk, Kind: p.Kind, Agent: p.Agent, Expires: p.Expires})
 }
 
 func (s *Server) push(w http.ResponseWriter, r *http.Request, p Principal) {
@@ -357,7 +472,7 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request, p Principal) {
 	writeJSON(w, http.StatusOK, map[string]time.Time{"server_time": s.clock.Now()})
 }
 
-func (s *Server) customers(w http.ResponseWriter, r *http.Request, _ Principal) {
+func (s *Server) customers(w http.ResponseWriter, r *http.Request, p Principal) {
 	since, err := queryInt(r, "since", 0)
 	if err != nil {
 		s.fail(w, r, err)
@@ -372,7 +487,7 @@ func (s *Server) customers(w http.ResponseWriter, r *http.Request, _ Principal) 
 		writeError(w, http.StatusBadRequest, "limit must be between 1 and 5000")
 		return
 	}
-	page, err := s.b.Customers(r.Context(), since, int(limit))
+	page, err := s.b.Customers(r.Context(), p, since, int(limit))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -395,19 +510,31 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	return n, nil
 }
 
-func (s *Server) board(w http.ResponseWriter, r *http.Request, _ Principal) {
+func (s *Server) board(w http.ResponseWriter, r *http.Request, p Principal) {
 	b, err := s.b.Board(r.Context(), s.clock.Now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, b)
+	writeJSON(w, http.StatusOK, s.boardFor(p, b))
+}
+
+// boardFor is b as p may see it: phone numbers masked unless p's role may
+// see them (WithFullNumbers).
+func (s *Server) boardFor(p Principal, b Board) Board {
+	if s.full[p.Role] && p.Role != RoleWallboard {
+		return b
+	}
+	return MaskBoard(b)
 }
 
 // stream sends the board as server-sent events: "board" at once, then on
 // every change (at most every half second) and every refresh interval;
-// "alert" for each alert not yet sent, as soon as it is stored.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
+// "alert" for each alert not yet sent, as soon as it is stored; "end" and
+// the end of the stream as soon as its token ends (revoked, signed out,
+// expired, past its rotation's grace), on whichever hub that happened.
+// Numbers are masked as boardFor says.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, p Principal) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, http.StatusInternalServerError, "streaming not supported")
@@ -415,6 +542,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
 	}
 	ctx := r.Context()
 	changes := s.b.Watch(ctx)
+	ended := s.b.TokenEnded(ctx, p)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set(RefreshHeader, s.refresh.String())
@@ -428,6 +556,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
 			}
 			return ctx.Err() == nil
 		}
+		b = s.boardFor(p, b)
 		for _, a := range b.Alerts {
 			if !seen[a.ID] {
 				seen[a.ID] = true
@@ -451,6 +580,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case why := <-ended:
+			_ = writeEvent(w, "end", StreamEnd{Reason: why})
+			fl.Flush()
+			s.log.Info("stream ended with its token", "token_id", p.TokenID, "reason", why)
 			return
 		case c, ok := <-changes:
 			if !ok {
@@ -480,11 +614,20 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, _ Principal) {
 // fail answers err with the status and code its kind calls for;
 // unexpected errors are logged and answered 500 without detail.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var locked *LockedError
 	switch {
+	case errors.Is(err, ErrTokenExpired):
+		writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: err.Error(), Code: codeExpired})
 	case errors.Is(err, ErrUnauthorized):
 		writeError(w, http.StatusUnauthorized, err.Error())
+	case errors.Is(err, ErrWrongPIN):
+		writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: err.Error(), Code: codeWrongPIN})
+	case errors.As(err, &locked):
+		writeRetry(w, codeLocked, err.Error(), locked.RetryAfter)
 	case errors.Is(err, ErrOwnVersion):
 		writeJSON(w, http.StatusForbidden, ErrorBody{Error: err.Error(), Code: codeOwnVersion})
+	case errors.Is(err, ErrAgentDisabled):
+		writeJSON(w, http.StatusForbidden, ErrorBody{Error: err.Error(), Code: codeDisabled})
 	case errors.Is(err, ErrForbidden):
 		writeError(w, http.StatusForbidden, err.Error())
 	case errors.Is(err, ErrNotFound):
@@ -499,6 +642,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 	}
+}
+
+// writeRetry answers 429 with code and Retry-After d, in whole seconds
+// rounded up.
+func writeRetry(w http.ResponseWriter, code, msg string, d time.Duration) {
+	secs := int64((d + time.Second - 1) / time.Second)
+	w.Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
+	writeJSON(w, http.StatusTooManyRequests, ErrorBody{Error: msg, Code: code})
 }
 
 // decodeBody reads exactly one JSON value of at most limit bytes into v,
@@ -538,6 +689,7 @@ var statusCodes = map[int]string{
 	http.StatusRequestEntityTooLarge: codeInvalid,
 	http.StatusUnprocessableEntity:   codeInvalid,
 	http.StatusConflict:              codeConflict,
+	http.StatusTooManyRequests:       codeRateLimited,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -24,10 +24,22 @@ func (acceptAll) Push(_ context.Context, _ Principal, req PushRequest) (PushResp
 	return PushResponse{Stored: len(req.Records)}, nil
 }
 func (acceptAll) Live(context.Context, Principal, LiveReport) error { return nil }
-func (acceptAll) Customers(context.Context, int64, int) (CustomerPage, error) {
+func (acceptAll) Customers(context.Context, Principal, int64, int) (CustomerPage, error) {
 	return CustomerPage{}, nil
 }
-func (acceptAll) LatestPack(context.Context, string) (Pack, error) { return Pack{}, ErrNotFound }
+func (acceptAll) Customer(context.Context, Principal, string) (Record, error) {
+	return Record{}, ErrNotFound
+}
+func (acceptAll) TokenEnded(context.Context, Principal) <-chan string { return nil }
+func (acceptAll) SignIn(context.Context, Principal, SignInRequest) (SignInResult, error) {
+	return SignInResult{}, ErrWrongPIN
+}
+func (acceptAll) SignOut(context.Context, Principal) error { return nil }
+func (acceptAll) RotateToken(context.Context, Principal) (TokenRotation, error) {
+	return TokenRotation{Token: "new"}, nil
+}
+func (acceptAll) Audit(context.Context, AuditQuery) (AuditPage, error) { return AuditPage{}, nil }
+func (acceptAll) LatestPack(context.Context, string) (Pack, error)     { return Pack{}, ErrNotFound }
 func (acceptAll) PublishPack(_ context.Context, _ Principal, p Pack) (PackVersion, error) {
 	return PackVersion{Version: 1, Lang: p.Lang, State: PackPending}, nil
 }
@@ -47,9 +59,9 @@ func (acceptAll) Board(context.Context, time.Time) (Board, error) { return Board
 func (acceptAll) Watch(context.Context) <-chan Change             { return nil }
 func (acceptAll) Ping(context.Context) error                      { return nil }
 
-// FuzzServer_Push feeds arbitrary bodies to /v1/push and /v1/live, and to
-// a pack version's review and rollback: the handler must answer 2xx or a
-// 4xx with a JSON reason, never panic or 500.
+// FuzzServer_Push feeds arbitrary bodies to /v1/push, /v1/live and
+// /v1/signin, and to a pack version's review and rollback: the handler
+// must answer 2xx or a 4xx with a JSON reason, never panic or 500.
 func FuzzServer_Push(f *testing.F) {
 	f.Add([]byte(`{"desk":"desk-1","records":[{"seq":1,"kind":"customer","id":"a","version":1,"body":{"id":"a","version":1}}]}`))
 	f.Add([]byte(`{"desk":"desk-1","records":[{"seq":1,"kind":"call","id":"a","version":1,"deleted":true}]}`))
@@ -59,9 +71,10 @@ func FuzzServer_Push(f *testing.F) {
 	f.Add([]byte(`{"approve":false,"reason":"错别字"}`))
 	f.Add([]byte(`{"approve":true}`))
 	f.Add([]byte(`{"reason":"a\u0000b"}`))
+	f.Add([]byte(`{"number":"8001","pin":"1234","desk":"desk-1"}`))
 	s := NewServer(acceptAll{}, WithServerLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for path, token := range map[string]string{"/v1/push": "x", "/v1/live": "x", "/v1/packs/1/review": "trainer", "/v1/packs/1/rollback": "trainer"} {
+		for path, token := range map[string]string{"/v1/push": "x", "/v1/live": "x", "/v1/signin": "x", "/v1/packs/1/review": "trainer", "/v1/packs/1/rollback": "trainer"} {
 			req := httptest.NewRequest("POST", path, bytes.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+token)
 			w := httptest.NewRecorder()

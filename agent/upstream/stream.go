@@ -35,16 +35,22 @@ var (
 // Stream closes the connection and returns ErrStreamStalled. The time fn
 // takes does not count.
 //
+// When the stream's token ends (revoked, signed out, expired, rotated and
+// past its grace) the hub sends a last event, "end" (StreamEnd), and
+// closes the stream; Stream passes it to fn and returns an error matching
+// ErrTokenEnded (and ErrStreamEnded).
+//
 // It returns ctx.Err() when ctx ends, an *HTTPError when the hub refuses
 // (errors.Is(err, ErrForbidden) for a token that may not read the board),
-// ErrStreamStalled, ErrStreamEnded, ErrEventTooLarge, or the error of
-// connecting; never nil.
+// ErrTokenEnded, ErrStreamStalled, ErrStreamEnded, ErrEventTooLarge, a
+// *TLSError, or the error of connecting; never nil.
 func (c *Client) Stream(ctx context.Context, fn func(name string, data []byte)) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	idle := c.streamIdle
 	var stalled atomic.Bool
 	opened := false
+	ended := "" // the reason of an "end" event
 	// Until the answer's header says the hub's period, the client's own
 	// limit covers connecting and waiting for the answer.
 	watchdog := time.AfterFunc(idle, func() { stalled.Store(true); cancel() })
@@ -59,6 +65,14 @@ func (c *Client) Stream(ctx context.Context, fn func(name string, data []byte)) 
 		body := &activity{r: resp.Body, touch: func() { watchdog.Reset(idle) }}
 		return readEvents(body, MaxEventBytes, func(name string, data []byte) {
 			watchdog.Stop()
+			if name == "end" {
+				var e StreamEnd
+				_ = json.Unmarshal(data, &e)
+				ended = e.Reason
+				if ended == "" {
+					ended = "ended"
+				}
+			}
 			fn(name, data)
 			watchdog.Reset(idle)
 		})
@@ -74,6 +88,8 @@ func (c *Client) Stream(ctx context.Context, fn func(name string, data []byte)) 
 			return err
 		}
 		return fmt.Errorf("open board stream: %w", err)
+	case ended != "":
+		return fmt.Errorf("%w (%s)", ErrTokenEnded, ended)
 	case errors.Is(err, io.EOF):
 		return ErrStreamEnded
 	case errors.Is(err, ErrEventTooLarge):
@@ -92,7 +108,7 @@ func (c *Client) readStream(ctx context.Context, read func(*http.Response) error
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := c.stream.Do(req)
 	if err != nil {
-		return err
+		return tlsProblem(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
@@ -129,6 +145,10 @@ func (a *activity) Read(p []byte) (int, error) {
 // again after a stream that delivered a board and lasted longer than the
 // longest pause. An undecodable board is logged and shown as nil too.
 //
+// A stream whose token ended (ErrTokenEnded) is opened again after the
+// first pause with the client's token as it is then (SetToken: a rotated
+// one); the hub refuses an ended token, which ends FollowBoard.
+//
 // It returns ctx.Err() when ctx ends, and at once an error matching
 // ErrUnauthorized or ErrForbidden when the hub refuses the token (the
 // token may not read the board; retrying cannot help).
@@ -157,7 +177,7 @@ func (c *Client) FollowBoard(ctx context.Context, onBoard func(b *Board)) error 
 		if errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) {
 			return fmt.Errorf("board stream: %w", err)
 		}
-		if got && time.Since(began) > c.streamLongest {
+		if (got && time.Since(began) > c.streamLongest) || errors.Is(err, ErrTokenEnded) {
 			failures = 0
 		}
 		failures++

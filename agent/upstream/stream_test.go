@@ -596,7 +596,8 @@ func TestClockOffset(t *testing.T) {
 }
 
 func TestHTTPError_MatchesSentinels(t *testing.T) {
-	sentinels := []error{upstream.ErrUnauthorized, upstream.ErrForbidden, upstream.ErrOwnVersion, upstream.ErrNotFound, upstream.ErrInvalid, upstream.ErrConflict}
+	sentinels := []error{upstream.ErrUnauthorized, upstream.ErrForbidden, upstream.ErrOwnVersion, upstream.ErrNotFound, upstream.ErrInvalid, upstream.ErrConflict,
+		upstream.ErrTokenExpired, upstream.ErrWrongPIN, upstream.ErrAgentDisabled, upstream.ErrRateLimited, upstream.ErrSignInLocked}
 	for _, tt := range []struct {
 		status int
 		code   string
@@ -605,8 +606,14 @@ func TestHTTPError_MatchesSentinels(t *testing.T) {
 		{400, "", []error{upstream.ErrInvalid}}, {401, "", []error{upstream.ErrUnauthorized}}, {403, "", []error{upstream.ErrForbidden}},
 		{403, "forbidden", []error{upstream.ErrForbidden}}, {403, "own_version", []error{upstream.ErrForbidden, upstream.ErrOwnVersion}},
 		{404, "", []error{upstream.ErrNotFound}}, {409, "conflict", []error{upstream.ErrConflict}},
-		{413, "", []error{upstream.ErrInvalid}}, {422, "", []error{upstream.ErrInvalid}}, {408, "", nil}, {429, "", nil}, {500, "", nil}, {503, "", nil},
+		{413, "", []error{upstream.ErrInvalid}}, {422, "", []error{upstream.ErrInvalid}}, {408, "", nil}, {500, "", nil}, {503, "", nil},
 		{400, "own_version", []error{upstream.ErrInvalid}}, // the code alone is not enough
+		{401, "expired", []error{upstream.ErrUnauthorized, upstream.ErrTokenExpired}},
+		{401, "wrong_pin", []error{upstream.ErrWrongPIN}}, // the desk's token was fine
+		{403, "disabled", []error{upstream.ErrForbidden, upstream.ErrAgentDisabled}},
+		{429, "", []error{upstream.ErrRateLimited}}, {429, "rate_limited", []error{upstream.ErrRateLimited}},
+		{429, "locked", []error{upstream.ErrRateLimited, upstream.ErrSignInLocked}},
+		{400, "wrong_pin", []error{upstream.ErrInvalid}}, {400, "locked", []error{upstream.ErrInvalid}},
 	} {
 		err := fmt.Errorf("push 3 records: %w", &upstream.HTTPError{Status: tt.status, Msg: "x", Code: tt.code})
 		for _, s := range sentinels {

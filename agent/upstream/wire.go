@@ -1,19 +1,21 @@
 // Package upstream is the sync protocol between desks and the hub, both
 // ends: the wire types; the desk's one hub client (drain the outbox, pull
 // customers and packs, report live state, publish, review and roll back
-// packs, follow the supervisors' board stream, ping, clock offset); the
-// HTTP handler the hub mounts over a Backend (package agent/hub, on
-// PostgreSQL); and the protocol's decisions as pure functions (Decide,
-// CheckReview, CheckRollback).
+// packs, follow the supervisors' board stream, sign agents in and out,
+// rotate its token, read the audit, ping, clock offset); the HTTP handler
+// the hub mounts over a Backend (package agent/hub, on PostgreSQL); and
+// the protocol's decisions as pure functions (Decide, CheckReview,
+// CheckRollback, SignInRetryAfter, VerifyOffline, MaskNumber).
 //
 // Endpoints (JSON; every refusal is a 4xx with {"error": "...", "code":
 // "..."}, the code naming its kind, see ErrorBody):
 //
 //	GET  /healthz                      no token; the hub's clock in server_time
-//	GET  /v1/whoami                    any role: who the token belongs to
-//	POST /v1/push                      agent: a batch of outbox records
-//	POST /v1/live                      agent: the desk's state and call events
-//	GET  /v1/customers?since=N&limit=M agent, supervisor
+//	GET  /v1/whoami                    any role: who the token belongs to, its kind and expiry (Identity)
+//	POST /v1/push                      a desk's token (agent), or a session at the desk: a batch of outbox records
+//	POST /v1/live                      the same: the desk's state and call events
+//	GET  /v1/customers?since=N&limit=M agent, supervisor (a supervisor's pages are audited)
+//	GET  /v1/customers/{id}            supervisor: one customer record, audited before it is sent
 //	GET  /v1/packs/latest?lang=L       agent, supervisor, trainer: the live pack of L (its newest
 //	                                   approved version); pending and rejected ones are never served here
 //	POST /v1/packs?name=F[&lang=L]     trainer: publish a script pack (body = the file, validated)
@@ -25,9 +27,14 @@
 //	                                   a pending version (PackReview; a rejection needs a reason)
 //	POST /v1/packs/{version}/rollback  supervisor, trainer: make an approved version live again
 //	                                   (PackRollback, with a reason); 201 with the new version
-//	GET  /v1/board                     supervisor: the live board, once
-//	GET  /v1/stream                    supervisor: the board as server-sent events
-//	                                   (refresh period in the Agentdesk-Stream-Refresh header)
+//	GET  /v1/board                     supervisor, wallboard: the live board, once (numbers masked)
+//	GET  /v1/stream                    supervisor, wallboard: the board as server-sent events
+//	                                   (refresh period in the Agentdesk-Stream-Refresh header); a last
+//	                                   "end" event when the token ends
+//	POST /v1/signin                    a desk's own token: SignInRequest → SignInResult
+//	POST /v1/signout                   a session token: ends it; 204
+//	POST /v1/token/rotate              any token: TokenRotation, a successor with a fresh expiry
+//	GET  /v1/audit?since=&limit=       supervisor: AuditPage (since = an entry ID or an RFC 3339 instant)
 //
 // Review: a published version is pending until a supervisor, or a trainer
 // other than its author, approves or rejects it. The live pack of a
@@ -40,10 +47,102 @@
 // which), so history is append-only and the rolled-back text reaches
 // every desk as the newest version.
 //
-// Tokens go in "Authorization: Bearer T". An agent token belongs to one
-// desk: either given when the token is made, or bound to the first desk
-// that pushes with it; from then on the token can only push and report for
-// that desk.
+// # Tokens
+//
+// Tokens go in "Authorization: Bearer T". Every token expires: a device
+// token made by hub token add after its --ttl (DefaultTokenTTL, 90 days),
+// a session after one shift (DefaultShift, 12 h; a center setting). An
+// expired token is refused like an unknown one, 401 with the code
+// "expired" (ErrTokenExpired, which matches ErrUnauthorized too). An agent
+// token belongs to one desk: either given when the token is made, or
+// bound to the first desk that pushes (or signs in) with it; from then on
+// the token can only push, report and sign in for that desk. The roles
+// are agent, supervisor, trainer and wallboard (a floor screen that only
+// reads the board).
+//
+// Rotation (Client.Rotate): the token asks for its successor — same name,
+// role, desk, kind and agent; a device token's successor lasts as long as
+// the token was made to, a session's keeps the shift's end. The old token
+// goes on working for DefaultRotateGrace (one minute), so requests and
+// streams under way finish, then ends like an expired one; its streams
+// close. Rotating the old token again within that minute (an answer lost)
+// gives a new successor and ends the one before.
+//
+// A token that ends — revoked by an administrator, signed out, its agent
+// disabled, expired, or rotated and past its grace — closes its open
+// streams at once, on every hub sharing the database: the stream sends
+// "end" (StreamEnd, with the reason) and closes, and Client.Stream returns
+// ErrTokenEnded.
+//
+// Failed authentication is slowed per address: DefaultAuthBurst unknown
+// or expired tokens from one address at once, then one per
+// DefaultAuthInterval; beyond that the address is answered 429 with
+// Retry-After (ErrRateLimited; HTTPError.RetryAfter) before any lookup,
+// while other addresses go on as before. X-Forwarded-For counts only from
+// proxies named with WithTrustedProxies.
+//
+// # Sign-in per shift
+//
+// A desk signs an agent in with its own token (role agent, bound to the
+// desk: the PC's credential) by Client.SignIn(ctx, number, pin). The hub
+// checks the PIN against its argon2id hash and answers a SignInResult:
+//
+//   - a session token for the agent (the agent's role, bound to the desk,
+//     ending with the shift; it may push and report for the desk whatever
+//     the role, and does what the role may: a supervisor's reads the
+//     board). Client.SignOut(ctx, session) ends it at once.
+//   - the agent (number, name, role) and, when the center gives agents
+//     their own SIP accounts, the agent's (SIPAccount).
+//   - an OfflineVerifier: the PIN's argon2id hash with its salt and cost,
+//     for this agent at this desk, valid DefaultOfflineTTL (7 days; a
+//     center setting), signed with the hub's Ed25519 key, and HubKey, the
+//     public key. The desk pins HubKey at its first online sign-in (or is
+//     given it: hub key prints it with its KeyID) and passes it to later
+//     sign-ins with WithPinnedHubKey, which refuse another key
+//     (ErrHubKeyChanged). Without the hub, VerifyOffline(v, pinned,
+//     desk, number, pin, now) checks the PIN — pure, no network — and
+//     returns ErrVerifierSignature, ErrVerifierNotFor, ErrVerifierExpired
+//     or ErrWrongPIN. A changed PIN or a disabled agent reaches a desk's
+//     offline check only at the next online sign-in there, or when the
+//     verifier expires: that is the bounded lifetime.
+//   - DeskKey, the desk's 256-bit key: made at the desk's first sign-in,
+//     kept (sealed) by the hub, the same at every sign-in of that desk.
+//     The desk wraps its data key with it; it is never logged (Key and
+//     Secret print as [redacted]).
+//
+// Refusals: ErrWrongPIN (a wrong PIN and an unknown number alike; 401
+// "wrong_pin", which is not ErrUnauthorized: the desk's token was fine),
+// ErrAgentDisabled (403 "disabled", the right PIN of a disabled account),
+// ErrSignInLocked (429 "locked" with Retry-After): after SignInFreeTries
+// (5) wrong PINs in a row for one agent number, or from one address,
+// sign-ins of that number, or from that address, are refused without
+// checking the PIN for SignInLockBase (30 s), doubling with each further
+// wrong PIN up to SignInLockMax (15 min); a good PIN after the lock works
+// and starts the count over. Every attempt is in the audit (who, from
+// which desk and address, when, how it went; never the PIN), and a
+// refused sign-in changes nothing else.
+//
+// # Audit and masking
+//
+// The hub audits, in the transaction of what it records: supervisors'
+// reads of personal data (one customer record, a page of customers, a
+// recording), sign-ins and sign-outs, tokens made, revoked and rotated,
+// agent accounts added, re-PINned and disabled, and pack publishing,
+// reviews and rollbacks. Supervisors page through it with Client.Audit.
+//
+// Phone numbers on the board (its calls' callers, numbers in alert texts)
+// are masked like 138****8000 (MaskNumber) for every viewer, unless the
+// hub lets the viewer's role see them (WithFullNumbers; hub
+// --board-full-numbers for supervisors); a wallboard's always are.
+//
+// # TLS
+//
+// The client checks the hub's certificate against the system's roots,
+// or only against the center's CA with WithCAFile (the desk's [hub] ca) or
+// WithRootCAs. A refused certificate comes back as a *TLSError matching
+// ErrCertUntrusted (self-signed, an unknown CA), ErrCertExpired (also not
+// yet valid, or the desk's clock far off), ErrCertWrongHost or
+// ErrCertInvalid.
 package upstream
 
 import (
@@ -56,15 +155,25 @@ import (
 // Role is what a token may do.
 type Role string
 
-// The roles a hub token can have.
+// The roles a hub token can have. Agents, supervisors and trainers are
+// people (and the roles an agent account signs in with); a wallboard token
+// belongs to a screen on the floor that only reads the board, its phone
+// numbers always masked.
 const (
 	RoleAgent      Role = "agent"
 	RoleSupervisor Role = "supervisor"
 	RoleTrainer    Role = "trainer"
+	RoleWallboard  Role = "wallboard"
 )
 
 // Valid reports whether r is one of the known roles.
 func (r Role) Valid() bool {
+	return r.Person() || r == RoleWallboard
+}
+
+// Person reports whether r is the role of a person: one an agent account
+// may have and sign in with (agent, supervisor, trainer).
+func (r Role) Person() bool {
 	return r == RoleAgent || r == RoleSupervisor || r == RoleTrainer
 }
 
@@ -249,6 +358,7 @@ type Board struct {
 	At        time.Time       `json:"at"`
 	Agents    []BoardAgent    `json:"agents"`
 	Queues    []BoardQueue    `json:"queues"`
+	Calls     []BoardCall     `json:"calls"`
 	Alerts    []BoardAlert    `json:"alerts"`
 	Overdue   []BoardOverdue  `json:"overdue"`
 	Today     []BoardStats    `json:"today"`
@@ -283,6 +393,20 @@ type BoardQueue struct {
 	Queue   string `json:"queue"`
 	Ringing int    `json:"ringing"`
 	Talking int    `json:"talking"`
+}
+
+// BoardCall is a call ringing or in progress at a desk. Caller is masked
+// (MaskNumber: 138****8000) unless the viewer's role may see full numbers
+// (a wallboard never may).
+type BoardCall struct {
+	Desk      string    `json:"desk"`
+	Agent     string    `json:"agent,omitempty"`
+	CallID    string    `json:"call_id"`
+	Queue     string    `json:"queue,omitempty"`
+	Direction string    `json:"direction,omitempty"`
+	Caller    string    `json:"caller,omitempty"`
+	State     string    `json:"state"` // ringing or talking
+	Since     time.Time `json:"since"` // when it began (desk clock)
 }
 
 // BoardAlert is an alert record (a major complaint reported at once).
@@ -328,17 +452,26 @@ type Health struct {
 }
 
 // Identity is the answer of GET /v1/whoami: whom the token belongs to, its
-// role, and for an agent token the desk it is bound to ("" until the first
-// push).
+// role, for an agent token the desk it is bound to ("" until the first
+// push), its kind, for a session the agent's work number, and when the
+// token expires (hub clock).
 type Identity struct {
-	Name string `json:"name"`
-	Role Role   `json:"role"`
-	Desk string `json:"desk,omitempty"`
+	Name    string    `json:"name"`
+	Role    Role      `json:"role"`
+	Desk    string    `json:"desk,omitempty"`
+	Kind    TokenKind `json:"kind,omitempty"`
+	Agent   string    `json:"agent,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // ErrorBody is the JSON of every refusal: the reason in words, and its
-// kind as a code for programs: "unauthorized", "forbidden", "own_version",
-// "not_found", "invalid", "conflict" ("" for other failures).
+// kind as a code for programs (one per sentinel error): "unauthorized"
+// (401), "expired" (401, ErrTokenExpired), "wrong_pin" (401,
+// ErrWrongPIN), "forbidden" (403), "own_version" (403, ErrOwnVersion),
+// "disabled" (403, ErrAgentDisabled), "not_found" (404), "invalid" (400,
+// 413, 422), "conflict" (409), "rate_limited" (429, ErrRateLimited),
+// "locked" (429, ErrSignInLocked); "" for other failures. A 429 also
+// carries Retry-After, in whole seconds.
 type ErrorBody struct {
 	Error string `json:"error"`
 	Code  string `json:"code,omitempty"`
@@ -347,9 +480,14 @@ type ErrorBody struct {
 // The codes of ErrorBody, one per sentinel error.
 const (
 	codeUnauthorized = "unauthorized"
+	codeExpired      = "expired"
+	codeWrongPIN     = "wrong_pin"
 	codeForbidden    = "forbidden"
 	codeOwnVersion   = "own_version"
+	codeDisabled     = "disabled"
 	codeNotFound     = "not_found"
 	codeInvalid      = "invalid"
 	codeConflict     = "conflict"
+	codeRateLimited  = "rate_limited"
+	codeLocked       = "locked"
 )

@@ -24,7 +24,7 @@ import (
 func init() {
 	register(&command{
 		name:    "sync",
-		usage:   "[--hub URL] [--token T] [--once] [--lang zh-Hans,en] [--interval 10s] [--data DIR]",
+		usage:   "[--hub URL] [--token T] [--ca FILE] [--once] [--lang zh-Hans,en] [--interval 10s] [--data DIR]",
 		summary: "push the outbox to the hub and pull customers and the latest script pack",
 		run:     syncCmd,
 	})
@@ -44,6 +44,7 @@ func syncCmd(e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	hub := fs.String("hub", cfg.Hub.URL, "hub base `URL`, e.g. https://hub.example:8470")
 	token := fs.String("token", "", "agent `TOKEN` (default: $AGENTDESK_HUB_TOKEN, then the config)")
+	ca := fs.String("ca", "", "PEM `FILE` of the CA that signed the hub's certificate (default: the system's roots)")
 	once := fs.Bool("once", false, "run one round and exit")
 	langs := fs.String("lang", "zh-Hans", "comma-separated `LANGS` whose latest script pack to pull")
 	interval := fs.Duration("interval", 10*time.Second, "wait between rounds")
@@ -64,7 +65,7 @@ func syncCmd(e *env, args []string) error {
 	if tok == "" {
 		return errors.New("no hub token: give --token, set AGENTDESK_HUB_TOKEN or put it in the config")
 	}
-	if _, err := upstream.NewClient(*hub, tok, nil, nil); err != nil {
+	if _, err := upstream.NewClient(*hub, tok, nil, nil, upstream.WithCAFile(*ca)); err != nil {
 		return err // before the data file is touched
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -74,7 +75,8 @@ func syncCmd(e *env, args []string) error {
 	}
 	defer s.Close()
 	d := storesync.New(s)
-	opts := []upstream.ClientOption{upstream.WithLogger(log), upstream.WithInterval(*interval), upstream.WithLangs(strings.Split(*langs, ",")...)}
+	opts := []upstream.ClientOption{upstream.WithLogger(log), upstream.WithInterval(*interval), upstream.WithLangs(strings.Split(*langs, ",")...),
+		upstream.WithCAFile(*ca)}
 	if !*once {
 		opts = append(opts, upstream.OnStatus(roundPrinter(e.stdout)))
 	}

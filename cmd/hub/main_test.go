@@ -41,7 +41,7 @@ import (
 // with SIGTERM.
 func init() {
 	if os.Getenv("AGENTDESK_HUB_CHILD") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, quiet))
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, quiet))
 	}
 }
 
@@ -91,7 +91,7 @@ func newToken(t *testing.T, dsn string, role upstream.Role, name, desk string) s
 func TestTokenAdd_PrintsTokenStoresHash(t *testing.T) {
 	dsn := pgtest.New(t)
 	var out, errb bytes.Buffer
-	if code := run([]string{"token", "add", "--pg", dsn, "--role", "supervisor", "--name", "班长"}, &out, &errb, quiet); code != 0 {
+	if code := run([]string{"token", "add", "--pg", dsn, "--role", "supervisor", "--name", "班长"}, nil, &out, &errb, quiet); code != 0 {
 		t.Fatalf("token add = %d: %s", code, errb.String())
 	}
 	tok := strings.TrimSpace(out.String())
@@ -117,7 +117,7 @@ func TestTokenAdd_PrintsTokenStoresHash(t *testing.T) {
 	}
 
 	out.Reset()
-	if code := run([]string{"token", "revoke", "--pg", dsn, "--name", "班长"}, &out, &errb, quiet); code != 0 || !strings.Contains(out.String(), "revoked 1") {
+	if code := run([]string{"token", "revoke", "--pg", dsn, "--name", "班长"}, nil, &out, &errb, quiet); code != 0 || !strings.Contains(out.String(), "revoked 1") {
 		t.Fatalf("token revoke = %d %q %q", code, out.String(), errb.String())
 	}
 	if _, err := db.Authenticate(context.Background(), tok); err != upstream.ErrUnauthorized {
@@ -136,7 +136,7 @@ func TestTokenAdd_PrintsTokenStoresHash(t *testing.T) {
 		out.Reset()
 		errb.Reset()
 		before := pgtest.Dump(t, dsn)
-		if code := run(args, &out, &errb, quiet); code == 0 || out.Len() != 0 || errb.Len() == 0 {
+		if code := run(args, nil, &out, &errb, quiet); code == 0 || out.Len() != 0 || errb.Len() == 0 {
 			t.Errorf("%v = %d, stdout %q, stderr %q; want a refusal and no token", args, code, out.String(), errb.String())
 		}
 		if changed := pgtest.Changed(before, pgtest.Dump(t, dsn)); len(changed) > 0 {

@@ -2,6 +2,9 @@ package upstreamtest
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,13 +16,21 @@ import (
 )
 
 // Hub is an in-memory upstream.Backend for tests of clients and of the
-// handler: tokens the test adds, pushes judged by upstream.Decide, pack
-// versions reviewed by upstream.CheckReview and CheckRollback, a board the
-// test sets, and change notices the test sends to open streams. Safe for
-// concurrent use.
+// handler: tokens the test adds (expired ones refused as the hub does),
+// pushes judged by upstream.Decide, pack versions reviewed by
+// upstream.CheckReview and CheckRollback, a board the test sets, change
+// notices the test sends to open streams, agents who sign in (wrong PINs
+// counted by upstream.SignInRetryAfter, verifiers signed by a key of its
+// own), and an audit of what it served. Safe for concurrent use.
 type Hub struct {
 	mu      sync.Mutex
 	tokens  map[string]upstream.Principal
+	nextTok int64
+	agents  map[string]*memAgent
+	key     ed25519.PrivateKey
+	desks   map[string]upstream.Key
+	audit   []upstream.AuditEntry
+	ends    map[int64][]chan string
 	records map[recordKey]upstream.Copy
 	revs    map[recordKey]int64
 	rev     int64
@@ -39,15 +50,229 @@ var _ upstream.Backend = (*Hub)(nil)
 
 // NewHub returns a hub with no tokens, no records and an empty board.
 func NewHub() *Hub {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic(err)
+	}
 	return &Hub{tokens: map[string]upstream.Principal{}, records: map[recordKey]upstream.Copy{}, revs: map[recordKey]int64{},
-		live: map[string]upstream.LiveReport{}, subs: map[chan upstream.Change]struct{}{}}
+		live: map[string]upstream.LiveReport{}, subs: map[chan upstream.Change]struct{}{},
+		agents: map[string]*memAgent{}, key: key, desks: map[string]upstream.Key{}, ends: map[int64][]chan string{}}
 }
 
-// AddToken makes token resolve to p.
+// AddToken makes token resolve to p. A p without a TokenID gets one; a p
+// with Expires is refused after it (ErrTokenExpired).
 func (h *Hub) AddToken(token string, p upstream.Principal) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.nextTok++
+	if p.TokenID == 0 {
+		p.TokenID = 1000 + h.nextTok
+	}
 	h.tokens[token] = p
+}
+
+// EndToken drops token and ends its open streams with reason, as a
+// revocation on the hub does.
+func (h *Hub) EndToken(token, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, ok := h.tokens[token]
+	if !ok {
+		return
+	}
+	delete(h.tokens, token)
+	h.endLocked(p.TokenID, reason)
+}
+
+func (h *Hub) endLocked(id int64, reason string) {
+	for _, ch := range h.ends[id] {
+		ch <- reason
+	}
+	delete(h.ends, id)
+}
+
+// HubKey is the public key the hub signs offline verifiers with.
+func (h *Hub) HubKey() ed25519.PublicKey { return h.key.Public().(ed25519.PublicKey) }
+
+// memAgent is an agent account of the in-memory hub.
+type memAgent struct {
+	info     upstream.AgentInfo
+	pin      string
+	sip      *upstream.SIPAccount
+	disabled bool
+	fails    int
+	lastFail time.Time
+}
+
+// AddAgent makes an agent account that signs in with pin; sip, if not
+// nil, is handed to its desk.
+func (h *Hub) AddAgent(a upstream.AgentInfo, pin string, sip *upstream.SIPAccount) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.agents[a.Number] = &memAgent{info: a, pin: pin, sip: sip}
+}
+
+// DisableAgent disables an account: its right PIN gets ErrAgentDisabled.
+func (h *Hub) DisableAgent(number string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if a := h.agents[number]; a != nil {
+		a.disabled = true
+	}
+}
+
+// AuditLog returns every audit entry, oldest first.
+func (h *Hub) AuditLog() []upstream.AuditEntry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.audit)
+}
+
+// memArgon2 is a cheap cost for the in-memory hub's verifiers.
+var memArgon2 = upstream.Argon2Params{Time: 1, Memory: 64, Threads: 1}
+
+// newTokenLocked makes a random token for p. h.mu is held.
+func (h *Hub) newTokenLocked(p upstream.Principal) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	tok := "mem_" + hex.EncodeToString(b)
+	h.nextTok++
+	p.TokenID = 1000 + h.nextTok
+	h.tokens[tok] = p
+	return tok
+}
+
+func (h *Hub) auditLocked(p upstream.Principal, action upstream.AuditAction, kind, subject string) {
+	h.audit = append(h.audit, upstream.AuditEntry{ID: int64(len(h.audit) + 1), At: time.Now(), Action: action, Actor: p.Name, Role: p.Role,
+		Agent: p.Agent, Desk: p.Desk, Addr: p.Addr, SubjectKind: kind, Subject: subject})
+}
+
+// SignIn checks the agent's PIN and starts a session at p's desk.
+func (h *Hub) SignIn(_ context.Context, p upstream.Principal, req upstream.SignInRequest) (upstream.SignInResult, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := time.Now()
+	a := h.agents[req.Number]
+	if a != nil {
+		if d := upstream.SignInRetryAfter(a.fails, a.lastFail, now); d > 0 {
+			h.auditLocked(p, upstream.AuditSignInLocked, "agent", req.Number)
+			return upstream.SignInResult{}, &upstream.LockedError{RetryAfter: d, Why: "agent number"}
+		}
+	}
+	if a == nil || a.pin != string(req.PIN) {
+		if a != nil {
+			a.fails++
+			a.lastFail = now
+		}
+		h.auditLocked(p, upstream.AuditSignInFail, "agent", req.Number)
+		return upstream.SignInResult{}, upstream.ErrWrongPIN
+	}
+	if a.disabled {
+		h.auditLocked(p, upstream.AuditSignInOff, "agent", req.Number)
+		return upstream.SignInResult{}, upstream.ErrAgentDisabled
+	}
+	a.fails = 0
+	exp := now.Add(upstream.DefaultShift)
+	tok := h.newTokenLocked(upstream.Principal{Name: a.info.Name, Role: a.info.Role, Desk: req.Desk, Kind: upstream.TokenSession, Agent: a.info.Number, Expires: exp})
+	key, ok := h.desks[req.Desk]
+	if !ok {
+		key = make(upstream.Key, upstream.DeskKeySize)
+		_, _ = rand.Read(key)
+		h.desks[req.Desk] = key
+	}
+	salt := make([]byte, upstream.PINSaltSize)
+	_, _ = rand.Read(salt)
+	v := upstream.SignOffline(upstream.OfflineVerifier{Number: a.info.Number, Name: a.info.Name, Role: a.info.Role, Desk: req.Desk,
+		KDF: memArgon2, Salt: salt, Hash: upstream.HashPIN(a.pin, salt, memArgon2), Issued: now, Expires: now.Add(upstream.DefaultOfflineTTL)}, h.key)
+	h.auditLocked(p, upstream.AuditSignIn, "agent", req.Number)
+	return upstream.SignInResult{Session: upstream.Secret(tok), Expires: exp, Agent: a.info, SIP: a.sip, Offline: v,
+		HubKey: h.HubKey(), DeskKey: slices.Clone(key)}, nil
+}
+
+// SignOut ends p's session.
+func (h *Hub) SignOut(_ context.Context, p upstream.Principal) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for tok, q := range h.tokens {
+		if q.TokenID == p.TokenID {
+			delete(h.tokens, tok)
+		}
+	}
+	h.auditLocked(p, upstream.AuditSignOut, "token", fmt.Sprint(p.TokenID))
+	h.endLocked(p.TokenID, upstream.EndSignedOut)
+	return nil
+}
+
+// RotateToken gives p's principal a new token and drops p's at once (the
+// in-memory hub has no grace period).
+func (h *Hub) RotateToken(_ context.Context, p upstream.Principal) (upstream.TokenRotation, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for tok, q := range h.tokens {
+		if q.TokenID == p.TokenID {
+			delete(h.tokens, tok)
+		}
+	}
+	np := p
+	np.Addr = ""
+	if p.Kind != upstream.TokenSession {
+		np.Expires = time.Now().Add(upstream.DefaultTokenTTL)
+	}
+	tok := h.newTokenLocked(np)
+	h.auditLocked(p, upstream.AuditTokenRotate, "token", fmt.Sprint(p.TokenID))
+	h.endLocked(p.TokenID, upstream.EndRotated)
+	return upstream.TokenRotation{Token: upstream.Secret(tok), Expires: np.Expires, OldUntil: time.Now()}, nil
+}
+
+// TokenEnded delivers EndToken's, SignOut's and RotateToken's reason.
+func (h *Hub) TokenEnded(ctx context.Context, p upstream.Principal) <-chan string {
+	ch := make(chan string, 1)
+	h.mu.Lock()
+	h.ends[p.TokenID] = append(h.ends[p.TokenID], ch)
+	h.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.ends[p.TokenID] = slices.DeleteFunc(h.ends[p.TokenID], func(c chan string) bool { return c == ch })
+	}()
+	return ch
+}
+
+// Customer returns a stored customer, audited.
+func (h *Hub) Customer(_ context.Context, p upstream.Principal, id string) (upstream.Record, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := recordKey{agent.KindCustomer, id}
+	c, ok := h.records[k]
+	if !ok || c.Deleted {
+		return upstream.Record{}, fmt.Errorf("%w: no customer %s", upstream.ErrNotFound, id)
+	}
+	h.auditLocked(p, upstream.AuditCustomerRead, "customer", id)
+	return upstream.Record{Seq: uint64(h.revs[k]), Kind: agent.KindCustomer, ID: id, Version: c.Version, Body: c.Body}, nil
+}
+
+// Audit returns the audit entries after q.AfterID or from q.Since.
+func (h *Hub) Audit(_ context.Context, q upstream.AuditQuery) (upstream.AuditPage, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	page := upstream.AuditPage{Next: q.AfterID}
+	limit := q.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	for _, e := range h.audit {
+		if e.ID <= q.AfterID || e.At.Before(q.Since) {
+			continue
+		}
+		if len(page.Entries) == limit {
+			page.More = true
+			break
+		}
+		page.Entries = append(page.Entries, e)
+		page.Next = e.ID
+	}
+	return page, nil
 }
 
 // SetBoard replaces the board and tells every open stream (as an alert
@@ -105,13 +330,16 @@ func (h *Hub) Stored(kind agent.Kind, id string) (upstream.Copy, bool) {
 	return c, ok
 }
 
-// Authenticate resolves a token added with AddToken.
+// Authenticate resolves a token added with AddToken or made by a sign-in.
 func (h *Hub) Authenticate(_ context.Context, token string) (upstream.Principal, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	p, ok := h.tokens[token]
 	if !ok {
 		return p, upstream.ErrUnauthorized
+	}
+	if !p.Expires.IsZero() && !time.Now().Before(p.Expires) {
+		return upstream.Principal{}, upstream.ErrTokenExpired
 	}
 	return p, nil
 }
@@ -157,7 +385,7 @@ func (h *Hub) Live(_ context.Context, _ upstream.Principal, r upstream.LiveRepor
 }
 
 // Customers returns stored customers changed after since, in change order.
-func (h *Hub) Customers(_ context.Context, since int64, limit int) (upstream.CustomerPage, error) {
+func (h *Hub) Customers(_ context.Context, _ upstream.Principal, since int64, limit int) (upstream.CustomerPage, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	page := upstream.CustomerPage{Next: since}
