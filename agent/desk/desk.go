@@ -68,7 +68,8 @@ type Desk struct {
 	clock    agent.Clock
 	log      *slog.Logger
 	cfg      Config
-	center   agent.Center
+	centerMu sync.RWMutex
+	center   agent.Center // the center's rules; rules() reads them
 	logCalls bool
 	plan     bool
 	hub      Hub
@@ -187,7 +188,31 @@ func (d *Desk) me() string {
 }
 
 // Center returns the center's rules the desk applies.
-func (d *Desk) Center() agent.Center { return d.center }
+func (d *Desk) Center() agent.Center { return d.rules() }
+
+// rules are the center's rules now (SetCenter may change them).
+func (d *Desk) rules() agent.Center {
+	d.centerMu.RLock()
+	defer d.centerMu.RUnlock()
+	return d.center
+}
+
+// SetCenter applies new center rules (settings saved on this desk, or
+// pushed from the hub): ring limits, reply times, quiet hours, the
+// after-call-work limit and the warning stages, from the next view on.
+func (d *Desk) SetCenter(c agent.Center) error {
+	if c.Zone == nil {
+		return errors.New("set center: no zone")
+	}
+	d.centerMu.Lock()
+	d.center = c
+	d.centerMu.Unlock()
+	if !d.do(func() { d.publish() }) {
+		return ErrClosed
+	}
+	d.reload()
+	return nil
+}
 
 // SetPhone sets the phone the commands drive.
 func (d *Desk) SetPhone(p Phone) { d.phone.Store(&p) }

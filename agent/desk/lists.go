@@ -68,7 +68,7 @@ func (d *Desk) loader() {
 
 // load reads today's calls and the agent's cases and callbacks at instant at.
 func (d *Desk) load(at time.Time) (lists, error) {
-	zone := d.center.Zone
+	zone := d.rules().Zone
 	l := lists{at: at, day: agent.DayOf(at, zone), names: map[string]agent.Customer{}}
 	start, end := l.day.Bounds(zone)
 	me := d.me()
@@ -110,14 +110,14 @@ func (d *Desk) noticeDue(prev, next lists) {
 	if prev.at.IsZero() {
 		return
 	}
-	me, role, p := d.me(), d.cfg.UserRole(), d.center.Warning
+	me, role, p := d.me(), d.cfg.UserRole(), d.rules().Warning
 	was := map[string]CaseRow{}
 	for _, r := range caseRows(prev, prev.at, me, role, p) {
 		was[r.ID] = r
 	}
 	for _, r := range caseRows(next, next.at, me, role, p) {
 		old, seen := was[r.ID]
-		args := map[string]string{"customer": r.Customer, "what": r.What, "due": r.ReplyDue.In(d.center.Zone).Format("15:04")}
+		args := map[string]string{"customer": r.Customer, "what": r.What, "due": r.ReplyDue.In(d.rules().Zone).Format("15:04")}
 		switch {
 		case r.Overdue && (!seen || !old.Overdue):
 			d.notice(NoticeCaseOverdue, args)

@@ -113,7 +113,7 @@ func (d *Desk) loadCard(callID string, at time.Time) {
 			}
 		}
 		card.OverdueReplies = len(agent.OverdueReplies(cs, at))
-		card.Cases = caseRows(lists{cases: cs, names: map[string]agent.Customer{p.Customer.ID: *p.Customer}}, at, d.me(), d.cfg.UserRole(), d.center.Warning)
+		card.Cases = caseRows(lists{cases: cs, names: map[string]agent.Customer{p.Customer.ID: *p.Customer}}, at, d.me(), d.cfg.UserRole(), d.rules().Warning)
 		cbs, err := d.st.Callbacks(store.CallbackFilter{CustomerID: p.Customer.ID, PendingOnly: true})
 		errs = append(errs, err)
 		card.CallbacksPending = len(cbs)
@@ -197,7 +197,7 @@ func party(cs []agent.Customer) scripts.Party {
 	return pt
 }
 
-func (d *Desk) ringLimit() time.Duration { return d.center.RingLimit }
+func (d *Desk) ringLimit() time.Duration { return d.rules().RingLimit }
 
 func (d *Desk) callIndex(id string) int {
 	for i, c := range d.work.Calls {

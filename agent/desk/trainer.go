@@ -260,7 +260,7 @@ func ReadPackForm(text string) (*PackForm, []PackProblem) {
 // Date is today by the desk's clock in the center's zone.
 func (d *Desk) PreviewPack(text string, req PreviewRequest) PackPreview {
 	if req.Date.Year == 0 {
-		req.Date = DateOf(d.clock.Now().In(d.center.Zone))
+		req.Date = DateOf(d.clock.Now().In(d.rules().Zone))
 	}
 	return RenderPackPreview(text, req, d.cfg.AgentName, d.cfg.AgentNumber)
 }

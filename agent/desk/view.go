@@ -40,6 +40,8 @@ type View struct {
 	HangupReminder bool
 	// Phrases is the phrase book rendered for the caller on the line.
 	Phrases []Phrase
+	// Closing is the pack's end of a call while one is on the line.
+	Closing *Closing
 	// Callbacks are the agent's callback tasks not yet done, soonest due
 	// first; QuietUntil, when not zero, is when the customers' resting time
 	// ends (the desk will not dial before).

@@ -41,12 +41,21 @@ type deskView struct {
 	wizard    *wizard
 	customers *customersView
 	wizardTab *container.TabItem
+	wrapUp    *wrapUpView
+	wrapTab   *container.TabItem
+	cbPanel   *callbackPanel
+	cbTab     *container.TabItem
 	phrases   *fyne.Container
 	callbacks *fyne.Container
 	quiet     *widget.Label
 	cases     *fyne.Container
+	cardCases *fyne.Container
+	closing   *widget.Label
 	log       *fyne.Container
 	stats     *widget.Label
+	// seenNotice is the newest notice already turned into a desktop
+	// notification.
+	seenNotice time.Time
 }
 
 func newDeskView(s *Window) *deskView { return &deskView{shell: s} }
@@ -81,11 +90,13 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.ringTimer = widget.NewLabel("")
 	v.ringBar = widget.NewProgressBar()
 	v.ringBar.TextFormatter = func() string { return "" }
+	v.cardCases = container.NewVBox()
 	card := widget.NewCard("", "", container.NewVBox(
 		container.NewHBox(v.callerName, v.badge),
 		v.callerNumber,
 		container.NewHBox(v.complaints, v.callbacksDue),
 		v.lastCalls,
+		v.cardCases,
 	))
 
 	v.opening = widget.NewRichText()
@@ -106,9 +117,11 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	controls := container.NewGridWithColumns(4, v.answer, v.hangup, v.hold, v.transfer, v.mute, v.keypad,
 		v.silentBtn, v.complaint)
 
+	v.closing = widget.NewLabel("")
+	v.closing.Wrapping = fyne.TextWrapWord
 	left := container.NewVBox(card, v.ringTimer, v.ringBar,
 		widget.NewLabelWithStyle(v.t("opening"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		v.opening, v.reminder, controls)
+		v.opening, v.reminder, controls, v.closing)
 
 	v.phrases = container.NewVBox()
 	v.wizard = newWizard(v.shell)
@@ -122,12 +135,19 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.stats = widget.NewLabel("")
 	v.stats.Wrapping = fyne.TextWrapWord
 	v.wizardTab = container.NewTabItem(v.t("wiz.tab"), v.wizard.buildUI())
+	v.wrapUp = &wrapUpView{shell: v.shell}
+	v.wrapTab = container.NewTabItem(v.t("wrap.tab"), v.wrapUp.buildUI())
+	v.cbPanel = &callbackPanel{shell: v.shell}
+	v.cbTab = container.NewTabItem(v.t("callbacks"), container.NewBorder(v.quiet, nil, nil, nil,
+		container.NewVScroll(container.NewVBox(v.cbPanel.buildUI(), v.callbacks))))
+	logCall := widget.NewButton(v.t("logcall.title"), v.shell.logCallForm)
 	v.right = container.NewAppTabs(
 		container.NewTabItem(v.t("phrases"), container.NewVScroll(v.phrases)),
 		v.wizardTab,
+		v.wrapTab,
 		container.NewTabItem(v.t("cases"), container.NewVScroll(v.cases)),
-		container.NewTabItem(v.t("callbacks"), container.NewBorder(v.quiet, nil, nil, nil, container.NewVScroll(v.callbacks))),
-		container.NewTabItem(v.t("log"), container.NewVScroll(v.log)),
+		v.cbTab,
+		container.NewTabItem(v.t("log"), container.NewBorder(container.NewHBox(logCall), nil, nil, nil, container.NewVScroll(v.log))),
 		container.NewTabItem(v.t("customers"), v.customers.buildUI()),
 		container.NewTabItem(v.t("stats"), v.stats),
 	)
@@ -146,11 +166,7 @@ func (v *deskView) apply(m desk.View) {
 	v.pbx.SetText(v.t("status.pbx") + ": " + v.t("pbx."+lineCode(m.Line)))
 	v.sync.SetText(v.t("status.sync") + ": " + syncText(v.shell.lang, m.Sync))
 	v.pack.SetText(packText(v.shell.lang, m.Pack))
-	agentText := v.t("agent." + m.Agent.Status.String())
-	if m.Agent.Status == agent.StatusBreak && m.Agent.Reason != agent.ReasonNone {
-		agentText += "（" + v.t("break."+m.Agent.Reason.String()) + "）"
-	}
-	v.agent.SetText(v.t("status.agent") + ": " + agentText)
+	v.tickACW(m.At)
 	v.setSelectQuietly(m)
 
 	c := m.Call
@@ -210,15 +226,98 @@ func (v *deskView) apply(m desk.View) {
 		}
 	}
 	v.showCallbacks(m, busy)
+	v.cbPanel.apply(m)
 	v.showCases(m)
+	v.showClosing(m)
+	if m.WrapUp != nil && m.WrapUp.RecordID != v.wrapUp.recordID {
+		v.wrapUp.pending(m.WrapUp, v.zone(m))
+		if m.Call == nil {
+			v.right.Select(v.wrapTab)
+		}
+	}
 	v.log.RemoveAll()
 	for _, e := range m.Log {
-		v.log.Add(logLine(v.shell.lang, e, v.zone(m)))
+		v.log.Add(v.logRow(e, m))
 	}
 	if len(m.Log) == 0 {
 		v.log.Add(widget.NewLabel(v.t("sup.none")))
 	}
-	v.stats.SetText(v.t("stats.line", statsData(m.Today)))
+	stats := v.t("stats.line", statsData(m.Today))
+	if by := byTypeText(v.shell.lang, m.Today.ByType); by != "" {
+		stats += "\n" + by
+	}
+	v.stats.SetText(stats)
+	v.notify(m)
+}
+
+// logRow is one call of today's log; a taken call not wrapped up yet has a
+// button to wrap it up.
+func (v *deskView) logRow(e agent.Call, m desk.View) fyne.CanvasObject {
+	line := logLine(v.shell.lang, e, v.zone(m))
+	if e.Wrapped() || !e.Answered {
+		return line
+	}
+	wrap := widget.NewButton(v.t("wrap.button"), func() {
+		v.wrapUp.call(e, v.zone(m))
+		v.right.Select(v.wrapTab)
+	})
+	return container.NewBorder(nil, nil, nil, wrap, line)
+}
+
+// showClosing shows the pack's closing lines while the caller is on the
+// line, with the reminder to let the caller hang up first.
+func (v *deskView) showClosing(m desk.View) {
+	c := m.Closing
+	if c == nil {
+		v.closing.SetText("")
+		return
+	}
+	lines := []string{v.t("closing.title")}
+	for _, r := range c.Reassure {
+		lines = append(lines, "· "+r)
+	}
+	for _, l := range []string{c.Thanks, c.Goodbye} {
+		if l != "" {
+			lines = append(lines, "· "+l)
+		}
+	}
+	if c.HangUpFirst != "" {
+		lines = append(lines, c.HangUpFirst)
+	}
+	v.closing.SetText(strings.Join(lines, "\n"))
+}
+
+// notify turns the desk's new notices of cases falling due into desktop
+// notifications (the agent may be in another window).
+func (v *deskView) notify(m desk.View) {
+	newest := v.seenNotice
+	for _, n := range m.Notices {
+		if !n.At.After(v.seenNotice) {
+			continue
+		}
+		if n.At.After(newest) {
+			newest = n.At
+		}
+		if n.ID == desk.NoticeCaseDue || n.ID == desk.NoticeCaseOverdue {
+			v.shell.app.SendNotification(fyne.NewNotification(v.t("notify.case"),
+				v.t(n.ID, map[string]any{"customer": n.Args["customer"], "what": n.Args["what"], "due": n.Args["due"]})))
+		}
+	}
+	v.seenNotice = newest
+}
+
+// byTypeText is the day's calls by wrap-up type.
+func byTypeText(lang string, by map[string]int) string {
+	var parts []string
+	for _, k := range []string{"consultation", "complaint", "other", agent.Unwrapped} {
+		if n := by[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", tr(lang, "call.type."+k), n))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "  ")
 }
 
 // command shows a call control: enabled when the call allows it and it is
@@ -250,6 +349,9 @@ func (v *deskView) showCallbacks(m desk.View, busy map[string]bool) {
 	for _, cb := range m.Callbacks {
 		id := cb.ID
 		dial := widget.NewButton(v.t("callbacks.dial"), func() { v.onDialCallback(id) })
+		if cb.Purpose != "" {
+			dial.SetText(v.t("callbacks.dial"))
+		}
 		key := "dial:" + id
 		if busy[key] {
 			dial.SetText(v.t("callbacks.dial") + " …")
@@ -271,26 +373,42 @@ func (v *deskView) showCallbacks(m desk.View, busy map[string]bool) {
 func (v *deskView) showCases(m desk.View) {
 	v.cases.RemoveAll()
 	for _, c := range m.Cases {
-		text := orDefault(c.Customer, "—") + "  " + c.What
-		switch {
-		case c.Overdue:
-			text += "  " + v.t("cases.overdue", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
-		case !c.ReplyDue.IsZero():
-			text += "  " + v.t("wiz.deadline", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
-		}
-		l := widget.NewLabel(text)
-		l.Truncation = fyne.TextTruncateEllipsis
-		switch {
-		case c.Overdue:
-			l.Importance = widget.DangerImportance
-		case c.DueSoon:
-			l.Importance = widget.WarningImportance
-		}
-		v.cases.Add(l)
+		v.cases.Add(v.caseRow(c, m))
 	}
 	if len(m.Cases) == 0 {
 		v.cases.Add(widget.NewLabel(v.t("sup.none")))
 	}
+}
+
+// caseRow is one case with its button to open it: overdue in red, due
+// soon in amber, waiting for this agent (escalated to them) marked.
+func (v *deskView) caseRow(c desk.CaseRow, m desk.View) fyne.CanvasObject {
+	text := orDefault(c.Customer, "—") + "  " + c.What
+	switch {
+	case c.Overdue:
+		text += "  " + v.t("cases.overdue", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
+	case !c.ReplyDue.IsZero():
+		text += "  " + v.t("wiz.deadline", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
+	default:
+		text += "  " + v.t("case.state."+c.State.String())
+	}
+	if c.WaitingForMe {
+		text = v.t("cases.waiting") + "  " + text
+	}
+	if w := c.Warning; w != nil && !w.Done {
+		text += "  " + v.t("cases.warning", map[string]any{"Stage": v.t("sla." + w.StageName)})
+	}
+	l := widget.NewLabel(text)
+	l.Truncation = fyne.TextTruncateEllipsis
+	switch {
+	case c.Overdue || (c.Warning != nil && c.Warning.Late):
+		l.Importance = widget.DangerImportance
+	case c.DueSoon || c.WaitingForMe:
+		l.Importance = widget.WarningImportance
+	}
+	id := c.ID
+	open := widget.NewButton(v.t("case.open"), func() { v.shell.openCase(id) })
+	return container.NewBorder(nil, nil, nil, open, l)
 }
 
 func logLine(lang string, e agent.Call, zone *time.Location) fyne.CanvasObject {
@@ -314,6 +432,7 @@ func (v *deskView) showCaller(c *desk.Call) {
 		for _, l := range []*widget.Label{v.callerNumber, v.badge, v.complaints, v.callbacksDue, v.lastCalls} {
 			l.SetText("")
 		}
+		v.cardCases.RemoveAll()
 		return
 	}
 	name := ""
@@ -345,11 +464,15 @@ func (v *deskView) showCaller(c *desk.Call) {
 		v.badge.SetText(v.badge.Text + "  " + v.t("caller.several", map[string]any{"Count": len(c.Customers)}))
 	}
 	card := c.Card
+	v.cardCases.RemoveAll()
 	if card == nil {
 		v.complaints.SetText("")
 		v.callbacksDue.SetText("")
 		v.lastCalls.SetText("")
 		return
+	}
+	for _, cr := range card.Cases {
+		v.cardCases.Add(v.caseRow(cr, v.shell.view))
 	}
 	text := v.t("caller.open", map[string]any{"Count": card.OpenComplaints})
 	if card.OverdueReplies > 0 {
@@ -371,12 +494,13 @@ func (v *deskView) showCaller(c *desk.Call) {
 	}
 }
 
-// tick redraws the ring or talk timer for now; the shell calls it every
-// second while a call is up.
+// tick redraws the ring or talk timer for now, and the after-call work's;
+// the shell calls it every second.
 func (v *deskView) tick(now time.Time) {
 	if v.ringTimer == nil {
 		return
 	}
+	v.tickACW(now)
 	c := v.shell.view.Call
 	if c == nil {
 		v.ringTimer.SetText("")
@@ -405,6 +529,24 @@ func (v *deskView) tick(now time.Time) {
 	}
 	v.ringTimer.Importance = widget.WarningImportance
 	v.ringTimer.SetText(v.t("ring.timer", map[string]any{"Elapsed": int(el.Seconds()), "Limit": int(limit.Seconds())}))
+}
+
+// tickACW shows the after-call work's time against its limit in the status
+// bar, in red once over.
+func (v *deskView) tickACW(now time.Time) {
+	m := v.shell.view
+	text := v.t("status.agent") + ": " + v.t("agent."+m.Agent.Status.String())
+	if m.Agent.Status == agent.StatusBreak && m.Agent.Reason != agent.ReasonNone {
+		text += "（" + v.t("break."+m.Agent.Reason.String()) + "）"
+	}
+	v.agent.Importance = widget.MediumImportance
+	if a := m.ACW; a != nil {
+		text += " " + v.t("acw.timer", map[string]any{"Elapsed": clock(max(0, now.Sub(a.Since))), "Limit": clock(a.Limit)})
+		if now.Sub(a.Since) > a.Limit {
+			v.agent.Importance = widget.DangerImportance
+		}
+	}
+	v.agent.SetText(text)
 }
 
 func (v *deskView) setOpening(s string) {
@@ -556,7 +698,7 @@ func (v *deskView) onDialCallback(id string) {
 	v.shell.run("dial:"+id, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), desk.CommandTimeout)
 		defer cancel()
-		_, err := d.DialCallback(ctx, id)
+		_, err := d.StartCallback(ctx, id)
 		return err
 	}, nil)
 }

@@ -16,7 +16,10 @@ func errText(lang string, err error) string {
 	var hub *desk.HubError
 	var inc *agent.IncompleteError
 	var cbInc *agent.CallbackIncompleteError
+	var wrapInc *agent.WrapIncompleteError
 	switch {
+	case errors.As(err, &wrapInc):
+		return tr(lang, "err.incomplete") + "\n" + problemLines(lang, wrapInc.Problems)
 	case errors.As(err, &quiet):
 		return tr(lang, "err.quiet.until", map[string]any{"Window": quiet.Window.String(), "Next": quiet.Next.Format("15:04")})
 	case errors.As(err, &inc):

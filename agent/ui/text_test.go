@@ -19,15 +19,18 @@ import (
 // code the views may pass. A new prefix in a view fails the test until it
 // is listed here.
 var dynamicIDs = map[string][]string{
-	"break.":     {"meal", "rest", "training", "meeting", "coaching", "paperwork"},
-	"pbx.":       {"registered", "failed", "practice", "connecting"},
-	"agent.":     {"available", "ringing", "on_call", "wrap_up", "break", "offline", "unknown"},
-	"check.":     {"pbx", "data", "hub", "outbox", "clock", "audio", "ghosts", "ok", "fail", "skip"},
-	"call.type.": {"consultation", "complaint", "other"},
-	"wiz.":       {"listen", "ask", "follow", "reply", "record", "report", "readback"},
-	"wiz.miss.":  problemCodes(),
-	"hint:":      {"wiz.listen.hint", "wiz.ask.hint", "wiz.follow.hint", "wiz.reply.hint", "wiz.record.hint"},
-	"others:":    {"sup.me", "sup.unsynced", "stats.hubline", "call.held"},
+	"break.":      {"meal", "rest", "training", "meeting", "coaching", "paperwork"},
+	"pbx.":        {"registered", "failed", "practice", "connecting"},
+	"agent.":      {"available", "ringing", "on_call", "wrap_up", "break", "offline", "unknown"},
+	"check.":      {"pbx", "data", "hub", "outbox", "clock", "audio", "ghosts", "ok", "fail", "skip"},
+	"call.type.":  {"consultation", "complaint", "other", "unwrapped"},
+	"case.state.": {"open", "awaiting_reply", "replied", "closed"},
+	"sla.":        {"pick_up", "send_back", "branch_handling", "manager_guidance", "executive_opinion", "hotline_handling", "close"},
+	"role.":       {"agent", "team_lead", "supervisor", "trainer", "branch", "store_manager", "executive"},
+	"wiz.":        {"listen", "ask", "follow", "reply", "record", "report", "readback"},
+	"wiz.miss.":   problemCodes(),
+	"hint:":       {"wiz.listen.hint", "wiz.ask.hint", "wiz.follow.hint", "wiz.reply.hint", "wiz.record.hint"},
+	"others:":     {"sup.me", "sup.unsynced", "stats.hubline", "call.held"},
 	// The script pack editor.
 	"tr.caller.": {"known", "surname_only", "title_only", "anonymous"},
 	"tr.err.":    packErrorCodes,

@@ -23,12 +23,13 @@ import (
 // fakeDesk records the commands the window gives; its CheckComplaint is a
 // stand-in for the desk's rule so the wizard has something to show.
 type fakeDesk struct {
-	mu     sync.Mutex
-	cmds   []string
-	saved  []desk.ComplaintDraft
-	fail   error
-	checks []desk.Check
-	packs  []string // texts saved or published
+	caseView *desk.CaseView
+	mu       sync.Mutex
+	cmds     []string
+	saved    []desk.ComplaintDraft
+	fail     error
+	checks   []desk.Check
+	packs    []string // texts saved or published
 }
 
 func (f *fakeDesk) rec(s string) error {

@@ -26,6 +26,7 @@ import (
 // view tests use a fake. Every method but SubscribeView may block (disk,
 // SIP, network) and is only called off the Fyne goroutine.
 type Desk interface {
+	WorkDesk
 	SubscribeView(fn func(desk.View)) (cancel func())
 	Answer(callID string) error
 	Hangup(callID string) error
