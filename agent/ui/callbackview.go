@@ -20,15 +20,15 @@ type callbackPanel struct {
 	shell  *Window
 	taskID string
 
-	box                       *fyne.Container
-	title                     *widget.Label
-	script                    *fyne.Container
-	reached, satisfied        *selectBox
-	suggestions, note         *field
-	nextContact, nextTry      *field
-	noNext                    *checkBox
-	reachedBox, unreachedBox  *fyne.Container
-	save                      *widget.Button
+	box                      *fyne.Container
+	title                    *widget.Label
+	script                   *fyne.Container
+	reached, satisfied       *selectBox
+	suggestions, note        *field
+	nextContact, nextTry     *field
+	noNext                   *checkBox
+	reachedBox, unreachedBox *fyne.Container
+	save                     *widget.Button
 }
 
 func (p *callbackPanel) t(id string, data ...map[string]any) string {
