@@ -6,7 +6,11 @@
 // The layers are files, not packages: register.go, inbound.go, identity.go…
 package telephony
 
-import "time"
+import (
+	"time"
+
+	"agentdesk/telephony/audio"
+)
 
 // EventKind says what happened.
 type EventKind int
@@ -25,6 +29,24 @@ const (
 	EventResumed
 	EventTransferred
 	EventDTMF
+	// EventMuted and EventUnmuted follow Mute: the agent's microphone is
+	// (no longer) replaced by silence on the call.
+	EventMuted
+	EventUnmuted
+	// EventRecordingPaused and EventRecordingResumed follow PauseRecording
+	// and ResumeRecording.
+	EventRecordingPaused
+	EventRecordingResumed
+	// EventRecording reports a finished recording (Event.Recording), after
+	// the call's end.
+	EventRecording
+	// EventRecordingFailed says a call's recording stopped (disk full, a
+	// failing write, no recordings folder); Reason and Err say why. The call
+	// goes on.
+	EventRecordingFailed
+	// EventAudio reports a change of the sound card (Event.Audio): a
+	// device missing, lost, or back. Err is nil when every device in use runs.
+	EventAudio
 )
 
 var eventNames = map[EventKind]string{
@@ -40,6 +62,13 @@ var eventNames = map[EventKind]string{
 	EventResumed:           "resumed",
 	EventTransferred:       "transferred",
 	EventDTMF:              "dtmf",
+	EventMuted:             "muted",
+	EventUnmuted:           "unmuted",
+	EventRecordingPaused:   "recording_paused",
+	EventRecordingResumed:  "recording_resumed",
+	EventRecording:         "recording",
+	EventRecordingFailed:   "recording_failed",
+	EventAudio:             "audio",
 }
 
 // String is the event's snake_case name, as deskctl watch prints it.
@@ -95,6 +124,14 @@ type Event struct {
 	Reason string
 	// Digit is the key for EventDTMF.
 	Digit string
+	// Err is the typed cause of EventRegisterFailed, EventRecordingFailed
+	// and EventAudio (errors.Is: ErrCertificate, audio.ErrNoDevice…); nil
+	// for the others.
+	Err error
+	// Recording is the finished recording of EventRecording.
+	Recording *Recording
+	// Audio is the sound card's status for EventAudio.
+	Audio *audio.Status
 }
 
 // Emitter receives events. Emit must not block: the user agent calls it from
