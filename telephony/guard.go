@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,10 +126,12 @@ func (g *guard) filter(p sip.TransportReadProps, data []byte) ([]byte, error) {
 		return data, nil
 	}
 	g.count(p.RemoteAddr.String())
-	if p.Transport == "udp" {
-		return nil, nil
+	switch strings.ToLower(p.Transport) {
+	case "tcp", "tls", "ws", "wss":
+		return nil, errStray
 	}
-	return nil, errStray
+	// A datagram is dropped; an error here would end the UDP listener.
+	return nil, nil
 }
 
 // count records one dropped read, logging at most once per strayLogEvery.

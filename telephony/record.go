@@ -70,7 +70,9 @@ type recorder struct {
 	done    chan struct{}
 	err     error // the writer's error, valid after done
 	gone    bool  // the writer removed the temporary file after a failure
-	closed  bool  // finish ran (only the call's end calls it)
+
+	mu     sync.Mutex // orders the clock's last frame and finish
+	closed bool
 }
 
 // startRecording creates the temporary file for callID in dir.
@@ -116,6 +118,11 @@ func (r *recorder) frame(caller, agent []int16) {
 		for i := range n {
 			buf[2*i], buf[2*i+1] = caller[i], agent[i]
 		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return // the call ended while the clock was mid-tick
 	}
 	select {
 	case r.frames <- buf:
@@ -173,11 +180,14 @@ func (r *recorder) discard() {
 // completed, the file synced and renamed to its final name. It returns the
 // recording, or the error that stopped it (the temporary file is gone then).
 func (r *recorder) finish() (Recording, error) {
+	r.mu.Lock()
 	if r.closed {
+		r.mu.Unlock()
 		return Recording{}, ErrNotRecording
 	}
 	r.closed = true
 	close(r.frames)
+	r.mu.Unlock()
 	<-r.done
 	rec := Recording{
 		CallID: r.callID, Path: r.final, Started: r.started, Channels: 2,
