@@ -87,6 +87,14 @@ func (u *UA) AudioStatus() audio.Status {
 	return u.snd.Status()
 }
 
+// AudioStats are the sound card's ring counters (see audio.Stats).
+func (u *UA) AudioStats() audio.Stats {
+	if u.snd == nil {
+		return audio.Stats{}
+	}
+	return u.snd.Stats()
+}
+
 // Strays counts the requests dropped because they came from neither the
 // PBX nor the outbound proxy, for the self-check.
 func (u *UA) Strays() Strays {

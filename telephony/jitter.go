@@ -18,6 +18,8 @@ const (
 	jbCrossfade  = 40   // 5 ms from concealment back into real audio
 	jbWindow     = 250  // frames (5 s) over which the cushion is judged
 	jbReset      = 8000 // a timestamp more than 1 s off restarts the buffer
+	// jbLateRestart late packets in a row restart the buffer too.
+	jbLateRestart = 3
 )
 
 // chunk is one packet's decoded samples.
@@ -47,6 +49,7 @@ type jitterBuffer struct {
 	winPops  int
 	winMin   int // smallest cushion seen in the window
 	winLate  bool
+	lateRun  int // late packets in a row
 
 	// counters for stats and tests
 	played, concealed, late, dropped int64
@@ -74,8 +77,14 @@ func (j *jitterBuffer) push(ts uint32, pcm []int16) {
 	if j.started && diff(end, j.next) <= 0 {
 		j.late++
 		j.winLate = true
-		return
+		if j.lateRun++; j.lateRun < jbLateRestart {
+			return
+		}
+		// The sender stalled without moving its clock on: everything it
+		// sends now is behind ours. Start over on its timeline.
+		j.started, j.chunks = false, j.chunks[:0]
 	}
+	j.lateRun = 0
 	i := sort.Search(len(j.chunks), func(i int) bool { return diff(j.chunks[i].ts, ts) >= 0 })
 	if i < len(j.chunks) && j.chunks[i].ts == ts {
 		j.dropped++ // a duplicate

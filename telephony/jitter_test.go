@@ -220,3 +220,28 @@ func BenchmarkJitterBuffer_PushPop(b *testing.B) {
 		j.pop(p)
 	}
 }
+
+// TestJitterBuffer_SenderStallResyncs: a sender that stops for half a
+// second and goes on where its timestamps left off is behind the playout
+// clock from then on; the buffer must follow it, not drop it all.
+func TestJitterBuffer_SenderStallResyncs(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(60, 440)
+	p := make([]int16, rtpSamples)
+	for i := range 20 {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+	}
+	for range 25 { // 500 ms of nothing
+		j.pop(p)
+	}
+	var after []int16
+	for i := 20; i < 60; i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+		after = append(after, p...)
+	}
+	if rms := audio.RMS(after[len(after)/2:]); rms < 0.15 {
+		t.Errorf("after the stall the buffer plays rms %.3f: it dropped the sender as late", rms)
+	}
+}

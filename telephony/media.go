@@ -52,6 +52,7 @@ type rtpStream struct {
 
 	remote     atomic.Pointer[net.UDPAddr]
 	remoteCtrl atomic.Pointer[net.UDPAddr]
+	latched    atomic.Pointer[net.UDPAddr] // where the peer's media comes from, when not its SDP address
 	jb         *jitterBuffer
 	onDTMF     func(digit string)
 	cname      string
@@ -335,9 +336,7 @@ func (r *rtpStream) readLoop() {
 
 // receive handles one datagram from the RTP port.
 func (r *rtpStream) receive(data []byte, from *net.UDPAddr, dec []byte, pcm []int16) {
-	// Media only from the address the peer's SDP names: nobody else can
-	// speak into the agent's ear.
-	if want := r.remote.Load(); want == nil || !want.IP.Equal(from.IP) {
+	if !r.fromPeer(from) {
 		return
 	}
 	r.mu.Lock()
@@ -346,7 +345,9 @@ func (r *rtpStream) receive(data []byte, from *net.UDPAddr, dec []byte, pcm []in
 	if keys != nil {
 		out, err := keys.rx.DecryptRTP(dec[:0], data, nil)
 		if err != nil {
-			r.authFails.Add(1)
+			if r.authFails.Add(1) <= 3 {
+				r.log.Debug("srtp packet refused", "from", from.String(), "error", err)
+			}
 			return
 		}
 		data = out
@@ -370,6 +371,24 @@ func (r *rtpStream) receive(data []byte, from *net.UDPAddr, dec []byte, pcm []in
 		c.decode(pcm[:n], pkt.Payload[:n])
 		r.jb.push(pkt.Timestamp, pcm[:n])
 	}
+}
+
+// fromPeer says whether a datagram may be the peer's: from the address its
+// SDP names, or from the one address its media first came from (a peer
+// with several addresses sends from whichever routes, not always from the
+// one in its SDP). Nobody else speaks into the agent's ear.
+func (r *rtpStream) fromPeer(from *net.UDPAddr) bool {
+	want := r.remote.Load()
+	if want == nil {
+		return false
+	}
+	if want.IP.Equal(from.IP) {
+		return true
+	}
+	if l := r.latched.Load(); l != nil {
+		return l.IP.Equal(from.IP)
+	}
+	return r.latched.CompareAndSwap(nil, from) || r.latched.Load().IP.Equal(from.IP)
 }
 
 // receiveEvent reports a key once per event (its packets share a
@@ -510,7 +529,7 @@ func (r *rtpStream) readControl() {
 			}
 			continue
 		}
-		if want := r.remote.Load(); want == nil || !want.IP.Equal(from.IP) {
+		if !r.fromPeer(from) {
 			continue
 		}
 		data := buf[:n]

@@ -170,3 +170,29 @@ func TestRingtone_Cadence(t *testing.T) {
 		t.Errorf("ring is not 400+450 Hz: %.2f", s)
 	}
 }
+
+func TestRing_TrimStandingDelay(t *testing.T) {
+	q := newRing(4000, 0)
+	q.write(make([]int16, 1000)) // a device that started late
+	out := make([]int16, 160)
+	for range 50 {
+		q.write(make([]int16, 160))
+		q.trimStanding(50, 320)
+		q.play(out)
+	}
+	if q.held() > 480 {
+		t.Errorf("%d samples still standing after a window", q.held())
+	}
+	// Bursty but not standing: nothing is dropped.
+	q2 := newRing(4000, 0)
+	for i := range 100 {
+		q2.write(make([]int16, 160))
+		q2.trimStanding(50, 320)
+		if i%2 == 1 {
+			q2.play(make([]int16, 320))
+		}
+	}
+	if q2.dropped != 0 {
+		t.Errorf("dropped %d samples of a stream that never stood", q2.dropped)
+	}
+}

@@ -21,6 +21,8 @@ type ring struct {
 	prime   int
 	dropped int64 // samples dropped because the ring was full
 	under   int64 // samples padded with silence on underrun
+	winN    int   // writes in the current trimStanding window
+	winMin  int   // fewest samples held after a write in it
 }
 
 func newRing(size, prime int) *ring {
@@ -52,6 +54,28 @@ func (q *ring) write(p []int16) {
 	case q.ready <- struct{}{}:
 	default:
 	}
+}
+
+// trimStanding drops standing delay on the playback side: called after
+// each write, it tracks the fewest samples held over window writes and,
+// when even that never went below keep, drops the excess (a device that
+// started late, or plays slower than the clock writes).
+func (q *ring) trimStanding(window, keep int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.winN == 0 || q.n < q.winMin {
+		q.winMin = q.n
+	}
+	q.winN++
+	if q.winN < window {
+		return
+	}
+	if extra := q.winMin - keep; extra > 0 {
+		q.r = (q.r + extra) % len(q.buf)
+		q.n -= extra
+		q.dropped += int64(extra)
+	}
+	q.winN = 0
 }
 
 // readLocked moves up to len(out) samples into out and returns how many.

@@ -86,6 +86,8 @@ type Sound struct {
 	spk *ring // the call clock → playback callback
 
 	inLvl, outLvl atomic.Uint64 // float64 bits
+	captured      atomic.Int64
+	played        atomic.Int64
 	vol, ringVol  atomic.Uint64
 
 	notifyMu sync.Mutex
@@ -239,12 +241,41 @@ func (s *Sound) ReadFrame(frame []int16, deadline time.Time) bool {
 // WriteFrame queues 20 ms for the earpiece.
 func (s *Sound) WriteFrame(frame []int16) {
 	s.spk.write(frame)
+	// Keep at most a frame beyond what was just written standing in the
+	// ring (judged over a second), so the earpiece never lags behind.
+	s.spk.trimStanding(50, 2*FrameSamples)
 }
 
 // Levels are the microphone and earpiece levels of the last device
 // period, 0..1 on Level's dB scale; zero while no call holds the headset.
 func (s *Sound) Levels() (in, out float64) {
 	return math.Float64frombits(s.inLvl.Load()), math.Float64frombits(s.outLvl.Load())
+}
+
+// Stats are counters of the rings between the devices and the call
+// clock, in samples: microphone audio dropped because the clock fell
+// behind, earpiece silence played because it ran dry, and earpiece audio
+// dropped because it came faster than played.
+type Stats struct {
+	MicDropped  int64 `json:"mic_dropped"`
+	EarUnderrun int64 `json:"ear_underrun"`
+	EarDropped  int64 `json:"ear_dropped"`
+	EarHeldNow  int   `json:"ear_held"`
+	// Captured and Played count every sample the devices delivered and
+	// took: over a call they should grow at the same rate.
+	Captured int64 `json:"captured"`
+	Played   int64 `json:"played"`
+}
+
+// Stats are the rings' counters since New.
+func (s *Sound) Stats() Stats {
+	s.mic.mu.Lock()
+	md := s.mic.dropped
+	s.mic.mu.Unlock()
+	s.spk.mu.Lock()
+	defer s.spk.mu.Unlock()
+	return Stats{MicDropped: md, EarUnderrun: s.spk.under, EarDropped: s.spk.dropped, EarHeldNow: s.spk.n,
+		Captured: s.captured.Load(), Played: s.played.Load()}
 }
 
 // Status is how the devices stand now.
@@ -423,6 +454,7 @@ func (s *Sound) callback(r Role, rr *roleRun) func([]int16) {
 				return
 			}
 			s.mic.write(p)
+			s.captured.Add(int64(len(p)))
 			s.inLvl.Store(math.Float64bits(Level(p)))
 		}
 	case RoleOutput:
@@ -433,6 +465,7 @@ func (s *Sound) callback(r Role, rr *roleRun) func([]int16) {
 				return
 			}
 			s.spk.play(p)
+			s.played.Add(int64(len(p)))
 			scale(p, math.Float64frombits(s.vol.Load()))
 			s.outLvl.Store(math.Float64bits(Level(p)))
 		}

@@ -279,3 +279,63 @@ func Onset(samples []int16, freq float64) int {
 	}
 	return -1
 }
+
+// ReadWAV reads a 16-bit PCM WAV file: its rate and its channels'
+// samples (one slice per channel).
+func ReadWAV(path string) (rate int, channels [][]int16, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		return 0, nil, fmt.Errorf("%s: not a WAV file", path)
+	}
+	var nch, bits int
+	for p := 12; p+8 <= len(b); {
+		id, size := string(b[p:p+4]), int(binary.LittleEndian.Uint32(b[p+4:]))
+		body := b[p+8 : min(len(b), p+8+size)]
+		switch id {
+		case "fmt ":
+			if len(body) < 16 {
+				return 0, nil, fmt.Errorf("%s: short fmt chunk", path)
+			}
+			nch = int(binary.LittleEndian.Uint16(body[2:]))
+			rate = int(binary.LittleEndian.Uint32(body[4:]))
+			bits = int(binary.LittleEndian.Uint16(body[14:]))
+		case "data":
+			if nch == 0 || bits != 16 {
+				return 0, nil, fmt.Errorf("%s: want 16-bit PCM, have %d bits, %d channels", path, bits, nch)
+			}
+			channels = make([][]int16, nch)
+			for i := 0; i+2*nch <= len(body); i += 2 * nch {
+				for c := range nch {
+					channels[c] = append(channels[c], int16(binary.LittleEndian.Uint16(body[i+2*c:])))
+				}
+			}
+			return rate, channels, nil
+		}
+		p += 8 + size + size%2
+	}
+	return 0, nil, fmt.Errorf("%s: no data chunk", path)
+}
+
+// Resample8k turns samples at rate into 8 kHz by linear interpolation
+// (enough for tone detection).
+func Resample8k(samples []int16, rate int) []int16 {
+	if rate == audio.Rate || rate <= 0 {
+		return samples
+	}
+	n := len(samples) * audio.Rate / rate
+	out := make([]int16, n)
+	for i := range out {
+		pos := float64(i) * float64(rate) / audio.Rate
+		j := int(pos)
+		if j+1 >= len(samples) {
+			out[i] = samples[len(samples)-1]
+			continue
+		}
+		f := pos - float64(j)
+		out[i] = int16(float64(samples[j])*(1-f) + float64(samples[j+1])*f)
+	}
+	return out
+}
