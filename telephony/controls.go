@@ -104,14 +104,21 @@ func (u *UA) Strays() Strays {
 	return u.guard.strays()
 }
 
-// onAudio reports a change of the sound card as EventAudio.
+// onAudio reports a device problem, or its end, as EventAudio: only when
+// what is wrong changes, not at every device opened for a call.
 func (u *UA) onAudio(st audio.Status) {
 	err := st.Err()
 	reason := "ok"
 	if err != nil {
 		reason = err.Error()
 	}
-	u.event(Event{Kind: EventAudio, Reason: reason, Err: err, Audio: &st})
+	u.audioMu.Lock()
+	changed := reason != u.audioReason
+	u.audioReason = reason
+	u.audioMu.Unlock()
+	if changed {
+		u.event(Event{Kind: EventAudio, Reason: reason, Err: err, Audio: &st})
+	}
 }
 
 // probeAudio reports, once at start, devices that cannot be found: the
@@ -139,6 +146,9 @@ func (u *UA) probeAudio() {
 	}
 	if err := st.Err(); err != nil {
 		u.log.Warn("sound devices", "error", err)
+		u.audioMu.Lock()
+		u.audioReason = err.Error()
+		u.audioMu.Unlock()
 		u.event(Event{Kind: EventAudio, Reason: err.Error(), Err: err, Audio: &st})
 	}
 }
@@ -195,6 +205,10 @@ func (u *UA) endMedia(c *call) {
 	c.mu.Unlock()
 	if media != nil {
 		media.close()
+		st := media.stats()
+		u.log.Info("media", "call_id", c.id, "sent", st.Sent, "received", st.Received, "played", st.Jitter.Played,
+			"concealed", st.Jitter.Concealed, "late", st.Jitter.Late, "dropped", st.Jitter.Dropped,
+			"cushion_ms", st.Jitter.MarginMs, "srtp_refused", st.AuthFailures, "peer_loss", st.PeerLoss)
 	}
 	if rec == nil {
 		return

@@ -385,6 +385,8 @@ func (u *UA) applyAnswer(c *call, body []byte) error {
 			if keys, err = newSRTPContexts(*ours, st.Crypto[0]); err != nil {
 				return err
 			}
+		} else if err := media.rekeyReceive(*ours, st.Crypto[0]); err != nil {
+			return err
 		}
 	}
 	media.configure(*st, codec, telephoneEventOf(st.Formats), answerDirection(st.Direction), keys)
@@ -506,6 +508,8 @@ func (u *UA) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		var keys *srtpContexts
 		if err == nil && a.ours != nil && !media.encrypted() {
 			keys, err = newSRTPContexts(*a.ours, *a.theirs)
+		} else if err == nil && a.ours != nil {
+			err = media.rekeyReceive(*a.ours, *a.theirs)
 		}
 		if err == nil && a.ours == nil && media.encrypted() {
 			err = ErrMediaEncryption // no falling back to plain RTP mid-call

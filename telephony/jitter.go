@@ -16,7 +16,7 @@ const (
 	jbFadeAfter  = 80   // concealment plays at full level for 10 ms…
 	jbFadeLen    = 400  // …then fades out over 50 ms, then is silent
 	jbCrossfade  = 40   // 5 ms from concealment back into real audio
-	jbWindow     = 250  // frames (5 s) over which the cushion is judged
+	jbWindow     = 100  // frames (2 s) over which the cushion is judged
 	jbReset      = 8000 // a timestamp more than 1 s off restarts the buffer
 	// jbLateRestart late packets in a row restart the buffer too.
 	jbLateRestart = 3
@@ -30,8 +30,9 @@ type chunk struct {
 
 // jitterBuffer turns packets that arrive early, late, twice or not at all
 // into a steady 20 ms stream for the call clock. It waits for a cushion
-// before it starts playing, grows the cushion after a late packet and
-// shrinks it (dropping 10 ms) when it has been larger than needed for 5 s.
+// before it starts playing, grows the cushion by 10 ms at each late packet
+// and shrinks it by 10 ms after each 2 s without one, dropping audio that
+// stands beyond it.
 // A missing frame is concealed by repeating the last pitch period of what
 // was played, fading out after 10 ms (after G.711 Appendix I), and the
 // real audio that follows is cross-faded in.
@@ -173,11 +174,13 @@ func (j *jitterBuffer) judge(cushion int) {
 	if j.winPops < jbWindow {
 		return
 	}
-	if j.winMin > j.margin+jbMarginMin {
-		j.next += jbMarginMin // drop 10 ms: the cushion is more than needed
+	// A window without a late packet: ask for 10 ms less cushion, and drop
+	// what stands beyond it (at most 40 ms at once), so a burst of lateness
+	// does not leave the call with a long delay for good.
+	j.margin = max(jbMarginMin, j.margin-jbFrame/2)
+	if excess := j.winMin - j.margin; excess >= jbMarginMin {
+		j.next += uint32(min(excess, 2*jbFrame))
 		j.trim()
-	} else if j.margin > jbMarginMin && j.winMin > j.margin/2 {
-		j.margin -= jbMarginMin / 2
 	}
 	j.winPops, j.winMin = 0, math.MaxInt
 }

@@ -245,3 +245,38 @@ func TestJitterBuffer_SenderStallResyncs(t *testing.T) {
 		t.Errorf("after the stall the buffer plays rms %.3f: it dropped the sender as late", rms)
 	}
 }
+
+// TestJitterBuffer_CushionComesBack: after a burst of late packets the
+// cushion grows, and once packets are on time again it shrinks back.
+func TestJitterBuffer_CushionComesBack(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(1200, 440)
+	p := make([]int16, rtpSamples)
+	i := 0
+	for ; i < 20; i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+	}
+	// Four times, the network holds three frames back and then delivers
+	// them at once: the first comes after its turn.
+	for range 4 {
+		j.pop(p)
+		j.pop(p)
+		j.pop(p)
+		for range 3 {
+			j.push(uint32(i*rtpSamples), in[i])
+			i++
+		}
+	}
+	grown := j.stats().MarginMs
+	for ; i < len(in); i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+	}
+	if back := j.stats().MarginMs; grown <= 20 || back >= grown || back > 40 {
+		t.Errorf("cushion %d ms after the late packets, %d ms 20 s later", grown, back)
+	}
+	if d := diff(j.newest, j.next); d > 3*jbFrame {
+		t.Errorf("still %d samples buffered once the network is steady", d)
+	}
+}

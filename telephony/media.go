@@ -179,6 +179,23 @@ func (r *rtpStream) configure(st Stream, codecFmt Format, dtmfPT int, ourDir str
 	}
 }
 
+// rekeyReceive switches the receive side to the peer's new key (a
+// re-INVITE with a fresh a=crypto); the send side keeps its key and its
+// rollover state.
+func (r *rtpStream) rekeyReceive(ours, theirs Crypto) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.keys == nil || r.keys.theirs.Suite == theirs.Suite && string(r.keys.theirs.Key) == string(theirs.Key) {
+		return nil
+	}
+	fresh, err := newSRTPContexts(ours, theirs)
+	if err != nil {
+		return err
+	}
+	r.keys = &srtpContexts{tx: r.keys.tx, rx: fresh.rx, theirs: theirs}
+	return nil
+}
+
 // supportsRFC4733 says whether the peer accepts telephone-event packets.
 func (r *rtpStream) supportsRFC4733() bool {
 	r.mu.Lock()

@@ -132,6 +132,7 @@ func newCrypto(tag int, suite string) (Crypto, error) {
 // srtpContexts are the send and receive contexts of one call.
 type srtpContexts struct {
 	tx, rx *srtp.Context
+	theirs Crypto // the key rx was made from
 }
 
 // newSRTPContexts keys the send side with ours and the receive side with
@@ -153,7 +154,7 @@ func newSRTPContexts(ours, theirs Crypto) (*srtpContexts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("srtp receive context: %w", err)
 	}
-	return &srtpContexts{tx: tx, rx: rx}, nil
+	return &srtpContexts{tx: tx, rx: rx, theirs: theirs}, nil
 }
 
 func split(key []byte, p srtp.ProtectionProfile) ([]byte, []byte) {

@@ -152,6 +152,8 @@ type UA struct {
 	snd          *audio.Sound
 	voice        *voice
 	guard        *guard
+	audioMu      sync.Mutex
+	audioReason  string // what EventAudio last said ("ok" until a problem)
 
 	pbx       sip.Uri
 	proxy     *sip.Uri
@@ -194,6 +196,7 @@ func New(cfg Config, emit Emitter, opts ...Option) (*UA, error) {
 		backoffMax:  16 * time.Second,
 		ringTimeout: 3 * time.Minute,
 		calls:       map[string]*call{},
+		audioReason: "ok",
 	}
 	for _, o := range opts {
 		o(u)

@@ -2,6 +2,7 @@ package telephony
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"agentdesk/telephony/audio"
@@ -12,7 +13,7 @@ type soundCard interface {
 	Start()
 	Stop()
 	Ring(on bool)
-	ReadFrame(frame []int16, deadline time.Time) bool
+	SetFrameFunc(fn func(frame []int16))
 	WriteFrame(frame []int16)
 	Levels() (in, out float64)
 	Status() audio.Status
@@ -20,10 +21,12 @@ type soundCard interface {
 }
 
 // voice joins every call with live media to the sound card on one 20 ms
-// clock, driven by the microphone (or by a timer when there is none):
-// each tick it sends the agent's frame to every call (silence when muted
-// or held), takes each call's next frame from its jitter buffer, mixes
-// what the agent hears, and hands both sides to the call's recording.
+// clock. The microphone is the clock: its device thread runs each tick as
+// soon as a frame is captured (no goroutine to wake per frame); without a
+// microphone, a timer takes over. Each tick sends the agent's frame to
+// every call (silence when muted or held), takes each call's next frame
+// from its jitter buffer, mixes what the agent hears, and hands both sides
+// to the call's recording.
 type voice struct {
 	snd soundCard
 
@@ -32,10 +35,19 @@ type voice struct {
 	ringing map[*call]bool
 	stop    chan struct{}
 	done    chan struct{}
+
+	lastMic atomic.Int64 // when the microphone last ran a tick (UnixNano)
+	tickMu  sync.Mutex   // one tick at a time: microphone or timer
+	live    []*call      // the tick's snapshot of calls
+	silence []int16
+	rx      []int16
+	mix     []int32
+	out     []int16
 }
 
 func newVoice(snd soundCard) *voice {
-	return &voice{snd: snd, ringing: map[*call]bool{}}
+	return &voice{snd: snd, ringing: map[*call]bool{},
+		silence: make([]int16, rtpSamples), rx: make([]int16, rtpSamples), mix: make([]int32, rtpSamples), out: make([]int16, rtpSamples)}
 }
 
 // attach puts c's media on the clock; the first call opens the headset.
@@ -49,9 +61,11 @@ func (v *voice) attach(c *call) {
 	}
 	v.calls = append(v.calls, c)
 	if len(v.calls) == 1 {
+		v.lastMic.Store(0)
+		v.snd.SetFrameFunc(v.fromMic)
 		v.snd.Start()
 		v.stop, v.done = make(chan struct{}), make(chan struct{})
-		go v.run(v.stop, v.done)
+		go v.clock(v.stop, v.done)
 	}
 }
 
@@ -66,6 +80,7 @@ func (v *voice) detach(c *call) {
 		v.calls = append(v.calls[:i:i], v.calls[i+1:]...)
 		if len(v.calls) == 0 {
 			close(v.stop)
+			v.snd.SetFrameFunc(nil)
 			v.snd.Stop()
 		}
 		return
@@ -91,6 +106,7 @@ func (v *voice) close() {
 	if len(v.calls) > 0 {
 		v.calls = nil
 		close(v.stop)
+		v.snd.SetFrameFunc(nil)
 		v.snd.Stop()
 	}
 	v.ringing = map[*call]bool{}
@@ -102,57 +118,71 @@ func (v *voice) close() {
 	_ = v.snd.Close()
 }
 
-func (v *voice) snapshot() []*call {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return append([]*call(nil), v.calls...)
+// fromMic is the microphone's tick, on its device thread.
+func (v *voice) fromMic(frame []int16) {
+	v.lastMic.Store(time.Now().UnixNano())
+	v.tick(frame)
 }
 
-func (v *voice) run(stop, done chan struct{}) {
+// clock ticks with silence while no microphone does (none, unplugged,
+// not open yet), and otherwise only looks in now and then.
+func (v *voice) clock(stop, done chan struct{}) {
 	defer close(done)
-	mic := make([]int16, rtpSamples)
-	silence := make([]int16, rtpSamples)
-	rx := make([]int16, rtpSamples)
-	mix := make([]int32, rtpSamples)
-	out := make([]int16, rtpSamples)
+	const idle = 100 * time.Millisecond
+	t := time.NewTimer(rtpFrame)
+	defer t.Stop()
 	next := time.Now().Add(rtpFrame)
 	for {
 		select {
 		case <-stop:
 			return
-		default:
+		case <-t.C:
 		}
-		// The microphone paces the clock; without one, the deadline does.
-		if v.snd.ReadFrame(mic, next.Add(rtpFrame/2)) {
-			next = time.Now().Add(rtpFrame)
-		} else if next = next.Add(rtpFrame); time.Until(next) < -rtpFrame {
-			next = time.Now().Add(rtpFrame)
+		if time.Since(time.Unix(0, v.lastMic.Load())) <= 3*rtpFrame {
+			t.Reset(idle)
+			next = time.Time{}
+			continue
 		}
-		clear(mix)
-		for _, c := range v.snapshot() {
-			m := c.getMedia()
-			if m == nil {
-				continue
-			}
-			held := c.getState() == stateHeld
-			tx := mic
-			if held || c.muted.Load() {
-				tx = silence
-			}
-			m.sendFrame(tx)
-			m.receiveFrame(rx)
-			heard := rx
-			if held {
-				heard = silence
-			}
-			for i, s := range heard {
-				mix[i] += int32(s)
-			}
-			c.recordFrame(heard, tx)
+		if next.IsZero() || time.Until(next) < -rtpFrame {
+			next = time.Now()
 		}
-		for i, s := range mix {
-			out[i] = int16(max(-32768, min(32767, s)))
-		}
-		v.snd.WriteFrame(out)
+		v.tick(v.silence)
+		next = next.Add(rtpFrame)
+		t.Reset(time.Until(next))
 	}
+}
+
+// tick is one 20 ms step of every live call.
+func (v *voice) tick(mic []int16) {
+	v.tickMu.Lock()
+	defer v.tickMu.Unlock()
+	v.mu.Lock()
+	v.live = append(v.live[:0], v.calls...)
+	v.mu.Unlock()
+	clear(v.mix)
+	for _, c := range v.live {
+		m := c.getMedia()
+		if m == nil {
+			continue
+		}
+		held := c.getState() == stateHeld
+		tx := mic
+		if held || c.muted.Load() {
+			tx = v.silence
+		}
+		m.sendFrame(tx)
+		m.receiveFrame(v.rx)
+		heard := v.rx
+		if held {
+			heard = v.silence
+		}
+		for i, s := range heard {
+			v.mix[i] += int32(s)
+		}
+		c.recordFrame(heard, tx)
+	}
+	for i, s := range v.mix {
+		v.out[i] = int16(max(-32768, min(32767, s)))
+	}
+	v.snd.WriteFrame(v.out)
 }

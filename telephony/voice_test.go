@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 
 	"agentdesk/telephony/audio"
@@ -221,10 +222,23 @@ func waitHeard(t *testing.T, p *peerMedia, n int) []int16 {
 	return p.heard()
 }
 
-// toneShareOf is the tone share of the second half of samples (after the
-// jitter buffer and the devices have settled).
-func toneShareOf(samples []int16, freq float64) float64 {
-	return audio.ToneShare(samples[len(samples)/2:], audio.Rate, freq)
+// toneWindowShare is the fraction of the 200 ms windows of samples that
+// hold freq (share ≥ 0.5). The fake devices run on Go timers, which a
+// loaded machine delays now and then; a glitch spoils one window, not the
+// verdict.
+func toneWindowShare(samples []int16, freq float64) float64 {
+	const win = audio.Rate / 5
+	n, hit := 0, 0
+	for i := 0; i+win <= len(samples); i += win {
+		n++
+		if audio.ToneShare(samples[i:i+win], audio.Rate, freq) >= 0.5 {
+			hit++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(hit) / float64(n)
 }
 
 func TestUA_Voice_BothWaysMuteAndLevels(t *testing.T) {
@@ -232,7 +246,7 @@ func TestUA_Voice_BothWaysMuteAndLevels(t *testing.T) {
 
 	// The agent's microphone reaches the caller…
 	got := waitHeard(t, vc.peer, audio.Rate)
-	if s := toneShareOf(got, 1000); s < 0.8 {
+	if s := toneWindowShare(got, 1000); s < 0.7 {
 		t.Errorf("caller hears the agent's 1000 Hz with share %.2f", s)
 	}
 	// …and the caller reaches the agent's earpiece.
@@ -243,8 +257,8 @@ func TestUA_Voice_BothWaysMuteAndLevels(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // polling with a deadline
 	}
-	if s := toneShareOf(nonSilent(vc.snd.Played("earpiece")), 440); s < 0.8 {
-		t.Errorf("agent hears the caller's 440 Hz with share %.2f", s)
+	if s := toneWindowShare(nonSilent(vc.snd.Played("earpiece")), 440); s < 0.7 {
+		t.Errorf("agent hears the caller's 440 Hz in %.0f%% of 200 ms windows", 100*s)
 	}
 	if in, out := vc.ua.Levels(); in < 0.5 || out < 0.5 {
 		t.Errorf("levels in %.2f out %.2f during a call with tones both ways", in, out)
@@ -267,7 +281,7 @@ func TestUA_Voice_BothWaysMuteAndLevels(t *testing.T) {
 	vc.ev.wait(t, EventUnmuted, time.Second)
 	time.Sleep(100 * time.Millisecond)
 	vc.peer.reset()
-	if s := toneShareOf(waitHeard(t, vc.peer, audio.Rate/2), 1000); s < 0.8 {
+	if s := toneWindowShare(waitHeard(t, vc.peer, audio.Rate/2), 1000); s < 0.7 {
 		t.Errorf("unmuted, tone share %.2f", s)
 	}
 	if err := vc.ua.Mute("no-such-call", true); !errors.Is(err, ErrNoCall) {
@@ -286,7 +300,7 @@ func TestUA_Voice_PCMA(t *testing.T) {
 	if vc.peer.send.name != "PCMA" {
 		t.Fatalf("answered %s", vc.peer.send.name)
 	}
-	if s := toneShareOf(got, 1000); s < 0.8 {
+	if s := toneWindowShare(got, 1000); s < 0.7 {
 		t.Errorf("A-law: caller hears share %.2f", s)
 	}
 }
@@ -404,10 +418,10 @@ func TestUA_Recording_BothSidesAndPause(t *testing.T) {
 	// Caller on the left, agent on the right, the paused stretch silent on
 	// both: find it as the longest run of silent 20 ms windows.
 	tail := len(left) - audio.Rate/2
-	if s := audio.ToneShare(left[tail:], audio.Rate, 440); s < 0.8 {
+	if s := toneWindowShare(left[tail:], 440); s < 0.7 {
 		t.Errorf("left channel: caller's 440 Hz share %.2f", s)
 	}
-	if s := audio.ToneShare(right[tail:], audio.Rate, 1000); s < 0.8 {
+	if s := toneWindowShare(right[tail:], 1000); s < 0.7 {
 		t.Errorf("right channel: agent's 1000 Hz share %.2f", s)
 	}
 	run, best := 0, 0
@@ -438,7 +452,7 @@ func TestUA_Recording_FolderUnusable(t *testing.T) {
 		t.Errorf("failure event %+v", ev)
 	}
 	// The call goes on, with its audio.
-	if s := toneShareOf(waitHeard(t, vc.peer, audio.Rate), 1000); s < 0.8 {
+	if s := toneWindowShare(waitHeard(t, vc.peer, audio.Rate), 1000); s < 0.7 {
 		t.Errorf("tone share %.2f on a call whose recording failed", s)
 	}
 	if err := vc.ua.PauseRecording(vc.id); !errors.Is(err, ErrNotRecording) {
@@ -538,7 +552,7 @@ func TestUA_SRTP_BothWaysAndNotInTheClear(t *testing.T) {
 	vc.peer.mu.Unlock()
 	vc.peer.reset()
 	got := waitHeard(t, vc.peer, audio.Rate)
-	if s := toneShareOf(got, 1000); s < 0.8 {
+	if s := toneWindowShare(got, 1000); s < 0.7 {
 		t.Errorf("decrypted audio from the UA: share %.2f", s)
 	}
 	// What went over the wire is not G.711 of that tone.
@@ -563,8 +577,48 @@ func TestUA_SRTP_BothWaysAndNotInTheClear(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if s := toneShareOf(nonSilent(vc.snd.Played("earpiece")), 440); s < 0.8 {
-		t.Errorf("earpiece share %.2f", s)
+	if s := toneWindowShare(nonSilent(vc.snd.Played("earpiece")), 440); s < 0.7 {
+		t.Errorf("earpiece holds the caller's tone in %.0f%% of 200 ms windows", 100*s)
+	}
+
+	// The caller re-keys in a re-INVITE: the UA keeps its own key (its
+	// send side's rollover state stays right) and takes the new one.
+	newKey, _ := newCrypto(3, "AES_CM_128_HMAC_SHA1_80")
+	target := vc.dialog.InviteResponse.Contact().Address
+	req := sip.NewRequest(sip.INVITE, target)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offerSDPWith("127.0.0.1", vc.peer.port(), 7, 2, dirSendRecv, &newKey))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := vc.dialog.Do(ctx, req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("re-invite: %v %v", res, err)
+	}
+	if err := vc.dialog.WriteRequest(sip.NewRequest(sip.ACK, target)); err != nil {
+		t.Fatal(err)
+	}
+	re, err := ParseSDP(res.Body())
+	if err != nil || len(re.Streams[0].Crypto) != 1 || string(re.Streams[0].Crypto[0].Key) != string(ans.Streams[0].Crypto[0].Key) {
+		t.Fatalf("the UA re-keyed its send side:\n%s", res.Body())
+	}
+	rekeyed, err := newSRTPContexts(newKey, ans.Streams[0].Crypto[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	vc.peer.mu.Lock()
+	vc.peer.keys = &srtpContexts{tx: rekeyed.tx, rx: keys.rx}
+	vc.peer.freq = 700
+	vc.peer.mu.Unlock()
+	vc.snd.ResetPlayed("earpiece")
+	deadline = time.Now().Add(5 * time.Second)
+	for len(nonSilent(vc.snd.Played("earpiece"))) < audio.Rate {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing reached the earpiece after the re-key")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s := toneWindowShare(nonSilent(vc.snd.Played("earpiece")), 700); s < 0.6 {
+		t.Errorf("after the re-key the earpiece holds the caller's new tone in %.0f%% of windows", 100*s)
 	}
 }
 

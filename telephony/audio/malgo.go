@@ -170,7 +170,7 @@ func (b *malgoBackend) Open(k Kind, id string, cb func([]int16)) (Stream, error)
 	}
 	cfg := malgo.DefaultDeviceConfig(malgoKind(k))
 	cfg.SampleRate = Rate
-	cfg.PeriodSizeInMilliseconds = 10
+	cfg.PeriodSizeInMilliseconds = 20
 	cfg.Periods = 2
 	cfg.PerformanceProfile = malgo.LowLatency
 	sub := &cfg.Playback

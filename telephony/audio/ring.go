@@ -109,8 +109,9 @@ func (q *ring) play(out []int16) {
 	}
 }
 
-// readFrame waits until len(out) samples are held or the deadline passes.
-// It returns false (out cleared) when the deadline passed first. When more
+// readFrame waits until len(out) samples are held or the deadline passes
+// (a zero deadline: does not wait). It returns false (out cleared) when
+// the deadline passed first. When more
 // than keep samples wait behind the frame, the oldest are dropped: a slow
 // reader never builds up delay.
 func (q *ring) readFrame(out []int16, deadline time.Time, keep int) bool {
@@ -128,7 +129,7 @@ func (q *ring) readFrame(out []int16, deadline time.Time, keep int) bool {
 		}
 		q.mu.Unlock()
 		wait := time.Until(deadline)
-		if wait <= 0 {
+		if deadline.IsZero() || wait <= 0 {
 			clear(out)
 			return false
 		}

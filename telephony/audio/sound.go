@@ -85,6 +85,9 @@ type Sound struct {
 	mic *ring // capture callback → the call clock
 	spk *ring // the call clock → playback callback
 
+	onFrame atomic.Pointer[func([]int16)]
+	frame   []int16 // the capture thread's frame buffer
+
 	inLvl, outLvl atomic.Uint64 // float64 bits
 	captured      atomic.Int64
 	played        atomic.Int64
@@ -124,8 +127,9 @@ func New(cfg Config, opts ...Option) *Sound {
 		runs:       map[Role]*roleRun{},
 		// 200 ms each way; a reader drains the mic every 20 ms and the
 		// playback side holds a 30 ms cushion once primed.
-		mic: newRing(Rate/5, 0),
-		spk: newRing(Rate/5, FrameSamples+FrameSamples/2),
+		mic:   newRing(Rate/5, 0),
+		spk:   newRing(Rate/5, FrameSamples+FrameSamples/2),
+		frame: make([]int16, FrameSamples),
 	}
 	for _, o := range opts {
 		o(s)
@@ -228,6 +232,18 @@ func (s *Sound) Ring(on bool) {
 	} else {
 		s.stopRoleLocked(RoleRing)
 	}
+}
+
+// SetFrameFunc makes the microphone's device thread call fn with each
+// 20 ms frame as soon as it is captured (nil: stop); ReadFrame then gets
+// nothing. fn must not block. A caller still needs its own clock for when
+// there is no microphone.
+func (s *Sound) SetFrameFunc(fn func(frame []int16)) {
+	if fn == nil {
+		s.onFrame.Store(nil)
+		return
+	}
+	s.onFrame.Store(&fn)
 }
 
 // ReadFrame fills frame (FrameSamples long) with the next 20 ms from the
@@ -456,6 +472,13 @@ func (s *Sound) callback(r Role, rr *roleRun) func([]int16) {
 			s.mic.write(p)
 			s.captured.Add(int64(len(p)))
 			s.inLvl.Store(math.Float64bits(Level(p)))
+			if fn := s.onFrame.Load(); fn != nil {
+				// Hand whole frames to the call clock right here, on the
+				// device's thread: no goroutine to wake per frame.
+				for s.mic.readFrame(s.frame, time.Time{}, FrameSamples/2) {
+					(*fn)(s.frame)
+				}
+			}
 		}
 	case RoleOutput:
 		return func(p []int16) {

@@ -67,7 +67,7 @@ func StartPulse(t testing.TB, names ...string) *Pulse {
 	}
 	p := &Pulse{t: t, dir: dir, env: append(env, "XDG_RUNTIME_DIR="+dir, "HOME="+dir, "PULSE_SERVER="+server)}
 	t.Cleanup(p.stop)
-	args := []string{"--daemonize=yes", "--exit-idle-time=-1", "-n", "--use-pid-file=yes", "--disable-shm=yes",
+	args := []string{"--daemonize=yes", "--exit-idle-time=-1", "-n", "--use-pid-file=yes",
 		"--log-target=file:" + filepath.Join(dir, "pulse.log"),
 		"--load=module-native-protocol-unix auth-anonymous=1"}
 	for _, n := range names {
