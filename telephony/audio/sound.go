@@ -474,8 +474,10 @@ func (s *Sound) callback(r Role, rr *roleRun) func([]int16) {
 			s.inLvl.Store(math.Float64bits(Level(p)))
 			if fn := s.onFrame.Load(); fn != nil {
 				// Hand whole frames to the call clock right here, on the
-				// device's thread: no goroutine to wake per frame.
-				for s.mic.readFrame(s.frame, time.Time{}, FrameSamples/2) {
+				// device's thread: no goroutine to wake per frame. A burst
+				// (a sound server that fell behind) is sent on in full, not
+				// dropped: the far end's jitter buffer evens it out.
+				for s.mic.readFrame(s.frame, time.Time{}, len(s.mic.buf)) {
 					(*fn)(s.frame)
 				}
 			}

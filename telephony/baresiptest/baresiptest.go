@@ -269,17 +269,19 @@ func tail(s string, n int) string {
 
 type syncBuffer struct {
 	mu sync.Mutex
-	bytes.Buffer
+	// Not embedded: an embedded bytes.Buffer would lend its ReadFrom to
+	// io.Copy (os/exec uses it), which writes without the lock.
+	b bytes.Buffer
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.Buffer.Write(p)
+	return b.b.Write(p)
 }
 
 func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.Buffer.String()
+	return b.b.String()
 }

@@ -267,6 +267,19 @@ func Shares(samples []int16, win int, freq float64) (share, rms []float64) {
 	return share, rms
 }
 
+// ToneTime is how much of samples (8 kHz) holds freq: 100 ms windows
+// with share ≥ 0.5 and RMS ≥ 0.01, counted.
+func ToneTime(samples []int16, freq float64) time.Duration {
+	share, rms := Shares(samples, audio.Rate/10, freq)
+	n := 0
+	for i := range share {
+		if share[i] >= 0.5 && rms[i] >= 0.01 {
+			n++
+		}
+	}
+	return time.Duration(n) * 100 * time.Millisecond
+}
+
 // Onset is the first sample (8 kHz) from which a 20 ms window holds the
 // tone at freq (share ≥ 0.5, RMS ≥ 0.01), in 1 ms steps; -1 if none does.
 func Onset(samples []int16, freq float64) int {
