@@ -184,9 +184,9 @@ func (r *registration) succeeded(granted time.Duration) {
 
 func (r *registration) failed(reason string) { r.report(reason, nil) }
 
-// failedWith reports a failed attempt with its typed cause: ErrCertificate
-// when the PBX's TLS certificate was refused, the registrar's status
-// (*RegisterError) when it said no.
+// failedWith reports a failed attempt with its cause in Event.Err:
+// wrapping ErrCertificate when the PBX's TLS certificate was refused,
+// else the error as the transaction or the registrar gave it.
 func (r *registration) failedWith(err error) {
 	reason := errReason(err)
 	cause := err

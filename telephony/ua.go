@@ -135,7 +135,11 @@ func WithAudioBackend(b audio.Backend) Option { return func(u *UA) { u.audioBack
 // hands to the SIP parser (tests use it to prove a flood was read).
 func withPacketCounter(n *atomic.Int64) Option { return func(u *UA) { u.packets = n } }
 
-// UA is the desk's SIP user agent. It satisfies the desk's Phone interface.
+// UA is the desk's SIP user agent. It satisfies the desk's Phone interface
+// (with Mute, PauseRecording, ResumeRecording and Levels). Its methods are
+// safe for concurrent use; none waits on the network longer than a SIP
+// transaction's bound (Answer: until the caller's ACK, at most 32 s; BYE,
+// re-INVITE, REFER, INFO: 10 s; start-up lookups: 5 s).
 type UA struct {
 	cfg         Config
 	emit        Emitter

@@ -124,8 +124,11 @@ func TestIntegration_Voice(t *testing.T) {
 			heard := ear.Stop()
 
 			// The caller's tone reached the agent's earpiece.
-			if d := toneTime(heard, callerHz); d < 4*time.Second {
-				t.Errorf("the desk's earpiece held the caller's %d Hz for %v, want ≥ 4s of the 8s call", callerHz, d)
+			// Thresholds are about half of what can arrive: a busy sound
+			// server drops audio on its own (and baresip's small jitter
+			// buffer too), while a broken path gives nothing.
+			if d := toneTime(heard, callerHz); d < 3500*time.Millisecond {
+				t.Errorf("the desk's earpiece held the caller's %d Hz for %v, want ≥ 3.5s of the 8s call", callerHz, d)
 			}
 			// The agent's tone reached baresip, except while muted, when
 			// baresip got silence.
@@ -134,8 +137,8 @@ func TestIntegration_Voice(t *testing.T) {
 			}
 			_, dec := b.Recordings()
 			got := readDump(t, dec)
-			if d := toneTime(got, agentHz); d < 3*time.Second {
-				t.Errorf("baresip received the agent's %d Hz for %v, want ≥ 3s of the 5.5s unmuted", agentHz, d)
+			if d := toneTime(got, agentHz); d < 2*time.Second {
+				t.Errorf("baresip received the agent's %d Hz for %v, want ≥ 2s of the 4.3s unmuted and not keying", agentHz, d)
 			}
 			if s := longestSilence(got); s < 2*time.Second || s > 3*time.Second {
 				t.Errorf("longest silence at baresip %v, want the 2.5 s of mute", s)
@@ -156,10 +159,10 @@ func TestIntegration_Voice(t *testing.T) {
 			if err != nil || rate != audio.Rate || len(ch) != 2 {
 				t.Fatalf("recording %s: %v (rate %d, %d channels)", ev.Recording.Path, err, rate, len(ch))
 			}
-			if d := toneTime(ch[0], callerHz); d < 4*time.Second {
+			if d := toneTime(ch[0], callerHz); d < 3500*time.Millisecond {
 				t.Errorf("recording's left channel holds the caller for %v", d)
 			}
-			if d := toneTime(ch[1], agentHz); d < 3*time.Second {
+			if d := toneTime(ch[1], agentHz); d < 2*time.Second {
 				t.Errorf("recording's right channel holds the agent for %v", d)
 			}
 			if d := toneTime(ch[0], agentHz) + toneTime(ch[1], callerHz); d > 200*time.Millisecond {
