@@ -11,7 +11,8 @@ const (
 	jbFrame      = 160  // one 20 ms frame: what the call clock takes each tick
 	jbMarginInit = 160  // cushion beyond the frame aimed for at start
 	jbMarginMin  = 80   // never below 10 ms
-	jbMarginMax  = 1440 // never above 180 ms
+	jbMarginMax  = 800  // never above 100 ms (baresip's is 4 frames)
+	jbGrowEvery  = 25   // pops (0.5 s) between two growths: one stall, one step
 	jbHistory    = 480  // 60 ms of what was played, for concealment
 	jbFadeAfter  = 80   // concealment plays at full level for 10 ms…
 	jbFadeLen    = 400  // …then fades out over 50 ms, then is silent
@@ -37,27 +38,28 @@ type chunk struct {
 // was played, fading out after 10 ms (after G.711 Appendix I), and the
 // real audio that follows is cross-faded in.
 type jitterBuffer struct {
-	mu       sync.Mutex
-	chunks   []chunk // sorted by ts, none ending before next
-	started  bool
-	next     uint32 // timestamp of the next sample to play
-	newest   uint32 // end timestamp of the newest sample received
-	margin   int
-	history  []int16 // last jbHistory samples played
-	lost     int     // samples concealed in a row
-	pitch    int     // period repeated while concealing
-	pitchPos int
-	winPops  int
-	winMin   int // smallest cushion seen in the window
-	winLate  bool
-	lateRun  int // late packets in a row
+	mu        sync.Mutex
+	chunks    []chunk // sorted by ts, none ending before next
+	started   bool
+	next      uint32 // timestamp of the next sample to play
+	newest    uint32 // end timestamp of the newest sample received
+	margin    int
+	history   []int16 // last jbHistory samples played
+	lost      int     // samples concealed in a row
+	pitch     int     // period repeated while concealing
+	pitchPos  int
+	winPops   int
+	winMin    int // smallest cushion seen in the window
+	winLate   bool
+	lateRun   int // late packets in a row
+	sinceGrow int // pops since the cushion last grew
 
 	// counters for stats and tests
 	played, concealed, late, dropped int64
 }
 
 func newJitterBuffer() *jitterBuffer {
-	return &jitterBuffer{margin: jbMarginInit, history: make([]int16, jbHistory), winMin: math.MaxInt}
+	return &jitterBuffer{margin: jbMarginInit, history: make([]int16, jbHistory), winMin: math.MaxInt, sinceGrow: jbGrowEvery}
 }
 
 // diff is a-b on the 32-bit timestamp circle.
@@ -164,12 +166,20 @@ func (j *jitterBuffer) judge(cushion int) {
 		j.winLate = true
 	}
 	j.winPops++
-	if j.winLate && j.margin < jbMarginMax {
-		// React at once, not at the end of the window.
+	j.sinceGrow++
+	if j.winLate && j.margin < jbMarginMax && j.sinceGrow >= jbGrowEvery {
+		// React at once, not at the end of the window; but a stall makes
+		// several packets late together, and is one step, not several.
 		j.margin = min(j.margin+jbFrame/2, jbMarginMax)
 		j.winLate = false
+		j.sinceGrow = 0
 		j.winPops, j.winMin = 0, math.MaxInt
 		return
+	}
+	if j.winLate && j.sinceGrow < jbGrowEvery {
+		// Late again within the same stall: no new step, and no shrinking
+		// at the end of this window either.
+		j.winPops = min(j.winPops, jbWindow-1)
 	}
 	if j.winPops < jbWindow {
 		return
