@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,8 @@ type Options struct {
 	// Checks are extra items of the pre-shift self-check (the phone line,
 	// the sound card…), run after the desk's own.
 	Checks []Checker
+	// Play plays a recording file on the headset (nil: no sound card).
+	Play func(ctx context.Context, path string) error
 }
 
 // Desk is the desk's state and pop pipeline. It implements
@@ -74,6 +77,7 @@ type Desk struct {
 	plan     bool
 	hub      Hub
 	checks   []Checker
+	play     func(ctx context.Context, path string) error
 
 	phone   atomic.Pointer[Phone]
 	current atomic.Pointer[State]
@@ -141,7 +145,7 @@ func New(opts Options) (*Desk, error) {
 	d := &Desk{
 		st: opts.Store, packs: opts.Packs, clock: opts.Clock, cfg: opts.Config, center: center,
 		log: opts.Logger.With("component", "desk"), logCalls: opts.LogCalls, plan: opts.PlanCallbacks,
-		hub: opts.Hub, checks: opts.Checks,
+		hub: opts.Hub, checks: opts.Checks, play: opts.Play,
 		events: make(chan telephony.Event, QueueSize), ops: make(chan func(), 16), reloadCh: make(chan struct{}, 1),
 		quit: make(chan struct{}), done: make(chan struct{}), loaderDone: make(chan struct{}),
 		subs: map[int]*subscriber{}, watchers: map[int]func(WatchEvent){},

@@ -19,6 +19,8 @@ type lists struct {
 	cases     []agent.Complaint // the agent's, every state (stats count replies of closed ones)
 	callbacks []agent.Callback  // the agent's, every state
 	names     map[string]agent.Customer
+	// recordings of today's calls, by SIP Call-ID.
+	recordings map[string]agent.Recording
 }
 
 // reload asks the loader for fresh lists; it never blocks (a reload
@@ -92,6 +94,20 @@ func (d *Desk) load(at time.Time) (lists, error) {
 	}
 	l.callbacks, err = d.st.Callbacks(store.CallbackFilter{Agent: me})
 	errs = append(errs, err)
+	ids := make([]string, 0, len(l.calls))
+	for _, c := range l.calls {
+		if c.CallID != "" {
+			ids = append(ids, c.CallID)
+		}
+	}
+	if len(ids) > 0 {
+		recs, err := d.st.Recordings(ids...)
+		errs = append(errs, err)
+		l.recordings = map[string]agent.Recording{}
+		for _, r := range recs {
+			l.recordings[r.CallID] = r
+		}
+	}
 	for _, id := range customerIDs(l) {
 		if c, err := d.st.Customer(id); err == nil {
 			l.names[id] = c

@@ -70,6 +70,33 @@ func (d *Desk) handle(e telephony.Event) {
 		pop = &c.Pop
 		d.afterCall(c, at)
 		d.logCall(c, at)
+	case telephony.EventMuted, telephony.EventUnmuted:
+		if i := d.callIndex(e.CallID); i >= 0 {
+			if e.Kind == telephony.EventMuted {
+				d.muted[e.CallID] = true
+			} else {
+				delete(d.muted, e.CallID)
+			}
+			pop = &d.work.Calls[i].Pop
+		}
+	case telephony.EventRecordingPaused, telephony.EventRecordingResumed:
+		if i := d.callIndex(e.CallID); i >= 0 {
+			d.work.Calls[i].RecordPaused = e.Kind == telephony.EventRecordingPaused
+			pop = &d.work.Calls[i].Pop
+		}
+	case telephony.EventRecording:
+		if e.Recording != nil {
+			d.recorded(*e.Recording, at)
+		}
+	case telephony.EventRecordingFailed:
+		d.log.Warn("recording failed; the call goes on", "call_id", e.CallID, "reason", e.Reason, "error", e.Err)
+		d.notice(NoticeRecordingFailed, map[string]string{"reason": e.Reason})
+	case telephony.EventAudio:
+		next := audioStateOf(e.Audio)
+		if next.Problem != "" && next != d.work.Audio {
+			d.notice(NoticeAudio, map[string]string{"role": next.Role, "problem": next.Problem})
+		}
+		d.work.Audio = next
 	default:
 		d.log.Debug("ignoring telephony event", "event", e.Kind.String(), "call_id", e.CallID)
 		return

@@ -55,6 +55,8 @@ func (d *Desk) render(s State) View {
 		v.Log[len(v.Log)-1-i] = c
 	}
 	v.Today = d.today(s)
+	v.Recordings = d.lists.recordings
+	v.Audio = s.Audio
 	if d.board != nil {
 		v.Board = *d.board
 	} else {

@@ -47,8 +47,12 @@ type View struct {
 	// ends (the desk will not dial before).
 	Callbacks  []CallbackRow
 	QuietUntil time.Time
-	// Log is today's call log, newest first.
-	Log []agent.Call
+	// Log is today's call log, newest first; Recordings are their
+	// recordings, by SIP Call-ID.
+	Log        []agent.Call
+	Recordings map[string]agent.Recording
+	// Audio is the sound card's state (a device missing or failing).
+	Audio AudioState
 	// Today are the agent's figures for the center's day so far.
 	Today agent.AgentDay
 	// Cases are the agent's own cases not yet closed: overdue first, then

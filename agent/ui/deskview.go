@@ -23,6 +23,12 @@ type deskView struct {
 	shell *Window
 
 	pbx, sync, pack, agent *widget.Label
+	sound                  *widget.Label
+	micLevel, earLevel     *widget.ProgressBar
+	recPaused              *widget.Label
+	// status is the status bar; its labels change width with their text,
+	// so it is laid out again when one changes.
+	status *fyne.Container
 	agentState             *selectBox
 	breakReason            *selectBox
 
@@ -35,7 +41,7 @@ type deskView struct {
 	reminder                        *widget.Label
 	silent                          bool
 
-	answer, hangup, hold, transfer, mute, keypad, complaint, silentBtn *widget.Button
+	answer, hangup, hold, transfer, mute, keypad, complaint, silentBtn, record *widget.Button
 
 	right     *container.AppTabs
 	wizard    *wizard
@@ -75,8 +81,26 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	}
 	v.breakReason = newSelect(v.shell, reasons, nil)
 	v.breakReason.PlaceHolder = v.t("break.pick")
-	status := container.NewHBox(v.pbx, widget.NewSeparator(), v.sync, widget.NewSeparator(), v.pack,
-		widget.NewSeparator(), v.agent, v.agentState, v.breakReason)
+	v.sound = widget.NewLabel("")
+	v.sound.Importance = widget.DangerImportance
+	meter := func() *widget.ProgressBar {
+		b := widget.NewProgressBar()
+		b.TextFormatter = func() string { return "" }
+		return b
+	}
+	v.micLevel, v.earLevel = meter(), meter()
+	small := func(id string) *widget.Label {
+		l := widget.NewLabel(v.t(id))
+		l.SizeName = theme.SizeNameCaptionText
+		return l
+	}
+	bars := func(b *widget.ProgressBar) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(60, 10), b)
+	}
+	levels := container.NewHBox(small("meter.mic"), container.NewCenter(bars(v.micLevel)),
+		small("meter.ear"), container.NewCenter(bars(v.earLevel)))
+	v.status = container.NewHBox(v.pbx, widget.NewSeparator(), v.sync, widget.NewSeparator(), v.pack,
+		widget.NewSeparator(), v.agent, v.agentState, v.breakReason, widget.NewSeparator(), v.sound, levels)
 
 	v.callerName = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.callerName.SizeName = theme.SizeNameSubHeadingText
@@ -114,12 +138,15 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.keypad = widget.NewButtonWithIcon(v.t("btn.keypad"), theme.GridIcon(), v.onKeypad)
 	v.silentBtn = widget.NewButtonWithIcon(v.t("btn.silent"), theme.VolumeDownIcon(), v.onSilent)
 	v.complaint = widget.NewButtonWithIcon(v.t("btn.complaint"), theme.DocumentCreateIcon(), v.onComplaint)
+	v.record = widget.NewButtonWithIcon(v.t("btn.record.pause"), theme.MediaRecordIcon(), v.onRecord)
 	controls := container.NewGridWithColumns(4, v.answer, v.hangup, v.hold, v.transfer, v.mute, v.keypad,
-		v.silentBtn, v.complaint)
+		v.silentBtn, v.complaint, v.record)
 
 	v.closing = widget.NewLabel("")
 	v.closing.Wrapping = fyne.TextWrapWord
-	left := container.NewVBox(card, v.ringTimer, v.ringBar,
+	v.recPaused = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.recPaused.Importance = widget.WarningImportance
+	left := container.NewVBox(card, container.NewHBox(v.ringTimer, v.recPaused), v.ringBar,
 		widget.NewLabelWithStyle(v.t("opening"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		v.opening, v.reminder, controls, v.closing)
 
@@ -155,7 +182,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	split.Offset = 0.55
 	v.agentState.OnChanged = v.onAgentState
 	v.breakReason.OnChanged = v.onAgentState
-	return container.NewBorder(status, nil, nil, nil, split)
+	return container.NewBorder(v.status, nil, nil, nil, split)
 }
 
 // apply shows view m; it runs on the Fyne goroutine only.
@@ -202,6 +229,24 @@ func (v *deskView) apply(m desk.View) {
 	}
 	v.command(v.mute, "mute", muteLabel, live)
 	v.command(v.keypad, "dtmf", "btn.keypad", live)
+	recLabel := "btn.record.pause"
+	if c != nil && c.RecordPaused {
+		recLabel = "btn.record.resume"
+	}
+	v.command(v.record, "record", recLabel, live)
+	if c != nil && c.RecordPaused {
+		v.record.Importance = widget.WarningImportance
+		v.recPaused.SetText(v.t("record.paused"))
+	} else {
+		v.record.Importance = widget.MediumImportance
+		v.recPaused.SetText("")
+	}
+	if m.Audio.Problem != "" {
+		v.sound.SetText(v.t("sound."+m.Audio.Problem, map[string]any{"Role": v.t("sound.role." + m.Audio.Role)}))
+	} else {
+		v.sound.SetText("")
+	}
+	v.status.Refresh()
 	enable(v.silentBtn, c != nil)
 	if v.silent {
 		v.silentBtn.SetText(v.t("btn.silent.off"))
@@ -254,14 +299,27 @@ func (v *deskView) apply(m desk.View) {
 // button to wrap it up.
 func (v *deskView) logRow(e agent.Call, m desk.View) fyne.CanvasObject {
 	line := logLine(v.shell.lang, e, v.zone(m))
-	if e.Wrapped() || !e.Answered {
+	var buttons []fyne.CanvasObject
+	if r, ok := m.Recordings[e.CallID]; ok && e.CallID != "" {
+		id, d := r.ID, v.shell.desk
+		buttons = append(buttons, widget.NewButtonWithIcon(clock(r.Duration), theme.MediaPlayIcon(), func() {
+			v.shell.run("play", func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), r.Duration+10*time.Second)
+				defer cancel()
+				return d.PlayRecording(ctx, id)
+			}, nil)
+		}))
+	}
+	if !e.Wrapped() && e.Answered {
+		buttons = append(buttons, widget.NewButton(v.t("wrap.button"), func() {
+			v.wrapUp.call(e, v.zone(m))
+			v.right.Select(v.wrapTab)
+		}))
+	}
+	if len(buttons) == 0 {
 		return line
 	}
-	wrap := widget.NewButton(v.t("wrap.button"), func() {
-		v.wrapUp.call(e, v.zone(m))
-		v.right.Select(v.wrapTab)
-	})
-	return container.NewBorder(nil, nil, nil, wrap, line)
+	return container.NewBorder(nil, nil, nil, container.NewHBox(buttons...), line)
 }
 
 // showClosing shows the pack's closing lines while the caller is on the
@@ -546,7 +604,10 @@ func (v *deskView) tickACW(now time.Time) {
 			v.agent.Importance = widget.DangerImportance
 		}
 	}
-	v.agent.SetText(text)
+	if v.agent.Text != text {
+		v.agent.SetText(text)
+		v.status.Refresh()
+	}
 }
 
 func (v *deskView) setOpening(s string) {
@@ -650,6 +711,30 @@ func (v *deskView) onMute() {
 	v.shell.run("mute", func() error { return d.Mute(id, on) }, nil)
 }
 
+// onRecord pauses the call's recording (a card number is read out) or
+// records again.
+func (v *deskView) onRecord() {
+	c := v.shell.view.Call
+	if c == nil || c.Status == desk.CallRinging {
+		return
+	}
+	id, d := c.CallID, v.shell.desk
+	if c.RecordPaused {
+		v.shell.run("record", func() error { return d.ResumeRecording(id) }, nil)
+		return
+	}
+	v.shell.run("record", func() error { return d.PauseRecording(id) }, nil)
+}
+
+// meter shows the headset's levels (0..1): microphone, earpiece.
+func (v *deskView) meter(in, out float64) {
+	if v.micLevel == nil {
+		return
+	}
+	v.micLevel.SetValue(in)
+	v.earLevel.SetValue(out)
+}
+
 func (v *deskView) onSilent() {
 	if v.shell.view.Call == nil {
 		return
@@ -723,6 +808,8 @@ func (v *deskView) shortcut(k fyne.KeyName) bool {
 		v.onKeypad()
 	case fyne.KeyF9:
 		v.onComplaint()
+	case fyne.KeyF10:
+		v.onRecord()
 	default:
 		return false
 	}

@@ -60,6 +60,8 @@ func errText(lang string, err error) string {
 		return tr(lang, "err.empty")
 	case errors.Is(err, agent.ErrState), errors.Is(err, agent.ErrClosed), errors.Is(err, agent.ErrTransition):
 		return tr(lang, "err.state")
+	case errors.Is(err, desk.ErrNoPlayer):
+		return tr(lang, "err.noplayer")
 	case errors.Is(err, desk.ErrClosed):
 		return tr(lang, "err.closing")
 	}

@@ -26,6 +26,8 @@ var dynamicIDs = map[string][]string{
 	"call.type.":  {"consultation", "complaint", "other", "unwrapped"},
 	"case.state.": {"open", "awaiting_reply", "replied", "closed"},
 	"sla.":        {"pick_up", "send_back", "branch_handling", "manager_guidance", "executive_opinion", "hotline_handling", "close"},
+	"sound.":      {"no_device", "not_found", "ambiguous", "failed"},
+	"sound.role.": {"input", "output", "ring"},
 	"role.":       {"agent", "team_lead", "supervisor", "trainer", "branch", "store_manager", "executive"},
 	"wiz.":        {"listen", "ask", "follow", "reply", "record", "report", "readback"},
 	"wiz.miss.":   problemCodes(),

@@ -228,6 +228,10 @@ func (s *Window) show() {
 // Tick redraws the timers for now; run it every second via fyne.Do.
 func (s *Window) Tick(now time.Time) { s.deskV.tick(now) }
 
+// Meter shows the headset's levels (0..1, microphone and earpiece); run it
+// a few times a second via fyne.Do with the desk's Levels.
+func (s *Window) Meter(in, out float64) { s.deskV.meter(in, out) }
+
 // SetLang switches the language live: the window is rebuilt and the desk
 // renders its scripts in the new language.
 func (s *Window) SetLang(lang string) {

@@ -27,4 +27,7 @@ type WorkDesk interface {
 	Prompts(dr desk.ComplaintDraft) []desk.StepPrompt
 	CallbackReport(from, to time.Time) (agent.CallbackReport, error)
 	SetCenter(c agent.Center) error
+	PauseRecording(callID string) error
+	ResumeRecording(callID string) error
+	PlayRecording(ctx context.Context, id string) error
 }

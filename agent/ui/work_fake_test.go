@@ -80,3 +80,8 @@ func (f *fakeDesk) CallbackReport(from, to time.Time) (agent.CallbackReport, err
 func (f *fakeDesk) SetCenter(c agent.Center) error {
 	return f.rec(fmt.Sprintf("center ring=%v acw=%v", c.RingLimit, c.AfterCallWork))
 }
+func (f *fakeDesk) PauseRecording(id string) error  { return f.rec("pause " + id) }
+func (f *fakeDesk) ResumeRecording(id string) error { return f.rec("resume-rec " + id) }
+func (f *fakeDesk) PlayRecording(_ context.Context, id string) error {
+	return f.rec("play " + id)
+}

@@ -79,10 +79,9 @@ func TestLog_WrapLaterAndLogACall(t *testing.T) {
 	v := ringingView()
 	v.Log = []agent.Call{{Meta: agent.Meta{ID: "rec-7"}, At: t0, Number: "+8613800138000", Answered: true, Area: "北京市"}}
 	s.Apply(v)
-	row := s.deskV.log.Objects[0].(*fyne.Container)
 	var wrap *widget.Button
-	for _, o := range row.Objects {
-		if b, ok := o.(*widget.Button); ok {
+	for _, o := range test.LaidOutObjects(s.deskV.log.Objects[0]) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "整理" {
 			wrap = b
 		}
 	}
