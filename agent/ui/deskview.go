@@ -28,9 +28,9 @@ type deskView struct {
 	recPaused              *widget.Label
 	// status is the status bar; its labels change width with their text,
 	// so it is laid out again when one changes.
-	status *fyne.Container
-	agentState             *selectBox
-	breakReason            *selectBox
+	status      *fyne.Container
+	agentState  *selectBox
+	breakReason *selectBox
 
 	callerName, callerNumber, badge *widget.Label
 	complaints, callbacksDue        *widget.Label
