@@ -562,9 +562,9 @@ func (p *versionsPanel) errText(err error) string {
 }
 
 // diffSegments are a diff's lines as text: a mark ("+", "-", " "), then
-// the line, in monospace for its Latin runs (the monospace font has no
-// Chinese: CJK runs keep the window's font, which draws them at a fixed
-// width anyway), green for added lines, red for removed ones.
+// the line, in monospace for its ASCII runs (the monospace font has no
+// Chinese: CJK runs, and "_", keep the window's font, which draws CJK at a
+// fixed width anyway), green for added lines, red for removed ones.
 func diffSegments(lines []desk.DiffLine, more func(n int) string) []widget.RichTextSegment {
 	var segs []widget.RichTextSegment
 	headers := 0
@@ -607,16 +607,22 @@ type run struct {
 	latin bool
 }
 
-// scriptRuns cuts s into its ASCII and non-ASCII stretches (at least one,
-// a space for an empty line, so that the line keeps its height).
+// monoRune reports whether c is drawn in the monospace font: ASCII but
+// "_", whose glyph in Fyne's monospace font hangs below the text's bounds
+// and is cut off by the GL painter (the window's font draws it whole).
+func monoRune(c rune) bool { return c < utf8.RuneSelf && c != '_' }
+
+// scriptRuns cuts s into its monospace (ASCII) and other stretches (at
+// least one, a space for an empty line, so that the line keeps its
+// height).
 func scriptRuns(s string) []run {
 	if s == "" {
 		return []run{{" ", true}}
 	}
 	var out []run
-	start, latin := 0, s[0] < utf8.RuneSelf
+	start, latin := 0, monoRune(rune(s[0]))
 	for i, c := range s {
-		if l := c < utf8.RuneSelf; l != latin {
+		if l := monoRune(c); l != latin {
 			out = append(out, run{s[start:i], latin})
 			start, latin = i, l
 		}
