@@ -541,3 +541,35 @@ func (h *realHub) insertApproved(t *testing.T, lang, data string) int64 {
 	}
 	return id
 }
+
+// The hub's refusals become the desk's sentinels, with the hub's words; an
+// error without an answer from the hub is "unreachable".
+func TestHubErr(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want error
+	}{
+		{&upstream.HTTPError{Status: 401, Code: "unauthorized", Msg: "unknown token"}, desk.ErrHubToken},
+		{&upstream.HTTPError{Status: 401, Code: "expired", Msg: "token expired"}, desk.ErrHubToken},
+		{&upstream.HTTPError{Status: 403, Code: "own_version", Msg: "lin wrote version 3"}, desk.ErrHubOwnVersion},
+		{&upstream.HTTPError{Status: 403, Code: "forbidden", Msg: "role agent may not"}, desk.ErrHubRole},
+		{&upstream.HTTPError{Status: 409, Code: "conflict", Msg: "version 3 was already approved"}, desk.ErrHubConflict},
+		{&upstream.HTTPError{Status: 404, Code: "not_found", Msg: "no version 9"}, desk.ErrHubRefused},
+		{&upstream.HTTPError{Status: 422, Code: "invalid", Msg: "a reason is required"}, desk.ErrHubRefused},
+		{fmt.Errorf("review: %w", errors.New("dial tcp 127.0.0.1:1: connection refused")), desk.ErrHubUnreachable},
+	} {
+		got := hubErr(fmt.Errorf("approve pack version 3: %w", c.err))
+		var he *desk.HubError
+		if !errors.As(got, &he) || !errors.Is(got, c.want) {
+			t.Errorf("%v → %v, want %v", c.err, got, c.want)
+			continue
+		}
+		var ue *upstream.HTTPError
+		if errors.As(c.err, &ue) && he.Detail != ue.Msg {
+			t.Errorf("%v: detail %q, want the hub's %q", c.err, he.Detail, ue.Msg)
+		}
+		if c.want == desk.ErrHubOwnVersion && errors.Is(got, desk.ErrHubRole) {
+			t.Errorf("own version also matches ErrHubRole: the window would say the token is not a trainer's")
+		}
+	}
+}
