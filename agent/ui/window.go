@@ -50,6 +50,10 @@ type Desk interface {
 	PreviewPack(text string, req desk.PreviewRequest) desk.PackPreview
 	SavePackFile(path, text string) error
 	PublishPack(ctx context.Context, text string) (desk.PackVersion, error)
+	PackHistory(ctx context.Context, lang string) ([]desk.PackVersion, error)
+	PackDiff(ctx context.Context, version int64) (desk.PackDiff, error)
+	ReviewPack(ctx context.Context, version int64, approve bool, reason string) (desk.PackVersion, error)
+	RollbackPack(ctx context.Context, version int64, reason string) (desk.PackVersion, error)
 }
 
 var _ Desk = (*desk.Desk)(nil)
