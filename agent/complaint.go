@@ -425,7 +425,7 @@ var problemText = map[Problem]string{
 	ProblemCallbackSuggest:  "suggestions not recorded (write 无 if none)",
 	ProblemCallbackNext:     "next contact time not agreed (or marked none)",
 	ProblemCallbackNextRest: "next try falls in the customer's quiet hours",
-	ProblemWrapType:         "call type missing (consultation, complaint or other)",
+	ProblemWrapType:         "call type missing or unknown (want consultation, complaint or other)",
 	ProblemWrapResult:       "result missing",
 	ProblemWrapCase:         "a complaint call needs its case",
 	ProblemEscalateTo:       "whom to escalate to missing",

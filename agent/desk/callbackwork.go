@@ -133,12 +133,12 @@ func (d *Desk) callbackScript(pack *scripts.Pack, a *ActiveCallback, at time.Tim
 
 // CallbackReport is the 《回访总结报告》 for tasks made in [from, to): the
 // center's and each agent's reached, satisfied, complete, in-time and
-// overdue figures, judged now. It reads every task: call it off the UI
-// thread.
-func (d *Desk) CallbackReport(from, to time.Time) (agent.CallbackReport, error) {
+// overdue figures, judged now; only agentID's tasks when it is set. It
+// reads every task: call it off the UI thread.
+func (d *Desk) CallbackReport(from, to time.Time, agentID string) (agent.CallbackReport, error) {
 	cbs, err := d.st.Callbacks(store.CallbackFilter{})
 	if err != nil {
 		return agent.CallbackReport{}, fmt.Errorf("callback report: %w", err)
 	}
-	return agent.ReportCallbacks(cbs, from, to, d.clock.Now(), ""), nil
+	return agent.ReportCallbacks(cbs, from, to, d.clock.Now(), agentID), nil
 }

@@ -60,6 +60,9 @@ type Options struct {
 	Checks []Checker
 	// Play plays a recording file on the headset (nil: no sound card).
 	Play func(ctx context.Context, path string) error
+	// OneShot is a desk for one command (deskctl): no lists are loaded and
+	// no housekeeping runs, so it opens at once on a large data file.
+	OneShot bool
 }
 
 // Desk is the desk's state and pop pipeline. It implements
@@ -175,6 +178,10 @@ func New(opts Options) (*Desk, error) {
 	v := d.render(first)
 	d.view.Store(&v)
 	go d.run()
+	if opts.OneShot {
+		close(d.loaderDone)
+		return d, nil
+	}
 	go d.loader()
 	go d.housekeep()
 	d.reload()

@@ -109,6 +109,14 @@ func (d *Desk) LogCall(c agent.Call, w agent.WrapUp) (agent.Call, error) {
 	if c.At.After(now) {
 		return c, fmt.Errorf("log call: %s is in the future: %w", c.At.Format(time.RFC3339), agent.ErrState)
 	}
+	if norm, err := agent.NormalizePhone(c.Number); err == nil {
+		c.Number = norm
+	}
+	if c.CustomerID == "" && c.Number != "" {
+		if found, err := d.st.LookupPhone(c.Number); err == nil && len(found) > 0 {
+			c.CustomerID = found[0].ID
+		}
+	}
 	if c.Area == "" {
 		c.Area = agent.AreaOf(c.Number, areaLang(d.State().Lang))
 	}

@@ -191,7 +191,7 @@ func (v *supervisorView) onReport() {
 	v.refresh.Disable()
 	v.shell.run("report", func() error {
 		var err error
-		r, err = d.CallbackReport(from, to.Add(time.Minute))
+		r, err = d.CallbackReport(from, to.Add(time.Minute), "")
 		return err
 	}, func(err error) {
 		v.refresh.Enable()

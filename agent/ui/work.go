@@ -25,7 +25,7 @@ type WorkDesk interface {
 	StartCallback(ctx context.Context, id string) (string, error)
 	RecordCallback(id string, o agent.CallbackOutcome) (agent.Callback, string, error)
 	Prompts(dr desk.ComplaintDraft) []desk.StepPrompt
-	CallbackReport(from, to time.Time) (agent.CallbackReport, error)
+	CallbackReport(from, to time.Time, agentID string) (agent.CallbackReport, error)
 	SetCenter(c agent.Center) error
 	PauseRecording(callID string) error
 	ResumeRecording(callID string) error

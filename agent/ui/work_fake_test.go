@@ -71,7 +71,7 @@ func (f *fakeDesk) Prompts(dr desk.ComplaintDraft) []desk.StepPrompt {
 	}
 	return out
 }
-func (f *fakeDesk) CallbackReport(from, to time.Time) (agent.CallbackReport, error) {
+func (f *fakeDesk) CallbackReport(from, to time.Time, agentID string) (agent.CallbackReport, error) {
 	f.rec("report " + from.Format("01-02") + " " + to.Format("01-02"))
 	return agent.CallbackReport{CallbackSummary: agent.CallbackSummary{Total: 10, Done: 8, Reached: 7, Satisfied: 6, SatisfiedPct: 85.7,
 		Complete: 8, CompletePct: 80, InTime: 7, InTimePct: 70, Overdue: 1, Unsatisfied: 1},

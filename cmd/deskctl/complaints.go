@@ -52,25 +52,17 @@ func addCaseFlags(fs *flag.FlagSet) *caseFlags {
 	return f
 }
 
-// center returns the center's rules: the procedure's defaults in --zone, or
-// else in the desk config's zone, with the config's ring limit.
+// center returns the center's rules: the desk config's center settings
+// (the procedure's defaults where it has none), in --zone when given.
 func (f *caseFlags) center() (agent.Center, error) {
 	cfg, err := desk.LoadConfig(desk.DefaultConfigPath())
 	if err != nil {
 		return agent.Center{}, err
 	}
-	zone := f.zone
-	if zone == "" {
-		zone = cfg.TimeZone
+	if f.zone != "" {
+		cfg.TimeZone, cfg.CenterSettings.TimeZone = f.zone, ""
 	}
-	c, err := agent.CenterIn(zone)
-	if err != nil {
-		return c, err
-	}
-	if cfg.RingLimitSeconds > 0 {
-		c.RingLimit = time.Duration(cfg.RingLimitSeconds) * time.Second
-	}
-	return c, nil
+	return cfg.Center()
 }
 
 // instant reads --at; empty means the wall clock, read here at the edge.
