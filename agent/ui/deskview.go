@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -474,14 +475,25 @@ func logLine(lang string, e agent.Call, zone *time.Location) fyne.CanvasObject {
 	if e.Direction == agent.Outbound {
 		arrow = "↗"
 	}
-	status := tr(lang, "log.answered")
-	if !e.Answered {
-		status = tr(lang, "log.missed")
+	text := fmt.Sprintf("%s %s %s  %s", e.At.In(zone).Format("15:04"), arrow, e.Number, callKind(lang, e))
+	if e.Answered {
+		text += "  " + tr(lang, "log.answered")
 	}
-	l := widget.NewLabel(fmt.Sprintf("%s %s %s  %s  %s", e.At.In(zone).Format("15:04"), arrow, e.Number,
-		tr(lang, "call.type."+e.Type.String()), status))
+	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
 	return l
+}
+
+// callKind is what a call of the log was: missed, not wrapped up yet, or
+// its wrap-up type.
+func callKind(lang string, e agent.Call) string {
+	switch {
+	case !e.Answered && e.Direction == agent.Inbound:
+		return tr(lang, "log.missed")
+	case !e.Wrapped():
+		return tr(lang, "call.type.unwrapped")
+	}
+	return tr(lang, "call.type."+e.Type.String())
 }
 
 func (v *deskView) showCaller(c *desk.Call) {
@@ -544,7 +556,7 @@ func (v *deskView) showCaller(c *desk.Call) {
 	if len(card.LastCalls) > 0 {
 		parts := make([]string, len(card.LastCalls))
 		for i, lc := range card.LastCalls {
-			parts[i] = lc.At.In(v.zone(v.shell.view)).Format("01-02 15:04") + " " + v.t("call.type."+lc.Type.String())
+			parts[i] = lc.At.In(v.zone(v.shell.view)).Format("01-02 15:04") + " " + callKind(v.shell.lang, lc)
 		}
 		v.lastCalls.SetText(v.t("caller.lastcalls") + ": " + strings.Join(parts, "；"))
 	} else {
@@ -654,14 +666,6 @@ func (v *deskView) onAgentState(string) {
 		r := BreakReasons[i]
 		v.shell.run("state", func() error { return d.SetAgentState(agent.StatusBreak, r) }, nil)
 	}
-}
-
-// callID is the call the controls act on now.
-func (v *deskView) callID() string {
-	if c := v.shell.view.Call; c != nil {
-		return c.CallID
-	}
-	return ""
 }
 
 func (v *deskView) onAnswer() {
@@ -880,6 +884,9 @@ func syncText(lang string, s desk.SyncStatus) string {
 // packText names the script pack in the status bar.
 func packText(lang string, p desk.PackInfo) string {
 	switch {
+	case p.Version > 0 && p.Name != "":
+		name := strings.TrimSuffix(filepath.Base(p.Name), filepath.Ext(p.Name))
+		return tr(lang, "pack.published_named", map[string]any{"Name": name, "Version": p.Version})
 	case p.Version > 0:
 		return tr(lang, "pack.published", map[string]any{"Version": p.Version})
 	case p.Name != "":
