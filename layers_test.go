@@ -18,6 +18,7 @@ const module = "agentdesk"
 var mayImport = map[string][]string{
 	"agent":              {"scripts"},
 	"agent/store":        {"agent"},
+	"agent/store/seal":   {},
 	"agent/upstream":     {"agent", "scripts"},
 	"agent/desk":         {"agent", "agent/store", "scripts", "telephony"},
 	"telephony":          {},
@@ -37,6 +38,7 @@ var never = map[string][]string{
 	"agent":              {"fyne.io/", "github.com/emiago/sipgo", "go.etcd.io/bbolt"},
 	"scripts":            {"fyne.io/", "github.com/emiago/sipgo", "go.etcd.io/bbolt"},
 	"agent/store":        {"fyne.io/", "github.com/emiago/sipgo"},
+	"agent/store/seal":   {"fyne.io/", "github.com/emiago/sipgo", "go.etcd.io/bbolt", module + "/agent"},
 	"agent/upstream":     {"fyne.io/", "github.com/emiago/sipgo"},
 	"agent/desk":         {"fyne.io/"},
 	"telephony":          {"fyne.io/", module + "/agent"},

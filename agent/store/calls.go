@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"agentdesk/agent"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // bucketCallAt indexes the call log by time: key = 8-byte big-endian Unix
@@ -26,12 +24,12 @@ func callCustomerKey(c *agent.Call) []byte {
 }
 
 // indexCall adds (or, with del, removes) c's index entries.
-func indexCall(tx *bolt.Tx, c *agent.Call, del bool) error {
-	byTime, err := tx.CreateBucketIfNotExists(bucketCallAt)
+func indexCall(t txn, c *agent.Call, del bool) error {
+	byTime, err := t.tx.CreateBucketIfNotExists(bucketCallAt)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", bucketCallAt, err)
 	}
-	byCustomer, err := tx.CreateBucketIfNotExists(bucketCallCustomer)
+	byCustomer, err := t.tx.CreateBucketIfNotExists(bucketCallCustomer)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", bucketCallCustomer, err)
 	}
@@ -60,28 +58,28 @@ func (s *Store) PutCall(c *agent.Call, now time.Time) error {
 	}
 	next.Desk = s.desk
 	next.Touch(now)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(t txn) error {
 		if next.CustomerID != "" {
-			if err := customerOnFile(tx, next.CustomerID); err != nil {
+			if err := customerOnFile(t, next.CustomerID); err != nil {
 				return err
 			}
 		}
 		var old agent.Call
-		switch err := getRecord(tx, agent.KindCall, next.ID, &old); {
+		switch err := getRecord(t, agent.KindCall, next.ID, &old); {
 		case err == nil:
-			if err := indexCall(tx, &old, true); err != nil {
+			if err := indexCall(t, &old, true); err != nil {
 				return err
 			}
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
-		if err := versionAbove(tx, agent.KindCall, &next.Meta); err != nil {
+		if err := versionAbove(t, agent.KindCall, &next.Meta); err != nil {
 			return err
 		}
-		if err := putRecord(tx, agent.KindCall, next.Meta, &next, now); err != nil {
+		if err := putRecord(t, agent.KindCall, next.Meta, &next, now); err != nil {
 			return err
 		}
-		return indexCall(tx, &next, false)
+		return indexCall(t, &next, false)
 	})
 	if err != nil {
 		return fmt.Errorf("save call %s: %w", next.ID, err)
@@ -93,8 +91,8 @@ func (s *Store) PutCall(c *agent.Call, now time.Time) error {
 // Calls returns the calls that began in [from, to), oldest first.
 func (s *Store) Calls(from, to time.Time) ([]agent.Call, error) {
 	var out []agent.Call
-	err := s.view(func(tx *bolt.Tx) error {
-		idx := tx.Bucket(bucketCallAt)
+	err := s.view(func(t txn) error {
+		idx := t.tx.Bucket(bucketCallAt)
 		if idx == nil {
 			return nil
 		}
@@ -102,7 +100,7 @@ func (s *Store) Calls(from, to time.Time) ([]agent.Call, error) {
 		end := uint64(to.UnixNano())
 		for k, _ := cur.Seek(u64(uint64(from.UnixNano()))); k != nil && binary.BigEndian.Uint64(k[:8]) < end; k, _ = cur.Next() {
 			var c agent.Call
-			if err := getRecord(tx, agent.KindCall, string(k[8:]), &c); err != nil {
+			if err := getRecord(t, agent.KindCall, string(k[8:]), &c); err != nil {
 				return err
 			}
 			out = append(out, c)
@@ -119,8 +117,8 @@ func (s *Store) Calls(from, to time.Time) ([]agent.Call, error) {
 // last calls the desk shows when the customer rings.
 func (s *Store) RecentCalls(customerID string, limit int) ([]agent.Call, error) {
 	var out []agent.Call
-	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCallCustomer)
+	err := s.view(func(t txn) error {
+		b := t.tx.Bucket(bucketCallCustomer)
 		if b == nil || customerID == "" {
 			return nil
 		}
@@ -135,7 +133,7 @@ func (s *Store) RecentCalls(customerID string, limit int) ([]agent.Call, error) 
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = cur.Prev() {
 			var c agent.Call
-			if err := getRecord(tx, agent.KindCall, string(k[len(prefix)+8:]), &c); err != nil {
+			if err := getRecord(t, agent.KindCall, string(k[len(prefix)+8:]), &c); err != nil {
 				return err
 			}
 			out = append(out, c)

@@ -39,9 +39,12 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 		return false, fmt.Errorf("apply remote %s %s: body says %s version %d, not version %d", kind, id, m.ID, m.Version, version)
 	}
 	applied := false
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(kind))
-		old := b.Get([]byte(id))
+	err := s.update(func(t txn) error {
+		b := t.bucket([]byte(kind))
+		old, err := b.get([]byte(id))
+		if err != nil {
+			return err
+		}
 		if old != nil {
 			var om agent.Meta
 			if err := json.Unmarshal(old, &om); err != nil {
@@ -51,10 +54,10 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 				return nil
 			}
 		}
-		if err := reindexRemoteCustomer(tx, id, old, body); err != nil {
+		if err := reindexRemoteCustomer(t, id, old, body); err != nil {
 			return err
 		}
-		if err := b.Put([]byte(id), append([]byte(nil), body...)); err != nil {
+		if err := b.put([]byte(id), append([]byte(nil), body...)); err != nil {
 			return err
 		}
 		applied = true
@@ -70,7 +73,7 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 // the numbers of its old JSON (nil if none) to those of its new JSON, with
 // the customers code's reindex. Numbers from the hub are normalised again:
 // the index holds only E.164 keys.
-func reindexRemoteCustomer(tx *bolt.Tx, id string, oldRaw, newRaw []byte) error {
+func reindexRemoteCustomer(t txn, id string, oldRaw, newRaw []byte) error {
 	var oldC, newC agent.Customer
 	if oldRaw != nil {
 		if err := json.Unmarshal(oldRaw, &oldC); err != nil {
@@ -86,7 +89,7 @@ func reindexRemoteCustomer(tx *bolt.Tx, id string, oldRaw, newRaw []byte) error 
 			phones = append(phones, n)
 		} // else: a number this desk cannot index; the record still stores
 	}
-	return reindex(tx, id, oldC.Phones, phones)
+	return t.reindex(id, oldC.Phones, phones)
 }
 
 // RemoveRemote deletes a customer that the hub reports deleted at version,
@@ -97,11 +100,11 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	removed := false
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(kind))
-		old := b.Get([]byte(id))
-		if old == nil {
-			return nil
+	err := s.update(func(t txn) error {
+		b := t.bucket([]byte(kind))
+		old, err := b.get([]byte(id))
+		if err != nil || old == nil {
+			return err
 		}
 		var om agent.Meta
 		if err := json.Unmarshal(old, &om); err != nil {
@@ -114,11 +117,11 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		if err := json.Unmarshal(old, &oc); err != nil {
 			return fmt.Errorf("decode local customer: %w", err)
 		}
-		if err := reindex(tx, id, oc.Phones, nil); err != nil {
+		if err := t.reindex(id, oc.Phones, nil); err != nil {
 			return err
 		}
 		removed = true
-		return b.Delete([]byte(id))
+		return b.delete([]byte(id))
 	})
 	if err != nil {
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, err)
@@ -129,7 +132,7 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 // SyncCursor returns the saved position of the named pull (0 if none).
 func (s *Store) SyncCursor(name string) (int64, error) {
 	var v int64
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketSync); b != nil {
 			if raw := b.Get([]byte(name)); len(raw) == 8 {
 				v = int64(binary.BigEndian.Uint64(raw))
@@ -142,7 +145,7 @@ func (s *Store) SyncCursor(name string) (int64, error) {
 
 // SetSyncCursor saves the position of the named pull.
 func (s *Store) SetSyncCursor(name string, v int64) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketSync)
 		if err != nil {
 			return fmt.Errorf("set sync cursor %s: %w", name, err)
@@ -163,7 +166,7 @@ type StoredPack struct {
 // SavePack keeps p as the latest pack of its language unless the desk
 // already has one with the same or a higher ID.
 func (s *Store) SavePack(p StoredPack) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketPacks)
 		if err != nil {
 			return fmt.Errorf("save pack: %w", err)
@@ -186,7 +189,7 @@ func (s *Store) SavePack(p StoredPack) error {
 // ErrNotFound.
 func (s *Store) LatestPack(lang string) (StoredPack, error) {
 	var p StoredPack
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPacks)
 		var raw []byte
 		if b != nil {
