@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -69,6 +70,10 @@ func (s *Store) readSealState() (sealState, error) {
 			return nil
 		}
 		st.hasMeta = true
+		if v := m.Get(keySchema); len(v) == 8 && binary.BigEndian.Uint64(v) > SchemaVersion {
+			// Before the seal: a newer file may be sealed another way.
+			return fmt.Errorf("%w (schema %d, this build reads up to %d)", ErrNewerSchema, binary.BigEndian.Uint64(v), SchemaVersion)
+		}
 		st.replaced = m.Get(keyReplaced) != nil
 		if raw := m.Get(keySeal); raw != nil {
 			st.header = &sealHeader{}

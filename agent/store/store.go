@@ -99,7 +99,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 	for attempt := 0; ; attempt++ {
 		s, err := open(path, o)
 		if errors.Is(err, errReplaced) && attempt < 5 {
-			continue // sealed by another process while this one waited for the lock
+			o.log.Info("data file was replaced (sealed by another process) while waiting for it; opening it again",
+				"component", "store", "path", path)
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("open store %s: %w", path, err)
