@@ -41,25 +41,16 @@ func callbackDays(cb *agent.Callback) []time.Time {
 
 // indexCallback adds cb's index entries, or with del removes them.
 func indexCallback(t txn, cb *agent.Callback, del bool) error {
-	byDay, err := t.ensure(bucketCallbackDay)
-	if err != nil {
-		return err
-	}
-	byCustomer, err := t.ensure(bucketCallbackCustomer)
-	if err != nil {
-		return err
-	}
-	op := func(b *bucket, k []byte) error {
-		if del {
-			return b.delete(k)
-		}
-		return b.put(k, nil)
-	}
-	errs := []error{op(byCustomer, customerKey(cb.CustomerID, cb.ID))}
+	return applyEntries(t, callbackEntries(cb), del)
+}
+
+// callbackEntries are the index entries of task cb.
+func callbackEntries(cb *agent.Callback) []indexEntry {
+	es := []indexEntry{{bucketCallbackCustomer, customerKey(cb.CustomerID, cb.ID), nil}}
 	for _, d := range callbackDays(cb) {
-		errs = append(errs, op(byDay, dueKey(d, cb.ID)))
+		es = append(es, indexEntry{bucketCallbackDay, dueKey(d, cb.ID), nil})
 	}
-	return errors.Join(errs...)
+	return es
 }
 
 // PutCallback saves a callback task with its outbox entry, refusing a task

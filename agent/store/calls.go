@@ -25,24 +25,16 @@ func callCustomerKey(c *agent.Call) []byte {
 
 // indexCall adds (or, with del, removes) c's index entries.
 func indexCall(t txn, c *agent.Call, del bool) error {
-	byTime, err := t.tx.CreateBucketIfNotExists(bucketCallAt)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", bucketCallAt, err)
+	return applyEntries(t, callEntries(c), del)
+}
+
+// callEntries are the index entries of call c.
+func callEntries(c *agent.Call) []indexEntry {
+	es := []indexEntry{{bucketCallAt, dueKey(c.At, c.ID), nil}}
+	if c.CustomerID != "" {
+		es = append(es, indexEntry{bucketCallCustomer, callCustomerKey(c), nil})
 	}
-	byCustomer, err := t.tx.CreateBucketIfNotExists(bucketCallCustomer)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", bucketCallCustomer, err)
-	}
-	if del {
-		return errors.Join(byTime.Delete(dueKey(c.At, c.ID)), byCustomer.Delete(callCustomerKey(c)))
-	}
-	if err := byTime.Put(dueKey(c.At, c.ID), nil); err != nil {
-		return err
-	}
-	if c.CustomerID == "" {
-		return nil
-	}
-	return byCustomer.Put(callCustomerKey(c), nil)
+	return es
 }
 
 // PutCall logs a call (validated, number normalised where it can be) with

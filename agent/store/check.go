@@ -44,16 +44,18 @@ func (s *Store) CheckIndexes() error {
 		if err != nil {
 			return err
 		}
+		addAll := func(es []indexEntry) {
+			for _, e := range es {
+				add(e.bucket, e.key, e.value)
+			}
+		}
 		err = eachRecord(t, agent.KindCall, func(id string, raw []byte) error {
 			var c agent.Call
 			if err := json.Unmarshal(raw, &c); err != nil {
 				return fmt.Errorf("decode call %s: %w", id, err)
 			}
 			c.ID = id
-			add(bucketCallAt, dueKey(c.At, id), nil)
-			if c.CustomerID != "" {
-				add(bucketCallCustomer, callCustomerKey(&c), nil)
-			}
+			addAll(callEntries(&c))
 			return nil
 		})
 		if err != nil {
@@ -65,21 +67,9 @@ func (s *Store) CheckIndexes() error {
 				return fmt.Errorf("decode complaint %s: %w", id, err)
 			}
 			c.ID = id
-			sum, err := json.Marshal(summarize(&c))
-			if err != nil {
-				return err
-			}
-			if d := c.ReplyDue(); !d.IsZero() {
-				add(bucketComplaintDue, dueKey(d, id), sum)
-			}
-			add(bucketComplaintCustomer, customerKey(c.CustomerID, id), nil)
-			add(bucketComplaintSummary, []byte(id), sum)
-			add(bucketComplaintOwner, customerKey(c.Owner, id), nil)
-			add(bucketComplaintState, stateKey(c.State, id), nil)
-			for _, d := range complaintDays(&c) {
-				add(bucketComplaintDay, dueKey(d, id), nil)
-			}
-			return nil
+			es, err := complaintEntries(&c)
+			addAll(es)
+			return err
 		})
 		if err != nil {
 			return err
@@ -89,10 +79,8 @@ func (s *Store) CheckIndexes() error {
 			if err := json.Unmarshal(raw, &cb); err != nil {
 				return fmt.Errorf("decode callback %s: %w", id, err)
 			}
-			add(bucketCallbackCustomer, customerKey(cb.CustomerID, id), nil)
-			for _, d := range callbackDays(&cb) {
-				add(bucketCallbackDay, dueKey(d, id), nil)
-			}
+			cb.ID = id
+			addAll(callbackEntries(&cb))
 			return nil
 		})
 		if err != nil {

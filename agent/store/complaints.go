@@ -12,7 +12,6 @@ import (
 	"agentdesk/agent"
 
 	"github.com/google/uuid"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Complaint indexes. Each is written in the transaction that writes the
@@ -114,50 +113,33 @@ func (s *Store) PutComplaint(c *agent.Complaint, now time.Time, alerts ...*agent
 // indexComplaint adds c's entries to every complaint index, or with del
 // removes them (c is then the stored copy being replaced).
 func indexComplaint(t txn, c *agent.Complaint, del bool) error {
-	buckets := make([]*bucket, 0, 6)
-	for _, name := range [][]byte{bucketComplaintDue, bucketComplaintCustomer, bucketComplaintSummary,
-		bucketComplaintOwner, bucketComplaintState, bucketComplaintDay} {
-		b, err := t.ensure(name)
-		if err != nil {
-			return err
-		}
-		buckets = append(buckets, b)
+	es, err := complaintEntries(c)
+	if err != nil {
+		return err
 	}
-	due, byCustomer, summary, byOwner, byState, byDay := buckets[0], buckets[1], buckets[2], buckets[3], buckets[4], buckets[5]
+	return applyEntries(t, es, del)
+}
+
+// complaintEntries are the index entries of case c.
+func complaintEntries(c *agent.Complaint) ([]indexEntry, error) {
 	id := c.ID
-	days := complaintDays(c)
-	if del {
-		errs := []error{
-			due.delete(dueKey(c.ReplyDue(), id)),
-			byCustomer.delete(customerKey(c.CustomerID, id)),
-			summary.delete([]byte(id)),
-			byOwner.delete(customerKey(c.Owner, id)),
-			byState.delete(stateKey(c.State, id)),
-		}
-		for _, d := range days {
-			errs = append(errs, byDay.delete(dueKey(d, id)))
-		}
-		return errors.Join(errs...)
-	}
 	sum, err := json.Marshal(summarize(c))
 	if err != nil {
-		return fmt.Errorf("encode summary of %s: %w", id, err)
+		return nil, fmt.Errorf("encode summary of %s: %w", id, err)
+	}
+	es := []indexEntry{
+		{bucketComplaintCustomer, customerKey(c.CustomerID, id), nil},
+		{bucketComplaintSummary, []byte(id), sum},
+		{bucketComplaintOwner, customerKey(c.Owner, id), nil},
+		{bucketComplaintState, stateKey(c.State, id), nil},
 	}
 	if d := c.ReplyDue(); !d.IsZero() {
-		if err := due.put(dueKey(d, id), sum); err != nil {
-			return err
-		}
+		es = append(es, indexEntry{bucketComplaintDue, dueKey(d, id), sum})
 	}
-	errs := []error{
-		byCustomer.put(customerKey(c.CustomerID, id), nil),
-		summary.put([]byte(id), sum),
-		byOwner.put(customerKey(c.Owner, id), nil),
-		byState.put(stateKey(c.State, id), nil),
+	for _, d := range complaintDays(c) {
+		es = append(es, indexEntry{bucketComplaintDay, dueKey(d, id), nil})
 	}
-	for _, d := range days {
-		errs = append(errs, byDay.put(dueKey(d, id), nil))
-	}
-	return errors.Join(errs...)
+	return es, nil
 }
 
 // complaintDays are the instants of c the day index holds: opened,
@@ -502,36 +484,6 @@ func (s *Store) ComplaintsBetween(from, to time.Time) ([]agent.Complaint, error)
 		return nil, fmt.Errorf("complaints between %s and %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
 	return out, nil
-}
-
-// migrateListIndexes (schema 1 → 2) builds the complaint summary, owner,
-// state and day indexes and the callback day and customer indexes from the
-// records, rebuilding the older complaint indexes with them.
-func migrateListIndexes(t txn) error {
-	for _, name := range [][]byte{bucketComplaintDue, bucketComplaintCustomer, bucketCallbackDay, bucketCallbackCustomer} {
-		if err := t.tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-			return fmt.Errorf("drop %s: %w", name, err)
-		}
-	}
-	err := eachRecord(t, agent.KindComplaint, func(id string, raw []byte) error {
-		var c agent.Complaint
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return fmt.Errorf("decode complaint %s: %w", id, err)
-		}
-		c.ID = id
-		return indexComplaint(t, &c, false)
-	})
-	if err != nil {
-		return err
-	}
-	return eachRecord(t, agent.KindCallback, func(id string, raw []byte) error {
-		var cb agent.Callback
-		if err := json.Unmarshal(raw, &cb); err != nil {
-			return fmt.Errorf("decode callback %s: %w", id, err)
-		}
-		cb.ID = id
-		return indexCallback(t, &cb, false)
-	})
 }
 
 // reindexRemote keeps this file's own indexes (complaints, calls,

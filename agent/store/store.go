@@ -202,17 +202,21 @@ func (s *Store) Path() string { return s.path }
 // created. Records carry it so the hub knows whose they are.
 func (s *Store) DeskID() string { return s.desk }
 
-// migrations[i] upgrades schema version i to i+1.
-var migrations = []func(t txn) error{
-	func(t txn) error { // 0 → 1: the initial layout
-		for _, b := range append([][]byte{bucketMeta, bucketOutbox, bucketPhoneIndex}, kindBuckets()...) {
-			if _, err := t.tx.CreateBucketIfNotExists(b); err != nil {
-				return err
+// migrations[i] upgrades schema version i to i+1 in transactions of its
+// own; migrate sets the version once it returns, so a process killed
+// part-way leaves the older version and the step runs again.
+var migrations = []func(s *Store) error{
+	func(s *Store) error { // 0 → 1: the initial layout
+		return s.update(func(t txn) error {
+			for _, b := range append([][]byte{bucketMeta, bucketOutbox, bucketPhoneIndex}, kindBuckets()...) {
+				if _, err := t.tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
 			}
-		}
-		return t.tx.Bucket(bucketMeta).Put(keyDeskID, []byte(agent.NewID()))
+			return t.tx.Bucket(bucketMeta).Put(keyDeskID, []byte(agent.NewID()))
+		})
 	},
-	migrateListIndexes, // 1 → 2: complaint summaries by owner and state, events by day
+	rebuildListIndexes, // 1 → 2: complaint summaries by owner and state, events by day
 }
 
 func kindBuckets() [][]byte {
@@ -223,12 +227,17 @@ func kindBuckets() [][]byte {
 	return out
 }
 
-// migrate brings the file to SchemaVersion in one transaction; fresh, when
-// set, seals a new file in that same transaction.
+// migrate brings the file to SchemaVersion; fresh, when set, seals a new
+// file in the transaction that makes its meta bucket.
 func (s *Store) migrate(fresh *freshSeal) error {
-	return s.update(func(t txn) error {
-		var have int
-		if m := t.tx.Bucket(bucketMeta); m != nil {
+	var have int
+	tx := s.view // nothing to write on most opens
+	if fresh != nil {
+		tx = s.update
+	}
+	err := tx(func(t txn) error {
+		m := t.tx.Bucket(bucketMeta)
+		if m != nil {
 			if v := m.Get(keySchema); len(v) == 8 {
 				have = int(binary.BigEndian.Uint64(v))
 			}
@@ -237,20 +246,24 @@ func (s *Store) migrate(fresh *freshSeal) error {
 			return fmt.Errorf("%w (schema %d, this build reads up to %d)", ErrNewerSchema, have, SchemaVersion)
 		}
 		if fresh != nil {
-			if err := fresh.write(t); err != nil {
-				return err
-			}
+			return fresh.write(t)
 		}
-		for v := have; v < SchemaVersion; v++ {
-			if err := migrations[v](t); err != nil {
-				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
-			}
-			s.log.Info("migrated data file", "from", v, "to", v+1)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for v := have; v < SchemaVersion; v++ {
+		if err := migrations[v](s); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
 		}
-		if err := t.tx.Bucket(bucketMeta).Put(keySchema, u64(SchemaVersion)); err != nil {
-			return err
+		if err := s.update(func(t txn) error { return t.tx.Bucket(bucketMeta).Put(keySchema, u64(uint64(v+1))) }); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
 		}
-		s.desk = string(t.tx.Bucket(bucketMeta).Get(keyDeskID))
+		s.log.Info("migrated data file", "from", v, "to", v+1)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		s.desk = string(tx.Bucket(bucketMeta).Get(keyDeskID))
 		return nil
 	})
 }
