@@ -94,6 +94,29 @@ func (b *bucket) open(key, raw []byte) ([]byte, error) {
 	return v, nil
 }
 
+// scanner opens the values of a cursor scan into one reused buffer: each
+// value it returns is valid until the next call.
+type scanner struct {
+	b       *bucket
+	buf, ad []byte
+}
+
+func (b *bucket) scanner() *scanner { return &scanner{b: b} }
+
+func (sc *scanner) open(key, raw []byte) ([]byte, error) {
+	b := sc.b
+	if b.k == nil || len(raw) == 0 {
+		return raw, nil
+	}
+	sc.ad = append(append(append(sc.ad[:0], b.name...), 0), key...)
+	v, err := b.k.Open(sc.buf[:0], raw, sc.ad)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", b.name, printable(key), err)
+	}
+	sc.buf = v
+	return v, nil
+}
+
 // put stores value under key, sealed if the bucket is.
 func (b *bucket) put(key, value []byte) error {
 	return b.b.Put(key, b.seal(key, value))

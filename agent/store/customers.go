@@ -134,11 +134,12 @@ const DefaultSearchLimit = 50
 // finds Shenzhen landlines, "400" finds 400 numbers. Any other query is a
 // case-insensitive substring of the name, the surname or surname+name. An
 // empty query finds nothing. Results are in index (number) order for number
-// queries and in ID order for names.
+// queries and in ID order for names (and for numbers in a sealed file).
 //
 // A name search reads every customer; on a million records it takes a
 // fraction of a second, fine for a search box but not for the call pop,
-// which uses LookupPhone.
+// which uses LookupPhone. In a sealed file, whose index holds hashes of
+// whole numbers, a number search reads every customer too.
 func (s *Store) SearchCustomers(query string, limit int) ([]agent.Customer, error) {
 	q := strings.TrimSpace(query)
 	if q == "" {
@@ -257,9 +258,10 @@ func scanNumbers(t txn, prefixes []string, limit int, out *[]agent.Customer) err
 		needles[i] = []byte(`"` + p)
 	}
 	recs := t.bucket(bucketCustomers)
+	sc := recs.scanner()
 	c := recs.cursor()
 	for k, raw := c.First(); k != nil && len(*out) < limit; k, raw = c.Next() {
-		v, err := recs.open(k, raw)
+		v, err := sc.open(k, raw)
 		if err != nil {
 			return err
 		}
@@ -290,9 +292,10 @@ func (s *Store) searchName(q string, limit int) ([]agent.Customer, error) {
 	var out []agent.Customer
 	err := s.view(func(t txn) error {
 		recs := t.bucket(bucketCustomers)
+		sc := recs.scanner()
 		c := recs.cursor()
 		for k, raw := c.First(); k != nil && len(out) < limit; k, raw = c.Next() {
-			v, err := recs.open(k, raw)
+			v, err := sc.open(k, raw)
 			if err != nil {
 				return err
 			}

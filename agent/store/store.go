@@ -189,6 +189,7 @@ func (s *Store) start(before os.FileInfo, statErr error) error {
 		}
 	}
 	s.removeStaleCopies()
+	s.o.unlock = nil // holds a PIN or key: not kept past Open
 	return nil
 }
 
