@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need on Debian 12, only what is missing: the C
 # toolchain and X11/GL headers Fyne's cgo build wants, Xvfb and screenshot
-# tools, Kamailio and sipp for SIP, PostgreSQL for the hub, mingw-w64 and
-# osslsigncode for the Windows build, and staticcheck.
+# tools, Kamailio and sipp for SIP, PostgreSQL for the hub, D-Bus and GNOME
+# Keyring for the sealed store's OS slot, mingw-w64 and osslsigncode for the
+# Windows build, and staticcheck.
 set -euo pipefail
 
 pkgs=(
@@ -11,6 +12,7 @@ pkgs=(
   xvfb x11-apps x11-utils imagemagick fontconfig
   kamailio sip-tester
   postgresql
+  dbus-daemon gnome-keyring
   gcc-mingw-w64-x86-64 osslsigncode
 )
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"agentdesk/agent/store"
@@ -21,6 +22,9 @@ func openDataFile(path string, log *slog.Logger) (*store.Store, error) {
 	ks, kerr := seal.SystemKeystore()
 	if kerr != nil {
 		return nil, fmt.Errorf("%w (no OS keystore to open it with: %v)", err, kerr)
+	}
+	if c, ok := ks.(io.Closer); ok {
+		defer c.Close() // needed only to open the slot
 	}
 	return store.Open(path, store.WithLogger(log), store.WithUnlock(seal.OS{Keystore: ks}))
 }

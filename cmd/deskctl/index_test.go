@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"agentdesk/agent"
 	"agentdesk/agent/store"
 	"agentdesk/agent/store/seal"
+	"agentdesk/agent/store/seal/sealtest"
 )
 
 // fillMixedDays writes cases and callbacks whose events fall on several
@@ -195,5 +197,40 @@ func TestDataFile_SealedWithoutKeystore(t *testing.T) {
 	}
 	if _, err := openDataFile(filepath.Join(dir, "desk.db"), slog.New(slog.DiscardHandler)); !errors.Is(err, store.ErrSealed) {
 		t.Errorf("openDataFile = %v, want ErrSealed", err)
+	}
+}
+
+// TestDataFile_SealedOpensThroughOSKeystore: a data file sealed with an OS
+// slot kept in a real GNOME Keyring opens in deskctl through the session's
+// Secret Service, and its raw bytes show none of what deskctl prints.
+func TestDataFile_SealedOpensThroughOSKeystore(t *testing.T) {
+	hermeticCaseConfig(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", sealtest.StartKeyring(t))
+	dir := t.TempDir()
+	ks, err := seal.SystemKeystore()
+	caseMust(t, err)
+	s, err := store.Open(filepath.Join(dir, "desk.db"), store.WithUnlock(seal.OS{Keystore: ks}), store.WithLogger(slog.New(slog.DiscardHandler)))
+	caseMust(t, err)
+	cust := putCaseCustomer(t, s, true)
+	at := time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC)
+	c, err := agent.NewComplaint(cust, "8001", agent.ChannelPhone, at)
+	caseMust(t, err)
+	caseMust(t, c.Listen("热水器装好第二天就漏水了", at))
+	caseMust(t, s.PutComplaint(c, at))
+	caseMust(t, s.Close())
+	code, out, errs := runCaseCmd(t, "complaints", "list", "--data", dir)
+	if code != 0 || !strings.Contains(out, c.ID) {
+		t.Fatalf("list: exit %d %s %s", code, out, errs)
+	}
+	code, out, errs = runCaseCmd(t, "customers", "lookup", "138 0013 8000", "--data", dir)
+	if code != 0 || !strings.Contains(out, "王先生") {
+		t.Fatalf("lookup: exit %d %s %s", code, out, errs)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "desk.db"))
+	caseMust(t, err)
+	for _, x := range []string{"王先生", "13800138000", "热水器装好第二天就漏水了"} {
+		if strings.Contains(string(raw), x) {
+			t.Errorf("the sealed file shows %q", x)
+		}
 	}
 }
