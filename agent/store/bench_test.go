@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"agentdesk/agent/store"
 )
@@ -162,8 +163,8 @@ func BenchmarkLookupPhone(b *testing.B) {
 }
 
 // BenchmarkSearchCustomers times the search box on 10k and 1M customers: a
-// number prefix (read through the index on a plain file, by opening every
-// customer on a sealed one) and a name.
+// number prefix (through the index on a plain file, through the in-memory
+// number directory on a sealed one) and a name.
 func BenchmarkSearchCustomers(b *testing.B) {
 	for _, mode := range benchModes {
 		for _, size := range benchSizes {
@@ -179,11 +180,19 @@ func BenchmarkSearchCustomers(b *testing.B) {
 			}
 			for _, q := range []struct{ name, q string }{{"number", benchNumber(size.n - 1)[:9]}, {"rare-name", "郭秀英"}} {
 				b.Run(mode.prefix+size.name+"/"+q.name, func(b *testing.B) {
+					// The first search of a sealed store reads its number
+					// directory: reported on its own, not in the loop.
+					start := time.Now()
+					if _, err := s.SearchCustomers(q.q, 50); err != nil {
+						b.Fatal(err)
+					}
+					first := time.Since(start)
 					for b.Loop() {
 						if got, err := s.SearchCustomers(q.q, 50); err != nil || len(got) == 0 {
 							b.Fatalf("SearchCustomers(%q) = %d, %v", q.q, len(got), err)
 						}
 					}
+					b.ReportMetric(float64(first.Microseconds())/1000, "first-ms")
 				})
 			}
 			s.Close()

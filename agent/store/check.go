@@ -32,12 +32,8 @@ func (s *Store) CheckIndexes() error {
 			if err := json.Unmarshal(raw, &c); err != nil {
 				return fmt.Errorf("decode customer %s: %w", id, err)
 			}
-			for _, p := range c.Phones {
-				// Records from the hub may hold numbers as the hub wrote
-				// them; the index holds what normalises (ApplyRemote).
-				if n, err := agent.NormalizePhone(p); err == nil {
-					add(bucketPhoneIndex, t.phoneKey(n, id), nil)
-				}
+			for _, n := range indexedNumbers(c.Phones) {
+				add(bucketPhoneIndex, t.phoneKey(n, id), nil)
 			}
 			return nil
 		})

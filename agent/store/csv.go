@@ -509,6 +509,9 @@ func (s *Store) writeImport(rows []importRow, now time.Time) (created, updated i
 	if len(rows) == 0 {
 		return 0, 0, nil
 	}
+	// A bulk change: the number directory is read again when next needed.
+	s.nums.drop()
+	defer s.nums.drop()
 	batch := 0
 	after := func() error {
 		batch++

@@ -48,6 +48,7 @@ func (s *Store) PutCustomer(c *agent.Customer, now time.Time) error {
 		return fmt.Errorf("put customer %s: %w", c.ID, err)
 	}
 	next := *c
+	var oldPhones []string
 	err := s.update(func(t txn) error {
 		var old agent.Customer
 		found := false
@@ -68,11 +69,13 @@ func (s *Store) PutCustomer(c *agent.Customer, now time.Time) error {
 		if err := t.reindex(next.ID, old.Phones, next.Phones); err != nil {
 			return err
 		}
+		oldPhones = old.Phones
 		return putRecord(t, agent.KindCustomer, next.Meta, &next, now)
 	})
 	if err != nil {
 		return fmt.Errorf("put customer %s: %w", next.ID, err)
 	}
+	s.nums.change(next.ID, oldPhones, next.Phones)
 	*c = next
 	return nil
 }
@@ -134,12 +137,13 @@ const DefaultSearchLimit = 50
 // finds Shenzhen landlines, "400" finds 400 numbers. Any other query is a
 // case-insensitive substring of the name, the surname or surname+name. An
 // empty query finds nothing. Results are in index (number) order for number
-// queries and in ID order for names (and for numbers in a sealed file).
+// queries and in ID order for names.
 //
 // A name search reads every customer; on a million records it takes a
 // fraction of a second, fine for a search box but not for the call pop,
 // which uses LookupPhone. In a sealed file, whose index holds hashes of
-// whole numbers, a number search reads every customer too.
+// whole numbers, the first number search reads every customer's numbers
+// into memory (a sorted directory the Store's writes keep up to date).
 func (s *Store) SearchCustomers(query string, limit int) ([]agent.Customer, error) {
 	q := strings.TrimSpace(query)
 	if q == "" {
@@ -211,11 +215,11 @@ func numberPrefixes(q string) []string {
 }
 
 func (s *Store) searchNumber(prefixes []string, limit int) ([]agent.Customer, error) {
+	if s.k != nil {
+		return s.searchSealedNumber(prefixes, limit)
+	}
 	var out []agent.Customer
 	err := s.view(func(t txn) error {
-		if t.k != nil {
-			return scanNumbers(t, prefixes, limit, &out)
-		}
 		recs := t.bucket(bucketCustomers)
 		c := t.tx.Bucket(bucketPhoneIndex).Cursor()
 		seen := map[string]bool{}
@@ -243,6 +247,40 @@ func (s *Store) searchNumber(prefixes []string, limit int) ([]agent.Customer, er
 				}
 				out = append(out, cu)
 			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// searchSealedNumber finds number prefixes in a sealed file through the
+// number directory (built on first use), or, if a write raced the build,
+// by opening every customer.
+func (s *Store) searchSealedNumber(prefixes []string, limit int) ([]agent.Customer, error) {
+	ids, ok := s.nums.find(prefixes, limit)
+	if !ok {
+		built, err := s.nums.build(s)
+		if err != nil {
+			return nil, err
+		}
+		if built {
+			ids, ok = s.nums.find(prefixes, limit)
+		}
+	}
+	var out []agent.Customer
+	err := s.view(func(t txn) error {
+		if !ok {
+			return scanNumbers(t, prefixes, limit, &out)
+		}
+		for _, id := range ids {
+			var cu agent.Customer
+			switch err := getRecord(t, agent.KindCustomer, id, &cu); {
+			case errors.Is(err, ErrNotFound):
+				continue // deleted since the directory was read
+			case err != nil:
+				return err
+			}
+			out = append(out, cu)
 		}
 		return nil
 	})
@@ -325,6 +363,7 @@ func (s *Store) searchName(q string, limit int) ([]agent.Customer, error) {
 // keeps an older copy from resurrecting it there. Deleting a missing customer
 // returns an error wrapping ErrNotFound.
 func (s *Store) DeleteCustomer(id string, now time.Time) error {
+	var oldPhones []string
 	err := s.update(func(t txn) error {
 		var old agent.Customer
 		if err := getRecord(t, agent.KindCustomer, id, &old); err != nil {
@@ -333,6 +372,7 @@ func (s *Store) DeleteCustomer(id string, now time.Time) error {
 		if err := t.reindex(id, old.Phones, nil); err != nil {
 			return err
 		}
+		oldPhones = old.Phones
 		if err := t.bucket(bucketCustomers).delete([]byte(id)); err != nil {
 			return err
 		}
@@ -347,6 +387,7 @@ func (s *Store) DeleteCustomer(id string, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("delete customer %s: %w", id, err)
 	}
+	s.nums.change(id, oldPhones, nil)
 	return nil
 }
 

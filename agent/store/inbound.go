@@ -39,6 +39,7 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 		return false, fmt.Errorf("apply remote %s %s: body says %s version %d, not version %d", kind, id, m.ID, m.Version, version)
 	}
 	applied := false
+	var oldPhones, newPhones []string
 	err := s.update(func(t txn) error {
 		b := t.bucket([]byte(kind))
 		old, err := b.get([]byte(id))
@@ -54,8 +55,9 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 				return nil
 			}
 		}
-		if err := reindexRemoteCustomer(t, id, old, body); err != nil {
-			return err
+		var err2 error
+		if oldPhones, newPhones, err2 = reindexRemoteCustomer(t, id, old, body); err2 != nil {
+			return err2
 		}
 		if err := b.put([]byte(id), append([]byte(nil), body...)); err != nil {
 			return err
@@ -66,6 +68,9 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 	if err != nil {
 		return false, fmt.Errorf("apply remote %s %s: %w", kind, id, err)
 	}
+	if applied {
+		s.nums.change(id, oldPhones, newPhones)
+	}
 	return applied, nil
 }
 
@@ -73,23 +78,20 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 // the numbers of its old JSON (nil if none) to those of its new JSON, with
 // the customers code's reindex. Numbers from the hub are normalised again:
 // the index holds only E.164 keys.
-func reindexRemoteCustomer(t txn, id string, oldRaw, newRaw []byte) error {
+// It returns the numbers moved from and to.
+func reindexRemoteCustomer(t txn, id string, oldRaw, newRaw []byte) (old, new []string, err error) {
 	var oldC, newC agent.Customer
 	if oldRaw != nil {
 		if err := json.Unmarshal(oldRaw, &oldC); err != nil {
-			return fmt.Errorf("decode local customer: %w", err)
+			return nil, nil, fmt.Errorf("decode local customer: %w", err)
 		}
 	}
 	if err := json.Unmarshal(newRaw, &newC); err != nil {
-		return fmt.Errorf("decode remote customer: %w", err)
+		return nil, nil, fmt.Errorf("decode remote customer: %w", err)
 	}
-	phones := make([]string, 0, len(newC.Phones))
-	for _, p := range newC.Phones {
-		if n, err := agent.NormalizePhone(p); err == nil {
-			phones = append(phones, n)
-		} // else: a number this desk cannot index; the record still stores
-	}
-	return t.reindex(id, oldC.Phones, phones)
+	// A number this desk cannot index is left out; the record still stores.
+	old, new = indexedNumbers(oldC.Phones), indexedNumbers(newC.Phones)
+	return old, new, t.reindex(id, old, new)
 }
 
 // RemoveRemote deletes a customer that the hub reports deleted at version,
@@ -100,6 +102,7 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	removed := false
+	var oldPhones []string
 	err := s.update(func(t txn) error {
 		b := t.bucket([]byte(kind))
 		old, err := b.get([]byte(id))
@@ -117,7 +120,8 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		if err := json.Unmarshal(old, &oc); err != nil {
 			return fmt.Errorf("decode local customer: %w", err)
 		}
-		if err := t.reindex(id, oc.Phones, nil); err != nil {
+		oldPhones = indexedNumbers(oc.Phones)
+		if err := t.reindex(id, oldPhones, nil); err != nil {
 			return err
 		}
 		removed = true
@@ -125,6 +129,9 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 	})
 	if err != nil {
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, err)
+	}
+	if removed {
+		s.nums.change(id, oldPhones, nil)
 	}
 	return removed, nil
 }

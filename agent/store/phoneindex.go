@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 
+	"agentdesk/agent"
 	"agentdesk/agent/store/seal"
 )
 
@@ -25,6 +26,19 @@ func (t txn) phonePrefix(number string) []byte {
 // phoneKey is the index key of one number of one customer.
 func (t txn) phoneKey(number, id string) []byte {
 	return append(t.phonePrefix(number), id...)
+}
+
+// indexedNumbers are the numbers of phones the index holds: each that
+// normalises, normalised (a record from the hub may hold other forms; the
+// desk's own are normalised when saved).
+func indexedNumbers(phones []string) []string {
+	out := make([]string, 0, len(phones))
+	for _, p := range phones {
+		if n, err := agent.NormalizePhone(p); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // reindex moves customer id's index entries from the numbers in old to those

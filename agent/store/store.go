@@ -56,6 +56,7 @@ type Store struct {
 	o    options
 	k    *seal.Cipher // nil: a plain file
 	dek  []byte       // a sealed file's data key, to wrap new slots
+	nums numberDir    // a sealed file's numbers, for number searches
 }
 
 // Option configures Open.
