@@ -3,7 +3,8 @@
 # toolchain and X11/GL headers Fyne's cgo build wants, Xvfb, screenshot and
 # real-input tools (xdotool, xclip), Kamailio (with TLS) and sipp for SIP,
 # PulseAudio null sinks as the headset, baresip as the far end and tshark to
-# look at its media on the wire, PostgreSQL for the hub, mingw-w64 and
+# look at its media on the wire, PostgreSQL for the hub, D-Bus and GNOME
+# Keyring for the sealed store's OS slot, mingw-w64 and
 # osslsigncode for the Windows build, Wine to run it, and staticcheck.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ pkgs=(
   kamailio kamailio-tls-modules sip-tester
   pulseaudio pulseaudio-utils libasound2-plugins baresip tshark iproute2
   postgresql
+  dbus-daemon gnome-keyring
   gcc-mingw-w64-x86-64 osslsigncode wine wine64
 )
 

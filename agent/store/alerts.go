@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"agentdesk/agent"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // PutAlert saves an alert with its outbox entry. PutComplaint saves the
@@ -20,11 +18,11 @@ func (s *Store) PutAlert(a *agent.Alert, now time.Time) error {
 	next := *a
 	next.Desk = s.desk
 	next.Touch(now)
-	err := s.update(func(tx *bolt.Tx) error {
-		if err := versionAbove(tx, agent.KindAlert, &next.Meta); err != nil {
+	err := s.update(func(t txn) error {
+		if err := versionAbove(t, agent.KindAlert, &next.Meta); err != nil {
 			return err
 		}
-		return putRecord(tx, agent.KindAlert, next.Meta, &next, now)
+		return putRecord(t, agent.KindAlert, next.Meta, &next, now)
 	})
 	if err != nil {
 		return fmt.Errorf("save alert %s: %w", next.ID, err)
@@ -36,8 +34,8 @@ func (s *Store) PutAlert(a *agent.Alert, now time.Time) error {
 // Alerts returns the alerts raised at or after since, oldest first.
 func (s *Store) Alerts(since time.Time) ([]agent.Alert, error) {
 	var out []agent.Alert
-	err := s.view(func(tx *bolt.Tx) error {
-		return eachRecord(tx, agent.KindAlert, func(id string, raw []byte) error {
+	err := s.view(func(t txn) error {
+		return eachRecord(t, agent.KindAlert, func(id string, raw []byte) error {
 			var a agent.Alert
 			if err := json.Unmarshal(raw, &a); err != nil {
 				return fmt.Errorf("decode alert %s: %w", id, err)

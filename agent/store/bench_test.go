@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"agentdesk/agent/store"
 )
@@ -80,66 +81,121 @@ func fixture(b *testing.B, n int) []byte {
 
 func quiet() store.Option { return store.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))) }
 
+// benchModes are the files benchmarks run on: plain (names as before
+// sealing existed) and sealed with a hub slot (no argon2 per open).
+var benchModes = []struct {
+	prefix string
+	opts   []store.Option
+}{{"", nil}, {"sealed-", []store.Option{store.WithUnlock(hubKey)}}}
+
 func BenchmarkImport(b *testing.B) {
-	for _, size := range benchSizes {
-		b.Run(size.name, func(b *testing.B) {
-			if size.n > 100_000 && testing.Short() {
-				b.Skip("1M import skipped with -short")
-			}
-			data := fixture(b, size.n)
-			b.SetBytes(int64(len(data)))
-			for i := 0; b.Loop(); i++ {
-				b.StopTimer()
-				dir := b.TempDir()
-				s, err := store.Open(filepath.Join(dir, fmt.Sprintf("desk%d.db", i)), quiet())
-				if err != nil {
-					b.Fatal(err)
+	for _, mode := range benchModes {
+		for _, size := range benchSizes {
+			b.Run(mode.prefix+size.name, func(b *testing.B) {
+				if size.n > 100_000 && testing.Short() {
+					b.Skip("1M import skipped with -short")
 				}
-				b.StartTimer()
-				res, err := s.ImportCSV(bytes.NewReader(data), "bench.csv", t0)
-				b.StopTimer()
-				if err != nil {
-					b.Fatal(err)
+				data := fixture(b, size.n)
+				b.SetBytes(int64(len(data)))
+				var cpu int64
+				for i := 0; b.Loop(); i++ {
+					b.StopTimer()
+					dir := b.TempDir()
+					s, err := store.Open(filepath.Join(dir, fmt.Sprintf("desk%d.db", i)), append([]store.Option{quiet()}, mode.opts...)...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					cpu0 := cpuTime()
+					res, err := s.ImportCSV(bytes.NewReader(data), "bench.csv", t0)
+					cpu += cpuTime() - cpu0
+					b.StopTimer()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if res.Created != size.n {
+						b.Fatalf("imported %d, want %d", res.Created, size.n)
+					}
+					s.Close()
+					os.RemoveAll(dir)
+					b.StartTimer()
 				}
-				if res.Created != size.n {
-					b.Fatalf("imported %d, want %d", res.Created, size.n)
-				}
-				s.Close()
-				os.RemoveAll(dir)
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(size.n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-		})
+				b.ReportMetric(float64(size.n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(float64(cpu)/1e9/float64(b.N), "cpu-s/op")
+			})
+		}
 	}
 }
 
 func BenchmarkLookupPhone(b *testing.B) {
-	for _, size := range benchSizes {
-		if size.n > 100_000 && testing.Short() {
-			b.Run(size.name, func(b *testing.B) { b.Skip("1M store skipped with -short") })
-			continue
-		}
-		// Built once per size: the sub-benchmark below runs several times.
-		s, err := store.Open(filepath.Join(b.TempDir(), "desk.db"), quiet(), store.WithNoSync())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := s.ImportCSV(bytes.NewReader(fixture(b, size.n)), "bench.csv", t0); err != nil {
-			b.Fatal(err)
-		}
-		b.Run(size.name, func(b *testing.B) {
-			// Numbers spread over the whole file, as a caller's phone shows them.
-			numbers := make([]string, 4096)
-			for i := range numbers {
-				numbers[i] = benchNumber((i * 7919) % size.n)
-			}
-			for i := 0; b.Loop(); i++ {
-				got, err := s.LookupPhone(numbers[i%len(numbers)])
-				if err != nil || len(got) == 0 {
-					b.Fatalf("LookupPhone(%s) = %d customers, %v", numbers[i%len(numbers)], len(got), err)
+	for _, mode := range benchModes {
+		for _, size := range benchSizes {
+			b.Run(mode.prefix+size.name, func(b *testing.B) {
+				if size.n > 100_000 && testing.Short() {
+					b.Skip("1M store skipped with -short")
 				}
+				// Built before the loop (b.Loop times only the loop; the
+				// function runs once).
+				s, err := store.Open(filepath.Join(b.TempDir(), "desk.db"), append([]store.Option{quiet(), store.WithNoSync()}, mode.opts...)...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				if _, err := s.ImportCSV(bytes.NewReader(fixture(b, size.n)), "bench.csv", t0); err != nil {
+					b.Fatal(err)
+				}
+				// Numbers spread over the whole file, as a caller's phone shows them.
+				numbers := make([]string, 4096)
+				for i := range numbers {
+					numbers[i] = benchNumber((i * 7919) % size.n)
+				}
+				cpu0 := cpuTime()
+				for i := 0; b.Loop(); i++ {
+					got, err := s.LookupPhone(numbers[i%len(numbers)])
+					if err != nil || len(got) == 0 {
+						b.Fatalf("LookupPhone(%s) = %d customers, %v", numbers[i%len(numbers)], len(got), err)
+					}
+				}
+				b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+			})
+		}
+	}
+}
+
+// BenchmarkSearchCustomers times the search box on 10k and 1M customers: a
+// number prefix (through the index on a plain file, through the in-memory
+// number directory on a sealed one) and a name.
+func BenchmarkSearchCustomers(b *testing.B) {
+	for _, mode := range benchModes {
+		for _, size := range benchSizes {
+			if size.n > 100_000 && testing.Short() {
+				continue
 			}
-		})
-		s.Close()
+			s, err := store.Open(filepath.Join(b.TempDir(), "desk.db"), append([]store.Option{quiet(), store.WithNoSync()}, mode.opts...)...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.ImportCSV(bytes.NewReader(fixture(b, size.n)), "bench.csv", t0); err != nil {
+				b.Fatal(err)
+			}
+			for _, q := range []struct{ name, q string }{{"number", benchNumber(size.n - 1)[:9]}, {"rare-name", "郭秀英"}} {
+				b.Run(mode.prefix+size.name+"/"+q.name, func(b *testing.B) {
+					// The first search of a sealed store reads its number
+					// directory: reported on its own, not in the loop.
+					start := time.Now()
+					if _, err := s.SearchCustomers(q.q, 50); err != nil {
+						b.Fatal(err)
+					}
+					first := time.Since(start)
+					for b.Loop() {
+						if got, err := s.SearchCustomers(q.q, 50); err != nil || len(got) == 0 {
+							b.Fatalf("SearchCustomers(%q) = %d, %v", q.q, len(got), err)
+						}
+					}
+					b.ReportMetric(float64(first.Microseconds())/1000, "first-ms")
+				})
+			}
+			s.Close()
+		}
 	}
 }

@@ -1,14 +1,10 @@
 package store
 
-import (
-	"agentdesk/agent"
-
-	bolt "go.etcd.io/bbolt"
-)
+import "agentdesk/agent"
 
 // Call returns the logged call with ID id, or an error wrapping ErrNotFound.
 func (s *Store) Call(id string) (agent.Call, error) {
 	var c agent.Call
-	err := s.view(func(tx *bolt.Tx) error { return getRecord(tx, agent.KindCall, id, &c) })
+	err := s.view(func(t txn) error { return getRecord(t, agent.KindCall, id, &c) })
 	return c, err
 }

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"agentdesk/agent"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // bucketCallAt indexes the call log by time: key = 8-byte big-endian Unix
@@ -26,25 +24,17 @@ func callCustomerKey(c *agent.Call) []byte {
 }
 
 // indexCall adds (or, with del, removes) c's index entries.
-func indexCall(tx *bolt.Tx, c *agent.Call, del bool) error {
-	byTime, err := tx.CreateBucketIfNotExists(bucketCallAt)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", bucketCallAt, err)
+func indexCall(t txn, c *agent.Call, del bool) error {
+	return applyEntries(t, callEntries(c), del)
+}
+
+// callEntries are the index entries of call c.
+func callEntries(c *agent.Call) []indexEntry {
+	es := []indexEntry{{bucketCallAt, dueKey(c.At, c.ID), nil}}
+	if c.CustomerID != "" {
+		es = append(es, indexEntry{bucketCallCustomer, callCustomerKey(c), nil})
 	}
-	byCustomer, err := tx.CreateBucketIfNotExists(bucketCallCustomer)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", bucketCallCustomer, err)
-	}
-	if del {
-		return errors.Join(byTime.Delete(dueKey(c.At, c.ID)), byCustomer.Delete(callCustomerKey(c)))
-	}
-	if err := byTime.Put(dueKey(c.At, c.ID), nil); err != nil {
-		return err
-	}
-	if c.CustomerID == "" {
-		return nil
-	}
-	return byCustomer.Put(callCustomerKey(c), nil)
+	return es
 }
 
 // PutCall logs a call (validated, number normalised where it can be) with
@@ -60,28 +50,28 @@ func (s *Store) PutCall(c *agent.Call, now time.Time) error {
 	}
 	next.Desk = s.desk
 	next.Touch(now)
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(t txn) error {
 		if next.CustomerID != "" {
-			if err := customerOnFile(tx, next.CustomerID); err != nil {
+			if err := customerOnFile(t, next.CustomerID); err != nil {
 				return err
 			}
 		}
 		var old agent.Call
-		switch err := getRecord(tx, agent.KindCall, next.ID, &old); {
+		switch err := getRecord(t, agent.KindCall, next.ID, &old); {
 		case err == nil:
-			if err := indexCall(tx, &old, true); err != nil {
+			if err := indexCall(t, &old, true); err != nil {
 				return err
 			}
 		case !errors.Is(err, ErrNotFound):
 			return err
 		}
-		if err := versionAbove(tx, agent.KindCall, &next.Meta); err != nil {
+		if err := versionAbove(t, agent.KindCall, &next.Meta); err != nil {
 			return err
 		}
-		if err := putRecord(tx, agent.KindCall, next.Meta, &next, now); err != nil {
+		if err := putRecord(t, agent.KindCall, next.Meta, &next, now); err != nil {
 			return err
 		}
-		return indexCall(tx, &next, false)
+		return indexCall(t, &next, false)
 	})
 	if err != nil {
 		return fmt.Errorf("save call %s: %w", next.ID, err)
@@ -93,8 +83,8 @@ func (s *Store) PutCall(c *agent.Call, now time.Time) error {
 // Calls returns the calls that began in [from, to), oldest first.
 func (s *Store) Calls(from, to time.Time) ([]agent.Call, error) {
 	var out []agent.Call
-	err := s.view(func(tx *bolt.Tx) error {
-		idx := tx.Bucket(bucketCallAt)
+	err := s.view(func(t txn) error {
+		idx := t.tx.Bucket(bucketCallAt)
 		if idx == nil {
 			return nil
 		}
@@ -102,7 +92,7 @@ func (s *Store) Calls(from, to time.Time) ([]agent.Call, error) {
 		end := uint64(to.UnixNano())
 		for k, _ := cur.Seek(u64(uint64(from.UnixNano()))); k != nil && binary.BigEndian.Uint64(k[:8]) < end; k, _ = cur.Next() {
 			var c agent.Call
-			if err := getRecord(tx, agent.KindCall, string(k[8:]), &c); err != nil {
+			if err := getRecord(t, agent.KindCall, string(k[8:]), &c); err != nil {
 				return err
 			}
 			out = append(out, c)
@@ -119,8 +109,8 @@ func (s *Store) Calls(from, to time.Time) ([]agent.Call, error) {
 // last calls the desk shows when the customer rings.
 func (s *Store) RecentCalls(customerID string, limit int) ([]agent.Call, error) {
 	var out []agent.Call
-	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCallCustomer)
+	err := s.view(func(t txn) error {
+		b := t.tx.Bucket(bucketCallCustomer)
 		if b == nil || customerID == "" {
 			return nil
 		}
@@ -135,7 +125,7 @@ func (s *Store) RecentCalls(customerID string, limit int) ([]agent.Call, error) 
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = cur.Prev() {
 			var c agent.Call
-			if err := getRecord(tx, agent.KindCall, string(k[len(prefix)+8:]), &c); err != nil {
+			if err := getRecord(t, agent.KindCall, string(k[len(prefix)+8:]), &c); err != nil {
 				return err
 			}
 			out = append(out, c)

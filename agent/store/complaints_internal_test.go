@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"agentdesk/agent"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestReindexRemote checks that a case or call arriving from the hub (not
@@ -47,7 +45,7 @@ func TestReindexRemote(t *testing.T) {
 
 	apply := func(kind agent.Kind, id string, old, new []byte) {
 		t.Helper()
-		if err := s.update(func(tx *bolt.Tx) error { return reindexRemote(tx, kind, id, old, new) }); err != nil {
+		if err := s.update(func(t txn) error { return reindexRemote(t, kind, id, old, new) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,7 +70,7 @@ func TestReindexRemote(t *testing.T) {
 	callCount := func() int {
 		t.Helper()
 		var n int
-		err := s.view(func(tx *bolt.Tx) error { n = tx.Bucket(bucketCallAt).Stats().KeyN; return nil })
+		err := s.view(func(t txn) error { n = t.tx.Bucket(bucketCallAt).Stats().KeyN; return nil })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"agentdesk/agent"
+	"agentdesk/agent/store/seal"
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
@@ -123,10 +124,10 @@ const knownColumns = "id, name, surname, title, phones, member, level, address, 
 
 // importRow is one validated row, ready to write.
 type importRow struct {
-	id     string
-	body   []byte // final JSON
-	phones []string
-	given  bool // the file gave the id, so it may replace a stored customer
+	id    string
+	body  []byte   // final JSON, as the file stores it (sealed in a sealed file)
+	keys  []string // its phone-index keys
+	given bool     // the file gave the id, so it may replace a stored customer
 }
 
 // ImportCSV reads customers from a CSV file with a header row and stores them
@@ -145,7 +146,7 @@ type importRow struct {
 // are skipped.
 func (s *Store) ImportCSV(r io.Reader, name string, now time.Time) (ImportResult, error) {
 	res := ImportResult{File: name}
-	rows, err := parseImport(r, name, now, s.DeskID())
+	rows, err := parseImport(r, name, now, s.DeskID(), s.k)
 	if err != nil {
 		return res, err
 	}
@@ -162,8 +163,9 @@ func (s *Store) ImportCSV(r io.Reader, name string, now time.Time) (ImportResult
 // *ImportError. The calling goroutine reads the CSV; workers (one per CPU, at
 // most 4) validate and encode chunks of rows; a collector takes the chunks in
 // file order, so line numbers, duplicate-id checks and the error cap behave
-// exactly as a sequential pass would.
-func parseImport(r io.Reader, name string, now time.Time, desk string) ([]importRow, error) {
+// exactly as a sequential pass would. The workers also seal the records
+// and hash the numbers when k is set (a sealed file).
+func parseImport(r io.Reader, name string, now time.Time, desk string, k *seal.Cipher) ([]importRow, error) {
 	ie := &ImportError{File: name}
 	bad := func(line int, format string, args ...any) {
 		if len(ie.Rows) < MaxImportErrors {
@@ -203,7 +205,7 @@ func parseImport(r io.Reader, name string, now time.Time, desk string) ([]import
 		go func() {
 			defer wg.Done()
 			for c := range jobs {
-				c.parse(cols, now, desk, &failed)
+				c.parse(cols, now, desk, k, &failed)
 				close(c.done)
 			}
 		}()
@@ -308,7 +310,8 @@ func (c *parseChunk) add(line int, rec []string, problem string) {
 }
 
 // parse validates and encodes the chunk's records.
-func (c *parseChunk) parse(cols []string, now time.Time, desk string, failed *atomic.Bool) {
+func (c *parseChunk) parse(cols []string, now time.Time, desk string, k *seal.Cipher, failed *atomic.Bool) {
+	t := txn{k: k}
 	for i, rec := range c.recs {
 		o := &c.out[i]
 		if len(o.problems) > 0 {
@@ -347,7 +350,11 @@ func (c *parseChunk) parse(cols []string, now time.Time, desk string, failed *at
 			o.problems = []string{fmt.Sprintf("encode: %v", err)}
 			continue
 		}
-		o.row = importRow{id: cu.ID, body: body, phones: cu.Phones, given: given}
+		keys := make([]string, len(cu.Phones))
+		for i, p := range cu.Phones {
+			keys[i] = string(t.phoneKey(p, cu.ID))
+		}
+		o.row = importRow{id: cu.ID, body: sealAt(k, bucketCustomers, []byte(cu.ID), body), keys: keys, given: given}
 	}
 	c.recs = nil
 }
@@ -502,6 +509,9 @@ func (s *Store) writeImport(rows []importRow, now time.Time) (created, updated i
 	if len(rows) == 0 {
 		return 0, 0, nil
 	}
+	// A bulk change: the number directory is read again when next needed.
+	s.nums.drop()
+	defer s.nums.drop()
 	batch := 0
 	after := func() error {
 		batch++
@@ -519,20 +529,20 @@ func (s *Store) writeImport(rows []importRow, now time.Time) (created, updated i
 	for start := 0; start < len(rows); start += importBatch {
 		part := rows[start:min(start+importBatch, len(rows))]
 		var c, u int
-		err := s.update(func(tx *bolt.Tx) error {
+		err := s.update(func(t txn) error {
 			var undo *bolt.Bucket
 			if start == 0 {
 				var err error
-				if undo, err = tx.CreateBucket(bucketImportUndo); errors.Is(err, berrors.ErrBucketExists) {
+				if undo, err = t.tx.CreateBucket(bucketImportUndo); errors.Is(err, berrors.ErrBucketExists) {
 					return ErrImportInProgress
 				} else if err != nil {
 					return err
 				}
-			} else if undo = tx.Bucket(bucketImportUndo); undo == nil {
+			} else if undo = t.tx.Bucket(bucketImportUndo); undo == nil {
 				return errors.New("import undo log vanished")
 			}
 			var err error
-			c, u, err = writeRows(tx, undo, part, now)
+			c, u, err = writeRows(t, undo, part, now)
 			return err
 		})
 		if errors.Is(err, ErrImportInProgress) {
@@ -549,15 +559,13 @@ func (s *Store) writeImport(rows []importRow, now time.Time) (created, updated i
 
 	keys := make([]string, 0, len(rows))
 	for _, r := range rows {
-		for _, p := range r.phones {
-			keys = append(keys, p+"\x00"+r.id)
-		}
+		keys = append(keys, r.keys...)
 	}
 	slices.Sort(keys)
 	for start := 0; start < len(keys); start += importIndexBatch {
 		part := keys[start:min(start+importIndexBatch, len(keys))]
-		err := s.update(func(tx *bolt.Tx) error {
-			idx := tx.Bucket(bucketPhoneIndex)
+		err := s.update(func(t txn) error {
+			idx := t.tx.Bucket(bucketPhoneIndex)
 			idx.FillPercent = 0.9
 			for _, k := range part {
 				if err := idx.Put([]byte(k), nil); err != nil {
@@ -573,34 +581,35 @@ func (s *Store) writeImport(rows []importRow, now time.Time) (created, updated i
 			return fail(err)
 		}
 	}
-	if err := s.update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketImportUndo) }); err != nil {
+	if err := s.update(func(t txn) error { return t.tx.DeleteBucket(bucketImportUndo) }); err != nil {
 		return fail(err)
 	}
 	return created, updated, nil
 }
 
 // writeRows writes one batch of records with their outbox and undo entries.
-func writeRows(tx *bolt.Tx, undo *bolt.Bucket, rows []importRow, now time.Time) (created, updated int, err error) {
-	recs := tx.Bucket(bucketCustomers)
-	recs.FillPercent = 0.9
-	ob := tx.Bucket(bucketOutbox)
-	ob.FillPercent = 1
+// Undo entries keep a replaced customer's bytes as stored.
+func writeRows(t txn, undo *bolt.Bucket, rows []importRow, now time.Time) (created, updated int, err error) {
+	recs := t.bucket(bucketCustomers)
+	recs.b.FillPercent = 0.9
+	ob := t.bucket(bucketOutbox)
+	ob.b.FillPercent = 1
 	undo.FillPercent = 1
 	for _, r := range rows {
 		body, version := r.body, int64(1)
 		var old []byte
 		if r.given {
-			if v := recs.Get([]byte(r.id)); v != nil {
+			if v := recs.b.Get([]byte(r.id)); v != nil {
 				old = bytes.Clone(v)
-				if body, version, err = replaceBody(tx, r, old); err != nil {
+				if body, version, err = replaceBody(t, recs, r, old); err != nil {
 					return 0, 0, err
 				}
 			}
 		}
-		if err := recs.Put([]byte(r.id), body); err != nil {
+		if err := recs.b.Put([]byte(r.id), body); err != nil {
 			return 0, 0, fmt.Errorf("put customer %s: %w", r.id, err)
 		}
-		seq, err := ob.NextSequence()
+		seq, err := ob.b.NextSequence()
 		if err != nil {
 			return 0, 0, fmt.Errorf("outbox sequence: %w", err)
 		}
@@ -608,7 +617,7 @@ func writeRows(tx *bolt.Tx, undo *bolt.Bucket, rows []importRow, now time.Time) 
 		if err != nil {
 			return 0, 0, err
 		}
-		if err := ob.Put(u64(seq), entry); err != nil {
+		if err := ob.put(u64(seq), entry); err != nil {
 			return 0, 0, fmt.Errorf("outbox: %w", err)
 		}
 		useq, err := undo.NextSequence()
@@ -627,24 +636,36 @@ func writeRows(tx *bolt.Tx, undo *bolt.Bucket, rows []importRow, now time.Time) 
 	return created, updated, nil
 }
 
-// replaceBody makes the JSON of a row that replaces stored customer old:
-// the version grows and the creation time stays; old numbers the row does not
-// keep leave the index (the new ones are added with the rest of the import).
-func replaceBody(tx *bolt.Tx, r importRow, old []byte) ([]byte, int64, error) {
+// replaceBody makes the stored bytes of a row that replaces stored customer
+// old (bytes as stored): the version grows and the creation time stays; old
+// numbers the row does not keep leave the index (the new ones are added
+// with the rest of the import).
+func replaceBody(t txn, recs *bucket, r importRow, old []byte) ([]byte, int64, error) {
+	oldJSON, err := recs.open([]byte(r.id), old)
+	if err != nil {
+		return nil, 0, err
+	}
+	rowJSON, err := recs.open([]byte(r.id), r.body)
+	if err != nil {
+		return nil, 0, err
+	}
 	var prev, next agent.Customer
-	if err := json.Unmarshal(old, &prev); err != nil {
+	if err := json.Unmarshal(oldJSON, &prev); err != nil {
 		return nil, 0, fmt.Errorf("decode customer %s: %w", r.id, err)
 	}
-	if err := json.Unmarshal(r.body, &next); err != nil {
+	if err := json.Unmarshal(rowJSON, &next); err != nil {
 		return nil, 0, fmt.Errorf("decode row of %s: %w", r.id, err)
 	}
 	next.Version = prev.Version + 1
 	next.CreatedAt = prev.CreatedAt
-	if err := reindex(tx, r.id, prev.Phones, nil); err != nil {
+	if err := t.reindex(r.id, prev.Phones, nil); err != nil {
 		return nil, 0, err
 	}
 	body, err := json.Marshal(&next)
-	return body, next.Version, err
+	if err != nil {
+		return nil, 0, err
+	}
+	return recs.seal([]byte(r.id), body), next.Version, nil
 }
 
 // An undo entry: outbox seq (8 bytes), id length (1 byte), id, old JSON
@@ -671,13 +692,13 @@ func decodeUndo(v []byte) (seq uint64, id string, old []byte, err error) {
 func (s *Store) rollbackImport() error {
 	for {
 		done := false
-		err := s.update(func(tx *bolt.Tx) error {
-			undo := tx.Bucket(bucketImportUndo)
+		err := s.update(func(t txn) error {
+			undo := t.tx.Bucket(bucketImportUndo)
 			if undo == nil {
 				done = true
 				return nil
 			}
-			recs, ob := tx.Bucket(bucketCustomers), tx.Bucket(bucketOutbox)
+			recs, ob := t.bucket(bucketCustomers), t.tx.Bucket(bucketOutbox)
 			c := undo.Cursor()
 			n := 0
 			for k, v := c.Last(); k != nil && n < importBatch; k, v = c.Last() {
@@ -685,27 +706,35 @@ func (s *Store) rollbackImport() error {
 				if err != nil {
 					return err
 				}
-				if cur := recs.Get([]byte(id)); cur != nil {
+				cur, err := recs.get([]byte(id))
+				if err != nil {
+					return err
+				}
+				if cur != nil {
 					var now agent.Customer
 					if err := json.Unmarshal(cur, &now); err != nil {
 						return fmt.Errorf("decode customer %s: %w", id, err)
 					}
-					if err := reindex(tx, id, now.Phones, nil); err != nil {
+					if err := t.reindex(id, now.Phones, nil); err != nil {
 						return err
 					}
 				}
 				if len(old) > 0 {
+					oldJSON, err := recs.open([]byte(id), old)
+					if err != nil {
+						return err
+					}
 					var was agent.Customer
-					if err := json.Unmarshal(old, &was); err != nil {
+					if err := json.Unmarshal(oldJSON, &was); err != nil {
 						return fmt.Errorf("decode old customer %s: %w", id, err)
 					}
-					if err := recs.Put([]byte(id), bytes.Clone(old)); err != nil {
+					if err := recs.b.Put([]byte(id), bytes.Clone(old)); err != nil {
 						return err
 					}
-					if err := reindex(tx, id, nil, was.Phones); err != nil {
+					if err := t.reindex(id, nil, was.Phones); err != nil {
 						return err
 					}
-				} else if err := recs.Delete([]byte(id)); err != nil {
+				} else if err := recs.delete([]byte(id)); err != nil {
 					return err
 				}
 				if err := ob.Delete(u64(seq)); err != nil {
@@ -718,7 +747,7 @@ func (s *Store) rollbackImport() error {
 			}
 			if n == 0 {
 				done = true
-				return tx.DeleteBucket(bucketImportUndo)
+				return t.tx.DeleteBucket(bucketImportUndo)
 			}
 			return nil
 		})
@@ -735,7 +764,7 @@ func (s *Store) rollbackImport() error {
 // between batches). Open calls it.
 func (s *Store) recoverImport() error {
 	var pending bool
-	if err := s.view(func(tx *bolt.Tx) error {
+	if err := s.db.View(func(tx *bolt.Tx) error {
 		pending = tx.Bucket(bucketImportUndo) != nil
 		return nil
 	}); err != nil || !pending {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -13,7 +14,6 @@ import (
 	"agentdesk/agent"
 
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 )
 
 // ErrBadID is returned (wrapped) when a customer's ID is not a UUID.
@@ -48,11 +48,12 @@ func (s *Store) PutCustomer(c *agent.Customer, now time.Time) error {
 		return fmt.Errorf("put customer %s: %w", c.ID, err)
 	}
 	next := *c
-	err := s.update(func(tx *bolt.Tx) error {
+	var oldPhones []string
+	err := s.update(func(t txn) error {
 		var old agent.Customer
 		found := false
 		if next.ID != "" {
-			switch err := getRecord(tx, agent.KindCustomer, next.ID, &old); {
+			switch err := getRecord(t, agent.KindCustomer, next.ID, &old); {
 			case err == nil:
 				found = true
 			case !errors.Is(err, ErrNotFound):
@@ -65,14 +66,16 @@ func (s *Store) PutCustomer(c *agent.Customer, now time.Time) error {
 		}
 		next.Desk = s.DeskID()
 		next.Touch(now)
-		if err := reindex(tx, next.ID, old.Phones, next.Phones); err != nil {
+		if err := t.reindex(next.ID, old.Phones, next.Phones); err != nil {
 			return err
 		}
-		return putRecord(tx, agent.KindCustomer, next.Meta, &next, now)
+		oldPhones = old.Phones
+		return putRecord(t, agent.KindCustomer, next.Meta, &next, now)
 	})
 	if err != nil {
 		return fmt.Errorf("put customer %s: %w", next.ID, err)
 	}
+	s.nums.change(next.ID, oldPhones, next.Phones)
 	*c = next
 	return nil
 }
@@ -81,7 +84,7 @@ func (s *Store) PutCustomer(c *agent.Customer, now time.Time) error {
 // ErrNotFound.
 func (s *Store) Customer(id string) (agent.Customer, error) {
 	var c agent.Customer
-	err := s.view(func(tx *bolt.Tx) error { return getRecord(tx, agent.KindCustomer, id, &c) })
+	err := s.view(func(t txn) error { return getRecord(t, agent.KindCustomer, id, &c) })
 	return c, err
 }
 
@@ -95,26 +98,32 @@ func (s *Store) LookupPhone(number string) ([]agent.Customer, error) {
 		return nil, fmt.Errorf("lookup phone: %w", err)
 	}
 	var out []agent.Customer
-	err = s.view(func(tx *bolt.Tx) error {
-		recs := tx.Bucket(bucketCustomers)
-		prefix := append([]byte(n), 0)
-		c := tx.Bucket(bucketPhoneIndex).Cursor()
+	err = s.view(func(t txn) error {
+		recs := t.bucket(bucketCustomers)
+		prefix := t.phonePrefix(n)
+		c := t.tx.Bucket(bucketPhoneIndex).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			id := k[len(prefix):]
-			raw := recs.Get(id)
+			raw, err := recs.get(id)
+			if err != nil {
+				return err
+			}
 			if raw == nil {
-				return fmt.Errorf("phone index names missing customer %s for %s", id, n)
+				return fmt.Errorf("phone index names missing customer %s", id)
 			}
 			var cu agent.Customer
 			if err := json.Unmarshal(raw, &cu); err != nil {
 				return fmt.Errorf("decode customer %s: %w", id, err)
+			}
+			if t.k != nil && !slices.Contains(cu.Phones, n) {
+				continue // another number with the same cut hash
 			}
 			out = append(out, cu)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("lookup phone %s: %w", n, err)
+		return nil, fmt.Errorf("lookup phone: %w", err)
 	}
 	return out, nil
 }
@@ -132,7 +141,9 @@ const DefaultSearchLimit = 50
 //
 // A name search reads every customer; on a million records it takes a
 // fraction of a second, fine for a search box but not for the call pop,
-// which uses LookupPhone.
+// which uses LookupPhone. In a sealed file, whose index holds hashes of
+// whole numbers, the first number search reads every customer's numbers
+// into memory (a sorted directory the Store's writes keep up to date).
 func (s *Store) SearchCustomers(query string, limit int) ([]agent.Customer, error) {
 	q := strings.TrimSpace(query)
 	if q == "" {
@@ -204,11 +215,14 @@ func numberPrefixes(q string) []string {
 }
 
 func (s *Store) searchNumber(prefixes []string, limit int) ([]agent.Customer, error) {
+	if s.k != nil {
+		return s.searchSealedNumber(prefixes, limit)
+	}
 	var out []agent.Customer
-	seen := map[string]bool{}
-	err := s.view(func(tx *bolt.Tx) error {
-		recs := tx.Bucket(bucketCustomers)
-		c := tx.Bucket(bucketPhoneIndex).Cursor()
+	err := s.view(func(t txn) error {
+		recs := t.bucket(bucketCustomers)
+		c := t.tx.Bucket(bucketPhoneIndex).Cursor()
+		seen := map[string]bool{}
 		for _, p := range prefixes {
 			for k, _ := c.Seek([]byte(p)); k != nil && bytes.HasPrefix(k, []byte(p)) && len(out) < limit; k, _ = c.Next() {
 				i := bytes.IndexByte(k, 0)
@@ -220,7 +234,10 @@ func (s *Store) searchNumber(prefixes []string, limit int) ([]agent.Customer, er
 					continue
 				}
 				seen[id] = true
-				raw := recs.Get([]byte(id))
+				raw, err := recs.get([]byte(id))
+				if err != nil {
+					return err
+				}
 				if raw == nil {
 					return fmt.Errorf("phone index names missing customer %s", id)
 				}
@@ -236,18 +253,90 @@ func (s *Store) searchNumber(prefixes []string, limit int) ([]agent.Customer, er
 	return out, err
 }
 
+// searchSealedNumber finds number prefixes in a sealed file through the
+// number directory (built on first use), or, if a write raced the build,
+// by opening every customer.
+func (s *Store) searchSealedNumber(prefixes []string, limit int) ([]agent.Customer, error) {
+	ids, ok := s.nums.find(prefixes, limit)
+	if !ok {
+		built, err := s.nums.build(s)
+		if err != nil {
+			return nil, err
+		}
+		if built {
+			ids, ok = s.nums.find(prefixes, limit)
+		}
+	}
+	var out []agent.Customer
+	err := s.view(func(t txn) error {
+		if !ok {
+			return scanNumbers(t, prefixes, limit, &out)
+		}
+		for _, id := range ids {
+			var cu agent.Customer
+			switch err := getRecord(t, agent.KindCustomer, id, &cu); {
+			case errors.Is(err, ErrNotFound):
+				continue // deleted since the directory was read
+			case err != nil:
+				return err
+			}
+			out = append(out, cu)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// scanNumbers finds number prefixes in a sealed file, whose index holds
+// hashes of whole numbers only: it opens every customer (in ID order) and
+// decodes only those whose JSON holds a prefix as the start of a string.
+func scanNumbers(t txn, prefixes []string, limit int, out *[]agent.Customer) error {
+	needles := make([][]byte, len(prefixes))
+	for i, p := range prefixes {
+		needles[i] = []byte(`"` + p)
+	}
+	recs := t.bucket(bucketCustomers)
+	sc := recs.scanner()
+	c := recs.cursor()
+	for k, raw := c.First(); k != nil && len(*out) < limit; k, raw = c.Next() {
+		v, err := sc.open(k, raw)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(needles, func(n []byte) bool { return bytes.Contains(v, n) }) {
+			continue
+		}
+		var cu agent.Customer
+		if err := json.Unmarshal(v, &cu); err != nil {
+			return fmt.Errorf("decode customer %s: %w", k, err)
+		}
+		if slices.ContainsFunc(cu.Phones, func(ph string) bool {
+			return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(ph, p) })
+		}) {
+			*out = append(*out, cu)
+		}
+	}
+	return nil
+}
+
 func (s *Store) searchName(q string, limit int) ([]agent.Customer, error) {
 	lq := strings.ToLower(q)
 	// When the query's first letter has no case, its bytes must appear in
-	// the raw JSON of any match (encoding/json writes CJK as is), which skips
+	// the JSON of any match (encoding/json writes CJK as is), which skips
 	// decoding most records.
 	first, _ := utf8.DecodeRuneInString(q)
 	caseless := !unicode.IsUpper(first) && !unicode.IsLower(first)
 	needle := []byte(string(first))
 	var out []agent.Customer
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketCustomers).Cursor()
-		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+	err := s.view(func(t txn) error {
+		recs := t.bucket(bucketCustomers)
+		sc := recs.scanner()
+		c := recs.cursor()
+		for k, raw := c.First(); k != nil && len(out) < limit; k, raw = c.Next() {
+			v, err := sc.open(k, raw)
+			if err != nil {
+				return err
+			}
 			if caseless && !bytes.Contains(v, needle) {
 				continue
 			}
@@ -274,15 +363,17 @@ func (s *Store) searchName(q string, limit int) ([]agent.Customer, error) {
 // keeps an older copy from resurrecting it there. Deleting a missing customer
 // returns an error wrapping ErrNotFound.
 func (s *Store) DeleteCustomer(id string, now time.Time) error {
-	err := s.update(func(tx *bolt.Tx) error {
+	var oldPhones []string
+	err := s.update(func(t txn) error {
 		var old agent.Customer
-		if err := getRecord(tx, agent.KindCustomer, id, &old); err != nil {
+		if err := getRecord(t, agent.KindCustomer, id, &old); err != nil {
 			return err
 		}
-		if err := reindex(tx, id, old.Phones, nil); err != nil {
+		if err := t.reindex(id, old.Phones, nil); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketCustomers).Delete([]byte(id)); err != nil {
+		oldPhones = old.Phones
+		if err := t.bucket(bucketCustomers).delete([]byte(id)); err != nil {
 			return err
 		}
 		old.Desk = s.DeskID()
@@ -291,19 +382,20 @@ func (s *Store) DeleteCustomer(id string, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		return appendOutbox(tx, OutboxEntry{Kind: agent.KindCustomer, ID: id, Version: old.Version, At: now, Deleted: true, Body: body})
+		return appendOutbox(t, OutboxEntry{Kind: agent.KindCustomer, ID: id, Version: old.Version, At: now, Deleted: true, Body: body})
 	})
 	if err != nil {
 		return fmt.Errorf("delete customer %s: %w", id, err)
 	}
+	s.nums.change(id, oldPhones, nil)
 	return nil
 }
 
 // CountCustomers returns how many customers are stored.
 func (s *Store) CountCustomers() (int, error) {
 	var n int
-	err := s.view(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketCustomers).Stats().KeyN
+	err := s.view(func(t txn) error {
+		n = t.tx.Bucket(bucketCustomers).Stats().KeyN
 		return nil
 	})
 	return n, err

@@ -224,3 +224,61 @@ func TestSearchCustomers(t *testing.T) {
 		t.Errorf("limit 1 returned %d", len(got))
 	}
 }
+
+// TestSearchCustomers_NumberSearchFollowsWrites: number searches see every
+// write made since the first search (on a sealed file they read an
+// in-memory directory that the writes keep up to date).
+func TestSearchCustomers_NumberSearchFollowsWrites(t *testing.T) {
+	s := storetest.Open(t)
+	a := put(t, s, agent.Customer{Name: "甲", Phones: []string{"13800138000"}})
+	find := func(q string) []string {
+		t.Helper()
+		got, err := s.SearchCustomers(q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(got)
+	}
+	if got := find("1380013"); !slices.Equal(got, []string{a.ID}) {
+		t.Fatalf("first search = %v", got)
+	}
+	b := put(t, s, agent.Customer{Name: "乙", Phones: []string{"13800139000"}})
+	both := []string{a.ID, b.ID}
+	slices.Sort(both) // ids sorts
+	if got := find("1380013"); !slices.Equal(got, both) {
+		t.Errorf("after a new customer = %v, want %v", got, both)
+	}
+	a.Phones = []string{"15900159000"}
+	a = put(t, s, a)
+	if got := find("1380013"); !slices.Equal(got, []string{b.ID}) {
+		t.Errorf("after a's number changed = %v", got)
+	}
+	if got := find("159 0015"); !slices.Equal(got, []string{a.ID}) {
+		t.Errorf("a's new number = %v", got)
+	}
+	if err := s.DeleteCustomer(b.ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("1380013"); len(got) != 0 {
+		t.Errorf("after the delete = %v", got)
+	}
+	if _, err := importString(t, s, "name,phones\n丙,13700137000\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("137001"); len(got) != 1 {
+		t.Errorf("after an import = %v", got)
+	}
+	id := agent.NewID()
+	if ok, err := s.ApplyRemote(agent.KindCustomer, id, 1, remoteCustomer(t, id, 1, "丁", "136-0013-6000")); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if got := find("1360013"); !slices.Equal(got, []string{id}) {
+		t.Errorf("after a customer from the hub = %v", got)
+	}
+	if ok, err := s.RemoveRemote(agent.KindCustomer, id, 2); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if got := find("1360013"); len(got) != 0 {
+		t.Errorf("after the hub removed it = %v", got)
+	}
+}

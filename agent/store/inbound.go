@@ -39,9 +39,13 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 		return false, fmt.Errorf("apply remote %s %s: body says %s version %d, not version %d", kind, id, m.ID, m.Version, version)
 	}
 	applied := false
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(kind))
-		old := b.Get([]byte(id))
+	var oldPhones, newPhones []string
+	err := s.update(func(t txn) error {
+		b := t.bucket([]byte(kind))
+		old, err := b.get([]byte(id))
+		if err != nil {
+			return err
+		}
 		if old != nil {
 			var om agent.Meta
 			if err := json.Unmarshal(old, &om); err != nil {
@@ -51,10 +55,11 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 				return nil
 			}
 		}
-		if err := reindexRemoteCustomer(tx, id, old, body); err != nil {
-			return err
+		var err2 error
+		if oldPhones, newPhones, err2 = reindexRemoteCustomer(t, id, old, body); err2 != nil {
+			return err2
 		}
-		if err := b.Put([]byte(id), append([]byte(nil), body...)); err != nil {
+		if err := b.put([]byte(id), append([]byte(nil), body...)); err != nil {
 			return err
 		}
 		applied = true
@@ -63,6 +68,9 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 	if err != nil {
 		return false, fmt.Errorf("apply remote %s %s: %w", kind, id, err)
 	}
+	if applied {
+		s.nums.change(id, oldPhones, newPhones)
+	}
 	return applied, nil
 }
 
@@ -70,23 +78,20 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 // the numbers of its old JSON (nil if none) to those of its new JSON, with
 // the customers code's reindex. Numbers from the hub are normalised again:
 // the index holds only E.164 keys.
-func reindexRemoteCustomer(tx *bolt.Tx, id string, oldRaw, newRaw []byte) error {
+// It returns the numbers moved from and to.
+func reindexRemoteCustomer(t txn, id string, oldRaw, newRaw []byte) (old, new []string, err error) {
 	var oldC, newC agent.Customer
 	if oldRaw != nil {
 		if err := json.Unmarshal(oldRaw, &oldC); err != nil {
-			return fmt.Errorf("decode local customer: %w", err)
+			return nil, nil, fmt.Errorf("decode local customer: %w", err)
 		}
 	}
 	if err := json.Unmarshal(newRaw, &newC); err != nil {
-		return fmt.Errorf("decode remote customer: %w", err)
+		return nil, nil, fmt.Errorf("decode remote customer: %w", err)
 	}
-	phones := make([]string, 0, len(newC.Phones))
-	for _, p := range newC.Phones {
-		if n, err := agent.NormalizePhone(p); err == nil {
-			phones = append(phones, n)
-		} // else: a number this desk cannot index; the record still stores
-	}
-	return reindex(tx, id, oldC.Phones, phones)
+	// A number this desk cannot index is left out; the record still stores.
+	old, new = indexedNumbers(oldC.Phones), indexedNumbers(newC.Phones)
+	return old, new, t.reindex(id, old, new)
 }
 
 // RemoveRemote deletes a customer that the hub reports deleted at version,
@@ -97,11 +102,12 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	removed := false
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(kind))
-		old := b.Get([]byte(id))
-		if old == nil {
-			return nil
+	var oldPhones []string
+	err := s.update(func(t txn) error {
+		b := t.bucket([]byte(kind))
+		old, err := b.get([]byte(id))
+		if err != nil || old == nil {
+			return err
 		}
 		var om agent.Meta
 		if err := json.Unmarshal(old, &om); err != nil {
@@ -114,14 +120,18 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		if err := json.Unmarshal(old, &oc); err != nil {
 			return fmt.Errorf("decode local customer: %w", err)
 		}
-		if err := reindex(tx, id, oc.Phones, nil); err != nil {
+		oldPhones = indexedNumbers(oc.Phones)
+		if err := t.reindex(id, oldPhones, nil); err != nil {
 			return err
 		}
 		removed = true
-		return b.Delete([]byte(id))
+		return b.delete([]byte(id))
 	})
 	if err != nil {
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, err)
+	}
+	if removed {
+		s.nums.change(id, oldPhones, nil)
 	}
 	return removed, nil
 }
@@ -129,7 +139,7 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 // SyncCursor returns the saved position of the named pull (0 if none).
 func (s *Store) SyncCursor(name string) (int64, error) {
 	var v int64
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketSync); b != nil {
 			if raw := b.Get([]byte(name)); len(raw) == 8 {
 				v = int64(binary.BigEndian.Uint64(raw))
@@ -142,7 +152,7 @@ func (s *Store) SyncCursor(name string) (int64, error) {
 
 // SetSyncCursor saves the position of the named pull.
 func (s *Store) SetSyncCursor(name string, v int64) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketSync)
 		if err != nil {
 			return fmt.Errorf("set sync cursor %s: %w", name, err)
@@ -163,7 +173,7 @@ type StoredPack struct {
 // SavePack keeps p as the latest pack of its language unless the desk
 // already has one with the same or a higher ID.
 func (s *Store) SavePack(p StoredPack) error {
-	return s.update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketPacks)
 		if err != nil {
 			return fmt.Errorf("save pack: %w", err)
@@ -186,7 +196,7 @@ func (s *Store) SavePack(p StoredPack) error {
 // ErrNotFound.
 func (s *Store) LatestPack(lang string) (StoredPack, error) {
 	var p StoredPack
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPacks)
 		var raw []byte
 		if b != nil {

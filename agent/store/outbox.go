@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"agentdesk/agent"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // OutboxEntry is one change waiting to be synced upstream: the record's kind,
@@ -33,9 +31,9 @@ type OutboxEntry struct {
 	Body    json.RawMessage `json:"body,omitempty"`
 }
 
-func appendOutbox(tx *bolt.Tx, e OutboxEntry) error {
-	b := tx.Bucket(bucketOutbox)
-	seq, err := b.NextSequence()
+func appendOutbox(t txn, e OutboxEntry) error {
+	b := t.bucket(bucketOutbox)
+	seq, err := b.b.NextSequence()
 	if err != nil {
 		return fmt.Errorf("outbox sequence: %w", err)
 	}
@@ -44,20 +42,25 @@ func appendOutbox(tx *bolt.Tx, e OutboxEntry) error {
 	if err != nil {
 		return fmt.Errorf("encode outbox entry: %w", err)
 	}
-	return b.Put(u64(seq), v)
+	return b.put(u64(seq), v)
 }
 
 // Outbox returns up to limit pending entries in the order they were made.
 func (s *Store) Outbox(limit int) ([]OutboxEntry, error) {
 	var out []OutboxEntry
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketOutbox).Cursor()
-		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+	err := s.view(func(t txn) error {
+		b := t.bucket(bucketOutbox)
+		c := b.cursor()
+		for k, raw := c.First(); k != nil && len(out) < limit; k, raw = c.Next() {
+			v, err := b.open(k, raw)
+			if err != nil {
+				return err
+			}
 			var e OutboxEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decode outbox entry %d: %w", binary.BigEndian.Uint64(k), err)
 			}
-			if err := fillBody(tx, &e); err != nil {
+			if err := fillBody(t, &e); err != nil {
 				return err
 			}
 			out = append(out, e)
@@ -68,15 +71,18 @@ func (s *Store) Outbox(limit int) ([]OutboxEntry, error) {
 }
 
 // fillBody gives a body-less (bulk) entry the record's current content.
-func fillBody(tx *bolt.Tx, e *OutboxEntry) error {
+func fillBody(t txn, e *OutboxEntry) error {
 	if len(e.Body) > 0 || e.Deleted {
 		return nil
 	}
-	b := tx.Bucket([]byte(e.Kind))
+	b := t.bucket([]byte(e.Kind))
 	if b == nil {
 		return fmt.Errorf("outbox entry %d: unknown kind %q", e.Seq, e.Kind)
 	}
-	raw := b.Get([]byte(e.ID))
+	raw, err := b.get([]byte(e.ID))
+	if err != nil {
+		return fmt.Errorf("outbox entry %d: %w", e.Seq, err)
+	}
 	if raw == nil {
 		e.Deleted = true
 		return nil
@@ -93,8 +99,8 @@ func fillBody(tx *bolt.Tx, e *OutboxEntry) error {
 // AckOutbox removes every entry up to and including seq: the hub has stored
 // them. Acknowledging twice is harmless.
 func (s *Store) AckOutbox(seq uint64) error {
-	return s.update(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketOutbox).Cursor()
+	return s.update(func(t txn) error {
+		c := t.tx.Bucket(bucketOutbox).Cursor()
 		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k) <= seq; k, _ = c.First() {
 			if err := c.Delete(); err != nil {
 				return fmt.Errorf("ack outbox %d: %w", seq, err)
@@ -107,10 +113,14 @@ func (s *Store) AckOutbox(seq uint64) error {
 // OutboxStats reports how many entries wait and when the oldest was made
 // (zero when none wait).
 func (s *Store) OutboxStats() (pending int, oldest time.Time, err error) {
-	err = s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketOutbox)
-		pending = b.Stats().KeyN
-		if _, v := b.Cursor().First(); v != nil {
+	err = s.view(func(t txn) error {
+		b := t.bucket(bucketOutbox)
+		pending = b.b.Stats().KeyN
+		if k, raw := b.cursor().First(); k != nil {
+			v, err := b.open(k, raw)
+			if err != nil {
+				return err
+			}
 			var e OutboxEntry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decode outbox entry: %w", err)

@@ -1,15 +1,22 @@
 package store
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"agentdesk/agent"
-
-	bolt "go.etcd.io/bbolt"
 )
+
+// bucketRecordingCall indexes recordings by the SIP Call-ID of their call:
+// key = Call-ID + 0x00 + recording ID, value empty, so the day's log finds
+// its recordings without reading every recording.
+var bucketRecordingCall = []byte("idx_recording_call")
+
+func recordingEntries(r *agent.Recording) []indexEntry {
+	return []indexEntry{{bucketRecordingCall, customerKey(r.CallID, r.ID), nil}}
+}
 
 // PutRecording files a call's recording (validated) with its outbox entry.
 func (s *Store) PutRecording(r *agent.Recording, now time.Time) error {
@@ -22,14 +29,26 @@ func (s *Store) PutRecording(r *agent.Recording, now time.Time) error {
 	}
 	next.Desk = s.desk
 	next.Touch(now)
-	err := s.update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists([]byte(agent.KindRecording)); err != nil {
+	err := s.update(func(t txn) error {
+		if _, err := t.ensure([]byte(agent.KindRecording)); err != nil {
 			return err
 		}
-		if err := versionAbove(tx, agent.KindRecording, &next.Meta); err != nil {
+		var old agent.Recording
+		switch err := getRecord(t, agent.KindRecording, next.ID, &old); {
+		case err == nil:
+			if err := applyEntries(t, recordingEntries(&old), true); err != nil {
+				return err
+			}
+		case !errors.Is(err, ErrNotFound):
 			return err
 		}
-		return putRecord(tx, agent.KindRecording, next.Meta, &next, now)
+		if err := versionAbove(t, agent.KindRecording, &next.Meta); err != nil {
+			return err
+		}
+		if err := putRecord(t, agent.KindRecording, next.Meta, &next, now); err != nil {
+			return err
+		}
+		return applyEntries(t, recordingEntries(&next), false)
 	})
 	if err != nil {
 		return fmt.Errorf("save recording %s: %w", next.ID, err)
@@ -39,27 +58,26 @@ func (s *Store) PutRecording(r *agent.Recording, now time.Time) error {
 }
 
 // Recordings returns the recordings of the calls with the given SIP
-// Call-IDs (none given: all), oldest first.
+// Call-IDs, oldest first.
 func (s *Store) Recordings(callIDs ...string) ([]agent.Recording, error) {
-	want := map[string]bool{}
-	for _, id := range callIDs {
-		want[id] = true
-	}
 	var out []agent.Recording
-	err := s.view(func(tx *bolt.Tx) error {
-		if tx.Bucket([]byte(agent.KindRecording)) == nil {
+	err := s.view(func(t txn) error {
+		idx := t.bucket(bucketRecordingCall)
+		if idx == nil {
 			return nil
 		}
-		return eachRecord(tx, agent.KindRecording, func(id string, raw []byte) error {
-			var r agent.Recording
-			if err := json.Unmarshal(raw, &r); err != nil {
-				return fmt.Errorf("decode recording %s: %w", id, err)
-			}
-			if len(want) == 0 || want[r.CallID] {
+		for _, call := range callIDs {
+			prefix := customerKey(call, "")
+			c := idx.cursor()
+			for k, _ := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
+				var r agent.Recording
+				if err := getRecord(t, agent.KindRecording, string(k[len(prefix):]), &r); err != nil {
+					return err
+				}
 				out = append(out, r)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list recordings: %w", err)

@@ -1,11 +1,3 @@
-// Package store keeps a desk's records in one bbolt file: customers with a
-// phone-number index, calls, complaints, callbacks, alerts; the schema version
-// and its migrations; the outbox of changes waiting to be synced upstream;
-// and consistent backups.
-//
-// Every write is one bbolt transaction that stores the record and appends its
-// outbox entry together, so a change is either durable and queued for sync or
-// not made at all.
 package store
 
 import (
@@ -21,6 +13,7 @@ import (
 	"time"
 
 	"agentdesk/agent"
+	"agentdesk/agent/store/seal"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -28,7 +21,7 @@ import (
 
 // SchemaVersion is the layout this code reads and writes. Open migrates older
 // files up to it and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Errors returned by the store.
 var (
@@ -60,6 +53,10 @@ type Store struct {
 	path string
 	desk string
 	log  *slog.Logger
+	o    options
+	k    *seal.Cipher // nil: a plain file
+	dek  []byte       // a sealed file's data key, to wrap new slots
+	nums numberDir    // a sealed file's numbers, for number searches
 }
 
 // Option configures Open.
@@ -69,6 +66,7 @@ type options struct {
 	log     *slog.Logger
 	timeout time.Duration
 	noSync  bool
+	unlock  seal.Unlocker
 }
 
 // WithLogger sets the logger (default slog.Default()).
@@ -82,6 +80,13 @@ func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.timeo
 // a write is then not durable when the call returns.
 func WithNoSync() Option { return func(o *options) { o.noSync = true } }
 
+// WithUnlock opens the file sealed, with the data key u finds in the
+// file's key slots (see "Sealed at rest" in the package doc). A new file is
+// created sealed with u's slots; a plain file is sealed with u's slots
+// before Open returns (crash-safe: a copy replaces it). Without WithUnlock
+// a plain file stays plain, and a sealed one is refused with ErrSealed.
+func WithUnlock(u seal.Unlocker) Option { return func(o *options) { o.unlock = u } }
+
 // Open opens (creating if needed, mode 0600) the data file at path and
 // migrates it to SchemaVersion.
 func Open(path string, opts ...Option) (*Store, error) {
@@ -92,6 +97,26 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	for attempt := 0; ; attempt++ {
+		s, err := open(path, o)
+		if errors.Is(err, errReplaced) && attempt < 5 {
+			o.log.Info("data file was replaced (sealed by another process) while waiting for it; opening it again",
+				"component", "store", "path", path)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
+		return s, nil
+	}
+}
+
+// errReplaced means the file this Open locked is no longer the one at the
+// path: another process sealed it (wrote a sealed copy and renamed it over)
+// while this one waited for the lock. Open then opens the path again.
+var errReplaced = errors.New("data file was replaced while waiting for it")
+
+func boltOptions(o options) *bolt.Options {
 	bo := &bolt.Options{Timeout: o.timeout, NoSync: o.noSync, FreelistType: bolt.FreelistMapType}
 	if runtime.GOOS != "windows" {
 		// Only reserves address space (on Windows it would grow the file):
@@ -99,23 +124,74 @@ func Open(path string, opts ...Option) (*Store, error) {
 		// were a quarter of a bulk import's time.
 		bo.InitialMmapSize = 1 << 30
 	}
-	db, err := bolt.Open(path, 0o600, bo)
+	return bo
+}
+
+func open(path string, o options) (*Store, error) {
+	before, statErr := os.Stat(path)
+	db, err := bolt.Open(path, 0o600, boltOptions(o))
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			err = ErrLocked
 		}
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, err
 	}
-	s := &Store{db: db, path: path, log: o.log.With("component", "store")}
-	if err := s.migrate(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	if err := s.recoverImport(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+	s := &Store{db: db, path: path, log: o.log.With("component", "store"), o: o}
+	if err := s.start(before, statErr); err != nil {
+		s.db.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// start checks the locked file is the one at the path, finds its data key
+// if it is sealed, migrates it, recovers an unfinished import and seals a
+// plain file when asked to.
+func (s *Store) start(before os.FileInfo, statErr error) error {
+	if statErr == nil {
+		if after, err := os.Stat(s.path); err != nil || !os.SameFile(before, after) {
+			return errReplaced
+		}
+	}
+	st, err := s.readSealState()
+	if err != nil {
+		return err
+	}
+	if st.replaced {
+		return errReplaced
+	}
+	var fresh *freshSeal
+	switch {
+	case st.header != nil:
+		if s.o.unlock == nil {
+			return fmt.Errorf("%w: open it with a key (WithUnlock)", ErrSealed)
+		}
+		dek, err := s.o.unlock.Unlock(st.slots)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrSealed, err)
+		}
+		if err := s.useKey(dek, st.header); err != nil {
+			return err
+		}
+	case !st.hasMeta && s.o.unlock != nil:
+		if fresh, err = s.newKey(s.o.unlock); err != nil {
+			return err
+		}
+	}
+	if err := s.migrate(fresh); err != nil {
+		return err
+	}
+	if err := s.recoverImport(); err != nil {
+		return err
+	}
+	if s.k == nil && s.o.unlock != nil {
+		if err := s.sealFile(s.o.unlock); err != nil {
+			return err
+		}
+	}
+	s.removeStaleCopies()
+	s.o.unlock = nil // holds a PIN or key: not kept past Open
+	return nil
 }
 
 // Close closes the file.
@@ -128,16 +204,21 @@ func (s *Store) Path() string { return s.path }
 // created. Records carry it so the hub knows whose they are.
 func (s *Store) DeskID() string { return s.desk }
 
-// migrations[i] upgrades schema version i to i+1.
-var migrations = []func(tx *bolt.Tx) error{
-	func(tx *bolt.Tx) error { // 0 → 1: the initial layout
-		for _, b := range append([][]byte{bucketMeta, bucketOutbox, bucketPhoneIndex}, kindBuckets()...) {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
+// migrations[i] upgrades schema version i to i+1 in transactions of its
+// own; migrate sets the version once it returns, so a process killed
+// part-way leaves the older version and the step runs again.
+var migrations = []func(s *Store) error{
+	func(s *Store) error { // 0 → 1: the initial layout
+		return s.update(func(t txn) error {
+			for _, b := range append([][]byte{bucketMeta, bucketOutbox, bucketPhoneIndex}, kindBuckets()...) {
+				if _, err := t.tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
 			}
-		}
-		return tx.Bucket(bucketMeta).Put(keyDeskID, []byte(agent.NewID()))
+			return t.tx.Bucket(bucketMeta).Put(keyDeskID, []byte(agent.NewID()))
+		})
 	},
+	rebuildListIndexes, // 1 → 2: complaint summaries by owner and state, events by day
 }
 
 func kindBuckets() [][]byte {
@@ -148,10 +229,17 @@ func kindBuckets() [][]byte {
 	return out
 }
 
-func (s *Store) migrate() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		var have int
-		if m := tx.Bucket(bucketMeta); m != nil {
+// migrate brings the file to SchemaVersion; fresh, when set, seals a new
+// file in the transaction that makes its meta bucket.
+func (s *Store) migrate(fresh *freshSeal) error {
+	var have int
+	tx := s.view // nothing to write on most opens
+	if fresh != nil {
+		tx = s.update
+	}
+	err := tx(func(t txn) error {
+		m := t.tx.Bucket(bucketMeta)
+		if m != nil {
 			if v := m.Get(keySchema); len(v) == 8 {
 				have = int(binary.BigEndian.Uint64(v))
 			}
@@ -159,15 +247,24 @@ func (s *Store) migrate() error {
 		if have > SchemaVersion {
 			return fmt.Errorf("%w (schema %d, this build reads up to %d)", ErrNewerSchema, have, SchemaVersion)
 		}
-		for v := have; v < SchemaVersion; v++ {
-			if err := migrations[v](tx); err != nil {
-				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
-			}
-			s.log.Info("migrated data file", "from", v, "to", v+1)
+		if fresh != nil {
+			return fresh.write(t)
 		}
-		if err := tx.Bucket(bucketMeta).Put(keySchema, u64(SchemaVersion)); err != nil {
-			return err
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for v := have; v < SchemaVersion; v++ {
+		if err := migrations[v](s); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
 		}
+		if err := s.update(func(t txn) error { return t.tx.Bucket(bucketMeta).Put(keySchema, u64(uint64(v+1))) }); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+		}
+		s.log.Info("migrated data file", "from", v, "to", v+1)
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
 		s.desk = string(tx.Bucket(bucketMeta).Get(keyDeskID))
 		return nil
 	})
@@ -195,7 +292,8 @@ func (s *Store) Check() error {
 }
 
 // Backup writes a consistent copy of the data file to w while the desk keeps
-// working (a read transaction sees one instant).
+// working (a read transaction sees one instant). The copy of a sealed file
+// is sealed and carries its key slots.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -238,28 +336,35 @@ func (s *Store) BackupTo(path string) error {
 	return nil
 }
 
-// Update runs fn in one read-write transaction. Packages of the store use it
-// with putRecord so a record and its outbox entry commit together.
-func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+// update runs fn in one read-write transaction. Writers use putRecord in it
+// so a record, its indexes and its outbox entry commit together.
+func (s *Store) update(fn func(t txn) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return fn(txn{tx: tx, k: s.k}) })
+}
 
-func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
+func (s *Store) view(fn func(t txn) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return fn(txn{tx: tx, k: s.k}) })
+}
 
 // putRecord stores v (JSON) under id in kind's bucket and appends an outbox
 // entry carrying the same bytes. It is the one way records are written.
-func putRecord(tx *bolt.Tx, kind agent.Kind, m agent.Meta, v any, at time.Time) error {
+func putRecord(t txn, kind agent.Kind, m agent.Meta, v any, at time.Time) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s %s: %w", kind, m.ID, err)
 	}
-	if err := tx.Bucket([]byte(kind)).Put([]byte(m.ID), body); err != nil {
+	if err := t.bucket([]byte(kind)).put([]byte(m.ID), body); err != nil {
 		return fmt.Errorf("put %s %s: %w", kind, m.ID, err)
 	}
-	return appendOutbox(tx, OutboxEntry{Kind: kind, ID: m.ID, Version: m.Version, At: at, Body: body})
+	return appendOutbox(t, OutboxEntry{Kind: kind, ID: m.ID, Version: m.Version, At: at, Body: body})
 }
 
 // getRecord decodes the record id of kind into v, or returns ErrNotFound.
-func getRecord(tx *bolt.Tx, kind agent.Kind, id string, v any) error {
-	b := tx.Bucket([]byte(kind)).Get([]byte(id))
+func getRecord(t txn, kind agent.Kind, id string, v any) error {
+	b, err := t.bucket([]byte(kind)).get([]byte(id))
+	if err != nil {
+		return err
+	}
 	if b == nil {
 		return fmt.Errorf("%s %s: %w", kind, id, ErrNotFound)
 	}
@@ -269,9 +374,15 @@ func getRecord(tx *bolt.Tx, kind agent.Kind, id string, v any) error {
 	return nil
 }
 
-// eachRecord calls fn with the raw JSON of every record of kind, in ID order.
-func eachRecord(tx *bolt.Tx, kind agent.Kind, fn func(id string, raw []byte) error) error {
-	return tx.Bucket([]byte(kind)).ForEach(func(k, v []byte) error { return fn(string(k), v) })
+// eachRecord calls fn with the JSON of every record of kind, in ID order.
+// A kind whose bucket a file does not have yet (made on first write) has
+// no records.
+func eachRecord(t txn, kind agent.Kind, fn func(id string, raw []byte) error) error {
+	b := t.bucket([]byte(kind))
+	if b == nil {
+		return nil
+	}
+	return b.forEach(func(k, v []byte) error { return fn(string(k), v) })
 }
 
 func u64(v uint64) []byte {

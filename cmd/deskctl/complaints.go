@@ -80,7 +80,7 @@ func (f *caseFlags) instant() (time.Time, error) {
 // open opens the desk's data file, creating a fresh one if the folder has none.
 func (f *caseFlags) open(e *env) (*store.Store, error) {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return store.Open(filepath.Join(f.data, "desk.db"), store.WithLogger(log))
+	return openDataFile(filepath.Join(f.data, "desk.db"), log)
 }
 
 // parse parses args, wants exactly npos positional arguments, and reads the
@@ -208,23 +208,21 @@ type complaintSummary struct {
 	Missing        []string  `json:"missing"`
 }
 
-func summarizeComplaint(c *agent.Complaint, at time.Time, zone *time.Location) complaintSummary {
+// listLine is the list line of a case's index summary at instant at.
+func listLine(d *store.CaseSummary, at time.Time, zone *time.Location) complaintSummary {
 	s := complaintSummary{
-		ID: c.ID, CustomerID: c.CustomerID, Owner: c.Owner, Channel: c.Channel.String(),
-		State: c.State.String(), OpenedAt: c.OpenedAt.In(zone), Missing: []string{},
+		ID: d.ID, CustomerID: d.CustomerID, Owner: d.Owner, Channel: d.Channel.String(),
+		State: d.State.String(), Severity: d.Severity.String(), OpenedAt: d.OpenedAt.In(zone), Missing: d.Missing,
 	}
-	if c.Followed != nil {
-		s.Severity = c.Followed.Severity.String()
+	if s.Missing == nil {
+		s.Missing = []string{}
 	}
-	if d := c.ReplyDue(); !d.IsZero() {
-		s.ReplyDue = d.In(zone)
+	if !d.ReplyDue.IsZero() {
+		s.ReplyDue = d.ReplyDue.In(zone)
 	}
-	if c.ReplyOverdue(at) {
+	if d.Overdue(at) {
 		s.Overdue = true
-		s.OverdueMinutes = int64(at.Sub(c.ReplyDue()) / time.Minute)
-	}
-	for _, p := range c.Missing() {
-		s.Missing = append(s.Missing, p.String())
+		s.OverdueMinutes = int64(at.Sub(d.ReplyDue) / time.Minute)
 	}
 	return s
 }
@@ -254,35 +252,28 @@ func complaintsList(e *env, args []string) error {
 	}
 	defer s.Close()
 	out := []complaintSummary{}
+	// The indexes hold what a line needs: no case is read.
 	if *overdue || *within > 0 {
-		// The deadline index holds what a summary needs: no case is read.
 		due, err := s.DueCases(at.Add(*within))
 		if err != nil {
 			return err
 		}
-		for _, d := range due {
+		for i := range due {
+			d := &due[i]
 			late := at.After(d.ReplyDue)
 			if (late && !*overdue) || (!late && *within <= 0) ||
 				(*owner != "" && d.Owner != *owner) || (len(filter.States) > 0 && d.State != filter.States[0]) {
 				continue
 			}
-			sum := complaintSummary{
-				ID: d.ID, CustomerID: d.CustomerID, Owner: d.Owner, Channel: d.Channel.String(),
-				State: d.State.String(), Severity: d.Severity.String(), OpenedAt: d.OpenedAt.In(center.Zone),
-				ReplyDue: d.ReplyDue.In(center.Zone), Overdue: late, Missing: d.Missing,
-			}
-			if late {
-				sum.OverdueMinutes = int64(at.Sub(d.ReplyDue) / time.Minute)
-			}
-			out = append(out, sum)
+			out = append(out, listLine(d, at, center.Zone))
 		}
 	} else {
-		cs, err := s.Complaints(filter)
+		sums, err := s.ComplaintSummaries(filter)
 		if err != nil {
 			return err
 		}
-		for i := range cs {
-			out = append(out, summarizeComplaint(&cs[i], at, center.Zone))
+		for i := range sums {
+			out = append(out, listLine(&sums[i], at, center.Zone))
 		}
 	}
 	enc := json.NewEncoder(e.stdout)

@@ -58,7 +58,7 @@ func customersArgs(name string, e *env, args []string) (dataDir, arg string, err
 
 func openCustomerStore(e *env, dataDir string) (*store.Store, error) {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return store.Open(filepath.Join(dataDir, "desk.db"), store.WithLogger(log))
+	return openDataFile(filepath.Join(dataDir, "desk.db"), log)
 }
 
 // customersImport stores every row of a CSV file, or none: each bad row is

@@ -2,7 +2,6 @@ package main
 
 import (
 	"agentdesk/agent"
-	"agentdesk/agent/store"
 )
 
 func init() {
@@ -52,11 +51,13 @@ func statsDay(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	cases, err := s.Complaints(store.ComplaintFilter{})
+	// Only the cases and tasks with an event that day, through the day
+	// indexes: the statistics count nothing else.
+	cases, err := s.ComplaintsBetween(start, end)
 	if err != nil {
 		return err
 	}
-	cbs, err := s.Callbacks(store.CallbackFilter{})
+	cbs, err := s.CallbacksBetween(start, end)
 	if err != nil {
 		return err
 	}
