@@ -39,10 +39,13 @@ var migrationFS embed.FS
 
 // lockMigrate and lockCustomers are advisory lock keys: one serialises
 // migrations of hubs starting together, the other makes customer change
-// numbers commit in order so a pull cursor never skips a row.
+// numbers commit in order so a pull cursor never skips a row;
+// lockCallbacks does for callback tasks what lockCustomers does for
+// customers, and serialises the member callback plans of every hub.
 const (
 	lockMigrate   = 0x61646b01
 	lockCustomers = 0x61646b02
+	lockCallbacks = 0x61646b05
 	notifyChannel = "agentdesk_board"
 	// tokenNotice prefixes a notification that a token changed (ended,
 	// rotated): "token:ID".
@@ -53,6 +56,7 @@ const (
 // SQL: columns whose values only the domain's rules can compute.
 var afterMigration = map[int]func(ctx context.Context, tx pgx.Tx, log *slog.Logger) error{
 	2: backfillReplyDue,
+	5: backfillDerived,
 }
 
 // DB is the hub's PostgreSQL backend. Several hubs may share one database:
@@ -74,6 +78,12 @@ type DB struct {
 	cost    upstream.Argon2Params
 	hashing chan struct{} // bounds PIN hashes at once (each takes cost.Memory)
 
+	planEvery time.Duration
+
+	centerMu sync.Mutex
+	centerAt int64 // the settings version cached, -1 for none yet
+	cached   agent.Center
+
 	mu      sync.Mutex
 	subs    map[chan upstream.Change]struct{}
 	watches map[int64]map[*tokenWatch]struct{}
@@ -93,8 +103,9 @@ func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.root = l } }
 // (default the system clock).
 func WithClock(c agent.Clock) Option { return func(db *DB) { db.clock = c } }
 
-// WithZone sets where the hotline's day begins and ends for the board's
-// figures of today (default agent.DefaultZone).
+// WithZone sets the center's zone when its settings name none: where the
+// hotline's day begins and ends for the board's figures of today and the
+// callback plan (default agent.DefaultZone).
 func WithZone(loc *time.Location) Option { return func(db *DB) { db.zone = loc } }
 
 // WithHubKey sets the 256-bit hub key that seals the stored secrets (see
@@ -123,7 +134,7 @@ func WithPINCost(p upstream.Argon2Params) Option { return func(db *DB) { db.cost
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	db := &DB{root: slog.Default(), clock: agent.SystemClock{}, subs: map[chan upstream.Change]struct{}{},
 		watches: map[int64]map[*tokenWatch]struct{}{}, shift: upstream.DefaultShift, offline: upstream.DefaultOfflineTTL,
-		grace: upstream.DefaultRotateGrace, cost: upstream.DefaultArgon2}
+		grace: upstream.DefaultRotateGrace, cost: upstream.DefaultArgon2, planEvery: time.Minute, centerAt: -1}
 	for _, o := range opts {
 		o(db)
 	}

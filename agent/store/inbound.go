@@ -24,11 +24,18 @@ var ErrNotPulled = errors.New("records of this kind are not pulled from the hub"
 
 // ApplyRemote stores a record received from the hub, without queueing it
 // back upstream, if it is newer than the desk's copy (or the desk has none).
-// It reports whether it stored it. Only customers are pulled (other kinds
-// have indexes of their own this does not maintain): the phone index is
-// kept right, the old copy's numbers unindexed and the new copy's indexed.
+// It reports whether it stored it. Customers and callback tasks (planned
+// by the hub for this desk's agents) are pulled; other kinds have indexes
+// of their own this does not maintain. For a customer the phone index is
+// kept right, the old copy's numbers unindexed and the new copy's indexed;
+// a callback must decode as one.
 func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []byte) (bool, error) {
-	if kind != agent.KindCustomer {
+	reindex := reindexRemoteCustomer
+	switch kind {
+	case agent.KindCustomer:
+	case agent.KindCallback:
+		reindex = reindexRemoteCallback
+	default:
 		return false, fmt.Errorf("apply remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	var m agent.Meta
@@ -51,7 +58,7 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 				return nil
 			}
 		}
-		if err := reindexRemoteCustomer(tx, id, old, body); err != nil {
+		if err := reindex(tx, id, old, body); err != nil {
 			return err
 		}
 		if err := b.Put([]byte(id), append([]byte(nil), body...)); err != nil {
@@ -89,11 +96,26 @@ func reindexRemoteCustomer(tx *bolt.Tx, id string, oldRaw, newRaw []byte) error 
 	return reindex(tx, id, oldC.Phones, phones)
 }
 
-// RemoveRemote deletes a customer that the hub reports deleted at version,
-// if the desk's copy is older, with its phone-index entries. It reports
-// whether it deleted it.
+// reindexRemoteCallback checks that a callback task from the hub decodes
+// as one before it is stored. Callbacks have no index of their own in this
+// schema; one that gets them keeps them right here, from oldRaw (nil if
+// none) to newRaw, as PutCallbacks does.
+func reindexRemoteCallback(_ *bolt.Tx, id string, _, newRaw []byte) error {
+	var cb agent.Callback
+	if err := json.Unmarshal(newRaw, &cb); err != nil {
+		return fmt.Errorf("decode remote callback: %w", err)
+	}
+	if cb.CustomerID == "" {
+		return fmt.Errorf("remote callback %s names no customer", id)
+	}
+	return nil
+}
+
+// RemoveRemote deletes a customer or a callback task that the hub reports
+// deleted at version, if the desk's copy is older, with a customer's
+// phone-index entries. It reports whether it deleted it.
 func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, error) {
-	if kind != agent.KindCustomer {
+	if kind != agent.KindCustomer && kind != agent.KindCallback {
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	removed := false
@@ -109,6 +131,10 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		}
 		if om.Version >= version {
 			return nil
+		}
+		if kind == agent.KindCallback {
+			removed = true
+			return b.Delete([]byte(id))
 		}
 		var oc agent.Customer
 		if err := json.Unmarshal(old, &oc); err != nil {
