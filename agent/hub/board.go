@@ -178,7 +178,8 @@ func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) 
 		return b, fmt.Errorf("board conflicts: %w", err)
 	}
 
-	dayStart, dayEnd := dayOf(center, now).Bounds(center.Zone)
+	today := dayOf(center, now)
+	dayStart, _ := today.Bounds(center.Zone)
 	rows, err = tx.Query(ctx, `SELECT c.desk, coalesce(d.agent, ''),
 			count(*) FILTER (WHERE c.direction = 'inbound'), count(*) FILTER (WHERE c.direction = 'outbound'),
 			count(*) FILTER (WHERE c.answered), count(*) FILTER (WHERE c.state = 'missed')
@@ -199,7 +200,7 @@ func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) 
 	if err := rows.Err(); err != nil {
 		return b, fmt.Errorf("board statistics: %w", err)
 	}
-	if err := callTypes(ctx, tx, &b, dayStart, dayEnd); err != nil {
+	if err := callTypes(ctx, tx, &b, today); err != nil {
 		return b, err
 	}
 	if err := db.warnings(ctx, tx, &b, center.Warning, now); err != nil {
@@ -208,14 +209,12 @@ func (db *DB) Board(ctx context.Context, now time.Time) (upstream.Board, error) 
 	return b, nil
 }
 
-// callTypes fills the board's calls of today by wrap-up type: the call
-// records of [start, end) (when they rang, as agent.DailyStats takes a
-// day) counted per agent by the type their push gave them (callTypeOf),
-// and added up with agent.Totals.
-func callTypes(ctx context.Context, tx pgx.Tx, b *upstream.Board, start, end time.Time) error {
-	rows, err := tx.Query(ctx, `SELECT agent, call_type, count(*) FROM records
-		WHERE kind = $1 AND NOT deleted AND call_at >= $2 AND call_at < $3 AND call_type IS NOT NULL
-		GROUP BY agent, call_type ORDER BY agent, call_type`, string(agent.KindCall), start, end)
+// callTypes fills the board's calls of the center day by wrap-up type:
+// the counts the call_types triggers keep from the call records' columns
+// (each call counted on its day by the type its push gave it,
+// callTypeOf), added up with agent.Totals.
+func callTypes(ctx context.Context, tx pgx.Tx, b *upstream.Board, day agent.Day) error {
+	rows, err := tx.Query(ctx, `SELECT agent, call_type, calls FROM call_types WHERE day = $1::date AND calls > 0 ORDER BY agent, call_type`, day.String())
 	if err != nil {
 		return fmt.Errorf("board call types: %w", err)
 	}
@@ -228,7 +227,7 @@ func callTypes(ctx context.Context, tx pgx.Tx, b *upstream.Board, start, end tim
 			return fmt.Errorf("board call types: %w", err)
 		}
 		if len(days) == 0 || days[len(days)-1].Agent != who {
-			days = append(days, agent.AgentDay{Agent: who, ByType: map[string]int{}})
+			days = append(days, agent.AgentDay{Agent: who, Day: day.String(), ByType: map[string]int{}})
 		}
 		days[len(days)-1].ByType[typ] = n
 	}
@@ -239,14 +238,14 @@ func callTypes(ctx context.Context, tx pgx.Tx, b *upstream.Board, start, end tim
 	for _, d := range days {
 		b.CallTypes = append(b.CallTypes, upstream.BoardCallTypes{Agent: d.Agent, ByType: d.ByType})
 	}
-	b.CallTypesTotal = agent.Totals(agent.DayOf(start, start.Location()), days).ByType
+	b.CallTypesTotal = agent.Totals(day, days).ByType
 	return nil
 }
 
 // warnings fills the board's open warning complaints, each judged now by
 // policy.Status, soonest stage due first.
 func (db *DB) warnings(ctx context.Context, tx pgx.Tx, b *upstream.Board, policy agent.SLAPolicy, now time.Time) error {
-	rows, err := tx.Query(ctx, `SELECT id, desk, body FROM records WHERE kind = $1 AND NOT deleted AND warning_open ORDER BY id`, string(agent.KindComplaint))
+	rows, err := tx.Query(ctx, `SELECT id, desk, body FROM records WHERE kind = 'complaint' AND NOT deleted AND warning_open ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("board warnings: %w", err)
 	}

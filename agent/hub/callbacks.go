@@ -162,7 +162,7 @@ func (db *DB) plan(ctx context.Context, at time.Time, who upstream.Principal, on
 		recs[i] = upstream.Record{Kind: agent.KindCallback, ID: t.ID, Version: 1, At: at, Body: body}
 	}
 	if len(recs) > 0 {
-		written, err := db.insertRecords(ctx, tx, upstream.HubDesk, recs, now, c.Warning, false)
+		written, err := db.insertRecords(ctx, tx, upstream.HubDesk, recs, now, c, false)
 		if err != nil {
 			return PlanResult{}, fmt.Errorf("plan callbacks: %w", err)
 		}
@@ -203,7 +203,7 @@ func planAgents(ctx context.Context, tx pgx.Tx) ([]string, error) {
 // members are the member customers on the hub (newest versions, no
 // tombstones); a body the domain cannot read is left out, with a warning.
 func (db *DB) members(ctx context.Context, tx pgx.Tx) ([]agent.Customer, error) {
-	rows, err := tx.Query(ctx, `SELECT id, body FROM records WHERE kind = $1 AND NOT deleted AND doc->>'member' = 'true' ORDER BY id`, string(agent.KindCustomer))
+	rows, err := tx.Query(ctx, `SELECT id, body FROM records WHERE kind = 'customer' AND NOT deleted AND doc->>'member' = 'true' ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("plan callbacks: members: %w", err)
 	}
@@ -231,7 +231,8 @@ func (db *DB) members(ctx context.Context, tx pgx.Tx) ([]agent.Customer, error) 
 // coveringTasks are the callback tasks that may cover a member: pending,
 // or made at or after from.
 func (db *DB) coveringTasks(ctx context.Context, tx pgx.Tx, from time.Time) ([]agent.Callback, error) {
-	rows, err := tx.Query(ctx, `SELECT body FROM records WHERE kind = $1 AND NOT deleted AND (cb_pending OR cb_created >= $2)`, string(agent.KindCallback), from)
+	// Kinds are written out, not parameters, so the partial indexes apply.
+	rows, err := tx.Query(ctx, `SELECT body FROM records WHERE kind = 'callback' AND NOT deleted AND (cb_pending OR cb_created >= $1)`, from)
 	if err != nil {
 		return nil, fmt.Errorf("plan callbacks: tasks: %w", err)
 	}
@@ -300,7 +301,7 @@ func (db *DB) Callbacks(ctx context.Context, p upstream.Principal, who string, s
 		}
 	}
 	rows, err := db.pool.Query(ctx, `SELECT rev, id, version, deleted, body, coalesce(at, received_at) FROM records
-		WHERE kind = $1 AND agent = $2 AND rev > $3 ORDER BY rev LIMIT $4`, string(agent.KindCallback), who, since, limit+1)
+		WHERE kind = 'callback' AND agent = $1 AND rev > $2 ORDER BY rev LIMIT $3`, who, since, limit+1)
 	if err != nil {
 		return page, fmt.Errorf("callbacks: %w", err)
 	}
@@ -338,8 +339,8 @@ func (db *DB) CallbackReport(ctx context.Context, q upstream.CallbackReportQuery
 	}
 	from, _ := q.From.Bounds(c.Zone)
 	_, to := q.To.Bounds(c.Zone)
-	rows, err := db.pool.Query(ctx, `SELECT body FROM records WHERE kind = $1 AND NOT deleted AND cb_created >= $2 AND cb_created < $3
-		AND ($4 = '' OR agent = $4)`, string(agent.KindCallback), from, to, q.Agent)
+	rows, err := db.pool.Query(ctx, `SELECT body FROM records WHERE kind = 'callback' AND NOT deleted AND cb_created >= $1 AND cb_created < $2
+		AND ($3 = '' OR agent = $3)`, from, to, q.Agent)
 	if err != nil {
 		return agent.CallbackReport{}, fmt.Errorf("callback report: %w", err)
 	}

@@ -461,6 +461,19 @@ func TestBoard_CallTypesAreDailyStats(t *testing.T) {
 		t.Errorf("total = %v, want %v", b.CallTypesTotal, total)
 	}
 	t.Logf("by type: %v, total %v", b.CallTypes, b.CallTypesTotal)
+	// Resending the same calls counts nothing twice; a call deleted on the
+	// desk is counted no more.
+	for _, call := range calls {
+		d.Put(agent.KindCall, call.ID, call.Version, call.At, call)
+	}
+	d.Delete(agent.KindCall, calls[0].ID, calls[0].Version+1, now)
+	must(t, c.Drain(bg()))
+	b, err = h.db.Board(bg(), now)
+	must(t, err)
+	if got := fmt.Sprint(b.CallTypes[0].ByType); got != "map[complaint:1 consultation:1 other:1 unwrapped:1]" {
+		t.Errorf("1001 after resends and a deletion = %s", got)
+	}
+	calls = calls[1:]
 	// Wrapping the unwrapped call later moves it to its type.
 	last := calls[len(calls)-1]
 	must(t, last.Wrap(agent.WrapUp{Type: "other", Result: "转售后"}, now))
@@ -471,6 +484,26 @@ func TestBoard_CallTypesAreDailyStats(t *testing.T) {
 	must(t, err)
 	if got := fmt.Sprint(b.CallTypes[1].ByType); got != "map[complaint:1 other:1]" {
 		t.Errorf("1002 after the wrap-up = %s", got)
+	}
+	// In another zone the day holds other calls: London's 23rd.
+	calls[len(calls)-1] = last
+	_, err = h.db.SetSettings(bg(), agent.CenterSettings{TimeZone: "Europe/London"})
+	must(t, err)
+	b, err = h.db.Board(bg(), now)
+	must(t, err)
+	london, _ := time.LoadLocation("Europe/London")
+	want = agent.DailyStats(agent.DayOf(now, london), london, agent.DefaultRingLimit, calls, nil, nil)
+	got := map[string]string{}
+	for _, ct := range b.CallTypes {
+		got[ct.Agent] = fmt.Sprint(ct.ByType)
+	}
+	for _, w := range want {
+		if got[w.Agent] != fmt.Sprint(w.ByType) {
+			t.Errorf("agent %s in London = %s, want %v", w.Agent, got[w.Agent], w.ByType)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("London's call types = %v, want %+v", got, want)
 	}
 }
 
@@ -675,5 +708,8 @@ func TestMigrate_BackfillsDerivedColumns(t *testing.T) {
 	must(t, err)
 	if len(b.Warnings) != 1 || b.Warnings[0].ID != cs.ID {
 		t.Errorf("warnings after the migration = %+v", b.Warnings)
+	}
+	if fmt.Sprint(b.CallTypes) != "[{1001 map[consultation:1]}]" {
+		t.Errorf("call types after the migration = %+v", b.CallTypes)
 	}
 }

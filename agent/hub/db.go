@@ -3,9 +3,12 @@
 // accounts and their sign-in per shift (agents.go), sealed secrets
 // (seal.go), the audit (audit.go), the records desks push (judged by
 // upstream.Decide), live desk state and calls, script pack versions with
-// their review (pack.go; upstream.CheckReview decides), and the
-// supervisors' board. It implements upstream.Backend; the HTTP side is
-// upstream.Server (NewHandler wires the two).
+// their review (pack.go; upstream.CheckReview decides), the center's
+// settings (settings.go), member callbacks planned once for the whole
+// center and pulled by the agents' desks (callbacks.go), columns computed
+// from records by the domain's rules when they are stored (derive.go),
+// and the supervisors' board. It implements upstream.Backend; the HTTP
+// side is upstream.Server (NewHandler wires the two).
 //
 // A hub process holds no state of its own but the listeners of its
 // streams, so several hubs can serve one database behind a load balancer:
@@ -54,9 +57,9 @@ const (
 
 // afterMigration runs Go code in a migration's transaction right after its
 // SQL: columns whose values only the domain's rules can compute.
-var afterMigration = map[int]func(ctx context.Context, tx pgx.Tx, log *slog.Logger) error{
-	2: backfillReplyDue,
-	5: backfillDerived,
+var afterMigration = map[int]func(ctx context.Context, db *DB, tx pgx.Tx) error{
+	2: func(ctx context.Context, db *DB, tx pgx.Tx) error { return backfillReplyDue(ctx, tx, db.log) },
+	5: func(ctx context.Context, db *DB, tx pgx.Tx) error { return db.backfillDerived(ctx, tx) },
 }
 
 // DB is the hub's PostgreSQL backend. Several hubs may share one database:
@@ -238,7 +241,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", base, err)
 		}
 		if after := afterMigration[v]; after != nil {
-			if err := after(ctx, tx, db.log); err != nil {
+			if err := after(ctx, db, tx); err != nil {
 				return fmt.Errorf("migrate %s: %w", base, err)
 			}
 		}

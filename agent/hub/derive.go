@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"agentdesk/agent"
@@ -19,40 +18,41 @@ type derived struct {
 	replyDue    *time.Time
 	agent       *string
 	callAt      *time.Time
+	callDay     *string // YYYY-MM-DD
 	callType    *string
 	cbPending   *bool
 	cbCreated   *time.Time
 	warningOpen *bool
 }
 
-// derive computes a record's columns; policy is the center's
-// warning-complaint stages. A body of a kind the columns are for that the
-// domain cannot decode gets no columns and the error (the record is still
-// stored as sent).
-func derive(kind agent.Kind, deleted bool, body []byte, policy agent.SLAPolicy) (derived, error) {
+// derive computes a record's columns under the center's rules c (its
+// zone, its warning-complaint stages). A body of a kind the columns are
+// for that the domain cannot decode gets no columns and the error (the
+// record is still stored as sent).
+func derive(kind agent.Kind, deleted bool, body []byte, c agent.Center) (derived, error) {
 	var d derived
 	if deleted || len(body) == 0 {
 		return d, nil
 	}
 	switch kind {
 	case agent.KindComplaint:
-		var c agent.Complaint
-		if err := json.Unmarshal(body, &c); err != nil {
+		var cs agent.Complaint
+		if err := json.Unmarshal(body, &cs); err != nil {
 			return d, fmt.Errorf("decode complaint: %w", err)
 		}
-		if due := c.ReplyDue(); !due.IsZero() {
+		if due := cs.ReplyDue(); !due.IsZero() {
 			d.replyDue = &due
 		}
-		d.warningOpen = warningOpen(&c, policy)
+		d.warningOpen = warningOpen(&cs, c.Warning)
 	case agent.KindCall:
-		var c agent.Call
-		if err := json.Unmarshal(body, &c); err != nil {
+		var call agent.Call
+		if err := json.Unmarshal(body, &call); err != nil {
 			return d, fmt.Errorf("decode call: %w", err)
 		}
-		d.agent = &c.Agent
-		if !c.At.IsZero() {
-			at, typ := c.At, callTypeOf(c)
-			d.callAt, d.callType = &at, &typ
+		d.agent = &call.Agent
+		if !call.At.IsZero() {
+			at, day, typ := call.At, agent.DayOf(call.At, c.Zone).String(), callTypeOf(call)
+			d.callAt, d.callDay, d.callType = &at, &day, &typ
 		}
 	case agent.KindCallback:
 		var cb agent.Callback
@@ -91,11 +91,15 @@ func warningOpen(c *agent.Complaint, policy agent.SLAPolicy) *bool {
 }
 
 // backfillDerived fills the columns migration 0005 adds for the records
-// stored before it, with the rule Push uses and the default warning
-// stages (no center settings exist before that migration). Undecodable
+// stored before it, with the rule Push uses, in the hub's zone with the
+// default warning stages (no center settings exist before that
+// migration); the call counts follow through their triggers. Undecodable
 // bodies keep NULL, as at push time.
-func backfillDerived(ctx context.Context, tx pgx.Tx, log *slog.Logger) error {
-	policy := agent.DefaultSLAPolicy()
+func (db *DB) backfillDerived(ctx context.Context, tx pgx.Tx) error {
+	c, err := db.centerOf(agent.CenterSettings{})
+	if err != nil {
+		return fmt.Errorf("backfill derived columns: %w", err)
+	}
 	rows, err := tx.Query(ctx, `SELECT kind, id, body FROM records WHERE kind = ANY($1) AND NOT deleted`,
 		[]string{string(agent.KindComplaint), string(agent.KindCall), string(agent.KindCallback)})
 	if err != nil {
@@ -114,7 +118,7 @@ func backfillDerived(ctx context.Context, tx pgx.Tx, log *slog.Logger) error {
 			rows.Close()
 			return fmt.Errorf("backfill derived columns: %w", err)
 		}
-		d, err := derive(agent.Kind(r.kind), false, body, policy)
+		d, err := derive(agent.Kind(r.kind), false, body, c)
 		if err != nil {
 			unreadable++
 			continue
@@ -127,20 +131,20 @@ func backfillDerived(ctx context.Context, tx pgx.Tx, log *slog.Logger) error {
 		return fmt.Errorf("backfill derived columns: %w", err)
 	}
 	n := len(out)
-	kinds, ids, agents, types := make([]string, n), make([]string, n), make([]*string, n), make([]*string, n)
+	kinds, ids, agents, types, days := make([]string, n), make([]string, n), make([]*string, n), make([]*string, n), make([]*string, n)
 	callAt, created := make([]*time.Time, n), make([]*time.Time, n)
 	pending, open := make([]*bool, n), make([]*bool, n)
 	for i, r := range out {
-		kinds[i], ids[i], agents[i], types[i] = r.kind, r.id, r.d.agent, r.d.callType
+		kinds[i], ids[i], agents[i], types[i], days[i] = r.kind, r.id, r.d.agent, r.d.callType, r.d.callDay
 		callAt[i], created[i], pending[i], open[i] = r.d.callAt, r.d.cbCreated, r.d.cbPending, r.d.warningOpen
 	}
-	if _, err := tx.Exec(ctx, `UPDATE records r SET agent = u.agent, call_at = u.call_at, call_type = u.call_type,
+	if _, err := tx.Exec(ctx, `UPDATE records r SET agent = u.agent, call_at = u.call_at, call_day = u.call_day::date, call_type = u.call_type,
 			cb_pending = u.pending, cb_created = u.created, warning_open = u.open
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::timestamptz[], $8::bool[])
-			AS u(kind, id, agent, call_at, call_type, pending, created, open)
-		WHERE r.kind = u.kind AND r.id = u.id`, kinds, ids, agents, callAt, types, pending, created, open); err != nil {
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bool[], $7::timestamptz[], $8::bool[], $9::text[])
+			AS u(kind, id, agent, call_at, call_type, pending, created, open, call_day)
+		WHERE r.kind = u.kind AND r.id = u.id`, kinds, ids, agents, callAt, types, pending, created, open, days); err != nil {
 		return fmt.Errorf("backfill derived columns: %w", err)
 	}
-	log.Info("derived columns computed for stored records", "records", n, "unreadable", unreadable)
+	db.log.Info("derived columns computed for stored records", "records", n, "unreadable", unreadable)
 	return nil
 }

@@ -37,14 +37,14 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 	if err := bindDesk(ctx, tx, p, req.Desk); err != nil {
 		return resp, err
 	}
-	hasCustomer, hasAlert, hasCallback, hasComplaint := false, false, false, false
+	hasCustomer, hasAlert, hasCallback, needCenter := false, false, false, false
 	var keys []key
 	seen := map[key]bool{}
 	for _, r := range req.Records {
 		hasCustomer = hasCustomer || r.Kind == agent.KindCustomer
 		hasAlert = hasAlert || r.Kind == agent.KindAlert
 		hasCallback = hasCallback || r.Kind == agent.KindCallback
-		hasComplaint = hasComplaint || r.Kind == agent.KindComplaint
+		needCenter = needCenter || r.Kind == agent.KindComplaint || r.Kind == agent.KindCall
 		if k := (key{r.Kind, r.ID}); !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
@@ -62,13 +62,11 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 			return resp, fmt.Errorf("push: %w", err)
 		}
 	}
-	policy := agent.DefaultSLAPolicy()
-	if hasComplaint {
-		c, err := db.center(ctx, tx)
-		if err != nil {
+	var center agent.Center
+	if needCenter {
+		if center, err = db.center(ctx, tx); err != nil {
 			return resp, fmt.Errorf("push: %w", err)
 		}
-		policy = c.Warning
 	}
 	have, err := readStored(ctx, tx, keys)
 	if err != nil {
@@ -96,7 +94,7 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 		resp.AckSeq = max(resp.AckSeq, r.Seq)
 	}
 	if len(order) > 0 {
-		written, err := db.upsertRecords(ctx, tx, req.Desk, order, write, now, policy)
+		written, err := db.upsertRecords(ctx, tx, req.Desk, order, write, now, center)
 		if err != nil {
 			return resp, err
 		}
@@ -218,28 +216,27 @@ func readStored(ctx context.Context, tx pgx.Tx, keys []key) (map[key]upstream.Co
 }
 
 // upsertRecords writes the batch's winning versions in one statement, with
-// the columns derived from their bodies (policy: the center's warning
-// stages), and returns the keys it wrote. The statement itself never lowers
-// a version.
-func (db *DB) upsertRecords(ctx context.Context, tx pgx.Tx, desk string, order []key, write map[key]upstream.Record, now time.Time, policy agent.SLAPolicy) (map[key]bool, error) {
+// the columns derived from their bodies under the center's rules c, and
+// returns the keys it wrote. The statement itself never lowers a version.
+func (db *DB) upsertRecords(ctx context.Context, tx pgx.Tx, desk string, order []key, write map[key]upstream.Record, now time.Time, c agent.Center) (map[key]bool, error) {
 	n := len(order)
 	rs := make([]upstream.Record, n)
 	for i, k := range order {
 		rs[i] = write[k]
 	}
-	return db.insertRecords(ctx, tx, desk, rs, now, policy, true)
+	return db.insertRecords(ctx, tx, desk, rs, now, c, true)
 }
 
 // insertRecords writes rs as desk's at hub instant now, each with its
 // derived columns and a new change number, and returns the keys it wrote:
 // with replace, over an older stored version (never a newer or the same
 // one); without, only records the hub does not have.
-func (db *DB) insertRecords(ctx context.Context, tx pgx.Tx, desk string, rs []upstream.Record, now time.Time, policy agent.SLAPolicy, replace bool) (map[key]bool, error) {
+func (db *DB) insertRecords(ctx context.Context, tx pgx.Tx, desk string, rs []upstream.Record, now time.Time, c agent.Center, replace bool) (map[key]bool, error) {
 	n := len(rs)
 	wk, wi, wd, wdoc := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
 	wv, wat, wdue := make([]int64, n), make([]time.Time, n), make([]*time.Time, n)
 	wdel, wbody := make([]bool, n), make([][]byte, n)
-	wagent, wtype := make([]*string, n), make([]*string, n)
+	wagent, wtype, wday := make([]*string, n), make([]*string, n), make([]*string, n)
 	wcall, wcreated := make([]*time.Time, n), make([]*time.Time, n)
 	wpending, wopen := make([]*bool, n), make([]*bool, n)
 	for i, r := range rs {
@@ -249,30 +246,30 @@ func (db *DB) insertRecords(ctx context.Context, tx pgx.Tx, desk string, rs []up
 			d := jsonbSafe(r.Body)
 			wdoc[i] = &d
 		}
-		d, err := derive(r.Kind, r.Deleted, r.Body, policy)
+		d, err := derive(r.Kind, r.Deleted, r.Body, c)
 		if err != nil {
 			db.log.Warn("record the domain cannot read; it is kept but the board and the plan do not count it", "kind", r.Kind, "record_id", r.ID, "desk", desk, "error", err)
 		}
-		wdue[i], wagent[i], wcall[i], wtype[i] = d.replyDue, d.agent, d.callAt, d.callType
+		wdue[i], wagent[i], wcall[i], wtype[i], wday[i] = d.replyDue, d.agent, d.callAt, d.callType, d.callDay
 		wpending[i], wcreated[i], wopen[i] = d.cbPending, d.cbCreated, d.warningOpen
 	}
 	onConflict := `ON CONFLICT (kind, id) DO NOTHING`
 	if replace {
 		onConflict = `ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, desk = EXCLUDED.desk, deleted = EXCLUDED.deleted,
 			body = EXCLUDED.body, doc = EXCLUDED.doc, at = EXCLUDED.at, received_at = EXCLUDED.received_at, rev = EXCLUDED.rev,
-			reply_due = EXCLUDED.reply_due, agent = EXCLUDED.agent, call_at = EXCLUDED.call_at, call_type = EXCLUDED.call_type,
+			reply_due = EXCLUDED.reply_due, agent = EXCLUDED.agent, call_at = EXCLUDED.call_at, call_day = EXCLUDED.call_day, call_type = EXCLUDED.call_type,
 			cb_pending = EXCLUDED.cb_pending, cb_created = EXCLUDED.cb_created, warning_open = EXCLUDED.warning_open
 		WHERE records.version < EXCLUDED.version`
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO records (kind, id, version, desk, deleted, body, doc, at, received_at, rev, reply_due,
-			agent, call_at, call_type, cb_pending, cb_created, warning_open)
-		SELECT k, i, v, d, del, b, doc::jsonb, at, $9, nextval('record_rev'), due, ag, ca, ct, pe, cr, wo
+			agent, call_at, call_day, call_type, cb_pending, cb_created, warning_open)
+		SELECT k, i, v, d, del, b, doc::jsonb, at, $9, nextval('record_rev'), due, ag, ca, cd::date, ct, pe, cr, wo
 		FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::bool[], $6::bytea[], $7::text[], $8::timestamptz[], $10::timestamptz[],
-				$11::text[], $12::timestamptz[], $13::text[], $14::bool[], $15::timestamptz[], $16::bool[])
-			AS t(k, i, v, d, del, b, doc, at, due, ag, ca, ct, pe, cr, wo)
+				$11::text[], $12::timestamptz[], $13::text[], $14::bool[], $15::timestamptz[], $16::bool[], $17::text[])
+			AS t(k, i, v, d, del, b, doc, at, due, ag, ca, ct, pe, cr, wo, cd)
 		`+onConflict+`
 		RETURNING kind, id`,
-		wk, wi, wv, wd, wdel, wbody, wdoc, wat, now, wdue, wagent, wcall, wtype, wpending, wcreated, wopen)
+		wk, wi, wv, wd, wdel, wbody, wdoc, wat, now, wdue, wagent, wcall, wtype, wpending, wcreated, wopen, wday)
 	if err != nil {
 		return nil, fmt.Errorf("push: write records: %w", err)
 	}

@@ -173,8 +173,8 @@ func (db *DB) EffectiveSettings(ctx context.Context) (upstream.Settings, error) 
 // *agent.SettingsError naming the field, and nothing changed, if it
 // refuses) and stores it as the next version, by the administrator
 // (WithAdmin), audited as settings.set. Complaints with a warning are
-// judged again under the new stages, and every hub's board streams
-// refresh.
+// judged again under the new stages, calls are given their day in a new
+// zone, and every hub's board streams refresh.
 func (db *DB) SetSettings(ctx context.Context, s agent.CenterSettings) (upstream.Settings, error) {
 	c, err := db.centerOf(s)
 	if err != nil {
@@ -191,6 +191,10 @@ func (db *DB) SetSettings(ctx context.Context, s agent.CenterSettings) (upstream
 		return upstream.Settings{}, fmt.Errorf("set center settings: %w", err)
 	}
 	defer tx.Rollback(ctx)
+	was, err := db.center(ctx, tx)
+	if err != nil {
+		return upstream.Settings{}, fmt.Errorf("set center settings: %w", err)
+	}
 	st := upstream.Settings{Settings: s, UpdatedAt: now, UpdatedBy: who.Name}
 	if err := tx.QueryRow(ctx, `INSERT INTO center_settings (version, body, updated_at, updated_by) VALUES (1, $1, $2, $3)
 		ON CONFLICT (one) DO UPDATE SET version = center_settings.version + 1, body = EXCLUDED.body,
@@ -198,8 +202,13 @@ func (db *DB) SetSettings(ctx context.Context, s agent.CenterSettings) (upstream
 		RETURNING version`, body, now, who.Name).Scan(&st.Version); err != nil {
 		return upstream.Settings{}, fmt.Errorf("set center settings: %w", err)
 	}
-	if err := rejudgeWarnings(ctx, tx, c.Warning); err != nil {
+	if err := rejudgeWarnings(ctx, tx, c); err != nil {
 		return upstream.Settings{}, err
+	}
+	if was.Zone.String() != c.Zone.String() {
+		if err := rezoneCalls(ctx, tx, c.Zone); err != nil {
+			return upstream.Settings{}, err
+		}
 	}
 	if err := db.audit(ctx, tx, now, who, upstream.AuditSettingsSet, "settings", fmt.Sprint(st.Version), json.RawMessage(body)); err != nil {
 		return upstream.Settings{}, err
@@ -214,9 +223,9 @@ func (db *DB) SetSettings(ctx context.Context, s agent.CenterSettings) (upstream
 }
 
 // rejudgeWarnings recomputes warning_open of every complaint with a
-// warning under policy, as Push would have with it.
-func rejudgeWarnings(ctx context.Context, tx pgx.Tx, policy agent.SLAPolicy) error {
-	rows, err := tx.Query(ctx, `SELECT id, body FROM records WHERE kind = $1 AND NOT deleted AND warning_open IS NOT NULL`, string(agent.KindComplaint))
+// warning under c's stages, as Push would have with them.
+func rejudgeWarnings(ctx context.Context, tx pgx.Tx, c agent.Center) error {
+	rows, err := tx.Query(ctx, `SELECT id, body FROM records WHERE kind = 'complaint' AND NOT deleted AND warning_open IS NOT NULL`)
 	if err != nil {
 		return fmt.Errorf("judge warnings again: %w", err)
 	}
@@ -229,7 +238,7 @@ func rejudgeWarnings(ctx context.Context, tx pgx.Tx, policy agent.SLAPolicy) err
 			rows.Close()
 			return fmt.Errorf("judge warnings again: %w", err)
 		}
-		d, err := derive(agent.KindComplaint, false, body, policy)
+		d, err := derive(agent.KindComplaint, false, body, c)
 		if err != nil || d.warningOpen == nil {
 			continue
 		}
@@ -242,6 +251,34 @@ func rejudgeWarnings(ctx context.Context, tx pgx.Tx, policy agent.SLAPolicy) err
 	if _, err := tx.Exec(ctx, `UPDATE records r SET warning_open = u.open FROM unnest($1::text[], $2::bool[]) AS u(id, open)
 		WHERE r.kind = $3 AND r.id = u.id`, ids, open, string(agent.KindComplaint)); err != nil {
 		return fmt.Errorf("judge warnings again: %w", err)
+	}
+	return nil
+}
+
+// rezoneCalls gives every call its day in zone (agent.DayOf of call_at),
+// as Push would have; the call counts follow through their triggers.
+func rezoneCalls(ctx context.Context, tx pgx.Tx, zone *time.Location) error {
+	rows, err := tx.Query(ctx, `SELECT id, call_at FROM records WHERE kind = 'call' AND call_at IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("calls' days in %s: %w", zone, err)
+	}
+	var ids, days []string
+	for rows.Next() {
+		var id string
+		var at time.Time
+		if err := rows.Scan(&id, &at); err != nil {
+			rows.Close()
+			return fmt.Errorf("calls' days in %s: %w", zone, err)
+		}
+		ids, days = append(ids, id), append(days, agent.DayOf(at, zone).String())
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("calls' days in %s: %w", zone, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE records r SET call_day = u.day::date FROM unnest($1::text[], $2::text[]) AS u(id, day)
+		WHERE r.kind = 'call' AND r.id = u.id AND r.call_day IS DISTINCT FROM u.day::date`, ids, days); err != nil {
+		return fmt.Errorf("calls' days in %s: %w", zone, err)
 	}
 	return nil
 }

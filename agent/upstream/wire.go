@@ -2,10 +2,12 @@
 // ends: the wire types; the desk's one hub client (drain the outbox, pull
 // customers and packs, report live state, publish, review and roll back
 // packs, follow the supervisors' board stream, sign agents in and out,
-// rotate its token, read the audit, ping, clock offset); the HTTP handler
-// the hub mounts over a Backend (package agent/hub, on PostgreSQL); and
-// the protocol's decisions as pure functions (Decide, CheckReview,
-// CheckRollback, SignInRetryAfter, VerifyOffline, MaskNumber).
+// rotate its token, read the audit, pull its agents' callback tasks and
+// the center's settings, read the callback report, ping, clock offset);
+// the HTTP handler the hub mounts over a Backend (package agent/hub, on
+// PostgreSQL); and the protocol's decisions as pure functions (Decide,
+// CheckReview, CheckRollback, SignInRetryAfter, VerifyOffline,
+// MaskNumber).
 //
 // Endpoints (JSON; every refusal is a 4xx with {"error": "...", "code":
 // "..."}, the code naming its kind, see ErrorBody):
@@ -142,6 +144,30 @@
 // are masked like 138****8000 (MaskNumber) for every viewer, unless the
 // hub lets the viewer's role see them (WithFullNumbers; hub
 // --board-full-numbers for supervisors); a wallboard's always are.
+//
+// # Callbacks and the center's settings
+//
+// With a hub, member callbacks are planned once for the whole center, on
+// the hub (hub callbacks plan, and the hub by itself each center day):
+// each member customer no task covers gets one task, assigned by load to
+// one agent. The tasks are records of kind callback made by the hub
+// (desk HubDesk, version 1; no desk may push as HubDesk). A desk pulls
+// the tasks of its own agents — Client.PullCallbacks, or every round with
+// WithAgents — into its Inbox (ApplyRemote of kind callback, one cursor
+// per agent, CallbackCursor): with the agent's session token its own, or
+// with the desk's own token those of the agents signed in at that desk
+// now (GET /v1/callbacks answers 403 for any other agent). A task is the
+// task of one agent, so it is on the desks of that agent only. The desk
+// records the outcome as the task's next version, which goes up through
+// the outbox like any record; pulling it back changes nothing.
+//
+// The center's settings (agent.CenterSettings: quiet hours, ring limit,
+// reply times, after-call-work limit, callback days, warning stages,
+// zone) are kept on the hub with a version (Settings; hub settings set).
+// The hub's board and plan apply them; desks read them with
+// Client.Settings, or every round with OnSettings, which hands each new
+// version over once so the desk applies it live. A hub with none answers
+// 404 and desks keep their own.
 //
 // # TLS
 //
