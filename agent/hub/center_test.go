@@ -418,6 +418,20 @@ func TestSettings_SetServedAndApplied(t *testing.T) {
 	if n := h.count(t, `SELECT count(*) FROM audit WHERE action = 'settings.set'`); n != 2 {
 		t.Errorf("%d settings changes audited, want 2", n)
 	}
+	// Offline verifiers last as the settings say once they say it.
+	dc := deskClient(t, h, agent.NewID(), "127.0.0.1")
+	r, err := dc.SignIn(ctx, "1001", "pin-1001")
+	must(t, err)
+	if d := r.Offline.Expires.Sub(r.Offline.Issued); d != upstream.DefaultOfflineTTL {
+		t.Errorf("verifier lasts %s before the settings name it, want the hub's %s", d, upstream.DefaultOfflineTTL)
+	}
+	_, err = h.db.SetSettings(ctx, agent.CenterSettings{TimeZone: "Europe/London", OfflineSignInDays: 2})
+	must(t, err)
+	r, err = dc.SignIn(ctx, "1001", "pin-1001")
+	must(t, err)
+	if d := r.Offline.Expires.Sub(r.Offline.Issued); d != 48*time.Hour {
+		t.Errorf("verifier lasts %s under offline_signin_days = 2", d)
+	}
 }
 
 // The board counts each agent's calls of today by wrap-up type exactly

@@ -120,7 +120,8 @@ func WithHubKey(key []byte) Option { return func(db *DB) { db.hubKey = key } }
 func WithShift(d time.Duration) Option { return func(db *DB) { db.shift = d } }
 
 // WithOfflineTTL sets how long an offline verifier is good for (default
-// upstream.DefaultOfflineTTL, 7 days): a center setting.
+// upstream.DefaultOfflineTTL, 7 days) unless the center's settings name
+// offline_signin_days.
 func WithOfflineTTL(d time.Duration) Option { return func(db *DB) { db.offline = d } }
 
 // WithRotateGrace sets how long a rotated token keeps working (default

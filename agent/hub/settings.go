@@ -21,8 +21,9 @@ import (
 // version growing with every change. The hub's own rules come from them —
 // the board's after-call-work limit, the warning-complaint stages, the
 // center's zone (its day for the board's figures and the callback plan),
-// the callback deadline and quiet hours — and desks pull them (GET
-// /v1/settings) to apply them live. With no row the hub applies the
+// the callback deadline and quiet hours, the offline verifiers' lifetime
+// when they name one — and desks pull them (GET /v1/settings) to apply
+// them live. With no row the hub applies the
 // defaults in its zone (WithZone) and desks keep their own.
 
 // querier is a transaction or the pool.
@@ -281,6 +282,20 @@ func rezoneCalls(ctx context.Context, tx pgx.Tx, zone *time.Location) error {
 		return fmt.Errorf("calls' days in %s: %w", zone, err)
 	}
 	return nil
+}
+
+// offlineTTL is how long an offline verifier made now lasts: the center
+// settings' offline_signin_days when they name it, else the hub's own
+// (WithOfflineTTL).
+func (db *DB) offlineTTL(ctx context.Context, q querier) (time.Duration, error) {
+	st, ok, err := storedSettings(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	if ok && st.Settings.OfflineSignInDays > 0 {
+		return time.Duration(st.Settings.OfflineSignInDays) * 24 * time.Hour, nil
+	}
+	return db.offline, nil
 }
 
 // dayOf is the center day of instant t.

@@ -336,11 +336,16 @@ func tokenAdd(args []string, stdout, stderr io.Writer) error {
 // command, bounded to 30 s, with the hub key and the system user named in
 // the audit, and closes it after fn.
 func withAdminDB(c common, fn func(ctx context.Context, db *hub.DB) error) error {
+	return withAdminDBFor(c, 30*time.Second, fn)
+}
+
+// withAdminDBFor is withAdminDB bounded to limit.
+func withAdminDBFor(c common, limit time.Duration, fn func(ctx context.Context, db *hub.DB) error) error {
 	hk, err := c.hubKey()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	who := os.Getenv("USER")
 	if u, err := user.Current(); err == nil {

@@ -2,6 +2,7 @@ package storesync
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -175,10 +176,26 @@ func TestIntegration_ThreeDesksCentralCallbacks(t *testing.T) {
 		}
 	}
 
-	res, err := db.PlanCallbacks(ctx, now)
-	if err != nil {
-		t.Fatal(err)
+	// The plan, as an administrator runs it: the real hub command.
+	hubCmd := filepath.Join(dir, "hub")
+	if out, err := exec.Command("go", "build", "-o", hubCmd, "agentdesk/cmd/hub").CombinedOutput(); err != nil {
+		t.Fatalf("build the hub command: %v\n%s", err, out)
 	}
+	plan := func(at time.Time) hub.PlanResult {
+		t.Helper()
+		cmd := exec.Command(hubCmd, "callbacks", "plan", "--pg", dsn, "--at", at.Format(time.RFC3339))
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("hub callbacks plan: %v", err)
+		}
+		var res hub.PlanResult
+		if err := json.Unmarshal(out, &res); err != nil {
+			t.Fatalf("hub callbacks plan printed %q: %v", out, err)
+		}
+		return res
+	}
+	res := plan(now)
 	t.Logf("plan: members %d, created %d, per agent %+v", res.Members, res.Created, res.Agents)
 	if res.Members != 300 || res.Created != 300 || res.Covered != 300 {
 		t.Fatalf("plan = %+v, want 300 tasks for 300 members", res)
@@ -353,9 +370,8 @@ func TestIntegration_ThreeDesksCentralCallbacks(t *testing.T) {
 	if n := count(`SELECT count(*) FROM conflicts`); n != 0 {
 		t.Errorf("%d conflicts", n)
 	}
-	again, err := db.PlanCallbacks(ctx, now.Add(time.Hour))
-	if err != nil || again.Created != 0 || again.Covered != 300 {
-		t.Errorf("plan after the outcomes = %+v, %v; want nothing new", again, err)
+	if again := plan(now.Add(time.Hour)); again.Created != 0 || again.Covered != 300 {
+		t.Errorf("plan after the outcomes = %+v; want nothing new", again)
 	}
 	rep, err := db.CallbackReport(ctx, upstream.CallbackReportQuery{From: agent.DayOf(now, center.Zone), To: agent.DayOf(now, center.Zone)}, now.Add(time.Hour))
 	if err != nil || rep.Total != 300 || rep.Done != 240 || rep.Reached != 240 || rep.Attempts != 300 || len(rep.Agents) != 3 {
