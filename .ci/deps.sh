@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the tests need on Debian 12, only what is missing: the C
 # toolchain and X11/GL headers Fyne's cgo build wants, Xvfb, screenshot and
-# real-input tools (xdotool, xclip), Kamailio and sipp for SIP, PostgreSQL
-# for the hub, mingw-w64 and osslsigncode for the Windows build, Wine to run
-# it, and staticcheck.
+# real-input tools (xdotool, xclip), Kamailio (with TLS) and sipp for SIP,
+# PulseAudio null sinks as the headset, baresip as the far end and tshark to
+# look at its media on the wire, PostgreSQL for the hub, mingw-w64 and
+# osslsigncode for the Windows build, Wine to run it, and staticcheck.
 set -euo pipefail
 
 pkgs=(
   gcc make pkg-config git ca-certificates
   libgl1-mesa-dev xorg-dev libxkbcommon-dev
   xvfb x11-apps x11-utils imagemagick fontconfig xdotool xclip
-  kamailio sip-tester
+  kamailio kamailio-tls-modules sip-tester
+  pulseaudio pulseaudio-utils libasound2-plugins baresip tshark iproute2
   postgresql
   gcc-mingw-w64-x86-64 osslsigncode wine wine64
 )

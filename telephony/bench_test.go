@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"agentdesk/telephony/audio/audiotest"
 )
 
 // BenchmarkUA_InviteToRinging measures the UA's share of the pop latency:
@@ -24,7 +26,7 @@ func BenchmarkUA_InviteToRinging(b *testing.B) {
 		case evs <- e:
 		default:
 		}
-	}), WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"))
+	}), WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithAudioBackend(audiotest.New()))
 	if err != nil {
 		b.Fatal(err)
 	}

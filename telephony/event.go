@@ -1,12 +1,21 @@
 // Package telephony is the desk's SIP user agent, built on sipgo: it
 // registers to the PBX, receives and places calls, works out who is calling,
-// watches a desk phone's dialogs, and reports all of it as Events through a
-// small non-blocking Emitter. It knows nothing of customers or scripts.
+// watches a desk phone's dialogs, carries the voice between the call and
+// the agent's headset (telephony/audio), records calls, and reports all of
+// it as Events through a small non-blocking Emitter. It knows nothing of
+// customers or scripts.
 //
-// The layers are files, not packages: register.go, inbound.go, identity.go…
+// The layers are files, not packages: register.go, inbound.go,
+// identity.go, guard.go (requests only from the PBX), sdp.go, media.go
+// (RTP, RTCP and RFC 4733 on pion/rtp), srtp.go (SDES on pion/srtp),
+// jitter.go, voice.go (the 20 ms clock), record.go…
 package telephony
 
-import "time"
+import (
+	"time"
+
+	"agentdesk/telephony/audio"
+)
 
 // EventKind says what happened.
 type EventKind int
@@ -25,6 +34,24 @@ const (
 	EventResumed
 	EventTransferred
 	EventDTMF
+	// EventMuted and EventUnmuted follow Mute: the agent's microphone is
+	// (no longer) replaced by silence on the call.
+	EventMuted
+	EventUnmuted
+	// EventRecordingPaused and EventRecordingResumed follow PauseRecording
+	// and ResumeRecording.
+	EventRecordingPaused
+	EventRecordingResumed
+	// EventRecording reports a finished recording (Event.Recording), after
+	// the call's end.
+	EventRecording
+	// EventRecordingFailed says a call's recording stopped (disk full, a
+	// failing write, no recordings folder); Reason and Err say why. The call
+	// goes on.
+	EventRecordingFailed
+	// EventAudio reports a change of the sound card (Event.Audio): a
+	// device missing, lost, or back. Err is nil when every device in use runs.
+	EventAudio
 )
 
 var eventNames = map[EventKind]string{
@@ -40,6 +67,13 @@ var eventNames = map[EventKind]string{
 	EventResumed:           "resumed",
 	EventTransferred:       "transferred",
 	EventDTMF:              "dtmf",
+	EventMuted:             "muted",
+	EventUnmuted:           "unmuted",
+	EventRecordingPaused:   "recording_paused",
+	EventRecordingResumed:  "recording_resumed",
+	EventRecording:         "recording",
+	EventRecordingFailed:   "recording_failed",
+	EventAudio:             "audio",
 }
 
 // String is the event's snake_case name, as deskctl watch prints it.
@@ -95,6 +129,14 @@ type Event struct {
 	Reason string
 	// Digit is the key for EventDTMF.
 	Digit string
+	// Err is the typed cause of EventRegisterFailed, EventRecordingFailed
+	// and EventAudio (errors.Is: ErrCertificate, audio.ErrNoDevice…); nil
+	// for the others.
+	Err error
+	// Recording is the finished recording of EventRecording.
+	Recording *Recording
+	// Audio is the sound card's status for EventAudio.
+	Audio *audio.Status
 }
 
 // Emitter receives events. Emit must not block: the user agent calls it from

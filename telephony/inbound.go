@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -40,9 +41,12 @@ type call struct {
 
 	mu         sync.Mutex
 	state      callState
-	rtp        *rtpSession
+	media      *rtpStream
+	ourKey     *Crypto // our SRTP key, kept across re-INVITEs
+	rec        *recorder
 	sdpVersion uint64
 	endOnce    sync.Once
+	muted      atomic.Bool
 }
 
 func (c *call) getState() callState {
@@ -96,11 +100,8 @@ func (u *UA) finish(c *call, kind EventKind, reason string) {
 	c.endOnce.Do(func() {
 		c.mu.Lock()
 		c.state = stateEnded
-		rtp := c.rtp
 		c.mu.Unlock()
-		if rtp != nil {
-			rtp.close()
-		}
+		u.endMedia(c)
 		u.mu.Lock()
 		delete(u.calls, c.id)
 		u.mu.Unlock()
@@ -153,9 +154,8 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if body := req.Body(); len(body) > 0 {
 		o, err := ParseSDP(body)
 		if err == nil {
-			if _, ok := o.Codec(); !ok {
-				err = ErrNoCodec
-			}
+			// A dry run of the answer: codec and encryption must suit us.
+			_, err = o.answer(answerSpec{ip: u.host, srtp: u.srtpNeed()})
 		}
 		if err != nil {
 			log.Info("unacceptable offer", "error", err)
@@ -206,6 +206,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 	// The pop comes first: the desk's latency budget starts at the socket.
 	u.event(Event{Kind: EventRinging, CallID: callID, Direction: Inbound, Caller: caller})
+	u.voice.setRinging(c, true)
 	if err := dlg.Respond(sip.StatusTrying, "Trying", nil); err != nil {
 		log.Debug("100 trying", "error", err)
 	}
@@ -234,6 +235,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = dlg.Respond(sip.StatusTemporarilyUnavailable, "Temporarily Unavailable", nil)
 		u.finish(c, EventMissed, "no answer")
 	case d := <-c.decide:
+		u.voice.setRinging(c, false)
 		if d.status != sip.StatusOK {
 			err := dlg.Respond(d.status, reasonPhrase(d.status), nil)
 			d.result <- err
@@ -256,35 +258,57 @@ func reasonPhrase(status int) string {
 	return "Rejected"
 }
 
-// answer sends 200 OK with our SDP, waits for the ACK and starts media.
+// answer starts the media, sends 200 OK with our SDP and waits for the
+// ACK. The media runs from the 200 on (RFC 3264 lets the answerer send at
+// once), so a caller whose ACK is slow is heard, and hears the agent,
+// before it arrives.
 func (u *UA) answer(c *call, offer *SDP) error {
-	rtp, err := newRTPSession(u.host)
+	media, err := newRTPStream(u.host, u.log.With("call_id", c.id))
 	if err != nil {
 		_ = c.srv.Respond(sip.StatusInternalServerError, "Server Error", nil)
 		u.finish(c, EventEnded, "no media port")
 		return err
 	}
-	rtp.onDTMF = func(d string) {
+	media.onDTMF = func(d string) {
 		u.event(Event{Kind: EventDTMF, CallID: c.id, Direction: c.dir, Caller: c.caller, Digit: d})
 	}
 	var body []byte
 	if offer != nil {
-		var codec Format
-		body, codec, err = offer.Answer(u.host, rtp.Port(), u.sessID, c.nextVersion())
+		a, err := offer.answer(answerSpec{ip: u.host, port: media.Port(), sessID: u.sessID, version: c.nextVersion(), srtp: u.srtpNeed()})
+		var keys *srtpContexts
+		if err == nil && a.ours != nil {
+			keys, err = newSRTPContexts(*a.ours, *a.theirs)
+		}
 		if err != nil {
-			rtp.close()
+			media.close()
 			_ = c.srv.Respond(sip.StatusNotAcceptableHere, "Not Acceptable Here", nil)
 			u.finish(c, EventEnded, "no common codec")
 			return err
 		}
-		rtp.setRemote(offer, codec)
+		body = a.body
+		media.configure(a.stream, a.codec, a.dtmfPT, answerDirection(a.stream.Direction), keys)
+		c.mu.Lock()
+		c.ourKey = a.ours
+		c.mu.Unlock()
 	} else {
 		// Late offer: ours goes in the 200, the answer comes in the ACK.
-		body = offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dirSendRecv)
+		key, err := u.newOfferKey()
+		if err != nil {
+			media.close()
+			_ = c.srv.Respond(sip.StatusInternalServerError, "Server Error", nil)
+			u.finish(c, EventEnded, "no media key")
+			return err
+		}
+		c.mu.Lock()
+		c.ourKey = key
+		c.mu.Unlock()
+		body = offerSDPWith(u.host, media.Port(), u.sessID, c.nextVersion(), dirSendRecv, key)
 	}
 	c.mu.Lock()
-	c.rtp = rtp
+	c.media = media
 	c.mu.Unlock()
+	media.start()
+	u.goLive(c)
 	if err := c.srv.RespondSDP(body); err != nil {
 		u.finish(c, EventEnded, "answer failed: "+errReason(err))
 		return err
@@ -293,9 +317,79 @@ func (u *UA) answer(c *call, offer *SDP) error {
 		return ErrCallState
 	}
 	c.setState(stateActive)
-	rtp.start()
-	u.log.Info("answered", "call_id", c.id)
+	u.log.Info("answered", "call_id", c.id, "srtp", media.encrypted())
 	u.event(Event{Kind: EventAnswered, CallID: c.id, Direction: c.dir, Caller: c.caller})
+	return nil
+}
+
+// srtpNeed is what the policy asks of the media of a call.
+func (u *UA) srtpNeed() srtpNeed {
+	switch u.cfg.SRTP {
+	case SRTPRequired:
+		return srtpMust
+	case SRTPOff:
+		return srtpNever
+	}
+	if u.transport == "tls" {
+		return srtpMust
+	}
+	return srtpIfOffered
+}
+
+// newOfferKey is the SDES key for an offer of ours, nil when our offers
+// are plain RTP.
+func (u *UA) newOfferKey() (*Crypto, error) {
+	if u.srtpNeed() != srtpMust {
+		return nil, nil
+	}
+	k, err := newCrypto(1, suites[0].name)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// applyAnswer configures the call's media from the peer's answer to an
+// offer of ours: codec, direction and, when we offered a key, theirs.
+func (u *UA) applyAnswer(c *call, body []byte) error {
+	s, err := ParseSDP(body)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	media, ours := c.media, c.ourKey
+	c.mu.Unlock()
+	if media == nil {
+		return ErrCallState
+	}
+	var st *Stream
+	for i := range s.Streams {
+		if x := &s.Streams[i]; x.Type == "audio" && x.isRTP() && x.Port != 0 {
+			st = x
+			break
+		}
+	}
+	if st == nil {
+		return ErrNoCodec
+	}
+	codec, ok := g711Of(st.Formats)
+	if !ok {
+		return ErrNoCodec
+	}
+	var keys *srtpContexts
+	if ours != nil {
+		if len(st.Crypto) == 0 {
+			return ErrMediaEncryption
+		}
+		if !media.encrypted() {
+			if keys, err = newSRTPContexts(*ours, st.Crypto[0]); err != nil {
+				return err
+			}
+		} else if err := media.rekeyReceive(*ours, st.Crypto[0]); err != nil {
+			return err
+		}
+	}
+	media.configure(*st, codec, telephoneEventOf(st.Formats), answerDirection(st.Direction), keys)
 	return nil
 }
 
@@ -341,15 +435,8 @@ func (u *UA) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	_ = c.srv.ReadAck(req, tx)
 	// Late offer: the caller's answer is in the ACK.
 	if body := req.Body(); len(body) > 0 {
-		if s, err := ParseSDP(body); err == nil {
-			if codec, ok := s.Codec(); ok {
-				c.mu.Lock()
-				rtp := c.rtp
-				c.mu.Unlock()
-				if rtp != nil {
-					rtp.setRemote(s, codec)
-				}
-			}
+		if err := u.applyAnswer(c, body); err != nil {
+			u.log.Info("unusable answer in ack", "call_id", c.id, "error", err)
 		}
 	}
 }
@@ -405,27 +492,37 @@ func (u *UA) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 	}
 	c.mu.Lock()
-	rtp := c.rtp
+	media, ours := c.media, c.ourKey
 	c.mu.Unlock()
-	if rtp == nil {
+	if media == nil {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusRequestPending, "Request Pending", nil))
 		return
 	}
 	var body []byte
 	if len(req.Body()) > 0 {
 		offer, err := ParseSDP(req.Body())
-		var codec Format
+		var a answered
 		if err == nil {
-			body, codec, err = offer.Answer(u.host, rtp.Port(), u.sessID, c.nextVersion())
+			a, err = offer.answer(answerSpec{ip: u.host, port: media.Port(), sessID: u.sessID, version: c.nextVersion(), srtp: u.srtpNeed(), key: ours})
+		}
+		var keys *srtpContexts
+		if err == nil && a.ours != nil && !media.encrypted() {
+			keys, err = newSRTPContexts(*a.ours, *a.theirs)
+		} else if err == nil && a.ours != nil {
+			err = media.rekeyReceive(*a.ours, *a.theirs)
+		}
+		if err == nil && a.ours == nil && media.encrypted() {
+			err = ErrMediaEncryption // no falling back to plain RTP mid-call
 		}
 		if err != nil {
 			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusNotAcceptableHere, "Not Acceptable Here", nil))
 			return
 		}
-		rtp.setRemote(offer, codec)
-		u.log.Info("re-invite from peer", "call_id", c.id, "direction", offer.Direction)
+		body = a.body
+		media.configure(a.stream, a.codec, a.dtmfPT, answerDirection(a.stream.Direction), keys)
+		u.log.Info("re-invite from peer", "call_id", c.id, "direction", a.stream.Direction)
 	} else {
-		body = offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dirSendRecv)
+		body = offerSDPWith(u.host, media.Port(), u.sessID, c.nextVersion(), dirSendRecv, ours)
 	}
 	res := sip.NewSDPResponseFromRequest(req, body)
 	contact := u.contact

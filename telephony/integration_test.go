@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"agentdesk/telephony"
+	"agentdesk/telephony/audio/audiotest"
 	"agentdesk/telephony/kamailiotest"
 )
 
@@ -89,7 +90,7 @@ func startIntegrationUA(t *testing.T, k *kamailiotest.Kamailio, cfg telephony.Co
 		cfg.Password = itPassword
 	}
 	ua := telephony.StartTestUA(t, cfg, rec, telephony.WithLogger(testLogger(t)), telephony.WithListenAddr("127.0.0.1:0"),
-		telephony.WithRegisterBackoff(200*time.Millisecond, 2*time.Second))
+		telephony.WithRegisterBackoff(200*time.Millisecond, 2*time.Second), telephony.WithAudioBackend(audiotest.New()))
 	return ua, rec
 }
 

@@ -77,11 +77,16 @@ func (u *UA) Dial(ctx context.Context, number string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rtp, err := newRTPSession(u.host)
+	media, err := newRTPStream(u.host, u.log)
 	if err != nil {
 		return "", fmt.Errorf("telephony: media port: %w", err)
 	}
-	c := &call{dir: Outbound, caller: Caller{Number: target.User, URI: target.String()}, state: stateRinging}
+	key, err := u.newOfferKey()
+	if err != nil {
+		media.close()
+		return "", err
+	}
+	c := &call{dir: Outbound, caller: Caller{Number: target.User, URI: target.String()}, state: stateRinging, ourKey: key}
 	req := sip.NewRequest(sip.INVITE, target)
 	from := sip.FromHeader{Address: u.aor()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
@@ -90,16 +95,19 @@ func (u *UA) Dial(ctx context.Context, number string) (string, error) {
 	contact := u.contact
 	req.AppendHeader(&contact)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dirSendRecv))
+	req.SetBody(offerSDPWith(u.host, media.Port(), u.sessID, c.nextVersion(), dirSendRecv, key))
 	u.prepareOutOfDialog(req)
 
 	dialCtx, cancel := context.WithCancel(u.ctx)
 	c.cancelDial = cancel
-	c.rtp = rtp
-	dlg, err := u.dialogUA.WriteInvite(ctx, req, sipgo.ClientRequestBuild)
+	c.media = media
+	// A dead PBX must not hold the caller for the whole transaction timeout.
+	wctx, wcancel := context.WithTimeout(ctx, inDialogTimeout)
+	defer wcancel()
+	dlg, err := u.dialogUA.WriteInvite(wctx, req, sipgo.ClientRequestBuild)
 	if err != nil {
 		cancel()
-		rtp.close()
+		media.close()
 		return "", fmt.Errorf("telephony: invite %s: %w", number, err)
 	}
 	c.cli = dlg
@@ -108,17 +116,21 @@ func (u *UA) Dial(ctx context.Context, number string) (string, error) {
 	u.calls[c.id] = c
 	u.mu.Unlock()
 	u.log.Info("dialing", "call_id", c.id, "target", target.String())
+	media.log = u.log.With("call_id", c.id)
+	media.onDTMF = func(d string) {
+		u.event(Event{Kind: EventDTMF, CallID: c.id, Direction: c.dir, Caller: c.caller, Digit: d})
+	}
 
 	u.dialWG.Add(1)
 	go func() {
 		defer u.dialWG.Done()
 		defer cancel()
-		u.waitAnswer(dialCtx, c, rtp)
+		u.waitAnswer(dialCtx, c)
 	}()
 	return c.id, nil
 }
 
-func (u *UA) waitAnswer(ctx context.Context, c *call, rtp *rtpSession) {
+func (u *UA) waitAnswer(ctx context.Context, c *call) {
 	rang := false
 	err := c.cli.WaitAnswer(ctx, sipgo.AnswerOptions{
 		Username: u.cfg.User,
@@ -142,13 +154,19 @@ func (u *UA) waitAnswer(ctx context.Context, c *call, rtp *rtpSession) {
 	if err := c.cli.Ack(ctx); err != nil {
 		u.log.Warn("ack", "call_id", c.id, "error", err)
 	}
-	if s, err := ParseSDP(c.cli.InviteResponse.Body()); err == nil {
-		if codec, ok := s.Codec(); ok {
-			rtp.setRemote(s, codec)
-		}
+	if err := u.applyAnswer(c, c.cli.InviteResponse.Body()); err != nil {
+		// The callee answered with media we cannot take (or plain RTP
+		// where SRTP is required): end the call rather than leak its audio.
+		u.log.Warn("unusable answer", "call_id", c.id, "error", err)
+		bctx, bcancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
+		_ = u.bye(bctx, c)
+		bcancel()
+		u.finish(c, EventEnded, "unusable media answer")
+		return
 	}
 	c.setState(stateActive)
-	rtp.start()
+	c.getMedia().start()
+	u.goLive(c)
 	u.log.Info("answered", "call_id", c.id)
 	u.event(Event{Kind: EventAnswered, CallID: c.id, Direction: Outbound, Caller: c.caller})
 }
@@ -224,11 +242,14 @@ func (u *UA) reinvite(callID string, from, to callState, dir string, kind EventK
 		return err
 	}
 	c.mu.Lock()
-	rtp := c.rtp
+	media, key := c.media, c.ourKey
 	c.mu.Unlock()
+	if media == nil {
+		return ErrCallState
+	}
 	req := sip.NewRequest(sip.INVITE, target)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(offerSDP(u.host, rtp.Port(), u.sessID, c.nextVersion(), dir))
+	req.SetBody(offerSDPWith(u.host, media.Port(), u.sessID, c.nextVersion(), dir, key))
 	ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
 	defer cancel()
 	res, err := u.doOK(ctx, c, req, "re-invite", callID)
@@ -239,10 +260,8 @@ func (u *UA) reinvite(callID string, from, to callState, dir string, kind EventK
 	if err := u.write(c, ack); err != nil {
 		u.log.Warn("ack re-invite", "call_id", callID, "error", err)
 	}
-	if s, err := ParseSDP(res.Body()); err == nil {
-		if codec, ok := s.Codec(); ok {
-			rtp.setRemote(s, codec)
-		}
+	if err := u.applyAnswer(c, res.Body()); err != nil {
+		u.log.Warn("re-invite answer", "call_id", callID, "error", err)
 	}
 	c.setState(to)
 	u.log.Info(kind.String(), "call_id", callID)
@@ -300,11 +319,8 @@ func (u *UA) SendDTMF(callID, digit string) error {
 	if s := c.getState(); s != stateActive && s != stateHeld {
 		return ErrCallState
 	}
-	c.mu.Lock()
-	rtp := c.rtp
-	c.mu.Unlock()
-	if rtp != nil && rtp.supportsRFC4733() {
-		return rtp.sendDTMF(digit)
+	if m := c.getMedia(); m != nil && m.supportsRFC4733() {
+		return m.sendDTMF(digit)
 	}
 	target, err := c.remoteTarget()
 	if err != nil {

@@ -93,6 +93,8 @@ type fakePBX struct {
 	mediaPort int // the caller's RTP port in its SDP offer
 	// noTelephoneEvent makes the caller offer PCMU only (DTMF by SIP INFO).
 	noTelephoneEvent bool
+	// offer, if set, makes the caller's SDP offer from its host and port.
+	offer func(host string, port int) []byte
 	// optionsStatus, if set, picks the status for an OPTIONS (under mu).
 	optionsStatus func(*sip.Request) int
 	ua            *sipgo.UserAgent
@@ -283,6 +285,9 @@ func (f *fakePBX) invite(t *testing.T, ctx context.Context, from string, hdrs ..
 	body := offerSDP(host, port, 7, 1, dirSendRecv)
 	if f.noTelephoneEvent {
 		body = buildSDP(host, port, 7, 1, []Format{{PT: ptPCMU, Name: "PCMU", Rate: 8000}}, dirSendRecv)
+	}
+	if f.offer != nil {
+		body = f.offer(host, port)
 	}
 	req.SetBody(body)
 	d, err := f.dialogs.WriteInvite(ctx, req)

@@ -63,13 +63,18 @@ func (r *registration) run(ctx context.Context) {
 		keepAlive = t.C
 	}
 	for {
+		// The PBX's address may have moved: requests are taken from where
+		// its name points now (and where it pointed before).
+		if err := r.u.guard.resolve(ctx); err != nil {
+			r.u.log.Debug("pbx lookup", "error", err)
+		}
 		granted, err := r.register(ctx, r.u.cfg.Expires)
 		if ctx.Err() != nil {
 			return
 		}
 		var wait time.Duration
 		if err != nil {
-			r.failed(errReason(err))
+			r.failedWith(err)
 			wait = backoff
 			backoff = min(backoff*2, r.u.backoffMax)
 		} else {
@@ -177,14 +182,28 @@ func (r *registration) succeeded(granted time.Duration) {
 	}
 }
 
-func (r *registration) failed(reason string) {
+func (r *registration) failed(reason string) { r.report(reason, nil) }
+
+// failedWith reports a failed attempt with its cause in Event.Err:
+// wrapping ErrCertificate when the PBX's TLS certificate was refused,
+// else the error as the transaction or the registrar gave it.
+func (r *registration) failedWith(err error) {
+	reason := errReason(err)
+	cause := err
+	if c := certificateError(err); c != nil {
+		cause, reason = c, c.Error()
+	}
+	r.report(reason, cause)
+}
+
+func (r *registration) report(reason string, cause error) {
 	r.mu.Lock()
 	changed := r.registered || r.lastReason != reason
 	r.registered, r.lastReason = false, reason
 	r.mu.Unlock()
 	if changed {
 		r.u.log.Warn("register failed", "reason", reason)
-		r.u.event(Event{Kind: EventRegisterFailed, Reason: reason})
+		r.u.event(Event{Kind: EventRegisterFailed, Reason: reason, Err: cause})
 	}
 }
 

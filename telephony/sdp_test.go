@@ -99,6 +99,114 @@ func TestSDP_Answer(t *testing.T) {
 	}
 }
 
+// TestSDP_Answer_SameMLines: RFC 3264 §6 — one m-line in the answer per
+// m-line of the offer, in order, the refused ones with port 0.
+func TestSDP_Answer_SameMLines(t *testing.T) {
+	tests := map[string]struct {
+		offer string
+		want  []string // the answer's m-lines, ports as answered
+	}{
+		"audio and video": {
+			offer: offerLinphone,
+			want:  []string{"m=audio 5004 RTP/AVP 8 101", "m=video 0 RTP/AVP 31"},
+		},
+		"video first, then audio": {
+			offer: "v=0\r\nc=IN IP4 10.0.0.1\r\nm=video 5000 RTP/AVP 96 97\r\nm=audio 4000 RTP/AVP 0\r\n",
+			want:  []string{"m=video 0 RTP/AVP 96 97", "m=audio 5004 RTP/AVP 0"},
+		},
+		"a second audio stream and a data channel": {
+			offer: "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\nm=audio 4002 RTP/AVP 8\r\nm=application 5000 UDP/DTLS/SCTP webrtc-datachannel\r\n",
+			want:  []string{"m=audio 5004 RTP/AVP 0", "m=audio 0 RTP/AVP 8", "m=application 0 UDP/DTLS/SCTP webrtc-datachannel"},
+		},
+		"G.729 line refused, G.711 line taken": {
+			offer: "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 18\r\nm=audio 4002 RTP/AVP 8 0\r\n",
+			want:  []string{"m=audio 0 RTP/AVP 18", "m=audio 5004 RTP/AVP 8"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, err := ParseSDP([]byte(tc.offer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ans, _, err := s.Answer("127.0.0.1", 5004, 1, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, line := range strings.Split(string(ans), "\r\n") {
+				if strings.HasPrefix(line, "m=") {
+					got = append(got, line)
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("m-lines %q, want %q\n%s", got, tc.want, ans)
+			}
+		})
+	}
+}
+
+const keyA = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz" // 30 bytes
+
+func TestSDP_Answer_SRTP(t *testing.T) {
+	savp := "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/SAVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n" +
+		"a=crypto:7 AES_CM_128_HMAC_SHA1_32 inline:" + keyA + "|2^31\r\n"
+	avpWithKey := "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + keyA + "\r\n"
+	plain := "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/AVP 0\r\n"
+	withMKI := "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + keyA + "|2^20|1:4\r\n"
+	tests := map[string]struct {
+		offer   string
+		need    srtpNeed
+		wantErr error
+		want    string // the answered m-line
+		srtp    bool
+	}{
+		"SAVP required":            {offer: savp, need: srtpMust, want: "m=audio 5004 RTP/SAVP 0 101", srtp: true},
+		"SAVP taken when offered":  {offer: savp, need: srtpIfOffered, want: "m=audio 5004 RTP/SAVP 0 101", srtp: true},
+		"SAVP refused when off":    {offer: savp, need: srtpNever, wantErr: ErrMediaEncryption},
+		"best-effort SRTP on AVP":  {offer: avpWithKey, need: srtpIfOffered, want: "m=audio 5004 RTP/AVP 0", srtp: true},
+		"best-effort offer, off":   {offer: avpWithKey, need: srtpNever, want: "m=audio 5004 RTP/AVP 0"},
+		"plain refused when must":  {offer: plain, need: srtpMust, wantErr: ErrMediaEncryption},
+		"MKI keys are not usable":  {offer: withMKI, need: srtpMust, wantErr: ErrMediaEncryption},
+		"plain taken when offered": {offer: plain, need: srtpIfOffered, want: "m=audio 5004 RTP/AVP 0"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, err := ParseSDP([]byte(tc.offer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := s.answer(answerSpec{ip: "127.0.0.1", port: 5004, sessID: 1, version: 1, srtp: tc.need})
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if !strings.Contains(string(a.body), tc.want+"\r\n") {
+				t.Errorf("answer lacks %q:\n%s", tc.want, a.body)
+			}
+			if got := a.ours != nil; got != tc.srtp {
+				t.Fatalf("srtp agreed %v, want %v", got, tc.srtp)
+			}
+			if !tc.srtp {
+				if strings.Contains(string(a.body), "a=crypto") {
+					t.Errorf("a key in a plain answer:\n%s", a.body)
+				}
+				return
+			}
+			back, err := ParseSDP(a.body)
+			if err != nil || len(back.Streams[0].Crypto) != 1 {
+				t.Fatalf("answer's crypto does not parse: %v\n%s", err, a.body)
+			}
+			ours := back.Streams[0].Crypto[0]
+			if ours.Tag != a.theirs.Tag || ours.Suite != a.theirs.Suite || string(ours.Key) == string(a.theirs.Key) {
+				t.Errorf("answered crypto %d %s: want their tag and suite with our own key", ours.Tag, ours.Suite)
+			}
+		})
+	}
+}
+
 func FuzzSDP(f *testing.F) {
 	f.Add([]byte(offerLinphone))
 	f.Add([]byte("v=0\r\nc=IN IP6 ::1\r\nm=audio 1/2 RTP/AVP 0 8\r\na=inactive\r\n"))
@@ -113,7 +221,7 @@ func FuzzSDP(f *testing.F) {
 		}
 		ans, codec, err := s.Answer("127.0.0.1", 5004, 1, 1)
 		if err != nil {
-			if !errors.Is(err, ErrNoCodec) {
+			if !errors.Is(err, ErrNoCodec) && !errors.Is(err, ErrMediaEncryption) {
 				t.Fatalf("answer error %v", err)
 			}
 			return
@@ -128,6 +236,9 @@ func FuzzSDP(f *testing.F) {
 		}
 		if c, ok := back.Codec(); !ok || c.PT != codec.PT || back.Port != 5004 {
 			t.Fatalf("answer round trip: %+v %+v", back, c)
+		}
+		if len(back.Streams) != len(s.Streams) {
+			t.Fatalf("answer has %d m-lines for an offer of %d:\n%s", len(back.Streams), len(s.Streams), ans)
 		}
 	})
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"agentdesk/telephony/audio/audiotest"
+
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
@@ -60,7 +62,7 @@ func TestUA_TLS(t *testing.T) {
 
 	ev := newEvents()
 	ua := StartTestUA(t, Config{PBX: "sip:" + l.Addr().String(), User: "1001", Password: "pw", Transport: "tls"}, ev,
-		WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithTLSConfig(&tls.Config{RootCAs: pool}))
+		WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithTLSConfig(&tls.Config{RootCAs: pool}), WithAudioBackend(audiotest.New()))
 	reg := pbx.waitRegister(t)
 	ev.wait(t, EventRegistered, 5*time.Second)
 	contact := reg.Contact().Address
@@ -79,7 +81,12 @@ func TestUA_TLS(t *testing.T) {
 	req := sip.NewRequest(sip.INVITE, contact)
 	req.SetTransport("TLS")
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(offerSDP("127.0.0.1", 40002, 1, 1, dirSendRecv))
+	// With TLS signalling the UA takes SRTP only.
+	key, err := newCrypto(1, "AES_CM_128_HMAC_SHA1_80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBody(offerSDPWith("127.0.0.1", 40002, 1, 1, dirSendRecv, &key))
 	d, err := dc.WriteInvite(ctx, req)
 	if err != nil {
 		t.Fatalf("invite over tls: %v", err)

@@ -17,7 +17,12 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	"agentdesk/telephony/audio"
 )
+
+// startProbeTimeout bounds the start-up route probe and DNS lookups.
+const startProbeTimeout = 5 * time.Second
 
 // Errors the UA's call controls return.
 var (
@@ -58,6 +63,22 @@ type Config struct {
 	// Companion watches the extension's desk phone through the dialog
 	// event package instead of (as well as) taking calls on the UA.
 	Companion bool
+
+	// Input, Output and Ring name the sound devices: the headset's
+	// microphone and earpiece, and where the ringtone plays (a device's name,
+	// its ID, or a unique part of its name; empty: the system default).
+	Input, Output, Ring string
+	// Recordings is the folder answered calls are recorded into (stereo
+	// WAV, mode 0600); empty: no recording.
+	Recordings string
+	// AllowDirect takes requests from any address, not only from the PBX
+	// and the outbound proxy (a peer-to-peer lab without a PBX).
+	AllowDirect bool
+	// SRTP says when media is encrypted (default: required with TLS).
+	SRTP SRTPPolicy
+	// CAFile is a PEM file of certificate authorities trusted for the PBX's
+	// TLS certificate, besides the system's (WithTLSConfig overrides it).
+	CAFile string
 }
 
 // LogValue keeps the password out of logs.
@@ -71,6 +92,12 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("expires", c.Expires),
 		slog.Bool("call_waiting", c.CallWaiting),
 		slog.Bool("companion", c.Companion),
+		slog.String("input", c.Input),
+		slog.String("output", c.Output),
+		slog.String("ring", c.Ring),
+		slog.String("recordings", c.Recordings),
+		slog.Bool("allow_direct", c.AllowDirect),
+		slog.String("srtp", c.SRTP.String()),
 	)
 }
 
@@ -100,11 +127,19 @@ func WithRegisterBackoff(first, longest time.Duration) Option {
 // UA answers 480 and reports it missed with reason "no answer" (default 3 min).
 func WithRingTimeout(d time.Duration) Option { return func(u *UA) { u.ringTimeout = d } }
 
+// WithAudioBackend sets the sound layer (default: the system's, through
+// malgo); tests pass audiotest's fake.
+func WithAudioBackend(b audio.Backend) Option { return func(u *UA) { u.audioBackend = b } }
+
 // withPacketCounter counts every datagram or stream read the transport
 // hands to the SIP parser (tests use it to prove a flood was read).
 func withPacketCounter(n *atomic.Int64) Option { return func(u *UA) { u.packets = n } }
 
-// UA is the desk's SIP user agent. It satisfies the desk's Phone interface.
+// UA is the desk's SIP user agent. It satisfies the desk's Phone interface
+// (with Mute, PauseRecording, ResumeRecording and Levels). Its methods are
+// safe for concurrent use; none waits on the network longer than a SIP
+// transaction's bound (Answer: until the caller's ACK, at most 32 s; BYE,
+// re-INVITE, REFER, INFO: 10 s; start-up lookups: 5 s).
 type UA struct {
 	cfg         Config
 	emit        Emitter
@@ -116,6 +151,13 @@ type UA struct {
 	backoffMax  time.Duration
 	ringTimeout time.Duration
 	packets     *atomic.Int64
+
+	audioBackend audio.Backend
+	snd          *audio.Sound
+	voice        *voice
+	guard        *guard
+	audioMu      sync.Mutex
+	audioReason  string // what EventAudio last said ("ok" until a problem)
 
 	pbx       sip.Uri
 	proxy     *sip.Uri
@@ -135,6 +177,7 @@ type UA struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	dialWG sync.WaitGroup // outbound calls waiting for an answer
+	recWG  sync.WaitGroup // recordings being finished
 
 	reg       *registration
 	companion *companion
@@ -157,6 +200,7 @@ func New(cfg Config, emit Emitter, opts ...Option) (*UA, error) {
 		backoffMax:  16 * time.Second,
 		ringTimeout: 3 * time.Minute,
 		calls:       map[string]*call{},
+		audioReason: "ok",
 	}
 	for _, o := range opts {
 		o(u)
@@ -220,28 +264,46 @@ func (u *UA) Start(ctx context.Context) error {
 	u.started = true
 	u.mu.Unlock()
 
-	host, err := u.localHost(ctx)
+	// The route probe and the PBX's DNS lookups are bounded even when ctx is not.
+	pctx, cancel := context.WithTimeout(ctx, startProbeTimeout)
+	defer cancel()
+	host, err := u.localHost(pctx)
 	if err != nil {
 		return err
 	}
-	sipLog := u.log.With("layer", "sipgo")
+	hosts := []string{u.pbx.Host}
+	if u.proxy != nil {
+		hosts = append(hosts, u.proxy.Host)
+	}
+	u.guard = newGuard(u.log, u.now, u.cfg.AllowDirect, hosts...)
+	if err := u.guard.resolve(pctx); err != nil && !u.cfg.AllowDirect {
+		return fmt.Errorf("telephony: resolve pbx %s: %w", strings.Join(hosts, ", "), err)
+	}
+	if u.tlsConf == nil && u.cfg.CAFile != "" {
+		if u.tlsConf, err = tlsConfigWithCA(u.cfg.CAFile); err != nil {
+			return err
+		}
+	}
+	// The sipgo layers log through a filter: a stranger's stream
+	// connection closed by the guard is not an error worth a line each.
+	sipLog := slog.New(quietStrays{u.log.With("layer", "sipgo").Handler()})
 	uaOpts := []sipgo.UserAgentOption{
 		sipgo.WithUserAgent("agentdesk"),
 		sipgo.WithUserAgentHostname(u.pbx.Host),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		// One call with every transport option: each call replaces the last.
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog), sip.WithTransportLayerReadFilter(
+			func(p sip.TransportReadProps, data []byte) ([]byte, error) {
+				if n := u.packets; n != nil {
+					n.Add(1)
+				}
+				return u.guard.filter(p, data)
+			})),
 		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(sipLog),
 			// Stray responses (retransmissions, scanners) are dropped quietly.
 			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})),
 	}
 	if u.tlsConf != nil {
 		uaOpts = append(uaOpts, sipgo.WithUserAgenTLSConfig(u.tlsConf))
-	}
-	if n := u.packets; n != nil {
-		uaOpts = append(uaOpts, sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(
-			func(_ sip.TransportReadProps, data []byte) ([]byte, error) {
-				n.Add(1)
-				return data, nil
-			})))
 	}
 	sua, err := sipgo.NewUA(uaOpts...)
 	if err != nil {
@@ -285,6 +347,13 @@ func (u *UA) Start(ctx context.Context) error {
 		return err
 	}
 
+	sndOpts := []audio.Option{audio.WithLogger(u.log), audio.WithStatusFunc(u.onAudio)}
+	if u.audioBackend != nil {
+		sndOpts = append(sndOpts, audio.WithBackend(u.audioBackend))
+	}
+	u.snd = audio.New(audio.Config{Input: u.cfg.Input, Output: u.cfg.Output, Ring: u.cfg.Ring}, sndOpts...)
+	u.voice = newVoice(u.snd)
+
 	u.reg = newRegistration(u)
 	if u.cfg.Companion {
 		u.companion = newCompanion(u)
@@ -310,6 +379,12 @@ func (u *UA) Start(ctx context.Context) error {
 	u.mu.Lock()
 	u.running = true
 	u.mu.Unlock()
+	// Say at once if there is no sound device, rather than at the first call.
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		u.probeAudio()
+	}()
 	if u.companion != nil {
 		u.wg.Add(1)
 		go func() {
@@ -463,6 +538,14 @@ func (u *UA) Close() error {
 	}
 	u.cancel()
 	u.wg.Wait()
+	u.voice.close()
+	recsDone := make(chan struct{})
+	go func() { u.recWG.Wait(); close(recsDone) }()
+	select {
+	case <-recsDone:
+	case <-time.After(5 * time.Second):
+		u.log.Warn("recordings still being written at close")
+	}
 	err := u.sua.Close()
 	// A callback still waiting for a 487 after our CANCEL ends once the
 	// transport is gone.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"agentdesk/telephony/audio/audiotest"
+
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
@@ -29,7 +31,8 @@ func startUA(t *testing.T, pbx *fakePBX, cfg Config, opts ...Option) (*UA, *even
 	if cfg.Password == "" {
 		cfg.Password = pbx.password
 	}
-	opts = append([]Option{WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithRegisterBackoff(100*time.Millisecond, time.Second)}, opts...)
+	opts = append([]Option{WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithRegisterBackoff(100*time.Millisecond, time.Second),
+		WithAudioBackend(audiotest.New())}, opts...)
 	return StartTestUA(t, cfg, ev, opts...), ev
 }
 
@@ -73,7 +76,7 @@ func TestUA_Register_Timeout(t *testing.T) {
 	pbx := startFakePBX(t, "pw", "MD5")
 	dead := "sip:127.0.0.1:9" // discard port, nothing answers SIP
 	ev := newEvents()
-	ua, err := New(Config{PBX: dead, User: "1001", Password: "pw"}, ev, WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"))
+	ua, err := New(Config{PBX: dead, User: "1001", Password: "pw"}, ev, WithLogger(quietLogger()), WithListenAddr("127.0.0.1:0"), WithAudioBackend(audiotest.New()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +244,7 @@ func TestUA_PasswordNeverLogged(t *testing.T) {
 	logs := &syncWriter{}
 	ev := newEvents()
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ua, err := New(Config{PBX: pbx.uri(), User: "1001", Password: secret}, ev, WithLogger(logger), WithListenAddr("127.0.0.1:0"))
+	ua, err := New(Config{PBX: pbx.uri(), User: "1001", Password: secret}, ev, WithLogger(logger), WithListenAddr("127.0.0.1:0"), WithAudioBackend(audiotest.New()))
 	if err != nil {
 		t.Fatal(err)
 	}

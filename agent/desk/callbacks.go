@@ -34,7 +34,7 @@ func (d *Desk) housekeep() {
 // loader goroutine calls it before reading the lists. It reports how many
 // tasks it stored.
 func (d *Desk) planCallbacks(at time.Time) (int, error) {
-	day := agent.DayOf(at, d.center.Zone)
+	day := agent.DayOf(at, d.rules().Zone)
 	if !d.plan || (day == d.planDay && !d.replan.Swap(false)) {
 		return 0, nil
 	}
@@ -46,7 +46,7 @@ func (d *Desk) planCallbacks(at time.Time) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("plan callbacks: %w", err)
 	}
-	plan, err := agent.PlanMemberCallbacks(d.center, members, existing, agent.MemberCallbackRequest{Agents: []string{d.me()}}, at)
+	plan, err := agent.PlanMemberCallbacks(d.rules(), members, existing, agent.MemberCallbackRequest{Agents: []string{d.me()}}, at)
 	if err != nil {
 		return 0, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"agentdesk/agent"
+	"agentdesk/agent/store"
 	"agentdesk/scripts"
 )
 
@@ -31,7 +32,7 @@ func (d *Desk) StartCallback(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("callback %s: %w", id, err)
 	}
-	if err := cb.CanDial(d.clock.Now(), d.center.Quiet); err != nil {
+	if err := cb.CanDial(d.clock.Now(), d.rules().Quiet); err != nil {
 		return "", fmt.Errorf("callback %s: %w", id, err)
 	}
 	cu, err := d.st.Customer(cb.CustomerID)
@@ -77,7 +78,7 @@ func (d *Desk) RecordCallback(id string, o agent.CallbackOutcome) (agent.Callbac
 	if o.At.IsZero() {
 		o.At = now
 	}
-	if err := cb.Record(o, d.center.Quiet, d.center.CallbackRetry); err != nil {
+	if err := cb.Record(o, d.rules().Quiet, d.rules().CallbackRetry); err != nil {
 		return cb, "", err
 	}
 	caseID := ""
@@ -128,4 +129,16 @@ func (d *Desk) callbackScript(pack *scripts.Pack, a *ActiveCallback, at time.Tim
 		out = append(out, CallbackLine{When: l.When, Say: l.Say.Text})
 	}
 	return out
+}
+
+// CallbackReport is the 《回访总结报告》 for tasks made in [from, to): the
+// center's and each agent's reached, satisfied, complete, in-time and
+// overdue figures, judged now. It reads every task: call it off the UI
+// thread.
+func (d *Desk) CallbackReport(from, to time.Time) (agent.CallbackReport, error) {
+	cbs, err := d.st.Callbacks(store.CallbackFilter{})
+	if err != nil {
+		return agent.CallbackReport{}, fmt.Errorf("callback report: %w", err)
+	}
+	return agent.ReportCallbacks(cbs, from, to, d.clock.Now(), ""), nil
 }

@@ -74,7 +74,7 @@ func (d *Desk) CloseCase(id string) (agent.Complaint, error) {
 // unhappy, with the reason; a new reply time follows from its severity.
 func (d *Desk) ReopenCase(id, reason string) (agent.Complaint, error) {
 	return d.caseStep(id, "reopen", func(c *agent.Complaint, now time.Time) ([]*agent.Alert, error) {
-		return nil, c.Reopen(strings.TrimSpace(reason), now, d.center.Reply)
+		return nil, c.Reopen(strings.TrimSpace(reason), now, d.rules().Reply)
 	})
 }
 
@@ -102,7 +102,7 @@ func (d *Desk) RaiseWarning(id string) (agent.Complaint, error) {
 // user if their role may (agent.Role.MayComplete), with what was done.
 func (d *Desk) CompleteStage(id, note string) (agent.Complaint, error) {
 	return d.caseStep(id, "warning stage", func(c *agent.Complaint, now time.Time) ([]*agent.Alert, error) {
-		return nil, c.CompleteStage(d.center.Warning, d.me(), d.cfg.UserRole(), note, now)
+		return nil, c.CompleteStage(d.rules().Warning, d.me(), d.cfg.UserRole(), note, now)
 	})
 }
 
@@ -125,12 +125,12 @@ func (d *Desk) Case(id string) (CaseView, error) {
 		return CaseView{}, fmt.Errorf("case %s: %w", id, err)
 	}
 	at := d.clock.Now()
-	v := CaseView{Case: c, Missing: c.Missing(), ReplyOverdue: c.ReplyOverdue(at), Stages: d.center.Warning.Stages}
+	v := CaseView{Case: c, Missing: c.Missing(), ReplyOverdue: c.ReplyOverdue(at), Stages: d.rules().Warning.Stages}
 	if cu, err := d.st.Customer(c.CustomerID); err == nil {
 		v.Customer = cu
 	}
 	if c.Warning != nil {
-		st := d.center.Warning.Status(*c.Warning, at)
+		st := d.rules().Warning.Status(*c.Warning, at)
 		v.Warning = &st
 	}
 	return v, nil

@@ -166,7 +166,7 @@ func (d *Desk) Dial(ctx context.Context, number string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("dial: %w", err)
 	}
-	if err := d.center.Quiet.CanDial(d.clock.Now()); err != nil {
+	if err := d.rules().Quiet.CanDial(d.clock.Now()); err != nil {
 		return "", fmt.Errorf("dial %s: %w", n, err)
 	}
 	p := d.phone.Load()

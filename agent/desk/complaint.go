@@ -70,7 +70,7 @@ func (d *Desk) CheckComplaint(dr ComplaintDraft) ComplaintCheck {
 	if c, ok := d.State().Current(); ok && c.Customer != nil {
 		custID = c.Customer.ID
 	}
-	c, _, err := agent.BuildComplaint(d.complaintInput(dr, custID, now), d.center.Reply, now)
+	c, _, err := agent.BuildComplaint(d.complaintInput(dr, custID, now), d.rules().Reply, now)
 	var inc *agent.IncompleteError
 	if errors.As(err, &inc) {
 		return ComplaintCheck{Missing: inc.Problems}
@@ -118,7 +118,7 @@ func (d *Desk) SaveComplaint(dr ComplaintDraft) (ComplaintCheck, error) {
 		if err != nil {
 			return ComplaintCheck{}, fmt.Errorf("save complaint: %w", err)
 		}
-		c, alerts, err = agent.BuildComplaint(d.complaintInput(dr, custID, now), d.center.Reply, now)
+		c, alerts, err = agent.BuildComplaint(d.complaintInput(dr, custID, now), d.rules().Reply, now)
 		if err != nil {
 			var inc *agent.IncompleteError
 			if errors.As(err, &inc) {
@@ -211,7 +211,7 @@ func (d *Desk) applyDraft(c *agent.Complaint, dr ComplaintDraft, now time.Time) 
 		if !c.Asked.ReadBack {
 			return nil, fail(agent.StepAsk, nil, agent.ProblemReadBack)
 		}
-		a, err := c.Follow(in, now, d.center.Reply)
+		a, err := c.Follow(in, now, d.rules().Reply)
 		if err != nil {
 			return nil, followErr(err, dr, fail)
 		}

@@ -41,8 +41,9 @@ type Config struct {
 	// Theme is the window's look: system, light or dark.
 	Theme string `toml:"theme"`
 
-	PBX PBXConfig `toml:"pbx"`
-	Hub HubConfig `toml:"hub"`
+	PBX   PBXConfig   `toml:"pbx"`
+	Hub   HubConfig   `toml:"hub"`
+	Audio AudioConfig `toml:"audio"`
 
 	// RingLimitSeconds is "the third ring"; 0 keeps the center's setting
 	// (default agent.DefaultRingLimit).
@@ -99,6 +100,11 @@ type PBXConfig struct {
 	Transport string `toml:"transport"` // udp, tcp or tls
 	Proxy     string `toml:"proxy"`     // outbound proxy, optional
 	Companion bool   `toml:"companion"` // watch a desk phone instead of ringing here
+	// CA is a PEM file of authorities trusted for the PBX's TLS certificate
+	// (besides the system's); AllowDirect takes calls from any address (a
+	// lab without a PBX; off by default: only the PBX may ring the desk).
+	CA          string `toml:"ca"`
+	AllowDirect bool   `toml:"allow_direct"`
 	// Scenario is the practice phone's scenario file (embedded default if empty).
 	Scenario string `toml:"scenario"`
 }
@@ -107,7 +113,26 @@ type PBXConfig struct {
 type HubConfig struct {
 	URL   string `toml:"url"`
 	Token Secret `toml:"token"`
+	// CA is a PEM file of authorities trusted for the hub's certificate.
+	CA string `toml:"ca"`
 }
+
+// AudioConfig names the sound devices (empty: the system default): the
+// headset's microphone (input) and earpiece (output), and the ring device.
+type AudioConfig struct {
+	Input  string `toml:"input"`
+	Output string `toml:"output"`
+	Ring   string `toml:"ring"`
+	// Record says whether answered calls are recorded (default true).
+	Record *bool `toml:"record"`
+}
+
+// Recording reports whether answered calls are recorded.
+func (a AudioConfig) Recording() bool { return a.Record == nil || *a.Record }
+
+// RecordingsDir is the folder recordings are kept in, inside the data
+// folder.
+func (c Config) RecordingsDir() string { return filepath.Join(c.Data, "recordings") }
 
 // Defaults returns a Config with every default filled in.
 func Defaults() Config {
@@ -194,7 +219,17 @@ func plainConfig(c Config) map[string]any {
 		"agent_name": c.AgentName, "agent_number": c.AgentNumber, "pack": c.Pack, "theme": c.Theme,
 		"ring_limit_seconds": c.RingLimitSeconds, "role": string(c.Role), "center": c.CenterSettings,
 		"pbx": map[string]any{"uri": c.PBX.URI, "user": c.PBX.User, "password": string(c.PBX.Password),
-			"transport": c.PBX.Transport, "proxy": c.PBX.Proxy, "companion": c.PBX.Companion, "scenario": c.PBX.Scenario},
-		"hub": map[string]any{"url": c.Hub.URL, "token": string(c.Hub.Token)},
+			"transport": c.PBX.Transport, "proxy": c.PBX.Proxy, "companion": c.PBX.Companion, "scenario": c.PBX.Scenario,
+			"ca": c.PBX.CA, "allow_direct": c.PBX.AllowDirect},
+		"hub":   map[string]any{"url": c.Hub.URL, "token": string(c.Hub.Token), "ca": c.Hub.CA},
+		"audio": audioMap(c.Audio),
 	}
+}
+
+func audioMap(a AudioConfig) map[string]any {
+	m := map[string]any{"input": a.Input, "output": a.Output, "ring": a.Ring}
+	if a.Record != nil {
+		m["record"] = *a.Record
+	}
+	return m
 }

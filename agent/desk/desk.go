@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,8 @@ type Options struct {
 	// Checks are extra items of the pre-shift self-check (the phone line,
 	// the sound card…), run after the desk's own.
 	Checks []Checker
+	// Play plays a recording file on the headset (nil: no sound card).
+	Play func(ctx context.Context, path string) error
 }
 
 // Desk is the desk's state and pop pipeline. It implements
@@ -68,11 +71,13 @@ type Desk struct {
 	clock    agent.Clock
 	log      *slog.Logger
 	cfg      Config
-	center   agent.Center
+	centerMu sync.RWMutex
+	center   agent.Center // the center's rules; rules() reads them
 	logCalls bool
 	plan     bool
 	hub      Hub
 	checks   []Checker
+	play     func(ctx context.Context, path string) error
 
 	phone   atomic.Pointer[Phone]
 	current atomic.Pointer[State]
@@ -140,7 +145,7 @@ func New(opts Options) (*Desk, error) {
 	d := &Desk{
 		st: opts.Store, packs: opts.Packs, clock: opts.Clock, cfg: opts.Config, center: center,
 		log: opts.Logger.With("component", "desk"), logCalls: opts.LogCalls, plan: opts.PlanCallbacks,
-		hub: opts.Hub, checks: opts.Checks,
+		hub: opts.Hub, checks: opts.Checks, play: opts.Play,
 		events: make(chan telephony.Event, QueueSize), ops: make(chan func(), 16), reloadCh: make(chan struct{}, 1),
 		quit: make(chan struct{}), done: make(chan struct{}), loaderDone: make(chan struct{}),
 		subs: map[int]*subscriber{}, watchers: map[int]func(WatchEvent){},
@@ -187,7 +192,31 @@ func (d *Desk) me() string {
 }
 
 // Center returns the center's rules the desk applies.
-func (d *Desk) Center() agent.Center { return d.center }
+func (d *Desk) Center() agent.Center { return d.rules() }
+
+// rules are the center's rules now (SetCenter may change them).
+func (d *Desk) rules() agent.Center {
+	d.centerMu.RLock()
+	defer d.centerMu.RUnlock()
+	return d.center
+}
+
+// SetCenter applies new center rules (settings saved on this desk, or
+// pushed from the hub): ring limits, reply times, quiet hours, the
+// after-call-work limit and the warning stages, from the next view on.
+func (d *Desk) SetCenter(c agent.Center) error {
+	if c.Zone == nil {
+		return errors.New("set center: no zone")
+	}
+	d.centerMu.Lock()
+	d.center = c
+	d.centerMu.Unlock()
+	if !d.do(func() { d.publish() }) {
+		return ErrClosed
+	}
+	d.reload()
+	return nil
+}
 
 // SetPhone sets the phone the commands drive.
 func (d *Desk) SetPhone(p Phone) { d.phone.Store(&p) }

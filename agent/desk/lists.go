@@ -19,6 +19,8 @@ type lists struct {
 	cases     []agent.Complaint // the agent's, every state (stats count replies of closed ones)
 	callbacks []agent.Callback  // the agent's, every state
 	names     map[string]agent.Customer
+	// recordings of today's calls, by SIP Call-ID.
+	recordings map[string]agent.Recording
 }
 
 // reload asks the loader for fresh lists; it never blocks (a reload
@@ -68,7 +70,7 @@ func (d *Desk) loader() {
 
 // load reads today's calls and the agent's cases and callbacks at instant at.
 func (d *Desk) load(at time.Time) (lists, error) {
-	zone := d.center.Zone
+	zone := d.rules().Zone
 	l := lists{at: at, day: agent.DayOf(at, zone), names: map[string]agent.Customer{}}
 	start, end := l.day.Bounds(zone)
 	me := d.me()
@@ -92,6 +94,20 @@ func (d *Desk) load(at time.Time) (lists, error) {
 	}
 	l.callbacks, err = d.st.Callbacks(store.CallbackFilter{Agent: me})
 	errs = append(errs, err)
+	ids := make([]string, 0, len(l.calls))
+	for _, c := range l.calls {
+		if c.CallID != "" {
+			ids = append(ids, c.CallID)
+		}
+	}
+	if len(ids) > 0 {
+		recs, err := d.st.Recordings(ids...)
+		errs = append(errs, err)
+		l.recordings = map[string]agent.Recording{}
+		for _, r := range recs {
+			l.recordings[r.CallID] = r
+		}
+	}
 	for _, id := range customerIDs(l) {
 		if c, err := d.st.Customer(id); err == nil {
 			l.names[id] = c
@@ -110,14 +126,14 @@ func (d *Desk) noticeDue(prev, next lists) {
 	if prev.at.IsZero() {
 		return
 	}
-	me, role, p := d.me(), d.cfg.UserRole(), d.center.Warning
+	me, role, p := d.me(), d.cfg.UserRole(), d.rules().Warning
 	was := map[string]CaseRow{}
 	for _, r := range caseRows(prev, prev.at, me, role, p) {
 		was[r.ID] = r
 	}
 	for _, r := range caseRows(next, next.at, me, role, p) {
 		old, seen := was[r.ID]
-		args := map[string]string{"customer": r.Customer, "what": r.What, "due": r.ReplyDue.In(d.center.Zone).Format("15:04")}
+		args := map[string]string{"customer": r.Customer, "what": r.What, "due": r.ReplyDue.In(d.rules().Zone).Format("15:04")}
 		switch {
 		case r.Overdue && (!seen || !old.Overdue):
 			d.notice(NoticeCaseOverdue, args)

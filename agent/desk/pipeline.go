@@ -70,6 +70,33 @@ func (d *Desk) handle(e telephony.Event) {
 		pop = &c.Pop
 		d.afterCall(c, at)
 		d.logCall(c, at)
+	case telephony.EventMuted, telephony.EventUnmuted:
+		if i := d.callIndex(e.CallID); i >= 0 {
+			if e.Kind == telephony.EventMuted {
+				d.muted[e.CallID] = true
+			} else {
+				delete(d.muted, e.CallID)
+			}
+			pop = &d.work.Calls[i].Pop
+		}
+	case telephony.EventRecordingPaused, telephony.EventRecordingResumed:
+		if i := d.callIndex(e.CallID); i >= 0 {
+			d.work.Calls[i].RecordPaused = e.Kind == telephony.EventRecordingPaused
+			pop = &d.work.Calls[i].Pop
+		}
+	case telephony.EventRecording:
+		if e.Recording != nil {
+			d.recorded(*e.Recording, at)
+		}
+	case telephony.EventRecordingFailed:
+		d.log.Warn("recording failed; the call goes on", "call_id", e.CallID, "reason", e.Reason, "error", e.Err)
+		d.notice(NoticeRecordingFailed, map[string]string{"reason": e.Reason})
+	case telephony.EventAudio:
+		next := audioStateOf(e.Audio)
+		if next.Problem != "" && next != d.work.Audio {
+			d.notice(NoticeAudio, map[string]string{"role": next.Role, "problem": next.Problem})
+		}
+		d.work.Audio = next
 	default:
 		d.log.Debug("ignoring telephony event", "event", e.Kind.String(), "call_id", e.CallID)
 		return
@@ -113,7 +140,7 @@ func (d *Desk) loadCard(callID string, at time.Time) {
 			}
 		}
 		card.OverdueReplies = len(agent.OverdueReplies(cs, at))
-		card.Cases = caseRows(lists{cases: cs, names: map[string]agent.Customer{p.Customer.ID: *p.Customer}}, at, d.me(), d.cfg.UserRole(), d.center.Warning)
+		card.Cases = caseRows(lists{cases: cs, names: map[string]agent.Customer{p.Customer.ID: *p.Customer}}, at, d.me(), d.cfg.UserRole(), d.rules().Warning)
 		cbs, err := d.st.Callbacks(store.CallbackFilter{CustomerID: p.Customer.ID, PendingOnly: true})
 		errs = append(errs, err)
 		card.CallbacksPending = len(cbs)
@@ -197,7 +224,7 @@ func party(cs []agent.Customer) scripts.Party {
 	return pt
 }
 
-func (d *Desk) ringLimit() time.Duration { return d.center.RingLimit }
+func (d *Desk) ringLimit() time.Duration { return d.rules().RingLimit }
 
 func (d *Desk) callIndex(id string) int {
 	for i, c := range d.work.Calls {

@@ -1,7 +1,6 @@
 package desk
 
 import (
-	"strconv"
 	"time"
 
 	"agentdesk/agent"
@@ -12,7 +11,7 @@ import (
 // It runs on the desk goroutine only and reads no disk: everything it needs
 // is in memory.
 func (d *Desk) render(s State) View {
-	v := View{Seq: s.Seq, At: s.At, Lang: s.Lang, Zone: d.center.Zone, Agent: s.Agent, Line: s.Registration, Sync: s.Sync,
+	v := View{Seq: s.Seq, At: s.At, Lang: s.Lang, Zone: d.rules().Zone, Agent: s.Agent, Line: s.Registration, Sync: s.Sync,
 		Calls: s.Calls, Notices: s.Notices, Dropped: s.Dropped}
 	pack := d.packFor(s.Lang)
 	v.Pack = d.infoOf(s.Lang)
@@ -26,22 +25,26 @@ func (d *Desk) render(s State) View {
 		who = party(c.Customers)
 	}
 	if pack != nil {
-		req := scripts.OpeningRequest{At: s.At, Silent: true, Caller: who,
-			AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber, Vars: d.replyVars(s.At)}
+		req := scripts.Request{At: s.At, Silent: true, Caller: who,
+			AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber}
+		d.replyFor(&req, agent.SeveritySimple, time.Time{})
 		if line, err := pack.Opening(req); err == nil {
 			v.SilentLine = line
 		}
 		v.Phrases = d.phrases(pack, who, req)
+		if v.Call != nil && v.Call.Status != CallRinging {
+			v.Closing = closingOf(pack.ClosingLines(req))
+		}
 	}
-	if q := d.center.Quiet; q.CanDial(s.At) != nil {
+	if q := d.rules().Quiet; q.CanDial(s.At) != nil {
 		v.QuietUntil = q.NextDialable(s.At)
 	}
 	v.Callbacks = callbackRows(d.lists, s.At, v.QuietUntil.IsZero() && len(s.Calls) == 0)
-	v.Cases = caseRows(d.lists, s.At, d.me(), d.cfg.UserRole(), d.center.Warning)
+	v.Cases = caseRows(d.lists, s.At, d.me(), d.cfg.UserRole(), d.rules().Warning)
 	v.Role = d.cfg.UserRole()
 	v.WrapUp = s.WrapUp
 	if s.Agent.Status == agent.StatusWrapUp {
-		v.ACW = &ACW{Since: s.Agent.Since, Limit: d.center.AfterCallWork}
+		v.ACW = &ACW{Since: s.Agent.Since, Limit: d.rules().AfterCallWork}
 	}
 	if s.Callback != nil {
 		v.Callback = s.Callback
@@ -52,6 +55,8 @@ func (d *Desk) render(s State) View {
 		v.Log[len(v.Log)-1-i] = c
 	}
 	v.Today = d.today(s)
+	v.Recordings = d.lists.recordings
+	v.Audio = s.Audio
 	if d.board != nil {
 		v.Board = *d.board
 	} else {
@@ -64,12 +69,12 @@ func (d *Desk) render(s State) View {
 // deskctl stats (agent.DailyStats).
 func (d *Desk) today(s State) agent.AgentDay {
 	me := d.me()
-	day := agent.DayOf(s.At, d.center.Zone)
+	day := agent.DayOf(s.At, d.rules().Zone)
 	out := agent.AgentDay{Agent: me, Day: day.String()}
 	if d.lists.day != day {
 		return out // the lists are of another day: a reload is on its way
 	}
-	for _, a := range agent.DailyStats(day, d.center.Zone, d.center.RingLimit, d.lists.calls, d.lists.cases, d.lists.callbacks) {
+	for _, a := range agent.DailyStats(day, d.rules().Zone, d.rules().RingLimit, d.lists.calls, d.lists.cases, d.lists.callbacks) {
 		if a.Agent == me {
 			return a
 		}
@@ -77,35 +82,80 @@ func (d *Desk) today(s State) agent.AgentDay {
 	return out
 }
 
-// phrases renders the phrase book for who, cached per pack and caller: the
-// same lines are asked for with every snapshot of a call.
-func (d *Desk) phrases(pack *scripts.Pack, who scripts.Party, req scripts.OpeningRequest) []Phrase {
+// phrases renders the phrase book for who, cached per pack, caller and
+// minute: the same lines are asked for with every snapshot of a call.
+func (d *Desk) phrases(pack *scripts.Pack, who scripts.Party, req scripts.Request) []Phrase {
 	key := phraseKey{pack: pack, who: who, minute: req.At.Truncate(time.Minute).Unix()}
 	if d.phraseCache.key == key && d.phraseCache.lines != nil {
 		return d.phraseCache.lines
 	}
 	var out []Phrase
-	for _, ph := range pack.Phrases() {
-		say, err := pack.Render(ph.Say, req)
-		if err != nil {
-			d.log.Warn("phrase not rendered", "situation", ph.Situation, "error", err)
-			say = ph.Say
+	for _, ph := range pack.PhraseBook(req) {
+		if len(ph.Say.Missing) > 0 {
+			d.log.Warn("phrase not fully rendered", "line", ph.Say.Path, "missing", ph.Say.Missing)
 		}
-		out = append(out, Phrase{Situation: ph.Situation, Say: say, Never: ph.Never})
+		out = append(out, Phrase{Situation: ph.Situation, Say: ph.Say.Text, Never: ph.Never})
 	}
 	d.phraseCache.key, d.phraseCache.lines = key, out
 	return out
 }
 
-// replyVars fill the reply promise of the phrase book ("并在{{reply_hours}}
-// 小时之内给您明确的答复"): the center's reply time for a simple complaint,
-// counted from at.
-func (d *Desk) replyVars(at time.Time) map[string]string {
-	r := d.center.Reply.Simple
-	return map[string]string{
-		"reply_hours": strconv.Itoa(int(r.Hours())),
-		"reply_by":    at.Add(r).In(d.center.Zone).Format("15:04"),
+// replyFor fills the reply promise of req ("并在{{reply_hours}}小时之内给您
+// 明确的答复"): the center's reply time for the severity, and the agreed
+// reply time (due, else counted from req.At).
+func (d *Desk) replyFor(req *scripts.Request, sev agent.Severity, due time.Time) {
+	r := d.rules().Reply.For(sev)
+	if r == 0 {
+		r = d.rules().Reply.Simple
 	}
+	req.ReplyHours = int(r.Hours())
+	if due.IsZero() {
+		due = req.At.Add(r)
+	}
+	req.ReplyBy = due
+}
+
+// Closing is the end of a call as the pack writes it: reassurance, thanks,
+// goodbye, and the reminder to let the caller hang up first.
+type Closing struct {
+	Reassure        []string
+	Thanks, Goodbye string
+	HangUpFirst     string
+}
+
+func closingOf(c scripts.ClosingLines) *Closing {
+	out := &Closing{Thanks: c.Thanks.Text, Goodbye: c.Goodbye.Text, HangUpFirst: c.HangUpFirst}
+	for _, r := range c.Reassure {
+		out.Reassure = append(out.Reassure, r.Text)
+	}
+	return out
+}
+
+// StepPrompt is one complaint step's guidance and line from the pack.
+type StepPrompt struct {
+	ID, Title, Prompt, Say string
+}
+
+// Prompts renders the pack's complaint prompts for a draft in the desk's
+// language: the reply promise follows the draft's severity and agreed time.
+// Pure computation (no disk), cheap enough for the window to call directly.
+func (d *Desk) Prompts(dr ComplaintDraft) []StepPrompt {
+	s := d.State()
+	pack := d.packFor(s.Lang)
+	if pack == nil {
+		return nil
+	}
+	who := scripts.Party{}
+	if c, ok := s.Current(); ok {
+		who = party(c.Customers)
+	}
+	req := scripts.Request{At: s.At, Caller: who, AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber}
+	d.replyFor(&req, dr.Severity, dr.ReplyDue)
+	var out []StepPrompt
+	for _, l := range pack.ComplaintPrompts(req) {
+		out = append(out, StepPrompt{ID: l.ID, Title: l.Title, Prompt: l.Prompt.Text, Say: l.Say.Text})
+	}
+	return out
 }
 
 type phraseKey struct {
@@ -118,7 +168,7 @@ type phraseKey struct {
 // this desk's calls, its major reports and overdue replies.
 func (d *Desk) localBoard(s State) Board {
 	me := BoardAgent{Agent: s.Agent.Agent, Desk: d.st.DeskID(), Status: s.Agent.Status.String(), Since: s.Agent.Since}
-	me.OverLimit = s.Agent.Status == agent.StatusWrapUp && (ACW{Since: s.Agent.Since, Limit: d.center.AfterCallWork}).Over(s.At)
+	me.OverLimit = s.Agent.Status == agent.StatusWrapUp && (ACW{Since: s.Agent.Since, Limit: d.rules().AfterCallWork}).Over(s.At)
 	b := Board{At: s.At, Agents: []BoardAgent{me}}
 	for _, c := range s.Calls {
 		who := c.Number
@@ -128,7 +178,7 @@ func (d *Desk) localBoard(s State) Board {
 		b.Calls = append(b.Calls, BoardCall{Who: who, Number: c.Number, Status: c.Status})
 	}
 	for _, c := range d.lists.cases {
-		today := func(t time.Time) bool { return agent.DayOf(t, d.center.Zone) == agent.DayOf(s.At, d.center.Zone) }
+		today := func(t time.Time) bool { return agent.DayOf(t, d.rules().Zone) == agent.DayOf(s.At, d.rules().Zone) }
 		if c.Reported != nil && c.Asked != nil && today(c.Reported.At) {
 			b.Alerts = append(b.Alerts, BoardAlert{ID: c.Reported.AlertID, Kind: agent.AlertMajorComplaint, At: c.Reported.At,
 				Owner: c.Owner, Summary: c.Asked.Facts.What})
@@ -139,7 +189,7 @@ func (d *Desk) localBoard(s State) Board {
 			}
 		}
 		if c.Warning != nil && c.State != agent.StateClosed {
-			b.Warnings = append(b.Warnings, BoardWarning{ID: c.ID, Owner: c.Owner, Status: d.center.Warning.Status(*c.Warning, s.At)})
+			b.Warnings = append(b.Warnings, BoardWarning{ID: c.ID, Owner: c.Owner, Status: d.rules().Warning.Status(*c.Warning, s.At)})
 		}
 		if c.ReplyOverdue(s.At) {
 			b.Overdue = append(b.Overdue, BoardOverdue{ID: c.ID, Owner: c.Owner, Due: c.ReplyDue()})

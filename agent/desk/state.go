@@ -93,6 +93,9 @@ type Call struct {
 	// publishes the pop first and the card in the next snapshot, so the
 	// pop is never slowed by the history.
 	Card *Card
+	// RecordPaused says the call's recording is paused (a card number is
+	// being read out).
+	RecordPaused bool
 }
 
 // Card is the caller's history as the caller card shows it. Never changed
@@ -137,15 +140,24 @@ type Notice struct {
 
 // Message IDs of the notices the desk raises.
 const (
-	NoticeRegisterFailed = "desk.register_failed" // Args: reason
-	NoticeLookupFailed   = "error.store"
-	NoticeOpeningFailed  = "desk.opening_failed"
-	NoticeCallLogFailed  = "error.save_failed"
-	NoticeEventsDropped  = "desk.events_dropped" // Args: count
-	NoticePackRefused    = "desk.pack_refused"   // Args: version
-	NoticeCaseDue        = "desk.case_due"       // Args: customer, what, due
-	NoticeCaseOverdue    = "desk.case_overdue"   // Args: customer, what, due
+	NoticeRegisterFailed  = "desk.register_failed" // Args: reason
+	NoticeLookupFailed    = "error.store"
+	NoticeOpeningFailed   = "desk.opening_failed"
+	NoticeCallLogFailed   = "error.save_failed"
+	NoticeEventsDropped   = "desk.events_dropped"   // Args: count
+	NoticePackRefused     = "desk.pack_refused"     // Args: version
+	NoticeCaseDue         = "desk.case_due"         // Args: customer, what, due
+	NoticeCaseOverdue     = "desk.case_overdue"     // Args: customer, what, due
+	NoticeRecordingFailed = "desk.recording_failed" // Args: reason
+	NoticeAudio           = "desk.audio"            // Args: role, problem
 )
+
+// AudioState is the sound card as the status bar shows it: Problem is ""
+// when the devices in use work, else a code (no_device, not_found,
+// ambiguous, failed) for Role (input, output, ring).
+type AudioState struct {
+	Problem, Role string
+}
 
 // maxNotices is how many recent notices a State keeps.
 const maxNotices = 8
@@ -173,6 +185,8 @@ type State struct {
 	WrapUp *PendingWrap
 	// Callback is the callback task being worked on (dialled), nil when none.
 	Callback *ActiveCallback
+	// Audio is the sound card's state.
+	Audio AudioState
 }
 
 // Call returns the call with callID.

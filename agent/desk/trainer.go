@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"agentdesk/agent"
 	"agentdesk/agent/store"
 	"agentdesk/scripts"
 )
@@ -260,7 +261,7 @@ func ReadPackForm(text string) (*PackForm, []PackProblem) {
 // Date is today by the desk's clock in the center's zone.
 func (d *Desk) PreviewPack(text string, req PreviewRequest) PackPreview {
 	if req.Date.Year == 0 {
-		req.Date = DateOf(d.clock.Now().In(d.center.Zone))
+		req.Date = DateOf(d.clock.Now().In(d.rules().Zone))
 	}
 	return RenderPackPreview(text, req, d.cfg.AgentName, d.cfg.AgentNumber)
 }
@@ -631,5 +632,70 @@ func (d *Desk) PublishPack(ctx context.Context, text string) (PackVersion, error
 		return pv, err
 	}
 	d.log.Info("pack published", "version", pv.Version, "state", pv.State)
+	return pv, nil
+}
+
+// ErrReasonRequired is returned by ReviewPack rejecting, and by
+// RollbackPack, without a reason: the hub keeps why, for whoever reads the
+// history later.
+var ErrReasonRequired = errors.New("a reason is required")
+
+// MayReviewPacks reports whether a desk user of role r is offered the
+// review of pack versions (approve, reject, roll back): supervisors and
+// trainers. The hub decides by the token's role anyway, and never lets a
+// version's author review it.
+func MayReviewPacks(r agent.Role) bool { return r == agent.RoleSupervisor || r == agent.RoleTrainer }
+
+// PackHistory lists every version of lang's pack on the hub, newest first.
+func (d *Desk) PackHistory(ctx context.Context, lang string) ([]PackVersion, error) {
+	if d.hub == nil {
+		return nil, ErrNeedsHub
+	}
+	return d.hub.PackHistory(ctx, lang)
+}
+
+// PackDiff is a pack version against the live version of its language.
+func (d *Desk) PackDiff(ctx context.Context, version int64) (PackDiff, error) {
+	if d.hub == nil {
+		return PackDiff{}, ErrNeedsHub
+	}
+	return d.hub.PackDiff(ctx, version)
+}
+
+// ReviewPack approves or rejects a pending pack version on the hub; a
+// rejection needs a reason (ErrReasonRequired, and nothing is sent).
+// Approved, the version is live on every desk from their next sync round.
+func (d *Desk) ReviewPack(ctx context.Context, version int64, approve bool, reason string) (PackVersion, error) {
+	if d.hub == nil {
+		return PackVersion{}, ErrNeedsHub
+	}
+	reason = strings.TrimSpace(reason)
+	if !approve && reason == "" {
+		return PackVersion{}, fmt.Errorf("reject pack version %d: %w", version, ErrReasonRequired)
+	}
+	pv, err := d.hub.ReviewPack(ctx, version, approve, reason)
+	if err != nil {
+		return pv, err
+	}
+	d.log.Info("pack reviewed", "version", pv.Version, "lang", pv.Lang, "state", pv.State, "live", pv.Live)
+	return pv, nil
+}
+
+// RollbackPack makes an approved pack version live again, with a reason
+// (ErrReasonRequired, and nothing is sent, without one); the hub appends a
+// new version copying its text, which it returns.
+func (d *Desk) RollbackPack(ctx context.Context, version int64, reason string) (PackVersion, error) {
+	if d.hub == nil {
+		return PackVersion{}, ErrNeedsHub
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return PackVersion{}, fmt.Errorf("roll back to pack version %d: %w", version, ErrReasonRequired)
+	}
+	pv, err := d.hub.RollbackPack(ctx, version, reason)
+	if err != nil {
+		return pv, err
+	}
+	d.log.Info("pack rolled back", "version", pv.Version, "rollback_of", version, "lang", pv.Lang)
 	return pv, nil
 }

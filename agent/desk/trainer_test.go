@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"agentdesk/agent"
 	"agentdesk/agent/store"
 	"agentdesk/agent/store/storetest"
 	"agentdesk/scripts"
@@ -400,15 +402,124 @@ func TestDesk_SavePackFile(t *testing.T) {
 	}
 }
 
+// fakeHub records what the desk sends; err, when set, is every review's
+// and rollback's answer.
 type fakeHub struct {
 	published [][]byte
+	sent      []string
+	err       error
 }
 
 func (f *fakeHub) Publish(_ context.Context, name string, data []byte) (PackVersion, error) {
 	f.published = append(f.published, data)
-	return PackVersion{Version: int64(len(f.published)), State: "pending"}, nil
+	return PackVersion{Version: int64(len(f.published)), State: PackPending}, nil
+}
+func (f *fakeHub) PackHistory(_ context.Context, lang string) ([]PackVersion, error) {
+	f.sent = append(f.sent, "history "+lang)
+	return []PackVersion{{Version: 2, Lang: lang, State: PackPending}, {Version: 1, Lang: lang, State: PackApproved, Live: true}}, nil
+}
+func (f *fakeHub) PackDiff(_ context.Context, version int64) (PackDiff, error) {
+	f.sent = append(f.sent, fmt.Sprint("diff ", version))
+	return PackDiff{Version: version, Live: 1, Text: "--- v1\n+++ v2\n@@ -1 +1 @@\n-a\n+b\n"}, nil
+}
+func (f *fakeHub) ReviewPack(_ context.Context, version int64, approve bool, reason string) (PackVersion, error) {
+	f.sent = append(f.sent, fmt.Sprintf("review %d %v %s", version, approve, reason))
+	if f.err != nil {
+		return PackVersion{}, f.err
+	}
+	st := PackRejected
+	if approve {
+		st = PackApproved
+	}
+	return PackVersion{Version: version, State: st, Live: approve, Reason: reason}, nil
+}
+func (f *fakeHub) RollbackPack(_ context.Context, version int64, reason string) (PackVersion, error) {
+	f.sent = append(f.sent, fmt.Sprintf("rollback %d %s", version, reason))
+	if f.err != nil {
+		return PackVersion{}, f.err
+	}
+	return PackVersion{Version: 9, State: PackApproved, Live: true, RollbackOf: version, Reason: reason}, nil
 }
 func (f *fakeHub) Checks(context.Context) []Check { return nil }
+
+// Review and rollback go to the hub with their reasons; a rejection or a
+// rollback without a reason, or any of them without a hub, sends nothing.
+func TestDesk_ReviewAndRollback(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, time.Date(2026, 3, 2, 9, 0, 0, 0, shanghai), Options{})
+	if _, err := h.d.PackHistory(ctx, "en"); !errors.Is(err, ErrNeedsHub) {
+		t.Errorf("history without a hub: %v", err)
+	}
+	if _, err := h.d.PackDiff(ctx, 2); !errors.Is(err, ErrNeedsHub) {
+		t.Errorf("diff without a hub: %v", err)
+	}
+	if _, err := h.d.ReviewPack(ctx, 2, true, ""); !errors.Is(err, ErrNeedsHub) {
+		t.Errorf("review without a hub: %v", err)
+	}
+	if _, err := h.d.RollbackPack(ctx, 1, "x"); !errors.Is(err, ErrNeedsHub) {
+		t.Errorf("rollback without a hub: %v", err)
+	}
+
+	hub := &fakeHub{}
+	h = newHarness(t, time.Date(2026, 3, 2, 9, 0, 0, 0, shanghai), Options{Hub: hub})
+	if vs, err := h.d.PackHistory(ctx, "en"); err != nil || len(vs) != 2 || !vs[1].Live {
+		t.Errorf("history: %+v %v", vs, err)
+	}
+	if d, err := h.d.PackDiff(ctx, 2); err != nil || d.Live != 1 {
+		t.Errorf("diff: %+v %v", d, err)
+	}
+	if _, err := h.d.ReviewPack(ctx, 2, false, "  \n"); !errors.Is(err, ErrReasonRequired) {
+		t.Errorf("reject without a reason: %v", err)
+	}
+	if _, err := h.d.RollbackPack(ctx, 1, ""); !errors.Is(err, ErrReasonRequired) {
+		t.Errorf("rollback without a reason: %v", err)
+	}
+	if pv, err := h.d.ReviewPack(ctx, 2, true, ""); err != nil || pv.State != PackApproved || !pv.Live {
+		t.Errorf("approve: %+v %v", pv, err)
+	}
+	if pv, err := h.d.ReviewPack(ctx, 2, false, " 春节日期不对 "); err != nil || pv.State != PackRejected {
+		t.Errorf("reject: %+v %v", pv, err)
+	}
+	if pv, err := h.d.RollbackPack(ctx, 1, "回到上一版"); err != nil || pv.RollbackOf != 1 || pv.Version != 9 {
+		t.Errorf("rollback: %+v %v", pv, err)
+	}
+	want := []string{"history en", "diff 2", "review 2 true ", "review 2 false 春节日期不对", "rollback 1 回到上一版"}
+	if fmt.Sprint(hub.sent) != fmt.Sprint(want) {
+		t.Errorf("sent to the hub: %q, want %q", hub.sent, want)
+	}
+	hub.err = &HubError{Err: ErrHubOwnVersion, Detail: "lin wrote version 2"}
+	if _, err := h.d.ReviewPack(ctx, 2, true, ""); !errors.Is(err, ErrHubOwnVersion) {
+		t.Errorf("the hub's refusal: %v", err)
+	}
+}
+
+func TestMayReviewPacks(t *testing.T) {
+	for r, want := range map[agent.Role]bool{agent.RoleAgent: false, agent.RoleTeamLead: false,
+		agent.RoleSupervisor: true, agent.RoleTrainer: true, "": false} {
+		if got := MayReviewPacks(r); got != want {
+			t.Errorf("MayReviewPacks(%q) = %v, want %v", r, got, want)
+		}
+	}
+}
+
+// The hub's unified diff, line by line: headers only before the first
+// hunk (a removed line reading "-- x" is a removed line), the no-newline
+// note, and the counts.
+func TestPackDiff_Lines(t *testing.T) {
+	d := PackDiff{Text: "--- v1 pack.toml (live)\n+++ v2 pack.toml\n@@ -1,3 +1,3 @@\n a = 1\n--- x\n+b = 2\n+++ y\n\\ No newline at end of file\n"}
+	got := d.Lines()
+	want := []DiffLine{{DiffHeader, "v1 pack.toml (live)"}, {DiffHeader, "v2 pack.toml"}, {DiffHunk, "@@ -1,3 +1,3 @@"},
+		{DiffSame, "a = 1"}, {DiffRemoved, "-- x"}, {DiffAdded, "b = 2"}, {DiffAdded, "++ y"}, {DiffNote, "No newline at end of file"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("lines:\n%q\nwant\n%q", got, want)
+	}
+	if a, r := d.Counts(); a != 2 || r != 1 {
+		t.Errorf("counts: +%d -%d", a, r)
+	}
+	if (PackDiff{}).Lines() != nil {
+		t.Error("an empty diff has lines")
+	}
+}
 
 func TestDesk_PublishPack(t *testing.T) {
 	h := newHarness(t, time.Date(2026, 3, 2, 9, 0, 0, 0, shanghai), Options{})

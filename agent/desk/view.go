@@ -40,13 +40,19 @@ type View struct {
 	HangupReminder bool
 	// Phrases is the phrase book rendered for the caller on the line.
 	Phrases []Phrase
+	// Closing is the pack's end of a call while one is on the line.
+	Closing *Closing
 	// Callbacks are the agent's callback tasks not yet done, soonest due
 	// first; QuietUntil, when not zero, is when the customers' resting time
 	// ends (the desk will not dial before).
 	Callbacks  []CallbackRow
 	QuietUntil time.Time
-	// Log is today's call log, newest first.
-	Log []agent.Call
+	// Log is today's call log, newest first; Recordings are their
+	// recordings, by SIP Call-ID.
+	Log        []agent.Call
+	Recordings map[string]agent.Recording
+	// Audio is the sound card's state (a device missing or failing).
+	Audio AudioState
 	// Today are the agent's figures for the center's day so far.
 	Today agent.AgentDay
 	// Cases are the agent's own cases not yet closed: overdue first, then

@@ -23,8 +23,14 @@ type deskView struct {
 	shell *Window
 
 	pbx, sync, pack, agent *widget.Label
-	agentState             *selectBox
-	breakReason            *selectBox
+	sound                  *widget.Label
+	micLevel, earLevel     *widget.ProgressBar
+	recPaused              *widget.Label
+	// status is the status bar; its labels change width with their text,
+	// so it is laid out again when one changes.
+	status      *fyne.Container
+	agentState  *selectBox
+	breakReason *selectBox
 
 	callerName, callerNumber, badge *widget.Label
 	complaints, callbacksDue        *widget.Label
@@ -35,18 +41,27 @@ type deskView struct {
 	reminder                        *widget.Label
 	silent                          bool
 
-	answer, hangup, hold, transfer, mute, keypad, complaint, silentBtn *widget.Button
+	answer, hangup, hold, transfer, mute, keypad, complaint, silentBtn, record *widget.Button
 
 	right     *container.AppTabs
 	wizard    *wizard
 	customers *customersView
 	wizardTab *container.TabItem
+	wrapUp    *wrapUpView
+	wrapTab   *container.TabItem
+	cbPanel   *callbackPanel
+	cbTab     *container.TabItem
 	phrases   *fyne.Container
 	callbacks *fyne.Container
 	quiet     *widget.Label
 	cases     *fyne.Container
+	cardCases *fyne.Container
+	closing   *widget.Label
 	log       *fyne.Container
 	stats     *widget.Label
+	// seenNotice is the newest notice already turned into a desktop
+	// notification.
+	seenNotice time.Time
 }
 
 func newDeskView(s *Window) *deskView { return &deskView{shell: s} }
@@ -66,8 +81,26 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	}
 	v.breakReason = newSelect(v.shell, reasons, nil)
 	v.breakReason.PlaceHolder = v.t("break.pick")
-	status := container.NewHBox(v.pbx, widget.NewSeparator(), v.sync, widget.NewSeparator(), v.pack,
-		widget.NewSeparator(), v.agent, v.agentState, v.breakReason)
+	v.sound = widget.NewLabel("")
+	v.sound.Importance = widget.DangerImportance
+	meter := func() *widget.ProgressBar {
+		b := widget.NewProgressBar()
+		b.TextFormatter = func() string { return "" }
+		return b
+	}
+	v.micLevel, v.earLevel = meter(), meter()
+	small := func(id string) *widget.Label {
+		l := widget.NewLabel(v.t(id))
+		l.SizeName = theme.SizeNameCaptionText
+		return l
+	}
+	bars := func(b *widget.ProgressBar) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(60, 10), b)
+	}
+	levels := container.NewHBox(small("meter.mic"), container.NewCenter(bars(v.micLevel)),
+		small("meter.ear"), container.NewCenter(bars(v.earLevel)))
+	v.status = container.NewHBox(v.pbx, widget.NewSeparator(), v.sync, widget.NewSeparator(), v.pack,
+		widget.NewSeparator(), v.agent, v.agentState, v.breakReason, widget.NewSeparator(), v.sound, levels)
 
 	v.callerName = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.callerName.SizeName = theme.SizeNameSubHeadingText
@@ -81,11 +114,13 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.ringTimer = widget.NewLabel("")
 	v.ringBar = widget.NewProgressBar()
 	v.ringBar.TextFormatter = func() string { return "" }
+	v.cardCases = container.NewVBox()
 	card := widget.NewCard("", "", container.NewVBox(
 		container.NewHBox(v.callerName, v.badge),
 		v.callerNumber,
 		container.NewHBox(v.complaints, v.callbacksDue),
 		v.lastCalls,
+		v.cardCases,
 	))
 
 	v.opening = widget.NewRichText()
@@ -103,12 +138,17 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.keypad = widget.NewButtonWithIcon(v.t("btn.keypad"), theme.GridIcon(), v.onKeypad)
 	v.silentBtn = widget.NewButtonWithIcon(v.t("btn.silent"), theme.VolumeDownIcon(), v.onSilent)
 	v.complaint = widget.NewButtonWithIcon(v.t("btn.complaint"), theme.DocumentCreateIcon(), v.onComplaint)
+	v.record = widget.NewButtonWithIcon(v.t("btn.record.pause"), theme.MediaRecordIcon(), v.onRecord)
 	controls := container.NewGridWithColumns(4, v.answer, v.hangup, v.hold, v.transfer, v.mute, v.keypad,
-		v.silentBtn, v.complaint)
+		v.silentBtn, v.complaint, v.record)
 
-	left := container.NewVBox(card, v.ringTimer, v.ringBar,
+	v.closing = widget.NewLabel("")
+	v.closing.Wrapping = fyne.TextWrapWord
+	v.recPaused = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.recPaused.Importance = widget.WarningImportance
+	left := container.NewVBox(card, container.NewHBox(v.ringTimer, v.recPaused), v.ringBar,
 		widget.NewLabelWithStyle(v.t("opening"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		v.opening, v.reminder, controls)
+		v.opening, v.reminder, controls, v.closing)
 
 	v.phrases = container.NewVBox()
 	v.wizard = newWizard(v.shell)
@@ -122,12 +162,19 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.stats = widget.NewLabel("")
 	v.stats.Wrapping = fyne.TextWrapWord
 	v.wizardTab = container.NewTabItem(v.t("wiz.tab"), v.wizard.buildUI())
+	v.wrapUp = &wrapUpView{shell: v.shell}
+	v.wrapTab = container.NewTabItem(v.t("wrap.tab"), v.wrapUp.buildUI())
+	v.cbPanel = &callbackPanel{shell: v.shell}
+	v.cbTab = container.NewTabItem(v.t("callbacks"), container.NewBorder(v.quiet, nil, nil, nil,
+		container.NewVScroll(container.NewVBox(v.cbPanel.buildUI(), v.callbacks))))
+	logCall := widget.NewButton(v.t("logcall.title"), v.shell.logCallForm)
 	v.right = container.NewAppTabs(
 		container.NewTabItem(v.t("phrases"), container.NewVScroll(v.phrases)),
 		v.wizardTab,
+		v.wrapTab,
 		container.NewTabItem(v.t("cases"), container.NewVScroll(v.cases)),
-		container.NewTabItem(v.t("callbacks"), container.NewBorder(v.quiet, nil, nil, nil, container.NewVScroll(v.callbacks))),
-		container.NewTabItem(v.t("log"), container.NewVScroll(v.log)),
+		v.cbTab,
+		container.NewTabItem(v.t("log"), container.NewBorder(container.NewHBox(logCall), nil, nil, nil, container.NewVScroll(v.log))),
 		container.NewTabItem(v.t("customers"), v.customers.buildUI()),
 		container.NewTabItem(v.t("stats"), v.stats),
 	)
@@ -135,7 +182,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	split.Offset = 0.55
 	v.agentState.OnChanged = v.onAgentState
 	v.breakReason.OnChanged = v.onAgentState
-	return container.NewBorder(status, nil, nil, nil, split)
+	return container.NewBorder(v.status, nil, nil, nil, split)
 }
 
 // apply shows view m; it runs on the Fyne goroutine only.
@@ -146,11 +193,7 @@ func (v *deskView) apply(m desk.View) {
 	v.pbx.SetText(v.t("status.pbx") + ": " + v.t("pbx."+lineCode(m.Line)))
 	v.sync.SetText(v.t("status.sync") + ": " + syncText(v.shell.lang, m.Sync))
 	v.pack.SetText(packText(v.shell.lang, m.Pack))
-	agentText := v.t("agent." + m.Agent.Status.String())
-	if m.Agent.Status == agent.StatusBreak && m.Agent.Reason != agent.ReasonNone {
-		agentText += "（" + v.t("break."+m.Agent.Reason.String()) + "）"
-	}
-	v.agent.SetText(v.t("status.agent") + ": " + agentText)
+	v.tickACW(m.At)
 	v.setSelectQuietly(m)
 
 	c := m.Call
@@ -186,6 +229,24 @@ func (v *deskView) apply(m desk.View) {
 	}
 	v.command(v.mute, "mute", muteLabel, live)
 	v.command(v.keypad, "dtmf", "btn.keypad", live)
+	recLabel := "btn.record.pause"
+	if c != nil && c.RecordPaused {
+		recLabel = "btn.record.resume"
+	}
+	v.command(v.record, "record", recLabel, live)
+	if c != nil && c.RecordPaused {
+		v.record.Importance = widget.WarningImportance
+		v.recPaused.SetText(v.t("record.paused"))
+	} else {
+		v.record.Importance = widget.MediumImportance
+		v.recPaused.SetText("")
+	}
+	if m.Audio.Problem != "" {
+		v.sound.SetText(v.t("sound."+m.Audio.Problem, map[string]any{"Role": v.t("sound.role." + m.Audio.Role)}))
+	} else {
+		v.sound.SetText("")
+	}
+	v.status.Refresh()
 	enable(v.silentBtn, c != nil)
 	if v.silent {
 		v.silentBtn.SetText(v.t("btn.silent.off"))
@@ -210,15 +271,111 @@ func (v *deskView) apply(m desk.View) {
 		}
 	}
 	v.showCallbacks(m, busy)
+	v.cbPanel.apply(m)
 	v.showCases(m)
+	v.showClosing(m)
+	if m.WrapUp != nil && m.WrapUp.RecordID != v.wrapUp.recordID {
+		v.wrapUp.pending(m.WrapUp, v.zone(m))
+		if m.Call == nil {
+			v.right.Select(v.wrapTab)
+		}
+	}
 	v.log.RemoveAll()
 	for _, e := range m.Log {
-		v.log.Add(logLine(v.shell.lang, e, v.zone(m)))
+		v.log.Add(v.logRow(e, m))
 	}
 	if len(m.Log) == 0 {
 		v.log.Add(widget.NewLabel(v.t("sup.none")))
 	}
-	v.stats.SetText(v.t("stats.line", statsData(m.Today)))
+	stats := v.t("stats.line", statsData(m.Today))
+	if by := byTypeText(v.shell.lang, m.Today.ByType); by != "" {
+		stats += "\n" + by
+	}
+	v.stats.SetText(stats)
+	v.notify(m)
+}
+
+// logRow is one call of today's log; a taken call not wrapped up yet has a
+// button to wrap it up.
+func (v *deskView) logRow(e agent.Call, m desk.View) fyne.CanvasObject {
+	line := logLine(v.shell.lang, e, v.zone(m))
+	var buttons []fyne.CanvasObject
+	if r, ok := m.Recordings[e.CallID]; ok && e.CallID != "" {
+		id, d := r.ID, v.shell.desk
+		buttons = append(buttons, widget.NewButtonWithIcon(clock(r.Duration), theme.MediaPlayIcon(), func() {
+			v.shell.run("play", func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), r.Duration+10*time.Second)
+				defer cancel()
+				return d.PlayRecording(ctx, id)
+			}, nil)
+		}))
+	}
+	if !e.Wrapped() && e.Answered {
+		buttons = append(buttons, widget.NewButton(v.t("wrap.button"), func() {
+			v.wrapUp.call(e, v.zone(m))
+			v.right.Select(v.wrapTab)
+		}))
+	}
+	if len(buttons) == 0 {
+		return line
+	}
+	return container.NewBorder(nil, nil, nil, container.NewHBox(buttons...), line)
+}
+
+// showClosing shows the pack's closing lines while the caller is on the
+// line, with the reminder to let the caller hang up first.
+func (v *deskView) showClosing(m desk.View) {
+	c := m.Closing
+	if c == nil {
+		v.closing.SetText("")
+		return
+	}
+	lines := []string{v.t("closing.title")}
+	for _, r := range c.Reassure {
+		lines = append(lines, "· "+r)
+	}
+	for _, l := range []string{c.Thanks, c.Goodbye} {
+		if l != "" {
+			lines = append(lines, "· "+l)
+		}
+	}
+	if c.HangUpFirst != "" {
+		lines = append(lines, c.HangUpFirst)
+	}
+	v.closing.SetText(strings.Join(lines, "\n"))
+}
+
+// notify turns the desk's new notices of cases falling due into desktop
+// notifications (the agent may be in another window).
+func (v *deskView) notify(m desk.View) {
+	newest := v.seenNotice
+	for _, n := range m.Notices {
+		if !n.At.After(v.seenNotice) {
+			continue
+		}
+		if n.At.After(newest) {
+			newest = n.At
+		}
+		if n.ID == desk.NoticeCaseDue || n.ID == desk.NoticeCaseOverdue {
+			v.shell.app.SendNotification(fyne.NewNotification(v.t("notify.case"),
+				v.t(n.ID, map[string]any{"customer": n.Args["customer"], "what": n.Args["what"], "due": n.Args["due"]})))
+		}
+	}
+	v.seenNotice = newest
+}
+
+// byTypeText is the day's calls by wrap-up type.
+func byTypeText(lang string, by map[string]int) string {
+	var parts []string
+	for _, k := range []string{"consultation", "complaint", "other", agent.Unwrapped} {
+		if n := by[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", tr(lang, "call.type."+k), n))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "  ")
 }
 
 // command shows a call control: enabled when the call allows it and it is
@@ -250,6 +407,9 @@ func (v *deskView) showCallbacks(m desk.View, busy map[string]bool) {
 	for _, cb := range m.Callbacks {
 		id := cb.ID
 		dial := widget.NewButton(v.t("callbacks.dial"), func() { v.onDialCallback(id) })
+		if cb.Purpose != "" {
+			dial.SetText(v.t("callbacks.dial"))
+		}
 		key := "dial:" + id
 		if busy[key] {
 			dial.SetText(v.t("callbacks.dial") + " …")
@@ -271,26 +431,42 @@ func (v *deskView) showCallbacks(m desk.View, busy map[string]bool) {
 func (v *deskView) showCases(m desk.View) {
 	v.cases.RemoveAll()
 	for _, c := range m.Cases {
-		text := orDefault(c.Customer, "—") + "  " + c.What
-		switch {
-		case c.Overdue:
-			text += "  " + v.t("cases.overdue", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
-		case !c.ReplyDue.IsZero():
-			text += "  " + v.t("wiz.deadline", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
-		}
-		l := widget.NewLabel(text)
-		l.Truncation = fyne.TextTruncateEllipsis
-		switch {
-		case c.Overdue:
-			l.Importance = widget.DangerImportance
-		case c.DueSoon:
-			l.Importance = widget.WarningImportance
-		}
-		v.cases.Add(l)
+		v.cases.Add(v.caseRow(c, m))
 	}
 	if len(m.Cases) == 0 {
 		v.cases.Add(widget.NewLabel(v.t("sup.none")))
 	}
+}
+
+// caseRow is one case with its button to open it: overdue in red, due
+// soon in amber, waiting for this agent (escalated to them) marked.
+func (v *deskView) caseRow(c desk.CaseRow, m desk.View) fyne.CanvasObject {
+	text := orDefault(c.Customer, "—") + "  " + c.What
+	switch {
+	case c.Overdue:
+		text += "  " + v.t("cases.overdue", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
+	case !c.ReplyDue.IsZero():
+		text += "  " + v.t("wiz.deadline", map[string]any{"Due": c.ReplyDue.In(v.zone(m)).Format("01-02 15:04")})
+	default:
+		text += "  " + v.t("case.state."+c.State.String())
+	}
+	if c.WaitingForMe {
+		text = v.t("cases.waiting") + "  " + text
+	}
+	if w := c.Warning; w != nil && !w.Done {
+		text += "  " + v.t("cases.warning", map[string]any{"Stage": v.t("sla." + w.StageName)})
+	}
+	l := widget.NewLabel(text)
+	l.Truncation = fyne.TextTruncateEllipsis
+	switch {
+	case c.Overdue || (c.Warning != nil && c.Warning.Late):
+		l.Importance = widget.DangerImportance
+	case c.DueSoon || c.WaitingForMe:
+		l.Importance = widget.WarningImportance
+	}
+	id := c.ID
+	open := widget.NewButton(v.t("case.open"), func() { v.shell.openCase(id) })
+	return container.NewBorder(nil, nil, nil, open, l)
 }
 
 func logLine(lang string, e agent.Call, zone *time.Location) fyne.CanvasObject {
@@ -314,6 +490,7 @@ func (v *deskView) showCaller(c *desk.Call) {
 		for _, l := range []*widget.Label{v.callerNumber, v.badge, v.complaints, v.callbacksDue, v.lastCalls} {
 			l.SetText("")
 		}
+		v.cardCases.RemoveAll()
 		return
 	}
 	name := ""
@@ -345,11 +522,15 @@ func (v *deskView) showCaller(c *desk.Call) {
 		v.badge.SetText(v.badge.Text + "  " + v.t("caller.several", map[string]any{"Count": len(c.Customers)}))
 	}
 	card := c.Card
+	v.cardCases.RemoveAll()
 	if card == nil {
 		v.complaints.SetText("")
 		v.callbacksDue.SetText("")
 		v.lastCalls.SetText("")
 		return
+	}
+	for _, cr := range card.Cases {
+		v.cardCases.Add(v.caseRow(cr, v.shell.view))
 	}
 	text := v.t("caller.open", map[string]any{"Count": card.OpenComplaints})
 	if card.OverdueReplies > 0 {
@@ -371,12 +552,13 @@ func (v *deskView) showCaller(c *desk.Call) {
 	}
 }
 
-// tick redraws the ring or talk timer for now; the shell calls it every
-// second while a call is up.
+// tick redraws the ring or talk timer for now, and the after-call work's;
+// the shell calls it every second.
 func (v *deskView) tick(now time.Time) {
 	if v.ringTimer == nil {
 		return
 	}
+	v.tickACW(now)
 	c := v.shell.view.Call
 	if c == nil {
 		v.ringTimer.SetText("")
@@ -405,6 +587,27 @@ func (v *deskView) tick(now time.Time) {
 	}
 	v.ringTimer.Importance = widget.WarningImportance
 	v.ringTimer.SetText(v.t("ring.timer", map[string]any{"Elapsed": int(el.Seconds()), "Limit": int(limit.Seconds())}))
+}
+
+// tickACW shows the after-call work's time against its limit in the status
+// bar, in red once over.
+func (v *deskView) tickACW(now time.Time) {
+	m := v.shell.view
+	text := v.t("status.agent") + ": " + v.t("agent."+m.Agent.Status.String())
+	if m.Agent.Status == agent.StatusBreak && m.Agent.Reason != agent.ReasonNone {
+		text += "（" + v.t("break."+m.Agent.Reason.String()) + "）"
+	}
+	v.agent.Importance = widget.MediumImportance
+	if a := m.ACW; a != nil {
+		text += " " + v.t("acw.timer", map[string]any{"Elapsed": clock(max(0, now.Sub(a.Since))), "Limit": clock(a.Limit)})
+		if now.Sub(a.Since) > a.Limit {
+			v.agent.Importance = widget.DangerImportance
+		}
+	}
+	if v.agent.Text != text {
+		v.agent.SetText(text)
+		v.status.Refresh()
+	}
 }
 
 func (v *deskView) setOpening(s string) {
@@ -508,6 +711,30 @@ func (v *deskView) onMute() {
 	v.shell.run("mute", func() error { return d.Mute(id, on) }, nil)
 }
 
+// onRecord pauses the call's recording (a card number is read out) or
+// records again.
+func (v *deskView) onRecord() {
+	c := v.shell.view.Call
+	if c == nil || c.Status == desk.CallRinging {
+		return
+	}
+	id, d := c.CallID, v.shell.desk
+	if c.RecordPaused {
+		v.shell.run("record", func() error { return d.ResumeRecording(id) }, nil)
+		return
+	}
+	v.shell.run("record", func() error { return d.PauseRecording(id) }, nil)
+}
+
+// meter shows the headset's levels (0..1): microphone, earpiece.
+func (v *deskView) meter(in, out float64) {
+	if v.micLevel == nil {
+		return
+	}
+	v.micLevel.SetValue(in)
+	v.earLevel.SetValue(out)
+}
+
 func (v *deskView) onSilent() {
 	if v.shell.view.Call == nil {
 		return
@@ -556,7 +783,7 @@ func (v *deskView) onDialCallback(id string) {
 	v.shell.run("dial:"+id, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), desk.CommandTimeout)
 		defer cancel()
-		_, err := d.DialCallback(ctx, id)
+		_, err := d.StartCallback(ctx, id)
 		return err
 	}, nil)
 }
@@ -581,6 +808,8 @@ func (v *deskView) shortcut(k fyne.KeyName) bool {
 		v.onKeypad()
 	case fyne.KeyF9:
 		v.onComplaint()
+	case fyne.KeyF10:
+		v.onRecord()
 	default:
 		return false
 	}

@@ -16,7 +16,10 @@ func errText(lang string, err error) string {
 	var hub *desk.HubError
 	var inc *agent.IncompleteError
 	var cbInc *agent.CallbackIncompleteError
+	var wrapInc *agent.WrapIncompleteError
 	switch {
+	case errors.As(err, &wrapInc):
+		return tr(lang, "err.incomplete") + "\n" + problemLines(lang, wrapInc.Problems)
 	case errors.As(err, &quiet):
 		return tr(lang, "err.quiet.until", map[string]any{"Window": quiet.Window.String(), "Next": quiet.Next.Format("15:04")})
 	case errors.As(err, &inc):
@@ -57,6 +60,8 @@ func errText(lang string, err error) string {
 		return tr(lang, "err.empty")
 	case errors.Is(err, agent.ErrState), errors.Is(err, agent.ErrClosed), errors.Is(err, agent.ErrTransition):
 		return tr(lang, "err.state")
+	case errors.Is(err, desk.ErrNoPlayer):
+		return tr(lang, "err.noplayer")
 	case errors.Is(err, desk.ErrClosed):
 		return tr(lang, "err.closing")
 	}

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"agentdesk/agent"
 	"agentdesk/agent/desk"
 )
 
@@ -19,7 +20,9 @@ type supervisorView struct {
 	shell                                 *Window
 	source                                *widget.Label
 	agents, calls, queues, major, overdue *widget.Label
+	warnings, report                      *widget.Label
 	stats                                 *widget.Label
+	refresh                               *widget.Button
 }
 
 func newSupervisorView(s *Window) *supervisorView { return &supervisorView{shell: s} }
@@ -36,8 +39,10 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 	}
 	v.source = lbl()
 	v.agents, v.calls, v.queues, v.major, v.overdue, v.stats = lbl(), lbl(), lbl(), lbl(), lbl(), lbl()
+	v.warnings, v.report = lbl(), lbl()
 	v.major.Importance = widget.DangerImportance
 	v.overdue.Importance = widget.WarningImportance
+	v.refresh = widget.NewButton(v.t("sup.report.run"), v.onReport)
 	box := container.NewVScroll(container.NewVBox(v.source,
 		container.NewGridWithColumns(2,
 			widget.NewCard(v.t("sup.agents"), "", v.agents),
@@ -45,7 +50,9 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 			widget.NewCard(v.t("sup.major"), "", v.major),
 			widget.NewCard(v.t("sup.overdue"), "", v.overdue),
 		),
-		widget.NewCard(v.t("stats"), "", v.stats)))
+		widget.NewCard(v.t("sup.warnings"), "", v.warnings),
+		widget.NewCard(v.t("stats"), "", v.stats),
+		widget.NewCard(v.t("sup.report"), v.t("sup.report.week"), container.NewVBox(v.refresh, v.report))))
 	v.apply(v.shell.view)
 	return box
 }
@@ -77,6 +84,9 @@ func (v *supervisorView) apply(m desk.View) {
 		if !a.Since.IsZero() {
 			line += " · " + clock(max(0, m.At.Sub(a.Since)))
 		}
+		if a.OverLimit {
+			line += " " + v.t("sup.acw_over")
+		}
 		agents = append(agents, line)
 	}
 	list(v.agents, agents)
@@ -96,7 +106,11 @@ func (v *supervisorView) apply(m desk.View) {
 	}
 	var major []string
 	for _, a := range b.Alerts {
-		major = append(major, a.At.In(zone).Format("15:04")+" "+a.Owner+" "+a.Summary)
+		line := a.At.In(zone).Format("15:04") + " " + a.Owner + " " + a.Summary
+		if a.Kind == agent.AlertEscalation {
+			line = a.At.In(zone).Format("15:04") + " " + v.t("sup.escalation", map[string]any{"By": a.Owner, "To": escalationTarget(v.shell.lang, a.To)}) + " " + a.Summary
+		}
+		major = append(major, line)
 	}
 	list(v.major, major)
 	var overdue []string
@@ -104,10 +118,30 @@ func (v *supervisorView) apply(m desk.View) {
 		overdue = append(overdue, o.Due.In(zone).Format("01-02 15:04")+" "+o.Owner+" "+shortID(o.ID))
 	}
 	list(v.overdue, overdue)
+	var warnings []string
+	for _, w := range b.Warnings {
+		st := w.Status
+		line := shortID(w.ID) + " " + w.Owner + " — "
+		if st.Done {
+			line += v.t("sup.warning.done")
+		} else {
+			line += v.t("sla."+st.StageName) + "（" + v.t("role."+string(st.StageRole)) + "）" + v.t("case.stage_due", map[string]any{"Due": st.StageDue.In(zone).Format("01-02 15:04")})
+		}
+		if st.Late {
+			line += " " + v.t("cases.late")
+		}
+		line += " · " + v.t("sup.warning.limits", map[string]any{"Handle": st.HandleDue.In(zone).Format("01-02 15:04"), "Close": st.CloseDue.In(zone).Format("01-02 15:04")})
+		warnings = append(warnings, line)
+	}
+	list(v.warnings, warnings)
 	var lines []string
 	for _, s := range b.Today {
-		lines = append(lines, orDefault(s.Agent, v.t("sup.me"))+"  "+v.t("stats.hubline",
-			map[string]any{"In": s.Inbound, "Out": s.Outbound, "Answered": s.Answered, "Missed": s.Missed}))
+		line := orDefault(s.Agent, v.t("sup.me")) + "  " + v.t("stats.hubline",
+			map[string]any{"In": s.Inbound, "Out": s.Outbound, "Answered": s.Answered, "Missed": s.Missed})
+		if by := byTypeText(v.shell.lang, s.ByType); by != "" {
+			line += "  · " + by
+		}
+		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
 		lines = append(lines, v.t("sup.none"))
@@ -142,4 +176,39 @@ func shortID(id string) string {
 		return id[:i]
 	}
 	return id
+}
+
+// onReport computes the 《回访总结报告》 of the last seven days in the
+// background (it reads every task).
+func (v *supervisorView) onReport() {
+	to := v.shell.view.At
+	if to.IsZero() {
+		to = time.Now()
+	}
+	from := to.AddDate(0, 0, -7)
+	d := v.shell.desk
+	var r agent.CallbackReport
+	v.refresh.Disable()
+	v.shell.run("report", func() error {
+		var err error
+		r, err = d.CallbackReport(from, to.Add(time.Minute))
+		return err
+	}, func(err error) {
+		v.refresh.Enable()
+		if err != nil {
+			v.shell.warn(errText(v.shell.lang, err))
+			return
+		}
+		lines := []string{v.reportLine(v.t("sup.report.all"), r.CallbackSummary)}
+		for _, a := range r.Agents {
+			lines = append(lines, v.reportLine(a.Agent, a.CallbackSummary))
+		}
+		v.report.SetText(strings.Join(lines, "\n"))
+	})
+}
+
+func (v *supervisorView) reportLine(who string, s agent.CallbackSummary) string {
+	return who + "  " + v.t("sup.report.line", map[string]any{"Total": s.Total, "Reached": s.Reached,
+		"Satisfied": fmt.Sprintf("%.0f", s.SatisfiedPct), "Complete": fmt.Sprintf("%.0f", s.CompletePct),
+		"InTime": fmt.Sprintf("%.0f", s.InTimePct), "Overdue": s.Overdue, "Unsatisfied": s.Unsatisfied})
 }

@@ -69,6 +69,10 @@ type trainerView struct {
 	// ruleKinds are the date rules picked for holidays that have no month
 	// and day yet, by holiday id.
 	ruleKinds map[string]int
+
+	// subTabs are the editor and the versions on the hub (vers).
+	subTabs *container.AppTabs
+	vers    *versionsPanel
 }
 
 func newTrainerView(s *Window) *trainerView {
@@ -164,13 +168,35 @@ func (v *trainerView) buildUI() fyne.CanvasObject {
 		container.NewHBox(v.modeSel, v.insertVar, v.save, v.publish), v.path)
 	split := container.NewHSplit(v.body, container.NewVScroll(side))
 	split.Offset = 0.6
+	v.vers = newVersionsPanel(v)
+	v.subTabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(v.t("tr.tab.edit"), theme.DocumentCreateIcon(), container.NewBorder(bar, nil, nil, nil, split)),
+		container.NewTabItemWithIcon(v.t("tr.tab.versions"), theme.HistoryIcon(), v.vers.build()))
+	v.subTabs.OnSelected = func(*container.TabItem) {
+		if v.subTabs.SelectedIndex() == versionsTab {
+			v.vers.open()
+		}
+	}
 	if c := v.carry; c != nil {
 		v.carry = nil
 		v.resume(c)
 	} else {
 		v.load(v.lang)
 	}
-	return container.NewBorder(bar, nil, nil, nil, split)
+	return v.subTabs
+}
+
+// versionsTab is the position of the versions among the trainer tab's
+// own tabs.
+const versionsTab = 1
+
+// showVersions shows the versions on the hub (loading them the first
+// time).
+func (v *trainerView) showVersions() {
+	if v.subTabs != nil {
+		v.subTabs.SelectIndex(versionsTab)
+		v.vers.open()
+	}
 }
 
 // startInstant is the preview's first day and time: the desk's clock in
@@ -209,6 +235,10 @@ func (v *trainerView) resume(old *trainerView) {
 	v.painting = false
 	v.showBody()
 	v.check()
+	if old.vers != nil && old.subTabs != nil && old.subTabs.SelectedIndex() == versionsTab {
+		v.vers.sel = old.vers.sel
+		v.showVersions()
+	}
 }
 
 // load reads the pack the desk uses for lang (a file or store read: off
@@ -231,6 +261,9 @@ func (v *trainerView) load(lang string) {
 		v.langSel.SetSelectedIndex(langIndex(lang))
 		v.painting = false
 		v.setText(text)
+		if v.subTabs != nil && v.subTabs.SelectedIndex() == versionsTab {
+			v.vers.open()
+		}
 	})
 }
 
@@ -365,6 +398,7 @@ func (v *trainerView) apply(desk.View) {
 	if v.save == nil {
 		return
 	}
+	v.vers.apply()
 	for _, b := range []struct {
 		w     *widget.Button
 		key   string
@@ -428,10 +462,11 @@ func (v *trainerView) onPublish() {
 			return
 		}
 		msg := v.t("tr.published", map[string]any{"Version": pv.Version})
-		if pv.State == "pending" {
+		if pv.State == desk.PackPending {
 			msg = v.t("tr.published.pending", map[string]any{"Version": pv.Version})
 		}
 		v.shell.info(msg)
+		v.vers.published(pv)
 	})
 }
 

@@ -23,12 +23,20 @@ import (
 // fakeDesk records the commands the window gives; its CheckComplaint is a
 // stand-in for the desk's rule so the wizard has something to show.
 type fakeDesk struct {
-	mu     sync.Mutex
-	cmds   []string
-	saved  []desk.ComplaintDraft
-	fail   error
-	checks []desk.Check
-	packs  []string // texts saved or published
+	caseView *desk.CaseView
+	mu       sync.Mutex
+	cmds     []string
+	saved    []desk.ComplaintDraft
+	fail     error
+	checks   []desk.Check
+	packs    []string // texts saved or published
+	// history is what the hub holds of the packs, diffs the versions'
+	// diffs; hubFail, when set, is every pack hub call's answer.
+	history []desk.PackVersion
+	diffs   map[int64]desk.PackDiff
+	hubFail error
+	// reviewFail, when set, is every review's and rollback's answer.
+	reviewFail error
 }
 
 func (f *fakeDesk) rec(s string) error {
@@ -127,11 +135,101 @@ func (f *fakeDesk) SavePackFile(path, text string) error {
 	f.mu.Unlock()
 	return f.rec("savepack " + path)
 }
+
+// PublishPack keeps text and, when the hub takes it, adds it to history
+// as version 7, pending.
 func (f *fakeDesk) PublishPack(_ context.Context, text string) (desk.PackVersion, error) {
 	f.mu.Lock()
 	f.packs = append(f.packs, text)
 	f.mu.Unlock()
-	return desk.PackVersion{Version: 7, State: "pending"}, f.rec("publish")
+	if err := f.rec("publish"); err != nil {
+		return desk.PackVersion{}, err
+	}
+	pv := desk.PackVersion{Version: 7, State: desk.PackPending, By: "lin", At: t0}
+	if p, err := scripts.Parse("pack.toml", []byte(text)); err == nil {
+		pv.Lang = p.Lang()
+	}
+	f.mu.Lock()
+	f.history = append([]desk.PackVersion{pv}, f.history...)
+	f.mu.Unlock()
+	return pv, nil
+}
+func (f *fakeDesk) PackHistory(_ context.Context, lang string) ([]desk.PackVersion, error) {
+	f.rec("history " + lang)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hubFail != nil {
+		return nil, f.hubFail
+	}
+	var out []desk.PackVersion
+	for _, v := range f.history {
+		if v.Lang == lang {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+func (f *fakeDesk) PackDiff(_ context.Context, version int64) (desk.PackDiff, error) {
+	f.rec(fmt.Sprint("diff ", version))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hubFail != nil {
+		return desk.PackDiff{}, f.hubFail
+	}
+	return f.diffs[version], nil
+}
+
+// ReviewPack reviews a pending version of history as the hub would.
+func (f *fakeDesk) ReviewPack(_ context.Context, version int64, approve bool, reason string) (desk.PackVersion, error) {
+	f.rec(fmt.Sprintf("review %d %v %s", version, approve, reason))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hubFail != nil || f.reviewFail != nil {
+		return desk.PackVersion{}, errors.Join(f.hubFail, f.reviewFail)
+	}
+	for i := range f.history {
+		v := &f.history[i]
+		if v.Version != version {
+			continue
+		}
+		if v.State != desk.PackPending {
+			return desk.PackVersion{}, &desk.HubError{Err: desk.ErrHubConflict, Detail: "already " + v.State}
+		}
+		v.State, v.ReviewedBy, v.ReviewedAt, v.Reason = desk.PackRejected, "zhao", t0, reason
+		if approve {
+			v.State = desk.PackApproved
+			for j := range f.history {
+				f.history[j].Live = f.history[j].Lang == v.Lang && j == i
+			}
+		}
+		return *v, nil
+	}
+	return desk.PackVersion{}, &desk.HubError{Err: desk.ErrHubRefused, Detail: "not found"}
+}
+
+// RollbackPack adds a live copy of an approved version to history.
+func (f *fakeDesk) RollbackPack(_ context.Context, version int64, reason string) (desk.PackVersion, error) {
+	f.rec(fmt.Sprintf("rollback %d %s", version, reason))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hubFail != nil || f.reviewFail != nil {
+		return desk.PackVersion{}, errors.Join(f.hubFail, f.reviewFail)
+	}
+	var top int64
+	var lang string
+	for _, v := range f.history {
+		top = max(top, v.Version)
+		if v.Version == version {
+			lang = v.Lang
+		}
+	}
+	for i := range f.history {
+		f.history[i].Live = false
+	}
+	nv := desk.PackVersion{Version: top + 1, Lang: lang, State: desk.PackApproved, Live: true, By: "zhao", At: t0,
+		ReviewedBy: "zhao", ReviewedAt: t0, Reason: reason, RollbackOf: version}
+	f.history = append([]desk.PackVersion{nv}, f.history...)
+	return nv, nil
 }
 
 // queue runs the window's background work when the test says so.

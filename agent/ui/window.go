@@ -26,6 +26,7 @@ import (
 // view tests use a fake. Every method but SubscribeView may block (disk,
 // SIP, network) and is only called off the Fyne goroutine.
 type Desk interface {
+	WorkDesk
 	SubscribeView(fn func(desk.View)) (cancel func())
 	Answer(callID string) error
 	Hangup(callID string) error
@@ -49,6 +50,10 @@ type Desk interface {
 	PreviewPack(text string, req desk.PreviewRequest) desk.PackPreview
 	SavePackFile(path, text string) error
 	PublishPack(ctx context.Context, text string) (desk.PackVersion, error)
+	PackHistory(ctx context.Context, lang string) ([]desk.PackVersion, error)
+	PackDiff(ctx context.Context, version int64) (desk.PackDiff, error)
+	ReviewPack(ctx context.Context, version int64, approve bool, reason string) (desk.PackVersion, error)
+	RollbackPack(ctx context.Context, version int64, reason string) (desk.PackVersion, error)
 }
 
 var _ Desk = (*desk.Desk)(nil)
@@ -226,6 +231,10 @@ func (s *Window) show() {
 
 // Tick redraws the timers for now; run it every second via fyne.Do.
 func (s *Window) Tick(now time.Time) { s.deskV.tick(now) }
+
+// Meter shows the headset's levels (0..1, microphone and earpiece); run it
+// a few times a second via fyne.Do with the desk's Levels.
+func (s *Window) Meter(in, out float64) { s.deskV.meter(in, out) }
 
 // SetLang switches the language live: the window is rebuilt and the desk
 // renders its scripts in the new language.

@@ -127,11 +127,7 @@ func (w *wizard) setCall(c *desk.Call) {
 func (w *wizard) show(i int) {
 	w.step = i
 	w.title.SetText(w.t(wizardSteps[i]))
-	hint := ""
-	if i < len(wizardSteps)-1 {
-		hint = w.t(wizardSteps[i] + ".hint")
-	}
-	w.hint.SetText(hint)
+	w.hint.SetText(w.prompt(i))
 	w.body.Objects = []fyne.CanvasObject{w.pages[i]}
 	w.body.Refresh()
 	enable(w.back, i > 0)
@@ -140,6 +136,29 @@ func (w *wizard) show(i int) {
 	if i == len(wizardSteps)-1 {
 		w.refreshReport()
 	}
+}
+
+// prompt is step i's guidance from the script pack, with the line the
+// agent may say (its reply promise following the draft's severity); the
+// window's own hint when the pack has none.
+func (w *wizard) prompt(i int) string {
+	ids := []string{"listen", "ask", "follow", "reply", "record", "report"}
+	for _, p := range w.shell.desk.Prompts(w.draft()) {
+		if p.ID != ids[i] {
+			continue
+		}
+		text := p.Prompt
+		if p.Say != "" {
+			text = strings.TrimSpace(text + "\n" + w.t("wiz.say") + p.Say)
+		}
+		if text != "" {
+			return text
+		}
+	}
+	if i < len(wizardSteps)-1 {
+		return w.t(wizardSteps[i] + ".hint")
+	}
+	return ""
 }
 
 func (w *wizard) showBusy() {

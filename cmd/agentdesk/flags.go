@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"strconv"
 	"strings"
 
 	"agentdesk/agent/desk"
@@ -37,6 +38,17 @@ func bindFlags(fs *flag.FlagSet, c *desk.Config) {
 	fs.StringVar(&c.PBX.Transport, "pbx.transport", c.PBX.Transport, "udp, tcp or tls")
 	fs.StringVar(&c.PBX.Proxy, "pbx.proxy", c.PBX.Proxy, "outbound proxy")
 	fs.BoolVar(&c.PBX.Companion, "pbx.companion", c.PBX.Companion, "watch a desk phone instead of ringing here")
+	fs.StringVar(&c.PBX.CA, "pbx.ca", c.PBX.CA, "PEM file of authorities trusted for the PBX's TLS certificate")
+	fs.BoolVar(&c.PBX.AllowDirect, "pbx.allow_direct", c.PBX.AllowDirect, "take calls from any address, not only the PBX (lab only)")
+	fs.StringVar(&c.Audio.Input, "audio.input", c.Audio.Input, "headset microphone (device name; empty: system default)")
+	fs.StringVar(&c.Audio.Output, "audio.output", c.Audio.Output, "headset earpiece (device name; empty: system default)")
+	fs.StringVar(&c.Audio.Ring, "audio.ring", c.Audio.Ring, "device the ringtone plays on (empty: system default)")
+	fs.BoolFunc("audio.record", "record answered calls (default true)", func(s string) error {
+		b, err := strconv.ParseBool(s)
+		c.Audio.Record = &b
+		return err
+	})
+	fs.StringVar(&c.Hub.CA, "hub.ca", c.Hub.CA, "PEM file of authorities trusted for the hub's certificate")
 	fs.StringVar(&c.PBX.Scenario, "pbx.scenario", c.PBX.Scenario, "practice scenario file")
 	fs.StringVar(&c.Hub.URL, "hub.url", c.Hub.URL, "hub address; empty: no sync")
 	fs.Func("hub.token", "hub token", func(s string) error { c.Hub.Token = desk.Secret(s); return nil })

@@ -71,7 +71,7 @@ func TestJourney_RingAnswerComplaintSaveHangup(t *testing.T) {
 	}
 
 	// Focus the window (a click on the opening line), then answer with F2.
-	x.click(at(image.Pt(300, 380)))
+	x.click(at(deskFocusPoint))
 	x.key("F2")
 	d.waitLog(`msg="call event".* event=answered`, 20*time.Second)
 	time.Sleep(500 * time.Millisecond) // the view of the answered call is painted

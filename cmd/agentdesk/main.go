@@ -110,8 +110,17 @@ func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) erro
 	if err != nil {
 		return err
 	}
+	// The phone is made after the desk (the desk hears its events); its
+	// self-check items are looked up when the check runs.
+	var phone *line
 	opts := desk.Options{Store: st, Packs: packs.Packs, PackInfo: packs.Info, Practice: cfg.PBX.URI == "",
-		Config: cfg, Logger: log, LogCalls: true, PlanCallbacks: link == nil}
+		Config: cfg, Logger: log, LogCalls: true, PlanCallbacks: link == nil,
+		Checks: []desk.Checker{func(ctx context.Context) []desk.Check {
+			if phone == nil || phone.checks == nil {
+				return nil
+			}
+			return phone.checks(ctx)
+		}}}
 	if link != nil {
 		opts.Hub = link
 	}
@@ -120,12 +129,14 @@ func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) erro
 		return err
 	}
 	defer d.Close()
-	phone, err := openLine(cfg, st, d, log)
+	phone, err = openLine(cfg, st, d, log)
 	if err != nil {
 		return err
 	}
 	defer phone.Close()
-	d.SetPhone(phone)
+	// The phone itself, not the wrapper: the desk finds its optional
+	// powers (recording, levels, monitoring) by type assertion.
+	d.SetPhone(phone.Phone)
 	if link != nil {
 		link.Attach(d)
 	}
@@ -140,6 +151,7 @@ func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) erro
 	})
 	defer win.Start()()
 	go tick(ctx, win)
+	go meter(ctx, win, d)
 	// A terminal's Ctrl+C, a session logout or a service stop closes the
 	// window the way its close button does: the data file closes cleanly.
 	sigs := make(chan os.Signal, 1)
@@ -188,6 +200,26 @@ func tick(ctx context.Context, win *ui.Window) {
 			return
 		case now := <-t.C:
 			fyne.Do(func() { win.Tick(now) })
+		}
+	}
+}
+
+// meter shows the headset's levels five times a second while they move.
+func meter(ctx context.Context, win *ui.Window, d *desk.Desk) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	var lastIn, lastOut float64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			in, out := d.Levels()
+			if in == lastIn && out == lastOut {
+				continue
+			}
+			lastIn, lastOut = in, out
+			fyne.Do(func() { win.Meter(in, out) })
 		}
 	}
 }

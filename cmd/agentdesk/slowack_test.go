@@ -37,7 +37,7 @@ func TestSlowACK_WindowKeepsPainting(t *testing.T) {
 	sipp := kamailiotest.StartSipp(t, k.Addr(), "testdata/caller_slow_ack.xml", kamailiotest.FreePort(t), "-s", user,
 		"-key", "from", `"王建国" <sip:13800138000@127.0.0.1>`, "-key", "extra", "X-Test: 1", "-timeout", "90s")
 	d.waitLog(`msg="call event".* event=ringing`, 20*time.Second)
-	x.click(win.Add(image.Pt(300, 380)))
+	x.click(win.Add(deskFocusPoint))
 	time.Sleep(300 * time.Millisecond)
 	full := image.Rect(win.X, win.Y, win.X+int(windowSize.Width), win.Y+int(windowSize.Height))
 	x.key("F2")

@@ -70,7 +70,7 @@ func TestTrainerJourney_HolidayNoticeWithThePickers(t *testing.T) {
 	left := image.Rect(win.X, win.Y+90, win.X+leftW, full.Max.Y)
 	right := image.Rect(win.X+int(windowSize.Width*0.62), win.Y+90, full.Max.X, full.Max.Y)
 
-	x.click(at(image.Pt(300, 380)))
+	x.click(at(deskFocusPoint))
 	x.key("alt+3")
 	or.win.ShowTab(ui.TabTrainer)
 	or.wait(t, "公司名称", 10*time.Second)

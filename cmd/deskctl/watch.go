@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"agentdesk/agent"
 	"agentdesk/agent/desk"
@@ -25,8 +26,8 @@ import (
 func init() {
 	register(&command{
 		name:    "watch",
-		usage:   "[--config FILE] [--json] [--pbx sip:HOST:PORT --user EXT --password PW] [--transport udp|tcp|tls] [--proxy sip:HOST:PORT] [--practice SCENARIO|default] [--lang zh-Hans|zh-Hant|en] [--data DIR]",
-		summary: "register as the desk would and print every phone event (JSON lines with --json)",
+		usage:   "[--config FILE] [--json] [--pbx sip:HOST:PORT --user EXT --password PW] [--transport udp|tcp|tls] [--proxy sip:HOST:PORT] [--practice SCENARIO|default] [--lang zh-Hans|zh-Hant|en] [--data DIR] [--answer-after DURATION] [--input NAME] [--output NAME] [--ring NAME] [--recordings DIR]",
+		summary: "register as the desk would and print every phone event (JSON lines with --json); --answer-after answers with audio",
 		run: func(e *env, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -50,8 +51,14 @@ func watch(ctx context.Context, e *env, args []string) error {
 	scenario := fs.String("practice", "", "run the practice phone with this scenario file (\"default\": the embedded one)")
 	lang := fs.String("lang", "", "language of the opening lines: zh-Hans, zh-Hant or en")
 	data := fs.String("data", "", "the desk's data directory")
+	answerAfter := fs.Duration("answer-after", 0, "answer each inbound call after this delay, with audio on the sound devices")
+	devs := addAudioFlags(fs)
+	recordings := fs.String("recordings", "", "record answered calls (stereo WAV) into this folder")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *answerAfter < 0 {
+		return fmt.Errorf("--answer-after %s: want a delay of 0 or more", *answerAfter)
 	}
 	if fs.NArg() > 0 {
 		return errUsage
@@ -125,6 +132,10 @@ func watch(ctx context.Context, e *env, args []string) error {
 	}
 	out := &watchPrinter{w: e.stdout, json: *asJSON}
 	d.Watch(out.print)
+	if *answerAfter > 0 {
+		answering := autoAnswer(ctx, d, *answerAfter, e.stderr)
+		defer answering.Wait()
+	}
 
 	var phone desk.Phone
 	if sc != nil {
@@ -134,10 +145,12 @@ func watch(ctx context.Context, e *env, args []string) error {
 		d.SetPhone(p)
 		p.Start()
 	} else {
+		ac := devs.config()
 		ua, err := telephony.New(telephony.Config{
 			PBX: cfg.PBX.URI, User: cfg.PBX.User, Password: string(cfg.PBX.Password),
 			Transport: cfg.PBX.Transport, OutboundProxy: cfg.PBX.Proxy, Companion: cfg.PBX.Companion,
-		}, d, telephony.WithLogger(log))
+			Input: ac.Input, Output: ac.Output, Ring: ac.Ring, Recordings: *recordings,
+		}, audioNotes{next: d, w: e.stderr}, telephony.WithLogger(log))
 		if err != nil {
 			d.Close()
 			return err
@@ -242,4 +255,61 @@ func practiceCustomers(sc *practice.Scenario) []agent.Customer {
 		})
 	}
 	return out
+}
+
+// autoAnswer answers each inbound call that rings after delay (for
+// operations and tests); its audio runs on the sound devices the phone was
+// given. Errors go to w. Wait returns once no answer is pending.
+func autoAnswer(ctx context.Context, d *desk.Desk, delay time.Duration, w io.Writer) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	d.Watch(func(ev desk.WatchEvent) {
+		if ev.Event != "ringing" || ev.Direction != telephony.Inbound.String() || ev.CallID == "" {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTimer(delay)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := d.Answer(ev.CallID); err != nil {
+				mu.Lock()
+				fmt.Fprintf(w, "deskctl watch: answer %s: %v\n", ev.CallID, err)
+				mu.Unlock()
+			}
+		}()
+	})
+	return &wg
+}
+
+// audioNotes passes every phone event to the desk and says on stderr what
+// the desk does not print: a sound device missing or back, a recording
+// saved or failed.
+type audioNotes struct {
+	next telephony.Emitter
+	w    io.Writer
+}
+
+func (a audioNotes) Emit(e telephony.Event) {
+	a.next.Emit(e)
+	var line string
+	switch e.Kind {
+	case telephony.EventAudio:
+		line = "sound: " + e.Reason
+	case telephony.EventRecording:
+		if r := e.Recording; r != nil {
+			line = fmt.Sprintf("recording of %s saved: %s (%s, %d channels)", e.CallID, r.Path, r.Duration.Round(time.Millisecond), r.Channels)
+		}
+	case telephony.EventRecordingFailed:
+		line = fmt.Sprintf("recording of %s failed: %s", e.CallID, e.Reason)
+	default:
+		return
+	}
+	// Emit must not block: stderr is a terminal or a pipe someone reads.
+	go fmt.Fprintf(a.w, "deskctl watch: %s\n", line)
 }

@@ -56,6 +56,15 @@ type Options struct {
 	UAS string
 	// Port to listen on (UDP and TCP); 0 picks a free one.
 	Port int
+	// TLS, when set, makes Kamailio listen for SIP over TLS too.
+	TLS *TLS
+}
+
+// TLS is Kamailio's TLS listener: its certificate and key (PEM files) and
+// port (0 picks a free one).
+type TLS struct {
+	CertFile, KeyFile string
+	Port              int
 }
 
 // Kamailio is a running kamailio process.
@@ -64,6 +73,8 @@ type Kamailio struct {
 	opts Options
 	dir  string
 	cfg  string
+
+	defines []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -89,7 +100,23 @@ func Start(t testing.TB, opts Options) *Kamailio {
 	}
 	k := &Kamailio{t: t, opts: opts, dir: t.TempDir()}
 	k.cfg = filepath.Join(k.dir, "kamailio.cfg")
+	tlsPort, tlsCfg := "", ""
+	if opts.TLS != nil {
+		if opts.TLS.Port == 0 {
+			opts.TLS.Port = FreePort(t)
+		}
+		tlsPort, tlsCfg = strconv.Itoa(opts.TLS.Port), filepath.Join(k.dir, "tls.cfg")
+		conf := fmt.Sprintf("[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n"+
+			"private_key = %s\ncertificate = %s\n\n[client:default]\nmethod = TLSv1.2+\nverify_certificate = no\nrequire_certificate = no\n",
+			opts.TLS.KeyFile, opts.TLS.CertFile)
+		if err := os.WriteFile(tlsCfg, []byte(conf), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		k.defines = []string{"-A", "WITH_TLS"}
+	}
 	cfg := strings.NewReplacer(
+		"{{TLS_PORT}}", tlsPort,
+		"{{TLS_CFG}}", tlsCfg,
 		"{{PORT}}", strconv.Itoa(opts.Port),
 		"{{USER}}", opts.User,
 		"{{PASSWORD}}", opts.Password,
@@ -116,6 +143,14 @@ func (k *Kamailio) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.
 // URI is "sip:127.0.0.1:PORT".
 func (k *Kamailio) URI() string { return "sip:" + k.Addr() }
 
+// TLSAddr is "127.0.0.1:TLSPORT" (empty without TLS).
+func (k *Kamailio) TLSAddr() string {
+	if k.opts.TLS == nil {
+		return ""
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(k.opts.TLS.Port))
+}
+
 // Log is what kamailio wrote so far.
 func (k *Kamailio) Log() string {
 	k.mu.Lock()
@@ -129,7 +164,8 @@ func (k *Kamailio) Log() string {
 func (k *Kamailio) start() {
 	k.t.Helper()
 	log := &syncBuffer{}
-	cmd := exec.Command(KamailioBin, "-f", k.cfg, "-DD", "-E", "-Y", k.dir, "-P", filepath.Join(k.dir, "kamailio.pid"))
+	args := append([]string{"-f", k.cfg, "-DD", "-E", "-Y", k.dir, "-P", filepath.Join(k.dir, "kamailio.pid")}, k.defines...)
+	cmd := exec.Command(KamailioBin, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -335,17 +371,19 @@ func tail(s string, n int) string {
 // syncBuffer is a bytes.Buffer safe for a process's output and a reader.
 type syncBuffer struct {
 	mu sync.Mutex
-	bytes.Buffer
+	// Not embedded: an embedded bytes.Buffer would lend its ReadFrom to
+	// io.Copy (os/exec uses it), which writes without the lock.
+	b bytes.Buffer
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.Buffer.Write(p)
+	return b.b.Write(p)
 }
 
 func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.Buffer.String()
+	return b.b.String()
 }

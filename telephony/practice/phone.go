@@ -31,6 +31,10 @@ var (
 	ErrClosed = errors.New("practice phone is closed")
 	// ErrBadDigit is returned by SendDTMF for a key that is not 0-9 * # A-D.
 	ErrBadDigit = errors.New("not a DTMF key")
+	// ErrNotRecording is returned by PauseRecording and ResumeRecording:
+	// practice calls are never recorded. It is telephony.ErrNotRecording,
+	// so the desk tells it the same way for both phones.
+	ErrNotRecording = telephony.ErrNotRecording
 )
 
 // OutboundAnswerAfter is how long a dialled practice callee takes to pick up.
@@ -57,6 +61,7 @@ type call struct {
 	script *Caller // nil for outbound calls
 	state  callState
 	timer  Timer
+	muted  bool
 }
 
 // Phone is the practice phone. Its methods are safe for concurrent use.
@@ -242,6 +247,48 @@ func (p *Phone) SendDTMF(callID, digit string) error {
 	}
 	return nil
 }
+
+// Mute silences (on) or restores the agent's side of an answered call, as
+// the real phone does; the practice caller does not hear either way.
+func (p *Phone) Mute(callID string, on bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.connected("mute", callID)
+	if err != nil {
+		return err
+	}
+	if c.muted == on {
+		return nil
+	}
+	c.muted = on
+	kind := telephony.EventUnmuted
+	if on {
+		kind = telephony.EventMuted
+	}
+	p.send(telephony.Event{Kind: kind, CallID: callID, Direction: c.dir, Caller: c.caller})
+	return nil
+}
+
+// PauseRecording returns ErrNotRecording (for a current call; ErrNoCall
+// otherwise): practice calls are not recorded.
+func (p *Phone) PauseRecording(callID string) error { return p.notRecording("pause recording", callID) }
+
+// ResumeRecording returns ErrNotRecording, as PauseRecording.
+func (p *Phone) ResumeRecording(callID string) error {
+	return p.notRecording("resume recording", callID)
+}
+
+func (p *Phone) notRecording(op, callID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, err := p.call(callID); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s %s: %w", op, callID, ErrNotRecording)
+}
+
+// Levels is silence on both sides: the practice phone uses no sound card.
+func (p *Phone) Levels() (in, out float64) { return 0, 0 }
 
 // Dial places a practice outbound call: it rings at once and the callee
 // picks up after OutboundAnswerAfter; it lasts until the agent hangs up.

@@ -371,3 +371,34 @@ func TestPhone_ControlsCheckCallState(t *testing.T) {
 		t.Errorf("transfer of an unknown call: %v, want ErrNoCall", err)
 	}
 }
+
+func TestPhone_MuteRecordingLevels(t *testing.T) {
+	p, rec, clk := newTestPhone(t, oneCaller)
+	clk.Advance(10 * time.Second)
+	ring := rec.last()
+	if err := p.Mute(ring.CallID, true); !errors.Is(err, ErrCallState) {
+		t.Errorf("mute of a ringing call: %v", err)
+	}
+	if err := p.Answer(ring.CallID); err != nil {
+		t.Fatal(err)
+	}
+	for _, on := range []bool{true, true, false} {
+		if err := p.Mute(ring.CallID, on); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(rec.kinds(), ","); got != "registered,ringing,answered,muted,unmuted" {
+		t.Errorf("events = %s (a repeated mute is no event)", got)
+	}
+	for _, f := range []func(string) error{p.PauseRecording, p.ResumeRecording} {
+		if err := f(ring.CallID); !errors.Is(err, telephony.ErrNotRecording) {
+			t.Errorf("recording control on a practice call: %v, want ErrNotRecording", err)
+		}
+		if err := f("nope"); !errors.Is(err, ErrNoCall) {
+			t.Errorf("recording control on an unknown call: %v", err)
+		}
+	}
+	if in, out := p.Levels(); in != 0 || out != 0 {
+		t.Errorf("levels %v %v", in, out)
+	}
+}

@@ -35,7 +35,10 @@ type Link struct {
 
 	mu     sync.Mutex
 	events []upstream.CallEvent
-	kick   chan struct{} // a live report is due at once
+	// refused is the newest version of each language's pack the desk
+	// refused (it did not parse): not pulled again.
+	refused map[string]int64
+	kick    chan struct{} // a live report is due at once
 
 	stopWatch func()
 	cancel    context.CancelFunc
@@ -208,10 +211,23 @@ func (l *Link) followBoard(ctx context.Context) {
 // kept: it must parse (the hub validates too, but a desk never trusts a pack
 // it cannot read), and once kept it is applied to the desk at once, without
 // a restart. A pack that does not parse is not kept; the desk keeps its last
-// good one and says so.
+// good one and says so, once: the refused version counts as had, so the
+// next rounds do not pull it again (a newer version, or a rollback, which
+// is a newer version too, is pulled as usual).
 type packInbox struct {
 	storesync.Store
 	l *Link
+}
+
+// PackID is the newest version kept for lang, or refused, if higher.
+func (in packInbox) PackID(lang string) (int64, error) {
+	id, err := in.Store.PackID(lang)
+	if err != nil {
+		return id, err
+	}
+	in.l.mu.Lock()
+	defer in.l.mu.Unlock()
+	return max(id, in.l.refused[lang]), nil
 }
 
 // SavePack keeps and applies a pack pulled from the hub, if it parses.
@@ -222,6 +238,12 @@ func (in packInbox) SavePack(pk upstream.Pack) error {
 	}
 	if err != nil {
 		in.l.log.Warn("published pack refused; keeping the last good one", "lang", pk.Lang, "pack_id", pk.ID, "error", err)
+		in.l.mu.Lock()
+		if in.l.refused == nil {
+			in.l.refused = map[string]int64{}
+		}
+		in.l.refused[pk.Lang] = max(in.l.refused[pk.Lang], pk.ID)
+		in.l.mu.Unlock()
 		if in.l.d != nil {
 			in.l.d.Notify(desk.NoticePackRefused, map[string]string{"version": fmt.Sprint(pk.ID)})
 		}
@@ -284,7 +306,54 @@ func (l *Link) Publish(ctx context.Context, name string, data []byte) (desk.Pack
 	if err != nil {
 		return desk.PackVersion{}, hubErr(err)
 	}
-	return desk.PackVersion{Version: pk.Version, Lang: pk.Lang, Name: pk.Name, State: string(pk.State), At: pk.CreatedAt, By: pk.Author}, nil
+	return versionOf(pk), nil
+}
+
+// PackHistory implements desk.Hub.
+func (l *Link) PackHistory(ctx context.Context, lang string) ([]desk.PackVersion, error) {
+	vs, err := l.c.History(ctx, lang)
+	if err != nil {
+		return nil, hubErr(err)
+	}
+	out := make([]desk.PackVersion, len(vs))
+	for i, v := range vs {
+		out[i] = versionOf(v)
+	}
+	return out, nil
+}
+
+// PackDiff implements desk.Hub.
+func (l *Link) PackDiff(ctx context.Context, version int64) (desk.PackDiff, error) {
+	d, err := l.c.Diff(ctx, version)
+	if err != nil {
+		return desk.PackDiff{}, hubErr(err)
+	}
+	return desk.PackDiff{Version: d.Version, Lang: d.Lang, Live: d.Live, Text: d.Diff}, nil
+}
+
+// ReviewPack implements desk.Hub.
+func (l *Link) ReviewPack(ctx context.Context, version int64, approve bool, reason string) (desk.PackVersion, error) {
+	v, err := l.c.Review(ctx, version, approve, reason)
+	if err != nil {
+		return desk.PackVersion{}, hubErr(err)
+	}
+	return versionOf(v), nil
+}
+
+// RollbackPack implements desk.Hub.
+func (l *Link) RollbackPack(ctx context.Context, version int64, reason string) (desk.PackVersion, error) {
+	v, err := l.c.Rollback(ctx, version, reason)
+	if err != nil {
+		return desk.PackVersion{}, hubErr(err)
+	}
+	return versionOf(v), nil
+}
+
+// versionOf is the hub's pack version as the desk shows it.
+func versionOf(v upstream.PackVersion) desk.PackVersion {
+	return desk.PackVersion{Version: v.Version, Lang: v.Lang, Name: v.Name, State: string(v.State), Live: v.Live,
+		At: v.CreatedAt, By: v.Author, ReviewedBy: v.ReviewedBy, ReviewedAt: v.ReviewedAt, Reason: v.Reason,
+		RollbackOf: v.RollbackOf, Size: v.Size}
 }
 
 // hubErr maps the client's errors to the desk's.
@@ -296,8 +365,12 @@ func hubErr(err error) error {
 	switch {
 	case errors.Is(err, upstream.ErrUnauthorized):
 		return &desk.HubError{Err: desk.ErrHubToken, Detail: he.Msg}
+	case errors.Is(err, upstream.ErrOwnVersion): // before ErrForbidden, which it matches too
+		return &desk.HubError{Err: desk.ErrHubOwnVersion, Detail: he.Msg}
 	case errors.Is(err, upstream.ErrForbidden):
 		return &desk.HubError{Err: desk.ErrHubRole, Detail: he.Msg}
+	case errors.Is(err, upstream.ErrConflict):
+		return &desk.HubError{Err: desk.ErrHubConflict, Detail: he.Msg}
 	}
 	return &desk.HubError{Err: desk.ErrHubRefused, Detail: he.Msg}
 }

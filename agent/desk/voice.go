@@ -1,0 +1,120 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"agentdesk/agent"
+	"agentdesk/agent/store"
+	"agentdesk/telephony"
+	"agentdesk/telephony/audio"
+)
+
+// audioStateOf is the status bar's view of the sound card: the first role
+// in use whose device is not open.
+func audioStateOf(s *audio.Status) AudioState {
+	if s == nil {
+		return AudioState{}
+	}
+	for _, r := range []struct {
+		name string
+		st   audio.RoleStatus
+	}{{"input", s.Input}, {"output", s.Output}, {"ring", s.Ring}} {
+		if r.st.Wanted && !r.st.Open && r.st.Err != nil {
+			return AudioState{Problem: audio.ErrorCode(r.st.Err), Role: r.name}
+		}
+	}
+	return AudioState{}
+}
+
+// recorder is a phone that records calls and can pause the recording.
+type recorder interface {
+	PauseRecording(callID string) error
+	ResumeRecording(callID string) error
+}
+
+// leveler is a phone that reports the headset's levels.
+type leveler interface {
+	Levels() (in, out float64)
+}
+
+// ErrNoRecording is returned when the phone does not record calls.
+var ErrNoRecording = errors.New("this phone does not record calls")
+
+// PauseRecording stops recording the call for a while (a card number is
+// read out); the paused stretch is silent in the recording.
+func (d *Desk) PauseRecording(callID string) error {
+	p, id, err := d.target(callID, false)
+	if err != nil {
+		return fmt.Errorf("pause recording: %w", err)
+	}
+	r, ok := p.(recorder)
+	if !ok {
+		return ErrNoRecording
+	}
+	return phoneErr("pause recording", r.PauseRecording(id))
+}
+
+// ResumeRecording records the call again.
+func (d *Desk) ResumeRecording(callID string) error {
+	p, id, err := d.target(callID, false)
+	if err != nil {
+		return fmt.Errorf("resume recording: %w", err)
+	}
+	r, ok := p.(recorder)
+	if !ok {
+		return ErrNoRecording
+	}
+	return phoneErr("resume recording", r.ResumeRecording(id))
+}
+
+// Levels are the microphone's and the earpiece's levels now, 0..1, for the
+// meter; 0, 0 without a sound card. It never blocks.
+func (d *Desk) Levels() (in, out float64) {
+	p := d.phone.Load()
+	if p == nil {
+		return 0, 0
+	}
+	if l, ok := (*p).(leveler); ok {
+		return l.Levels()
+	}
+	return 0, 0
+}
+
+// recorded files a finished recording under the call it belongs to (desk
+// goroutine): the record keeps the file's name inside the recordings folder.
+func (d *Desk) recorded(r telephony.Recording, at time.Time) {
+	rec := &agent.Recording{CallID: r.CallID, Agent: d.me(), File: filepath.Base(r.Path), Started: r.Started,
+		Duration: r.Duration, Paused: r.Paused, Channels: r.Channels}
+	if err := d.st.PutRecording(rec, at); err != nil {
+		d.log.Error("recording not filed", "call_id", r.CallID, "file", r.Path, "error", err)
+		d.notice(NoticeRecordingFailed, map[string]string{"reason": err.Error()})
+		return
+	}
+	d.reload()
+}
+
+// ErrNoPlayer is returned by PlayRecording when the desk has no sound card
+// to play on.
+var ErrNoPlayer = errors.New("no player for recordings")
+
+// PlayRecording plays a recording of this desk on the headset until it
+// ends or ctx does.
+func (d *Desk) PlayRecording(ctx context.Context, id string) error {
+	if d.play == nil {
+		return ErrNoPlayer
+	}
+	recs, err := d.st.Recordings()
+	if err != nil {
+		return fmt.Errorf("play recording %s: %w", id, err)
+	}
+	for _, r := range recs {
+		if r.ID == id {
+			return d.play(ctx, filepath.Join(d.cfg.RecordingsDir(), r.File))
+		}
+	}
+	return fmt.Errorf("play recording %s: %w", id, store.ErrNotFound)
+}

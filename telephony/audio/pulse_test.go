@@ -1,0 +1,82 @@
+package audio_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"agentdesk/telephony/audio"
+	"agentdesk/telephony/audio/audiotest"
+)
+
+// TestPulse_Check runs the self-check on a real PulseAudio: the "input" is
+// the monitor of the "output", so the test tone must come back.
+func TestPulse_Check(t *testing.T) {
+	audiotest.PulseGate(t)
+	p := audiotest.StartPulse(t, "desk")
+	rep, err := audio.Check(context.Background(), audio.Config{Input: "desk.monitor", Output: "desk"}, audio.WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.TonePlayed || !rep.ToneHeard || !rep.RingPlayed || rep.InputLevel < 0.5 {
+		t.Errorf("report %+v", rep)
+	}
+	t.Logf("loopback check: input %.1f dBFS, tone heard %v", rep.InputDBFS, rep.ToneHeard)
+
+	// The microphone: what is played into it moves the level.
+	tone := make([]int16, 3*audio.Rate)
+	audio.Tone(tone, 440, 0.3, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p.Play(ctx, "desk_mic_feed", tone)
+	rep, err = audio.Check(context.Background(), audio.Config{}, audio.WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Input.ID != "desk_mic" || rep.InputLevel < 0.5 || rep.ToneHeard {
+		t.Errorf("mic check %+v", rep)
+	}
+
+	_, err = audio.Check(context.Background(), audio.Config{Output: "no such headset"}, audio.WithLogger(quiet()))
+	if !errors.Is(err, audio.ErrDeviceNotFound) {
+		t.Errorf("unknown output: %v", err)
+	}
+}
+
+// TestPulse_HeadsetUnpluggedAndBack removes the earpiece's sink while it
+// plays (as unplugging a USB headset does) and loads it again: the Sound
+// reports the loss and plays on the new sink.
+func TestPulse_HeadsetUnpluggedAndBack(t *testing.T) {
+	audiotest.PulseGate(t)
+	p := audiotest.StartPulse(t, "desk")
+	mod := p.AddSink("usbhead")
+	s, _ := newSound(t, nil, audio.Config{Output: "usbhead"})
+	s.Start()
+	defer s.Stop()
+	waitFor(t, "earpiece open", func() bool { return s.Status().Output.Open })
+	p.Pactl("unload-module", mod)
+	waitFor(t, "unplug noticed", func() bool { return s.Status().Output.Err != nil })
+	t.Logf("unplugged: %v", s.Status().Output.Err)
+	p.AddSink("usbhead")
+	waitFor(t, "earpiece back", func() bool { return s.Status().Output.Open })
+	rec := p.Record("usbhead.monitor")
+	tone := make([]int16, audio.FrameSamples)
+	phase := 0.0
+	for range 50 {
+		phase = audio.Tone(tone, 1000, 0.3, phase)
+		s.WriteFrame(tone)
+		time.Sleep(audio.FrameDuration)
+	}
+	got := rec.Stop()
+	share, rms := audiotest.Shares(got, audio.Rate/4, 1000)
+	heard := 0
+	for i := range share {
+		if share[i] > 0.5 && rms[i] > 0.01 {
+			heard++
+		}
+	}
+	if heard < 2 {
+		t.Errorf("tone after replug: shares %v rms %v", share, rms)
+	}
+}

@@ -1,0 +1,288 @@
+package telephony
+
+import (
+	"math"
+	"sort"
+	"sync"
+)
+
+// Jitter buffer sizes, in samples at 8 kHz.
+const (
+	jbFrame      = 160  // one 20 ms frame: what the call clock takes each tick
+	jbMarginInit = 160  // cushion beyond the frame aimed for at start
+	jbMarginMin  = 80   // never below 10 ms
+	jbMarginMax  = 800  // never above 100 ms (baresip's is 4 frames)
+	jbGrowEvery  = 25   // pops (0.5 s) between two growths: one stall, one step
+	jbHistory    = 480  // 60 ms of what was played, for concealment
+	jbFadeAfter  = 80   // concealment plays at full level for 10 ms…
+	jbFadeLen    = 400  // …then fades out over 50 ms, then is silent
+	jbCrossfade  = 40   // 5 ms from concealment back into real audio
+	jbWindow     = 100  // frames (2 s) over which the cushion is judged
+	jbReset      = 8000 // a timestamp more than 1 s off restarts the buffer
+	// jbLateRestart late packets in a row restart the buffer too.
+	jbLateRestart = 3
+)
+
+// chunk is one packet's decoded samples.
+type chunk struct {
+	ts  uint32
+	pcm []int16
+}
+
+// jitterBuffer turns packets that arrive early, late, twice or not at all
+// into a steady 20 ms stream for the call clock. It waits for a cushion
+// before it starts playing, grows the cushion by 10 ms at each late packet
+// and shrinks it by 10 ms after each 2 s without one, dropping audio that
+// stands beyond it.
+// A missing frame is concealed by repeating the last pitch period of what
+// was played, fading out after 10 ms (after G.711 Appendix I), and the
+// real audio that follows is cross-faded in.
+type jitterBuffer struct {
+	mu        sync.Mutex
+	chunks    []chunk // sorted by ts, none ending before next
+	started   bool
+	next      uint32 // timestamp of the next sample to play
+	newest    uint32 // end timestamp of the newest sample received
+	margin    int
+	history   []int16 // last jbHistory samples played
+	lost      int     // samples concealed in a row
+	pitch     int     // period repeated while concealing
+	pitchPos  int
+	winPops   int
+	winMin    int // smallest cushion seen in the window
+	winLate   bool
+	lateRun   int // late packets in a row
+	sinceGrow int // pops since the cushion last grew
+
+	// counters for stats and tests
+	played, concealed, late, dropped int64
+}
+
+func newJitterBuffer() *jitterBuffer {
+	return &jitterBuffer{margin: jbMarginInit, history: make([]int16, jbHistory), winMin: math.MaxInt, sinceGrow: jbGrowEvery}
+}
+
+// diff is a-b on the 32-bit timestamp circle.
+func diff(a, b uint32) int { return int(int32(a - b)) }
+
+// push adds one packet's samples taken at RTP timestamp ts.
+func (j *jitterBuffer) push(ts uint32, pcm []int16) {
+	if len(pcm) == 0 {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.started && (diff(ts, j.next) > jbReset || diff(ts, j.next) < -jbReset) {
+		// The sender restarted its clock (new source, re-INVITE): start over.
+		j.started, j.chunks = false, j.chunks[:0]
+	}
+	end := ts + uint32(len(pcm))
+	if j.started && diff(end, j.next) <= 0 {
+		j.late++
+		j.winLate = true
+		if j.lateRun++; j.lateRun < jbLateRestart {
+			return
+		}
+		// The sender stalled without moving its clock on: everything it
+		// sends now is behind ours. Start over on its timeline.
+		j.started, j.chunks = false, j.chunks[:0]
+	}
+	j.lateRun = 0
+	i := sort.Search(len(j.chunks), func(i int) bool { return diff(j.chunks[i].ts, ts) >= 0 })
+	if i < len(j.chunks) && j.chunks[i].ts == ts {
+		j.dropped++ // a duplicate
+		return
+	}
+	j.chunks = append(j.chunks, chunk{})
+	copy(j.chunks[i+1:], j.chunks[i:])
+	j.chunks[i] = chunk{ts: ts, pcm: append([]int16(nil), pcm...)}
+	if len(j.chunks) == 1 || diff(end, j.newest) > 0 {
+		j.newest = end
+	}
+	if !j.started {
+		j.next = j.chunks[0].ts
+	}
+	// Bound memory if the clock stops pulling.
+	for len(j.chunks) > 100 {
+		j.chunks = j.chunks[1:]
+		j.dropped++
+	}
+}
+
+// pop fills out (jbFrame samples) with the next 20 ms: real audio,
+// concealment, or silence before the stream started. It reports whether
+// the frame was concealed.
+func (j *jitterBuffer) pop(out []int16) (concealed bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.started {
+		if len(j.chunks) == 0 || diff(j.newest, j.next) < len(out)+j.margin {
+			clear(out)
+			return false
+		}
+		j.started = true
+	}
+	cushion := diff(j.newest, j.next) - len(out)
+	j.judge(cushion)
+
+	filled := 0
+	clear(out)
+	for _, c := range j.chunks {
+		off := diff(c.ts, j.next)
+		if off >= len(out) {
+			break
+		}
+		for k, s := range c.pcm {
+			if p := off + k; p >= 0 && p < len(out) {
+				out[p] = s
+				filled++
+			}
+		}
+	}
+	j.next += uint32(len(out))
+	j.trim()
+	if filled == 0 {
+		j.conceal(out)
+		j.concealed++
+		return true
+	}
+	if j.lost > 0 {
+		j.crossfade(out)
+	}
+	j.lost = 0
+	j.played++
+	j.remember(out)
+	return false
+}
+
+// judge adapts the cushion once per window: grow it after a late packet,
+// shrink it by dropping 10 ms of audio when it never went below margin+10 ms.
+func (j *jitterBuffer) judge(cushion int) {
+	if cushion < j.winMin {
+		j.winMin = cushion
+	}
+	if cushion < 0 {
+		// An underrun: the frame due now has not arrived.
+		j.winLate = true
+	}
+	j.winPops++
+	j.sinceGrow++
+	if j.winLate && j.margin < jbMarginMax && j.sinceGrow >= jbGrowEvery {
+		// React at once, not at the end of the window; but a stall makes
+		// several packets late together, and is one step, not several.
+		j.margin = min(j.margin+jbFrame/2, jbMarginMax)
+		j.winLate = false
+		j.sinceGrow = 0
+		j.winPops, j.winMin = 0, math.MaxInt
+		return
+	}
+	if j.winLate && j.sinceGrow < jbGrowEvery {
+		// Late again within the same stall: no new step, and no shrinking
+		// at the end of this window either.
+		j.winPops = min(j.winPops, jbWindow-1)
+	}
+	if j.winPops < jbWindow {
+		return
+	}
+	// A window without a late packet: ask for 10 ms less cushion, and drop
+	// what stands beyond it (at most 40 ms at once), so a burst of lateness
+	// does not leave the call with a long delay for good.
+	j.margin = max(jbMarginMin, j.margin-jbFrame/2)
+	if excess := j.winMin - j.margin; excess >= jbMarginMin {
+		j.next += uint32(min(excess, 2*jbFrame))
+		j.trim()
+	}
+	j.winPops, j.winMin = 0, math.MaxInt
+}
+
+// trim forgets chunks that end before next.
+func (j *jitterBuffer) trim() {
+	n := 0
+	for n < len(j.chunks) && diff(j.chunks[n].ts+uint32(len(j.chunks[n].pcm)), j.next) <= 0 {
+		n++
+	}
+	j.chunks = j.chunks[n:]
+}
+
+// remember keeps the tail of what was played for concealment.
+func (j *jitterBuffer) remember(out []int16) {
+	if len(out) >= len(j.history) {
+		copy(j.history, out[len(out)-len(j.history):])
+		return
+	}
+	copy(j.history, j.history[len(out):])
+	copy(j.history[len(j.history)-len(out):], out)
+}
+
+// conceal synthesises a lost frame from the last pitch period played.
+func (j *jitterBuffer) conceal(out []int16) {
+	if j.lost == 0 {
+		j.pitch = pitchPeriod(j.history)
+		j.pitchPos = 0
+	}
+	src := j.history[len(j.history)-j.pitch:]
+	for i := range out {
+		g := 1.0
+		if k := j.lost + i - jbFadeAfter; k > 0 {
+			g = math.Max(0, 1-float64(k)/jbFadeLen)
+		}
+		out[i] = int16(float64(src[j.pitchPos]) * g)
+		j.pitchPos = (j.pitchPos + 1) % j.pitch
+	}
+	j.lost += len(out)
+}
+
+// crossfade blends the start of the first real frame after a loss with
+// the concealment that would have continued, so there is no click.
+func (j *jitterBuffer) crossfade(out []int16) {
+	if j.lost > jbFadeAfter+jbFadeLen {
+		return // concealment had faded to silence: nothing to blend
+	}
+	src := j.history[len(j.history)-j.pitch:]
+	pos := j.pitchPos
+	g0 := math.Max(0, 1-float64(max(0, j.lost-jbFadeAfter))/jbFadeLen)
+	for i := 0; i < jbCrossfade && i < len(out); i++ {
+		w := float64(i) / jbCrossfade
+		synth := float64(src[pos]) * g0
+		out[i] = int16(synth*(1-w) + float64(out[i])*w)
+		pos = (pos + 1) % j.pitch
+	}
+}
+
+// pitchPeriod finds the period (2.5–15 ms, 20–120 samples) that best
+// repeats the end of h (normalised autocorrelation over the last 240
+// samples).
+func pitchPeriod(h []int16) int {
+	const minP, maxP, win = 20, 120, 240
+	best, bestScore := maxP, -2.0
+	tail := h[len(h)-win:]
+	for p := minP; p <= maxP; p++ {
+		var xy, xx, yy float64
+		for i := range win - maxP {
+			x := float64(tail[maxP+i])
+			y := float64(tail[maxP+i-p])
+			xy += x * y
+			xx += x * x
+			yy += y * y
+		}
+		if xx == 0 || yy == 0 {
+			continue
+		}
+		if s := xy / math.Sqrt(xx*yy); s > bestScore+1e-9 {
+			best, bestScore = p, s
+		}
+	}
+	return best
+}
+
+// jitterStats are the buffer's counters.
+type jitterStats struct {
+	Played, Concealed, Late, Dropped int64
+	MarginMs                         int
+}
+
+func (j *jitterBuffer) stats() jitterStats {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return jitterStats{Played: j.played, Concealed: j.concealed, Late: j.late, Dropped: j.dropped, MarginMs: j.margin / 8}
+}

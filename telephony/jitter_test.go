@@ -1,0 +1,282 @@
+package telephony
+
+import (
+	"testing"
+
+	"agentdesk/telephony/audio"
+)
+
+// toneFrames makes n 20 ms frames of a continuous sine.
+func toneFrames(n int, freq float64) [][]int16 {
+	out := make([][]int16, n)
+	phase := 0.0
+	for i := range out {
+		out[i] = make([]int16, rtpSamples)
+		phase = audio.Tone(out[i], freq, 0.3, phase)
+	}
+	return out
+}
+
+// playout pushes frames (nil: lost) one per pop, as a steady network
+// would, and returns what was popped.
+func playout(j *jitterBuffer, frames [][]int16, extraPops int) [][]int16 {
+	var out [][]int16
+	for i, f := range frames {
+		if f != nil {
+			j.push(uint32(1000+i*rtpSamples), f)
+		}
+		p := make([]int16, rtpSamples)
+		j.pop(p)
+		out = append(out, p)
+	}
+	for range extraPops {
+		p := make([]int16, rtpSamples)
+		j.pop(p)
+		out = append(out, p)
+	}
+	return out
+}
+
+func join(frames [][]int16) []int16 {
+	var out []int16
+	for _, f := range frames {
+		out = append(out, f...)
+	}
+	return out
+}
+
+func TestJitterBuffer_InOrderIsDelayedNotChanged(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(20, 440)
+	out := playout(j, in, 0)
+	// It waits for a frame plus the cushion, then plays every sample as sent.
+	lead := 0
+	for lead < len(out) && audio.RMS(out[lead]) == 0 {
+		lead++
+	}
+	if lead == 0 || lead > 3 {
+		t.Fatalf("started after %d frames", lead)
+	}
+	for i := range in {
+		if i+lead >= len(out) {
+			break
+		}
+		for k := range in[i] {
+			if out[i+lead][k] != in[i][k] {
+				t.Fatalf("frame %d sample %d changed", i, k)
+			}
+		}
+	}
+	if st := j.stats(); st.Concealed != 0 || st.Late != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestJitterBuffer_ReorderAndDuplicates(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(6, 440)
+	for _, i := range []int{0, 2, 1, 1, 3, 5, 4, 4} {
+		j.push(uint32(i*rtpSamples), in[i])
+	}
+	var got []int16
+	for range 6 {
+		p := make([]int16, rtpSamples)
+		j.pop(p)
+		got = append(got, p...)
+	}
+	if want := join(in); !equal(got, want) {
+		t.Error("reordered packets did not come out in order")
+	}
+	if st := j.stats(); st.Dropped != 2 {
+		t.Errorf("duplicates dropped %d, want 2", st.Dropped)
+	}
+}
+
+func equal(a, b []int16) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestJitterBuffer_LossIsConcealed(t *testing.T) {
+	in := toneFrames(30, 440)
+	lost := 15
+	in[lost] = nil
+	j := newJitterBuffer()
+	out := playout(j, in, 0)
+	lead := 0
+	for audio.RMS(out[lead]) == 0 {
+		lead++
+	}
+	gap := out[lost+lead]
+	if audio.RMS(gap) < 0.15 {
+		t.Errorf("the lost frame is near silence (rms %.3f): not concealed", audio.RMS(gap))
+	}
+	// Around the gap the 440 Hz tone goes on: a skip or a hole would
+	// spread its power over other frequencies.
+	around := join(out[lost+lead-2 : lost+lead+3])
+	if share := audio.ToneShare(around, audio.Rate, 440); share < 0.8 {
+		t.Errorf("tone share across the concealed frame %.2f", share)
+	}
+	if st := j.stats(); st.Concealed != 1 {
+		t.Errorf("concealed %d frames", st.Concealed)
+	}
+}
+
+func TestJitterBuffer_LongLossFadesToSilence(t *testing.T) {
+	in := toneFrames(30, 440)
+	for i := 10; i < 16; i++ {
+		in[i] = nil
+	}
+	j := newJitterBuffer()
+	out := playout(j, in, 3)
+	lead := 0
+	for audio.RMS(out[lead]) == 0 {
+		lead++
+	}
+	first, fourth := audio.RMS(out[10+lead]), audio.RMS(out[13+lead])
+	if first < 0.15 || fourth != 0 {
+		t.Errorf("rms of 1st lost frame %.3f (want concealed), 4th %.3f (want faded out)", first, fourth)
+	}
+	if audio.RMS(out[16+lead]) < 0.15 {
+		t.Error("audio did not come back after the loss")
+	}
+}
+
+func TestJitterBuffer_LatePacketGrowsCushion(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(10, 440)
+	start := j.stats().MarginMs
+	for i := range 5 {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(make([]int16, rtpSamples))
+	}
+	// Frames 5 and 6 are late: popped (concealed) before they arrive.
+	j.pop(make([]int16, rtpSamples))
+	j.pop(make([]int16, rtpSamples))
+	j.pop(make([]int16, rtpSamples))
+	j.push(uint32(5*rtpSamples), in[5])
+	st := j.stats()
+	if st.Late != 1 || st.MarginMs <= start {
+		t.Errorf("late %d, cushion %d ms (was %d)", st.Late, st.MarginMs, start)
+	}
+}
+
+func TestJitterBuffer_ShrinksAnOversizedCushion(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(jbWindow+40, 440)
+	// A burst of 10 frames, then one frame per pop: the cushion stays 180
+	// ms, far more than needed, until the buffer drops some.
+	for i := range 10 {
+		j.push(uint32(i*rtpSamples), in[i])
+	}
+	depth := func() int { return diff(j.newest, j.next) }
+	before := 0
+	for i := 10; i < len(in); i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(make([]int16, rtpSamples))
+		if i == 11 {
+			before = depth()
+		}
+	}
+	if after := depth(); after >= before {
+		t.Errorf("depth %d samples after a window, %d before", after, before)
+	}
+}
+
+func TestJitterBuffer_RestartsOnTimestampJump(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(10, 440)
+	for i := range 5 {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(make([]int16, rtpSamples))
+	}
+	for i := 5; i < 10; i++ {
+		j.push(uint32(900000+i*rtpSamples), in[i])
+		j.pop(make([]int16, rtpSamples))
+	}
+	if st := j.stats(); st.Late != 0 {
+		t.Errorf("a new timeline was taken as late packets: %+v", st)
+	}
+	p := make([]int16, rtpSamples)
+	j.pop(p)
+	if audio.RMS(p) < 0.15 {
+		t.Error("nothing plays after the timestamp jump")
+	}
+}
+
+func BenchmarkJitterBuffer_PushPop(b *testing.B) {
+	j := newJitterBuffer()
+	f := toneFrames(1, 440)[0]
+	p := make([]int16, rtpSamples)
+	for i := range b.N {
+		j.push(uint32(i*rtpSamples), f)
+		j.pop(p)
+	}
+}
+
+// TestJitterBuffer_SenderStallResyncs: a sender that stops for half a
+// second and goes on where its timestamps left off is behind the playout
+// clock from then on; the buffer must follow it, not drop it all.
+func TestJitterBuffer_SenderStallResyncs(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(60, 440)
+	p := make([]int16, rtpSamples)
+	for i := range 20 {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+	}
+	for range 25 { // 500 ms of nothing
+		j.pop(p)
+	}
+	var after []int16
+	for i := 20; i < 60; i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+		after = append(after, p...)
+	}
+	if rms := audio.RMS(after[len(after)/2:]); rms < 0.15 {
+		t.Errorf("after the stall the buffer plays rms %.3f: it dropped the sender as late", rms)
+	}
+}
+
+// TestJitterBuffer_CushionComesBack: after a burst of late packets the
+// cushion grows, and once packets are on time again it shrinks back.
+func TestJitterBuffer_CushionComesBack(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(1200, 440)
+	p := make([]int16, rtpSamples)
+	i := 0
+	for ; i < 20; i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+	}
+	// Four times, the network holds three frames back and then delivers
+	// them at once: the first comes after its turn.
+	for range 4 {
+		j.pop(p)
+		j.pop(p)
+		j.pop(p)
+		for range 3 {
+			j.push(uint32(i*rtpSamples), in[i])
+			i++
+		}
+	}
+	grown := j.stats().MarginMs
+	for ; i < len(in); i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+	}
+	if back := j.stats().MarginMs; grown <= 20 || back >= grown || back > 40 {
+		t.Errorf("cushion %d ms after the late packets, %d ms 20 s later", grown, back)
+	}
+	if d := diff(j.newest, j.next); d > 3*jbFrame {
+		t.Errorf("still %d samples buffered once the network is steady", d)
+	}
+}

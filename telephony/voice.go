@@ -1,0 +1,188 @@
+package telephony
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"agentdesk/telephony/audio"
+)
+
+// soundCard is what the voice needs of the sound card; *audio.Sound is it.
+type soundCard interface {
+	Start()
+	Stop()
+	Ring(on bool)
+	SetFrameFunc(fn func(frame []int16))
+	WriteFrame(frame []int16)
+	Levels() (in, out float64)
+	Status() audio.Status
+	Close() error
+}
+
+// voice joins every call with live media to the sound card on one 20 ms
+// clock. The microphone is the clock: its device thread runs each tick as
+// soon as a frame is captured (no goroutine to wake per frame); without a
+// microphone, a timer takes over. Each tick sends the agent's frame to
+// every call (silence when muted or held), takes each call's next frame
+// from its jitter buffer, mixes what the agent hears, and hands both sides
+// to the call's recording.
+type voice struct {
+	snd soundCard
+
+	mu      sync.Mutex
+	calls   []*call
+	ringing map[*call]bool
+	stop    chan struct{}
+	done    chan struct{}
+
+	lastMic atomic.Int64 // when the microphone last ran a tick (UnixNano)
+	tickMu  sync.Mutex   // one tick at a time: microphone or timer
+	live    []*call      // the tick's snapshot of calls
+	silence []int16
+	rx      []int16
+	mix     []int32
+	out     []int16
+}
+
+func newVoice(snd soundCard) *voice {
+	return &voice{snd: snd, ringing: map[*call]bool{},
+		silence: make([]int16, rtpSamples), rx: make([]int16, rtpSamples), mix: make([]int32, rtpSamples), out: make([]int16, rtpSamples)}
+}
+
+// attach puts c's media on the clock; the first call opens the headset.
+func (v *voice) attach(c *call) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, x := range v.calls {
+		if x == c {
+			return
+		}
+	}
+	v.calls = append(v.calls, c)
+	if len(v.calls) == 1 {
+		v.lastMic.Store(0)
+		v.snd.SetFrameFunc(v.fromMic)
+		v.snd.Start()
+		v.stop, v.done = make(chan struct{}), make(chan struct{})
+		go v.clock(v.stop, v.done)
+	}
+}
+
+// detach takes c off the clock; the last call closes the headset.
+func (v *voice) detach(c *call) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for i, x := range v.calls {
+		if x != c {
+			continue
+		}
+		v.calls = append(v.calls[:i:i], v.calls[i+1:]...)
+		if len(v.calls) == 0 {
+			close(v.stop)
+			v.snd.SetFrameFunc(nil)
+			v.snd.Stop()
+		}
+		return
+	}
+}
+
+// setRinging rings the ring device while any inbound call rings.
+func (v *voice) setRinging(c *call, on bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if on {
+		v.ringing[c] = true
+	} else {
+		delete(v.ringing, c)
+	}
+	v.snd.Ring(len(v.ringing) > 0)
+}
+
+// close stops the clock and the sound card.
+func (v *voice) close() {
+	v.mu.Lock()
+	done := v.done
+	if len(v.calls) > 0 {
+		v.calls = nil
+		close(v.stop)
+		v.snd.SetFrameFunc(nil)
+		v.snd.Stop()
+	}
+	v.ringing = map[*call]bool{}
+	v.snd.Ring(false)
+	v.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+	_ = v.snd.Close()
+}
+
+// fromMic is the microphone's tick, on its device thread.
+func (v *voice) fromMic(frame []int16) {
+	v.lastMic.Store(time.Now().UnixNano())
+	v.tick(frame)
+}
+
+// clock ticks with silence while no microphone does (none, unplugged,
+// not open yet), and otherwise only looks in now and then.
+func (v *voice) clock(stop, done chan struct{}) {
+	defer close(done)
+	const idle = 100 * time.Millisecond
+	t := time.NewTimer(rtpFrame)
+	defer t.Stop()
+	next := time.Now().Add(rtpFrame)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		if time.Since(time.Unix(0, v.lastMic.Load())) <= 3*rtpFrame {
+			t.Reset(idle)
+			next = time.Time{}
+			continue
+		}
+		if next.IsZero() || time.Until(next) < -rtpFrame {
+			next = time.Now()
+		}
+		v.tick(v.silence)
+		next = next.Add(rtpFrame)
+		t.Reset(time.Until(next))
+	}
+}
+
+// tick is one 20 ms step of every live call.
+func (v *voice) tick(mic []int16) {
+	v.tickMu.Lock()
+	defer v.tickMu.Unlock()
+	v.mu.Lock()
+	v.live = append(v.live[:0], v.calls...)
+	v.mu.Unlock()
+	clear(v.mix)
+	for _, c := range v.live {
+		m := c.getMedia()
+		if m == nil {
+			continue
+		}
+		held := c.getState() == stateHeld
+		tx := mic
+		if held || c.muted.Load() {
+			tx = v.silence
+		}
+		m.sendFrame(tx)
+		m.receiveFrame(v.rx)
+		heard := v.rx
+		if held {
+			heard = v.silence
+		}
+		for i, s := range heard {
+			v.mix[i] += int32(s)
+		}
+		c.recordFrame(heard, tx)
+	}
+	for i, s := range v.mix {
+		v.out[i] = int16(max(-32768, min(32767, s)))
+	}
+	v.snd.WriteFrame(v.out)
+}
