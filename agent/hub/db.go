@@ -44,11 +44,15 @@ var migrationFS embed.FS
 // migrations of hubs starting together, the other makes customer change
 // numbers commit in order so a pull cursor never skips a row;
 // lockCallbacks does for callback tasks what lockCustomers does for
-// customers, and serialises the member callback plans of every hub.
+// customers, and serialises the member callback plans of every hub;
+// lockSettings is held shared by pushes that compute columns under the
+// center's settings and alone by a change of them, so no push stores
+// columns computed under settings already replaced.
 const (
 	lockMigrate   = 0x61646b01
 	lockCustomers = 0x61646b02
 	lockCallbacks = 0x61646b05
+	lockSettings  = 0x61646b06
 	notifyChannel = "agentdesk_board"
 	// tokenNotice prefixes a notification that a token changed (ended,
 	// rotated): "token:ID".

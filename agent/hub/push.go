@@ -64,6 +64,9 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 	}
 	var center agent.Center
 	if needCenter {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", lockSettings); err != nil {
+			return resp, fmt.Errorf("push: %w", err)
+		}
 		if center, err = db.center(ctx, tx); err != nil {
 			return resp, fmt.Errorf("push: %w", err)
 		}

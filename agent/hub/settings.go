@@ -192,6 +192,9 @@ func (db *DB) SetSettings(ctx context.Context, s agent.CenterSettings) (upstream
 		return upstream.Settings{}, fmt.Errorf("set center settings: %w", err)
 	}
 	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockSettings); err != nil {
+		return upstream.Settings{}, fmt.Errorf("set center settings: %w", err)
+	}
 	was, err := db.center(ctx, tx)
 	if err != nil {
 		return upstream.Settings{}, fmt.Errorf("set center settings: %w", err)
