@@ -356,8 +356,12 @@ func (db *DB) SignIn(ctx context.Context, p upstream.Principal, req upstream.Sig
 	}
 	res := upstream.SignInResult{Session: upstream.Secret(tok), Expires: exp, Agent: a.info, DeskKey: deskKey,
 		HubKey: db.signKey.Public().(ed25519.PublicKey)}
+	offline, err := db.offlineTTL(ctx, tx)
+	if err != nil {
+		return upstream.SignInResult{}, fmt.Errorf("sign in: %w", err)
+	}
 	res.Offline = upstream.SignOffline(upstream.OfflineVerifier{Number: a.info.Number, Name: a.info.Name, Role: a.info.Role, Desk: req.Desk,
-		KDF: a.cost, Salt: a.salt, Hash: a.hash, Issued: now, Expires: now.Add(db.offline)}, db.signKey)
+		KDF: a.cost, Salt: a.salt, Hash: a.hash, Issued: now, Expires: now.Add(offline)}, db.signKey)
 	if a.sipUser != nil {
 		pw, err := db.seal.open("sip_password:"+a.info.Number, a.sipPass)
 		if err != nil {

@@ -3,9 +3,12 @@
 // accounts and their sign-in per shift (agents.go), sealed secrets
 // (seal.go), the audit (audit.go), the records desks push (judged by
 // upstream.Decide), live desk state and calls, script pack versions with
-// their review (pack.go; upstream.CheckReview decides), and the
-// supervisors' board. It implements upstream.Backend; the HTTP side is
-// upstream.Server (NewHandler wires the two).
+// their review (pack.go; upstream.CheckReview decides), the center's
+// settings (settings.go), member callbacks planned once for the whole
+// center and pulled by the agents' desks (callbacks.go), columns computed
+// from records by the domain's rules when they are stored (derive.go),
+// and the supervisors' board. It implements upstream.Backend; the HTTP
+// side is upstream.Server (NewHandler wires the two).
 //
 // A hub process holds no state of its own but the listeners of its
 // streams, so several hubs can serve one database behind a load balancer:
@@ -39,10 +42,17 @@ var migrationFS embed.FS
 
 // lockMigrate and lockCustomers are advisory lock keys: one serialises
 // migrations of hubs starting together, the other makes customer change
-// numbers commit in order so a pull cursor never skips a row.
+// numbers commit in order so a pull cursor never skips a row;
+// lockCallbacks does for callback tasks what lockCustomers does for
+// customers, and serialises the member callback plans of every hub;
+// lockSettings is held shared by pushes that compute columns under the
+// center's settings and alone by a change of them, so no push stores
+// columns computed under settings already replaced.
 const (
 	lockMigrate   = 0x61646b01
 	lockCustomers = 0x61646b02
+	lockCallbacks = 0x61646b05
+	lockSettings  = 0x61646b06
 	notifyChannel = "agentdesk_board"
 	// tokenNotice prefixes a notification that a token changed (ended,
 	// rotated): "token:ID".
@@ -51,8 +61,9 @@ const (
 
 // afterMigration runs Go code in a migration's transaction right after its
 // SQL: columns whose values only the domain's rules can compute.
-var afterMigration = map[int]func(ctx context.Context, tx pgx.Tx, log *slog.Logger) error{
-	2: backfillReplyDue,
+var afterMigration = map[int]func(ctx context.Context, db *DB, tx pgx.Tx) error{
+	2: func(ctx context.Context, db *DB, tx pgx.Tx) error { return backfillReplyDue(ctx, tx, db.log) },
+	5: func(ctx context.Context, db *DB, tx pgx.Tx) error { return db.backfillDerived(ctx, tx) },
 }
 
 // DB is the hub's PostgreSQL backend. Several hubs may share one database:
@@ -74,6 +85,12 @@ type DB struct {
 	cost    upstream.Argon2Params
 	hashing chan struct{} // bounds PIN hashes at once (each takes cost.Memory)
 
+	planEvery time.Duration
+
+	centerMu sync.Mutex
+	centerAt int64 // the settings version cached, -1 for none yet
+	cached   agent.Center
+
 	mu      sync.Mutex
 	subs    map[chan upstream.Change]struct{}
 	watches map[int64]map[*tokenWatch]struct{}
@@ -93,8 +110,9 @@ func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.root = l } }
 // (default the system clock).
 func WithClock(c agent.Clock) Option { return func(db *DB) { db.clock = c } }
 
-// WithZone sets where the hotline's day begins and ends for the board's
-// figures of today (default agent.DefaultZone).
+// WithZone sets the center's zone when its settings name none: where the
+// hotline's day begins and ends for the board's figures of today and the
+// callback plan (default agent.DefaultZone).
 func WithZone(loc *time.Location) Option { return func(db *DB) { db.zone = loc } }
 
 // WithHubKey sets the 256-bit hub key that seals the stored secrets (see
@@ -106,7 +124,8 @@ func WithHubKey(key []byte) Option { return func(db *DB) { db.hubKey = key } }
 func WithShift(d time.Duration) Option { return func(db *DB) { db.shift = d } }
 
 // WithOfflineTTL sets how long an offline verifier is good for (default
-// upstream.DefaultOfflineTTL, 7 days): a center setting.
+// upstream.DefaultOfflineTTL, 7 days) unless the center's settings name
+// offline_signin_days.
 func WithOfflineTTL(d time.Duration) Option { return func(db *DB) { db.offline = d } }
 
 // WithRotateGrace sets how long a rotated token keeps working (default
@@ -123,7 +142,7 @@ func WithPINCost(p upstream.Argon2Params) Option { return func(db *DB) { db.cost
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	db := &DB{root: slog.Default(), clock: agent.SystemClock{}, subs: map[chan upstream.Change]struct{}{},
 		watches: map[int64]map[*tokenWatch]struct{}{}, shift: upstream.DefaultShift, offline: upstream.DefaultOfflineTTL,
-		grace: upstream.DefaultRotateGrace, cost: upstream.DefaultArgon2}
+		grace: upstream.DefaultRotateGrace, cost: upstream.DefaultArgon2, planEvery: time.Minute, centerAt: -1}
 	for _, o := range opts {
 		o(db)
 	}
@@ -227,7 +246,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", base, err)
 		}
 		if after := afterMigration[v]; after != nil {
-			if err := after(ctx, tx, db.log); err != nil {
+			if err := after(ctx, db, tx); err != nil {
 				return fmt.Errorf("migrate %s: %w", base, err)
 			}
 		}

@@ -37,19 +37,37 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 	if err := bindDesk(ctx, tx, p, req.Desk); err != nil {
 		return resp, err
 	}
-	hasCustomer, hasAlert := false, false
+	hasCustomer, hasAlert, hasCallback, needCenter := false, false, false, false
 	var keys []key
 	seen := map[key]bool{}
 	for _, r := range req.Records {
 		hasCustomer = hasCustomer || r.Kind == agent.KindCustomer
 		hasAlert = hasAlert || r.Kind == agent.KindAlert
+		hasCallback = hasCallback || r.Kind == agent.KindCallback
+		needCenter = needCenter || r.Kind == agent.KindComplaint || r.Kind == agent.KindCall
 		if k := (key{r.Kind, r.ID}); !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
 		}
 	}
+	// Customers, then callbacks: every taker of both locks takes them in
+	// this order.
 	if hasCustomer {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockCustomers); err != nil {
+			return resp, fmt.Errorf("push: %w", err)
+		}
+	}
+	if hasCallback {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockCallbacks); err != nil {
+			return resp, fmt.Errorf("push: %w", err)
+		}
+	}
+	var center agent.Center
+	if needCenter {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", lockSettings); err != nil {
+			return resp, fmt.Errorf("push: %w", err)
+		}
+		if center, err = db.center(ctx, tx); err != nil {
 			return resp, fmt.Errorf("push: %w", err)
 		}
 	}
@@ -79,7 +97,7 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 		resp.AckSeq = max(resp.AckSeq, r.Seq)
 	}
 	if len(order) > 0 {
-		written, err := db.upsertRecords(ctx, tx, req.Desk, order, write, now)
+		written, err := db.upsertRecords(ctx, tx, req.Desk, order, write, now, center)
 		if err != nil {
 			return resp, err
 		}
@@ -200,37 +218,61 @@ func readStored(ctx context.Context, tx pgx.Tx, keys []key) (map[key]upstream.Co
 	return have, nil
 }
 
-// upsertRecords writes the batch's winning versions in one statement and
+// upsertRecords writes the batch's winning versions in one statement, with
+// the columns derived from their bodies under the center's rules c, and
 // returns the keys it wrote. The statement itself never lowers a version.
-func (db *DB) upsertRecords(ctx context.Context, tx pgx.Tx, desk string, order []key, write map[key]upstream.Record, now time.Time) (map[key]bool, error) {
+func (db *DB) upsertRecords(ctx context.Context, tx pgx.Tx, desk string, order []key, write map[key]upstream.Record, now time.Time, c agent.Center) (map[key]bool, error) {
 	n := len(order)
+	rs := make([]upstream.Record, n)
+	for i, k := range order {
+		rs[i] = write[k]
+	}
+	return db.insertRecords(ctx, tx, desk, rs, now, c, true)
+}
+
+// insertRecords writes rs as desk's at hub instant now, each with its
+// derived columns and a new change number, and returns the keys it wrote:
+// with replace, over an older stored version (never a newer or the same
+// one); without, only records the hub does not have.
+func (db *DB) insertRecords(ctx context.Context, tx pgx.Tx, desk string, rs []upstream.Record, now time.Time, c agent.Center, replace bool) (map[key]bool, error) {
+	n := len(rs)
 	wk, wi, wd, wdoc := make([]string, n), make([]string, n), make([]string, n), make([]*string, n)
 	wv, wat, wdue := make([]int64, n), make([]time.Time, n), make([]*time.Time, n)
 	wdel, wbody := make([]bool, n), make([][]byte, n)
-	for i, k := range order {
-		r := write[k]
+	wagent, wtype, wday := make([]*string, n), make([]*string, n), make([]*string, n)
+	wcall, wcreated := make([]*time.Time, n), make([]*time.Time, n)
+	wpending, wopen := make([]*bool, n), make([]*bool, n)
+	for i, r := range rs {
 		wk[i], wi[i], wv[i], wd[i], wdel[i], wat[i] = string(r.Kind), r.ID, r.Version, desk, r.Deleted, r.At
 		wbody[i] = bodyOf(r)
 		if len(r.Body) > 0 {
 			d := jsonbSafe(r.Body)
 			wdoc[i] = &d
 		}
-		due, err := replyDue(r.Kind, r.Deleted, r.Body)
+		d, err := derive(r.Kind, r.Deleted, r.Body, c)
 		if err != nil {
-			db.log.Warn("complaint the domain cannot read; it is kept but never shown overdue", "record_id", r.ID, "desk", desk, "error", err)
+			db.log.Warn("record the domain cannot read; it is kept but the board and the plan do not count it", "kind", r.Kind, "record_id", r.ID, "desk", desk, "error", err)
 		}
-		wdue[i] = due
+		wdue[i], wagent[i], wcall[i], wtype[i], wday[i] = d.replyDue, d.agent, d.callAt, d.callType, d.callDay
+		wpending[i], wcreated[i], wopen[i] = d.cbPending, d.cbCreated, d.warningOpen
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO records (kind, id, version, desk, deleted, body, doc, at, received_at, rev, reply_due)
-		SELECT k, i, v, d, del, b, doc::jsonb, at, $9, nextval('record_rev'), due
-		FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::bool[], $6::bytea[], $7::text[], $8::timestamptz[], $10::timestamptz[])
-			AS t(k, i, v, d, del, b, doc, at, due)
-		ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, desk = EXCLUDED.desk, deleted = EXCLUDED.deleted,
+	onConflict := `ON CONFLICT (kind, id) DO NOTHING`
+	if replace {
+		onConflict = `ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, desk = EXCLUDED.desk, deleted = EXCLUDED.deleted,
 			body = EXCLUDED.body, doc = EXCLUDED.doc, at = EXCLUDED.at, received_at = EXCLUDED.received_at, rev = EXCLUDED.rev,
-			reply_due = EXCLUDED.reply_due
-		WHERE records.version < EXCLUDED.version
+			reply_due = EXCLUDED.reply_due, agent = EXCLUDED.agent, call_at = EXCLUDED.call_at, call_day = EXCLUDED.call_day, call_type = EXCLUDED.call_type,
+			cb_pending = EXCLUDED.cb_pending, cb_created = EXCLUDED.cb_created, warning_open = EXCLUDED.warning_open
+		WHERE records.version < EXCLUDED.version`
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO records (kind, id, version, desk, deleted, body, doc, at, received_at, rev, reply_due,
+			agent, call_at, call_day, call_type, cb_pending, cb_created, warning_open)
+		SELECT k, i, v, d, del, b, doc::jsonb, at, $9, nextval('record_rev'), due, ag, ca, cd::date, ct, pe, cr, wo
+		FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::bool[], $6::bytea[], $7::text[], $8::timestamptz[], $10::timestamptz[],
+				$11::text[], $12::timestamptz[], $13::text[], $14::bool[], $15::timestamptz[], $16::bool[], $17::text[])
+			AS t(k, i, v, d, del, b, doc, at, due, ag, ca, ct, pe, cr, wo, cd)
+		`+onConflict+`
 		RETURNING kind, id`,
-		wk, wi, wv, wd, wdel, wbody, wdoc, wat, now, wdue)
+		wk, wi, wv, wd, wdel, wbody, wdoc, wat, now, wdue, wagent, wcall, wtype, wpending, wcreated, wopen, wday)
 	if err != nil {
 		return nil, fmt.Errorf("push: write records: %w", err)
 	}

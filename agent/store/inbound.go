@@ -24,11 +24,12 @@ var ErrNotPulled = errors.New("records of this kind are not pulled from the hub"
 
 // ApplyRemote stores a record received from the hub, without queueing it
 // back upstream, if it is newer than the desk's copy (or the desk has none).
-// It reports whether it stored it. Only customers are pulled (other kinds
-// have indexes of their own this does not maintain): the phone index is
-// kept right, the old copy's numbers unindexed and the new copy's indexed.
+// It reports whether it stored it. Customers and callback tasks (planned
+// by the hub for this desk's agents) are pulled; other kinds are not. The
+// indexes are kept right: a customer's numbers, a task's list entries, the
+// old copy's unindexed and the new copy's indexed.
 func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []byte) (bool, error) {
-	if kind != agent.KindCustomer {
+	if kind != agent.KindCustomer && kind != agent.KindCallback {
 		return false, fmt.Errorf("apply remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	var m agent.Meta
@@ -55,9 +56,13 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 				return nil
 			}
 		}
-		var err2 error
-		if oldPhones, newPhones, err2 = reindexRemoteCustomer(t, id, old, body); err2 != nil {
-			return err2
+		if kind == agent.KindCallback {
+			err = reindexRemoteCallback(t, id, old, body)
+		} else {
+			oldPhones, newPhones, err = reindexRemoteCustomer(t, id, old, body)
+		}
+		if err != nil {
+			return err
 		}
 		if err := b.put([]byte(id), append([]byte(nil), body...)); err != nil {
 			return err
@@ -68,7 +73,7 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 	if err != nil {
 		return false, fmt.Errorf("apply remote %s %s: %w", kind, id, err)
 	}
-	if applied {
+	if applied && kind == agent.KindCustomer {
 		s.nums.change(id, oldPhones, newPhones)
 	}
 	return applied, nil
@@ -94,11 +99,36 @@ func reindexRemoteCustomer(t txn, id string, oldRaw, newRaw []byte) (old, new []
 	return old, new, t.reindex(id, old, new)
 }
 
-// RemoveRemote deletes a customer that the hub reports deleted at version,
-// if the desk's copy is older, with its phone-index entries. It reports
-// whether it deleted it.
+// reindexRemoteCallback moves a callback task from the hub from its old
+// copy's list entries (oldRaw nil if none) to its new copy's, as
+// PutCallbacks does; the task must decode as one and name its customer.
+func reindexRemoteCallback(t txn, id string, oldRaw, newRaw []byte) error {
+	var cb agent.Callback
+	if err := json.Unmarshal(newRaw, &cb); err != nil {
+		return fmt.Errorf("decode remote callback: %w", err)
+	}
+	if cb.CustomerID == "" {
+		return fmt.Errorf("remote callback %s names no customer", id)
+	}
+	cb.ID = id
+	if oldRaw != nil {
+		var old agent.Callback
+		if err := json.Unmarshal(oldRaw, &old); err != nil {
+			return fmt.Errorf("decode local callback: %w", err)
+		}
+		old.ID = id
+		if err := indexCallback(t, &old, true); err != nil {
+			return err
+		}
+	}
+	return indexCallback(t, &cb, false)
+}
+
+// RemoveRemote deletes a customer or a callback task that the hub reports
+// deleted at version, if the desk's copy is older, with its index entries.
+// It reports whether it deleted it.
 func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, error) {
-	if kind != agent.KindCustomer {
+	if kind != agent.KindCustomer && kind != agent.KindCallback {
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	removed := false
@@ -116,13 +146,24 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		if om.Version >= version {
 			return nil
 		}
-		var oc agent.Customer
-		if err := json.Unmarshal(old, &oc); err != nil {
-			return fmt.Errorf("decode local customer: %w", err)
-		}
-		oldPhones = indexedNumbers(oc.Phones)
-		if err := t.reindex(id, oldPhones, nil); err != nil {
-			return err
+		if kind == agent.KindCallback {
+			var oc agent.Callback
+			if err := json.Unmarshal(old, &oc); err != nil {
+				return fmt.Errorf("decode local callback: %w", err)
+			}
+			oc.ID = id
+			if err := indexCallback(t, &oc, true); err != nil {
+				return err
+			}
+		} else {
+			var oc agent.Customer
+			if err := json.Unmarshal(old, &oc); err != nil {
+				return fmt.Errorf("decode local customer: %w", err)
+			}
+			oldPhones = indexedNumbers(oc.Phones)
+			if err := t.reindex(id, oldPhones, nil); err != nil {
+				return err
+			}
 		}
 		removed = true
 		return b.delete([]byte(id))
@@ -130,7 +171,7 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 	if err != nil {
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, err)
 	}
-	if removed {
+	if removed && kind == agent.KindCustomer {
 		s.nums.change(id, oldPhones, nil)
 	}
 	return removed, nil

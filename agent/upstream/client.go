@@ -65,6 +65,11 @@ type Status struct {
 	Conflicts int       `json:"conflicts"`
 	Pulled    int       `json:"pulled"` // customer records applied, since start
 	PackID    int64     `json:"pack_id,omitempty"`
+	// PulledCallbacks counts the callback tasks applied, since start.
+	PulledCallbacks int `json:"pulled_callbacks"`
+	// SettingsVersion is the version of the center's settings last
+	// delivered to OnSettings (0: none yet).
+	SettingsVersion int64 `json:"settings_version,omitempty"`
 }
 
 // HTTPError is a refusal from the hub: the status, the hub's reason, its
@@ -153,6 +158,8 @@ type Client struct {
 	langs    []string
 	onStatus func(Status)
 	live     func() (AgentStatus, []CallEvent)
+	agents   func() []string
+	settings func(Settings)
 	log      *slog.Logger
 
 	streamIdle    time.Duration
@@ -164,9 +171,10 @@ type Client struct {
 	desk   string
 	pinned ed25519.PublicKey
 
-	mu     sync.Mutex
-	status Status
-	token  string
+	mu       sync.Mutex
+	status   Status
+	token    string
+	settingV int64 // the settings version last delivered to c.settings
 }
 
 // ClientOption configures NewClient.
@@ -327,9 +335,11 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 }
 
-// SyncOnce runs one round: drain the outbox, then pull customers and packs.
-// The outbox is only acknowledged after the hub confirms a batch, so a round
-// cut short by a crash or the network is simply repeated.
+// SyncOnce runs one round: drain the outbox, then pull customers, packs,
+// the center's settings (with OnSettings) and the agents' callback tasks
+// (with WithAgents), and end with a live report (with WithLiveSource).
+// The outbox is only acknowledged after the hub confirms a batch, so a
+// round cut short by a crash or the network is simply repeated.
 func (c *Client) SyncOnce(ctx context.Context) error {
 	if c.out == nil {
 		return ErrNoOutbox
@@ -341,6 +351,12 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 		if err == nil {
 			err = c.PullPacks(ctx)
 		}
+	}
+	if err == nil && c.settings != nil {
+		err = c.PullSettings(ctx)
+	}
+	if err == nil && c.in != nil && c.agents != nil {
+		err = c.PullCallbacks(ctx, c.agents()...)
 	}
 	if err == nil && c.live != nil {
 		st, evs := c.live()

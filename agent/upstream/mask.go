@@ -120,7 +120,8 @@ const textDigits = 7
 
 // MaskBoard returns b with every phone number masked: the callers of its
 // calls, and numbers written in the text of its alerts (every string in
-// the alert's JSON but IDs and instants). b itself is not changed.
+// the alert's JSON but IDs and instants, and the note read from it). b
+// itself is not changed.
 func MaskBoard(b Board) Board {
 	out := b
 	out.Calls = slices.Clone(b.Calls)
@@ -130,6 +131,7 @@ func MaskBoard(b Board) Board {
 	out.Alerts = slices.Clone(b.Alerts)
 	for i := range out.Alerts {
 		out.Alerts[i].Body = maskJSON(out.Alerts[i].Body)
+		out.Alerts[i].Note = MaskText(out.Alerts[i].Note, textDigits)
 	}
 	return out
 }

@@ -56,7 +56,7 @@ func TestMaskBoard_CallersAndAlertTextNotIDsOrTimes(t *testing.T) {
 	b := upstream.Board{
 		Calls: []upstream.BoardCall{{Desk: "d1", CallID: "c1", Caller: "+8613800138000", State: "ringing"}, {Desk: "d2", CallID: "c2", Caller: "anonymous"}},
 		Alerts: []upstream.BoardAlert{{ID: id, Body: json.RawMessage(`{"id":"` + id + `","customer_id":"` + id +
-			`","at":"2026-11-23T09:30:00+08:00","summary":"客户13800138000说冰箱冒烟","version":3}`)}},
+			`","at":"2026-11-23T09:30:00+08:00","summary":"客户13800138000说冰箱冒烟","version":3}`), Note: "客户13800138000说冰箱冒烟", To: "supervisor"}},
 	}
 	orig, _ := json.Marshal(b)
 	m := upstream.MaskBoard(b)
@@ -69,6 +69,9 @@ func TestMaskBoard_CallersAndAlertTextNotIDsOrTimes(t *testing.T) {
 	}
 	if body["summary"] != "客户138****8000说冰箱冒烟" || body["id"] != id || body["customer_id"] != id || body["at"] != "2026-11-23T09:30:00+08:00" || body["version"] != 3.0 {
 		t.Errorf("masked alert body = %s", m.Alerts[0].Body)
+	}
+	if m.Alerts[0].Note != "客户138****8000说冰箱冒烟" || m.Alerts[0].To != "supervisor" {
+		t.Errorf("masked alert note = %q, to %q", m.Alerts[0].Note, m.Alerts[0].To)
 	}
 	if after, _ := json.Marshal(b); string(after) != string(orig) {
 		t.Errorf("MaskBoard changed its argument")

@@ -143,6 +143,17 @@ type Backend interface {
 	RotateToken(ctx context.Context, p Principal) (TokenRotation, error)
 	// Audit returns a page of the audit, oldest first.
 	Audit(ctx context.Context, q AuditQuery) (AuditPage, error)
+	// Callbacks returns up to limit callback tasks of agent number who
+	// changed after cursor since, in change order, for p: a session's own
+	// agent's, or, for a desk's own token, an agent signed in at that desk
+	// now (ErrForbidden otherwise, and for an agent signed in elsewhere).
+	Callbacks(ctx context.Context, p Principal, who string, since int64, limit int) (CallbackPage, error)
+	// CallbackReport is the 《回访总结报告》 of q's tasks judged at hub
+	// instant at (agent.ReportCallbacks).
+	CallbackReport(ctx context.Context, q CallbackReportQuery, at time.Time) (agent.CallbackReport, error)
+	// Settings returns the center's settings stored on the hub, or
+	// ErrNotFound when none are.
+	Settings(ctx context.Context) (Settings, error)
 	// Ping checks the database.
 	Ping(ctx context.Context) error
 }
@@ -240,6 +251,9 @@ func NewServer(b Backend, opts ...ServerOption) *Server {
 	m.HandleFunc("GET /v1/packs/{version}/diff", s.auth(s.packDiff, RoleSupervisor, RoleTrainer))
 	m.HandleFunc("POST /v1/packs/{version}/review", s.auth(s.reviewPack, RoleSupervisor, RoleTrainer))
 	m.HandleFunc("POST /v1/packs/{version}/rollback", s.auth(s.rollbackPack, RoleSupervisor, RoleTrainer))
+	m.HandleFunc("GET /v1/callbacks", s.authIf(s.callbacks, Principal.callbackPuller))
+	m.HandleFunc("GET /v1/callbacks/report", s.auth(s.callbackReport, RoleSupervisor))
+	m.HandleFunc("GET /v1/settings", s.auth(s.settings, anyone...))
 	m.HandleFunc("GET /v1/board", s.auth(s.board, RoleSupervisor, RoleWallboard))
 	m.HandleFunc("GET /v1/stream", s.auth(s.stream, RoleSupervisor, RoleWallboard))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -345,6 +359,9 @@ func (s *Server) push(w http.ResponseWriter, r *http.Request, p Principal) {
 func checkPush(req *PushRequest, p Principal) error {
 	if err := checkText("desk", req.Desk, true); err != nil {
 		return err
+	}
+	if req.Desk == HubDesk {
+		return fmt.Errorf("%w: desk %q is the hub's own", ErrForbidden, HubDesk)
 	}
 	if p.Desk != "" && req.Desk != p.Desk {
 		return fmt.Errorf("%w: token is bound to another desk than %q", ErrForbidden, req.Desk)

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"agentdesk/agent"
 )
 
 // acceptAll is a Backend that accepts every request the handler lets
@@ -55,6 +57,13 @@ func (acceptAll) RollbackPack(_ context.Context, _ Principal, id int64, reason s
 	v := PackVersion{Version: id, Lang: "en", State: PackApproved, Author: "author"}
 	return v, CheckRollback(v, 0, reason)
 }
+func (acceptAll) Callbacks(context.Context, Principal, string, int64, int) (CallbackPage, error) {
+	return CallbackPage{}, nil
+}
+func (acceptAll) CallbackReport(context.Context, CallbackReportQuery, time.Time) (agent.CallbackReport, error) {
+	return agent.CallbackReport{}, nil
+}
+func (acceptAll) Settings(context.Context) (Settings, error)      { return Settings{}, ErrNotFound }
 func (acceptAll) Board(context.Context, time.Time) (Board, error) { return Board{}, nil }
 func (acceptAll) Watch(context.Context) <-chan Change             { return nil }
 func (acceptAll) Ping(context.Context) error                      { return nil }

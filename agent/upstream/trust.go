@@ -248,6 +248,8 @@ const (
 	AuditPackApprove   AuditAction = "pack.approve"
 	AuditPackReject    AuditAction = "pack.reject"
 	AuditPackRollback  AuditAction = "pack.rollback"
+	AuditSettingsSet   AuditAction = "settings.set"   // the center's settings changed (detail: them; subject: the version)
+	AuditCallbackPlan  AuditAction = "callbacks.plan" // member callbacks planned (detail: the figures; subject: the center day)
 )
 
 // AuditEntry is one line of the hub's audit: who (Actor: the token's name,

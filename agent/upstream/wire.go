@@ -2,10 +2,12 @@
 // ends: the wire types; the desk's one hub client (drain the outbox, pull
 // customers and packs, report live state, publish, review and roll back
 // packs, follow the supervisors' board stream, sign agents in and out,
-// rotate its token, read the audit, ping, clock offset); the HTTP handler
-// the hub mounts over a Backend (package agent/hub, on PostgreSQL); and
-// the protocol's decisions as pure functions (Decide, CheckReview,
-// CheckRollback, SignInRetryAfter, VerifyOffline, MaskNumber).
+// rotate its token, read the audit, pull its agents' callback tasks and
+// the center's settings, read the callback report, ping, clock offset);
+// the HTTP handler the hub mounts over a Backend (package agent/hub, on
+// PostgreSQL); and the protocol's decisions as pure functions (Decide,
+// CheckReview, CheckRollback, SignInRetryAfter, VerifyOffline,
+// MaskNumber).
 //
 // Endpoints (JSON; every refusal is a 4xx with {"error": "...", "code":
 // "..."}, the code naming its kind, see ErrorBody):
@@ -27,6 +29,14 @@
 //	                                   a pending version (PackReview; a rejection needs a reason)
 //	POST /v1/packs/{version}/rollback  supervisor, trainer: make an approved version live again
 //	                                   (PackRollback, with a reason); 201 with the new version
+//	GET  /v1/callbacks?agent=N&since=R agent N's callback tasks changed after R (CallbackPage): a
+//	                                   session's own (agent= optional), or, with a desk's own token,
+//	                                   an agent signed in at that desk now (agent= required)
+//	GET  /v1/callbacks/report?from=D&to=D[&agent=N]
+//	                                   supervisor: the 《回访总结报告》 of the center's tasks made
+//	                                   from day D to day D (agent.CallbackReport)
+//	GET  /v1/settings                  any role: the center's settings on the hub (Settings); 404
+//	                                   when none are stored
 //	GET  /v1/board                     supervisor, wallboard: the live board, once (numbers masked)
 //	GET  /v1/stream                    supervisor, wallboard: the board as server-sent events
 //	                                   (refresh period in the Agentdesk-Stream-Refresh header); a last
@@ -134,6 +144,30 @@
 // are masked like 138****8000 (MaskNumber) for every viewer, unless the
 // hub lets the viewer's role see them (WithFullNumbers; hub
 // --board-full-numbers for supervisors); a wallboard's always are.
+//
+// # Callbacks and the center's settings
+//
+// With a hub, member callbacks are planned once for the whole center, on
+// the hub (hub callbacks plan, and the hub by itself each center day):
+// each member customer no task covers gets one task, assigned by load to
+// one agent. The tasks are records of kind callback made by the hub
+// (desk HubDesk, version 1; no desk may push as HubDesk). A desk pulls
+// the tasks of its own agents — Client.PullCallbacks, or every round with
+// WithAgents — into its Inbox (ApplyRemote of kind callback, one cursor
+// per agent, CallbackCursor): with the agent's session token its own, or
+// with the desk's own token those of the agents signed in at that desk
+// now (GET /v1/callbacks answers 403 for any other agent). A task is the
+// task of one agent, so it is on the desks of that agent only. The desk
+// records the outcome as the task's next version, which goes up through
+// the outbox like any record; pulling it back changes nothing.
+//
+// The center's settings (agent.CenterSettings: quiet hours, ring limit,
+// reply times, after-call-work limit, callback days, warning stages,
+// zone) are kept on the hub with a version (Settings; hub settings set).
+// The hub's board and plan apply them; desks read them with
+// Client.Settings, or every round with OnSettings, which hands each new
+// version over once so the desk applies it live. A hub with none answers
+// 404 and desks keep their own.
 //
 // # TLS
 //
@@ -245,6 +279,40 @@ type CustomerPage struct {
 	More      bool     `json:"more"`
 }
 
+// HubDesk is the desk of the records the hub makes itself: the callback
+// tasks of the member plan. No desk may push as it.
+const HubDesk = "hub"
+
+// CallbackPage is a page of one agent's callback tasks (records of kind
+// callback, body an agent.Callback) changed after a cursor, each the
+// newest version the hub has: tasks the hub planned (desk HubDesk,
+// version 1) and the outcomes desks pushed. Next and More work as in
+// CustomerPage.
+type CallbackPage struct {
+	Callbacks []Record `json:"callbacks"`
+	Next      int64    `json:"next"`
+	More      bool     `json:"more"`
+}
+
+// CallbackReportQuery asks for the 《回访总结报告》 of the tasks made from
+// the first instant of From to the end of To, in the center's zone, for
+// one agent or (Agent "") all.
+type CallbackReportQuery struct {
+	From  agent.Day
+	To    agent.Day
+	Agent string
+}
+
+// Settings are the center's settings as the hub keeps them (GET
+// /v1/settings): Version grows by one with every change, so a desk applies
+// a version once; UpdatedAt is hub clock.
+type Settings struct {
+	Version   int64                `json:"version"`
+	Settings  agent.CenterSettings `json:"settings"`
+	UpdatedAt time.Time            `json:"updated_at"`
+	UpdatedBy string               `json:"updated_by"`
+}
+
 // Pack is a language's live script pack as desks pull it (GET
 // /v1/packs/latest): the trainer's file as uploaded, ID its version number
 // (a higher ID is a newer live pack), PublishedBy its author.
@@ -353,7 +421,8 @@ type LiveReport struct {
 }
 
 // Board is the supervisors' live view, computed from the hub's database so
-// every hub serving the same database shows the same board.
+// every hub serving the same database shows the same board. The center's
+// settings on the hub (Settings) decide its limits and its day.
 type Board struct {
 	At        time.Time       `json:"at"`
 	Agents    []BoardAgent    `json:"agents"`
@@ -364,6 +433,41 @@ type Board struct {
 	Today     []BoardStats    `json:"today"`
 	Unsynced  []BoardDesk     `json:"unsynced"`
 	Conflicts []BoardConflict `json:"conflicts"`
+	// AfterCallWorkSeconds is the after-call-work limit agents are judged
+	// by (BoardAgent.OverLimit).
+	AfterCallWorkSeconds int `json:"after_call_work_seconds"`
+	// CallTypes counts each agent's calls of today by wrap-up type, from
+	// the call records desks pushed, as agent.DailyStats counts them (keys
+	// consultation, complaint, other and agent.Unwrapped); CallTypesTotal
+	// adds them up (agent.Totals).
+	CallTypes      []BoardCallTypes `json:"call_types"`
+	CallTypesTotal map[string]int   `json:"call_types_total"`
+	// Warnings are the warning complaints (预警) whose stages are not all
+	// done, soonest stage due first.
+	Warnings []BoardWarning `json:"warnings"`
+}
+
+// BoardCallTypes is one agent's calls of today by wrap-up type.
+type BoardCallTypes struct {
+	Agent  string         `json:"agent"`
+	ByType map[string]int `json:"by_type"`
+}
+
+// BoardWarning is a warning complaint where it stands at the board's
+// instant: agent.SLAPolicy.Status of its warning under the center's
+// stages (the current stage, its role and due time, whether it is late,
+// every late stage, the handling and closing limits), and whether those
+// two limits (24 h and 48 h by default) have passed with their stage not
+// done.
+type BoardWarning struct {
+	ID       string    `json:"id"` // the complaint
+	Desk     string    `json:"desk"`
+	Owner    string    `json:"owner,omitempty"`
+	RaisedAt time.Time `json:"raised_at"`
+	RaisedBy string    `json:"raised_by,omitempty"`
+	agent.SLAStatus
+	HandleLate bool `json:"handle_late"`
+	CloseLate  bool `json:"close_late"`
 }
 
 // BoardConflict is a sync conflict the hub kept for a person to settle:
@@ -386,6 +490,9 @@ type BoardAgent struct {
 	Since    time.Time `json:"since,omitzero"` // hub clock (the desk's, corrected by its skew)
 	Queue    string    `json:"queue,omitempty"`
 	LastSeen time.Time `json:"last_seen"` // hub clock
+	// OverLimit says the agent has been in after-call work (wrap_up)
+	// longer than the center's limit (Board.AfterCallWorkSeconds).
+	OverLimit bool `json:"over_limit,omitempty"`
 }
 
 // BoardQueue counts the calls of one queue that are ringing or in progress.
@@ -409,12 +516,21 @@ type BoardCall struct {
 	Since     time.Time `json:"since"` // when it began (desk clock)
 }
 
-// BoardAlert is an alert record (a major complaint reported at once).
+// BoardAlert is an alert record: a major complaint reported at once, or a
+// case escalated to a team lead, a supervisor or an agent with a note. The
+// fields after Body are read from it (agent.Alert); a body the hub cannot
+// read leaves them empty.
 type BoardAlert struct {
-	ID       string          `json:"id"`
-	Desk     string          `json:"desk"`
-	Received time.Time       `json:"received"`
-	Body     json.RawMessage `json:"body"`
+	ID          string          `json:"id"`
+	Desk        string          `json:"desk"`
+	Received    time.Time       `json:"received"`
+	Body        json.RawMessage `json:"body"`
+	Kind        agent.AlertKind `json:"kind,omitempty"` // major_complaint or escalation
+	ComplaintID string          `json:"complaint_id,omitempty"`
+	To          string          `json:"to,omitempty"`   // an escalation's addressee: a role or an agent's number
+	By          string          `json:"by,omitempty"`   // who raised it
+	Note        string          `json:"note,omitempty"` // the escalation's note, the major complaint's summary
+	At          time.Time       `json:"at,omitzero"`    // desk clock
 }
 
 // BoardOverdue is a complaint whose promised reply time has passed without

@@ -12,6 +12,20 @@
 //	hub agent pin --pg DSN --number N                                                              (the new PIN on stdin)
 //	hub agent disable --pg DSN --number N
 //	hub key --pg DSN                                                                               (the public key desks pin)
+//	hub callbacks plan --pg DSN [--at RFC3339]                                                     (the plan as JSON)
+//	hub callbacks report --pg DSN --from YYYY-MM-DD --to YYYY-MM-DD [--agent N]                    (the 回访总结报告 as JSON)
+//	hub settings set --pg DSN --file settings.toml|.json                                           (the stored settings as JSON)
+//	hub settings show --pg DSN
+//
+// The hub plans member callbacks by itself when it starts and whenever the
+// center day changes (in the center's zone); `hub callbacks plan` runs the
+// same plan at once. Every member customer on the hub that no task covers
+// gets one task, assigned by load to one agent of role agent; the desks of
+// those agents pull them and push the outcomes. The center's settings
+// (quiet hours, ring limit, reply times, after-call-work limit, callback
+// days, warning stages, zone) are stored with `hub settings set`, checked
+// first (a bad file is refused naming the setting, and nothing changes),
+// applied by the hub's board and plan, and pulled by desks.
 //
 // Agent tokens belong to one desk: give --desk when making the token, or the
 // token is bound to the first desk that pushes with it. Every token
@@ -61,7 +75,11 @@ const usage = `usage:
   hub agent add --pg DSN --number N --name NAME --role agent|supervisor|trainer [--sip-user U]  (stdin: PIN, then SIP password)
   hub agent pin --pg DSN --number N      (stdin: the new PIN)
   hub agent disable --pg DSN --number N
-  hub key --pg DSN`
+  hub key --pg DSN
+  hub callbacks plan --pg DSN [--at RFC3339]
+  hub callbacks report --pg DSN --from YYYY-MM-DD --to YYYY-MM-DD [--agent N]
+  hub settings set --pg DSN --file settings.toml|settings.json
+  hub settings show --pg DSN`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, log *slog.Logger) int {
 	var err error
@@ -89,9 +107,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, log *slog.Log
 		err = agentDisable(args[2:], stdout, stderr)
 	case sub(1, "key"):
 		err = keyShow(args[1:], stdout, stderr)
+	case sub(2, "callbacks", "plan"):
+		err = callbacksPlan(args[2:], stdout, stderr)
+	case sub(2, "callbacks", "report"):
+		err = callbacksReport(args[2:], stdout, stderr)
+	case sub(2, "settings", "set"):
+		err = settingsSet(args[2:], stdout, stderr)
+	case sub(2, "settings", "show"):
+		err = settingsShow(args[2:], stdout, stderr)
 	case sub(1, "serve"):
 		err = serve(args[1:], stderr, log)
-	case len(args) > 0 && (args[0] == "token" || args[0] == "agent"):
+	case len(args) > 0 && (args[0] == "token" || args[0] == "agent" || args[0] == "callbacks" || args[0] == "settings"):
 		err = errUsage
 	default:
 		err = serve(args, stderr, log)
@@ -233,6 +259,9 @@ func serve(args []string, stderr io.Writer, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	planDone := make(chan struct{})
+	go func() { defer close(planDone); db.RunCallbackPlan(ctx) }()
+	defer func() { stop(); <-planDone }()
 	opts := []upstream.ServerOption{upstream.WithTrustedProxies(trusted...)}
 	if *full {
 		opts = append(opts, upstream.WithFullNumbers(upstream.RoleSupervisor))
@@ -307,11 +336,16 @@ func tokenAdd(args []string, stdout, stderr io.Writer) error {
 // command, bounded to 30 s, with the hub key and the system user named in
 // the audit, and closes it after fn.
 func withAdminDB(c common, fn func(ctx context.Context, db *hub.DB) error) error {
+	return withAdminDBFor(c, 30*time.Second, fn)
+}
+
+// withAdminDBFor is withAdminDB bounded to limit.
+func withAdminDBFor(c common, limit time.Duration, fn func(ctx context.Context, db *hub.DB) error) error {
 	hk, err := c.hubKey()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	who := os.Getenv("USER")
 	if u, err := user.Current(); err == nil {

@@ -21,24 +21,27 @@ import (
 // upstream.CheckReview and CheckRollback, a board the test sets, change
 // notices the test sends to open streams, agents who sign in (wrong PINs
 // counted by upstream.SignInRetryAfter, verifiers signed by a key of its
-// own), and an audit of what it served. Safe for concurrent use.
+// own), and an audit of what it served, center settings and callback
+// tasks the test puts (pulled per agent as the hub allows). Safe for
+// concurrent use.
 type Hub struct {
-	mu      sync.Mutex
-	tokens  map[string]upstream.Principal
-	nextTok int64
-	agents  map[string]*memAgent
-	key     ed25519.PrivateKey
-	desks   map[string]upstream.Key
-	audit   []upstream.AuditEntry
-	ends    map[int64][]chan string
-	records map[recordKey]upstream.Copy
-	revs    map[recordKey]int64
-	rev     int64
-	live    map[string]upstream.LiveReport
-	packs   []upstream.PackVersion // index i holds version i+1
-	board   upstream.Board
-	subs    map[chan upstream.Change]struct{}
-	down    error
+	mu       sync.Mutex
+	tokens   map[string]upstream.Principal
+	nextTok  int64
+	agents   map[string]*memAgent
+	key      ed25519.PrivateKey
+	desks    map[string]upstream.Key
+	audit    []upstream.AuditEntry
+	ends     map[int64][]chan string
+	records  map[recordKey]upstream.Copy
+	revs     map[recordKey]int64
+	rev      int64
+	live     map[string]upstream.LiveReport
+	packs    []upstream.PackVersion // index i holds version i+1
+	board    upstream.Board
+	subs     map[chan upstream.Change]struct{}
+	down     error
+	settings *upstream.Settings
 }
 
 type recordKey struct {
