@@ -154,6 +154,7 @@ type UA struct {
 
 	audioBackend audio.Backend
 	snd          *audio.Sound
+	sound        atomic.Pointer[audio.Sound] // snd, for readers that may race Start
 	voice        *voice
 	guard        *guard
 	audioMu      sync.Mutex
@@ -178,15 +179,17 @@ type UA struct {
 	wg     sync.WaitGroup
 	dialWG sync.WaitGroup // outbound calls waiting for an answer
 	recWG  sync.WaitGroup // recordings being finished
+	legWG  sync.WaitGroup // monitoring legs being hung up after their call
 
 	reg       *registration
 	companion *companion
 
-	mu      sync.Mutex
-	started bool
-	running bool // Start succeeded
-	closed  bool
-	calls   map[string]*call
+	mu       sync.Mutex
+	started  bool
+	running  bool // Start succeeded
+	closed   bool
+	calls    map[string]*call
+	monitors map[[32]byte]*expectation // tokens the desk was told to expect
 }
 
 // New builds a UA; Start makes it listen and register.
@@ -352,6 +355,7 @@ func (u *UA) Start(ctx context.Context) error {
 		sndOpts = append(sndOpts, audio.WithBackend(u.audioBackend))
 	}
 	u.snd = audio.New(audio.Config{Input: u.cfg.Input, Output: u.cfg.Output, Ring: u.cfg.Ring}, sndOpts...)
+	u.sound.Store(u.snd)
 	u.voice = newVoice(u.snd)
 
 	u.reg = newRegistration(u)
@@ -522,7 +526,7 @@ func (u *UA) Close() error {
 		}()
 	}
 	allHung := make(chan struct{})
-	go func() { hung.Wait(); close(allHung) }()
+	go func() { hung.Wait(); u.legWG.Wait(); close(allHung) }()
 	select {
 	case <-allHung:
 	case <-time.After(3 * time.Second):
