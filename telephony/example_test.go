@@ -63,7 +63,7 @@ func ExampleParseMonitorMode() {
 // both desks: the agent's desk expects it for its call, the supervisor's
 // dials the agent's extension with it.
 func ExampleUA_DialMonitor() {
-	var agent, supervisor *telephony.UA // both started, registered to the PBX
+	var agent, supervisor *telephony.UA           // both started, registered to the PBX
 	const token = "hub-minted-3q2-7fGk1sQ_x8ZpL0" // 16-256 of A-Z a-z 0-9 - . _ ~
 	const customerCall = "the agent's answered call's Call-ID"
 
