@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -351,4 +352,25 @@ func Resample8k(samples []int16, rate int) []int16 {
 		out[i] = int16(float64(samples[j])*(1-f) + float64(samples[j+1])*f)
 	}
 	return out
+}
+
+// Level is the RMS (0..1 of full scale) of the part of samples (8 kHz)
+// that lies at freq: about the tone's own RMS, alone or mixed with other
+// sounds (a tone at amplitude a reads a/√2).
+func Level(samples []int16, freq float64) float64 {
+	return math.Sqrt(audio.ToneShare(samples, audio.Rate, freq)) * audio.RMS(samples)
+}
+
+// MixedToneTime is how much of samples (8 kHz) holds freq among other
+// sounds: the 100 ms windows whose part at freq has an RMS of at least
+// minLevel (Level), counted.
+func MixedToneTime(samples []int16, freq, minLevel float64) time.Duration {
+	const win = audio.Rate / 10
+	n := 0
+	for i := 0; i+win <= len(samples); i += win {
+		if Level(samples[i:i+win], freq) >= minLevel {
+			n++
+		}
+	}
+	return time.Duration(n) * 100 * time.Millisecond
 }
