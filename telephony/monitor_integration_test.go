@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"agentdesk/telephony/audio"
 	"agentdesk/telephony/audio/audiotest"
 	"agentdesk/telephony/baresiptest"
+	"agentdesk/telephony/kamailiotest"
 )
 
 // The supervisor's tone in the monitoring tests (the caller plays
@@ -231,4 +233,137 @@ func TestIntegration_Monitor(t *testing.T) {
 		}
 	}
 	t.Logf("tone time per phase (3 s windows at the desks, %v at the caller and in the recording):%s", phases[0].to-phases[0].from-time.Second, report.String())
+}
+
+// processCPU is the test process's CPU time so far (user and system).
+func processCPU(b *testing.B) time.Duration {
+	b.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuOver is the process's CPU, in % of one core, over d of quiet.
+func cpuOver(b *testing.B, d time.Duration) float64 {
+	b.Helper()
+	c0, t0 := processCPU(b), time.Now()
+	time.Sleep(d)
+	return 100 * float64(processCPU(b)-c0) / float64(time.Since(t0))
+}
+
+// BenchmarkMonitor measures, through a real Kamailio on loopback with
+// PulseAudio null devices as the three sound cards (a baresip caller with
+// real audio, the agent's desk, the supervisor's desk, the two desks in
+// this process): mouth-to-ear latency from the caller to the agent and to
+// the supervisor, timed on the same bursts, sample for sample (the two
+// desks' earpieces are the two channels of one stereo sink), so the
+// supervisor's extra is measured free of the caller's own jitter; the
+// supervisor's whisper to the agent; the session's set-up; and this
+// process's CPU with the call alone and with the monitoring session on it
+// (the difference is both ends of the leg: the agent's mix and RTP, and
+// the supervisor's whole desk).
+//
+//	AGENTDESK_INTEGRATION=1 go test -run '^$' -bench BenchmarkMonitor -benchtime 1x ./telephony
+func BenchmarkMonitor(b *testing.B) {
+	kamailiotest.Gate(b)
+	baresiptest.Gate(b)
+	audiotest.PulseGate(b)
+	pulse := audiotest.StartPulse(b, "agent", "sup", "far")
+	pulse.AddSplitSink("ears", "agent_ear", "sup_ear")
+	// What the measuring device adds on its own: a sink straight to its monitor.
+	baseline := audiotest.Median(audiotest.MeasureDelay(b, "agent_mic_feed", "Monitor of agent_mic_feed", 4))
+	k := kamailiotest.Start(b, kamailiotest.Options{Template: "testdata/kamailio.cfg", User: itUser, Password: itPassword})
+	start := func(user, name string) (*telephony.UA, *recorder) {
+		rec := &recorder{}
+		ua, err := telephony.New(telephony.Config{PBX: k.URI(), User: user, Password: itPassword, Input: name + "_mic", Output: name + "_ear"},
+			rec, telephony.WithLogger(testLogger(nil)), telephony.WithListenAddr("127.0.0.1:0"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := ua.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = ua.Close() })
+		deadline := time.Now().Add(10 * time.Second)
+		for !ua.Registered() && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond) // polling with a deadline
+		}
+		return ua, rec
+	}
+	agent, arec := start(itUser, "agent")
+	sup, _ := start(supUser, "sup")
+	baresiptest.Start(b, baresiptest.Options{User: "1002", Password: itPassword, Domain: "127.0.0.1", Proxy: "sip:" + k.Addr(),
+		Codec: "PCMU", Pulse: pulse.Env(), PulseSink: "far", PulseSource: "far_mic", Commands: []string{"/dial sip:" + itUser + "@127.0.0.1"}})
+	deadline := time.Now().Add(20 * time.Second)
+	var callID string
+	for callID == "" {
+		arec.mu.Lock()
+		for _, e := range arec.all {
+			if e.Kind == telephony.EventRinging {
+				callID = e.CallID
+			}
+		}
+		arec.mu.Unlock()
+		if time.Now().After(deadline) {
+			b.Fatal("the caller's call did not ring")
+		}
+		time.Sleep(20 * time.Millisecond) // polling with a deadline
+	}
+	if err := agent.Answer(callID); err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+
+	// One measurement, however large b.N: it is a figure, not a loop.
+	cpuCall := cpuOver(b, 5*time.Second)
+	if err := agent.ExpectMonitor(itToken, callID, telephony.MonitorWhisper, time.Now().Add(30*time.Second)); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sessionAt := time.Now()
+	if _, err := sup.DialMonitor(ctx, itUser, itToken, telephony.MonitorWhisper); err != nil {
+		b.Fatal(err)
+	}
+	setup := time.Since(sessionAt)
+	time.Sleep(2 * time.Second)
+	cpuMonitored := cpuOver(b, 5*time.Second)
+	toAgent, toSup := audiotest.MeasureDelayPair(b, "far_mic_feed", "Monitor of ears", 10)
+	var whisper []time.Duration
+	for _, d := range audiotest.MeasureDelays(b, "sup_mic_feed", "Monitor of ears", 2, 6) {
+		if d[0] >= 0 { // the agent's ear, on the left
+			whisper = append(whisper, d[0])
+		}
+	}
+	if len(toAgent) < 5 || len(whisper) < 3 {
+		b.Fatalf("too few bursts arrived: %d caller→both, %d whisper", len(toAgent), len(whisper))
+	}
+	extra := make([]time.Duration, len(toAgent))
+	for i := range toAgent {
+		extra[i] = toSup[i] - toAgent[i]
+	}
+	for _, r := range []struct {
+		name string
+		ds   []time.Duration
+	}{{"caller→agent", toAgent}, {"caller→supervisor", toSup}, {"supervisor's extra", extra}, {"supervisor→agent", whisper}} {
+		b.Logf("  %-20s %s(median %s)", r.name, audiotest.FormatDelays(r.ds), audiotest.Median(r.ds))
+	}
+	ms := func(ds []time.Duration) float64 { return float64((audiotest.Median(ds) - baseline).Milliseconds()) }
+	extraMs := float64(audiotest.Median(extra).Milliseconds())
+	b.ReportMetric(ms(toAgent), "caller_to_agent_ms")
+	b.ReportMetric(ms(toSup), "caller_to_supervisor_ms")
+	b.ReportMetric(extraMs, "supervisor_extra_ms")
+	b.ReportMetric(ms(whisper), "whisper_to_agent_ms")
+	b.ReportMetric(cpuMonitored-cpuCall, "monitoring_cpu_%")
+	b.Logf("\nmouth→ear (less the measuring device's %v):\n"+
+		"  caller → agent                 %6.0f ms\n  caller → supervisor            %6.0f ms\n"+
+		"  supervisor's extra, per burst  %6.0f ms (median of the same bursts at both ears)\n"+
+		"  supervisor → agent (whisper)   %6.0f ms\n"+
+		"session set-up (DialMonitor)     %6d ms\n"+
+		"this process (both desks), %% of one core: call alone %.2f, with the session %.2f (+%.2f)",
+		baseline, ms(toAgent), ms(toSup), extraMs, ms(whisper), setup.Milliseconds(), cpuCall, cpuMonitored, cpuMonitored-cpuCall)
 }

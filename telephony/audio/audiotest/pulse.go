@@ -120,6 +120,23 @@ func (p *Pulse) AddSink(name string) string {
 	return mod
 }
 
+// AddSplitSink loads a stereo null sink named stereo and two mono sinks,
+// left and right, that play on its two channels: recording
+// stereo.monitor (its device name is "Monitor of STEREO") in stereo hears
+// both, sample for sample, so MeasureDelayPair can time two ears against
+// each other. It waits until the sink runs.
+func (p *Pulse) AddSplitSink(stereo, left, right string) {
+	p.t.Helper()
+	p.Pactl("load-module", "module-null-sink", "sink_name="+stereo, "rate=8000", "channels=2", "channel_map=front-left,front-right",
+		"sink_properties=device.description="+stereo)
+	for name, ch := range map[string]string{left: "front-left", right: "front-right"} {
+		p.Pactl("load-module", "module-remap-sink", "sink_name="+name, "master="+stereo, "channels=1", "master_channel_map="+ch,
+			"channel_map=mono", "remix=no", "sink_properties=device.description="+name)
+	}
+	p.background("pacat", "--playback", "-d", stereo, "--rate=8000", "--channels=2", "--format=s16le", "--raw", "--latency-msec=10", "/dev/zero")
+	p.warm(stereo + ".monitor")
+}
+
 // warm waits until source delivers samples: a fresh server's null sinks
 // run in 2 s blocks until a low-latency stream has been served, and a
 // device opened before that gets nothing for up to 2 s.
