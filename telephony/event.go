@@ -1,14 +1,16 @@
 // Package telephony is the desk's SIP user agent, built on sipgo: it
 // registers to the PBX, receives and places calls, works out who is calling,
 // watches a desk phone's dialogs, carries the voice between the call and
-// the agent's headset (telephony/audio), records calls, and reports all of
-// it as Events through a small non-blocking Emitter. It knows nothing of
-// customers or scripts.
+// the agent's headset (telephony/audio), records calls, lets a
+// supervisor's desk listen, whisper or barge in through the PBX, and
+// reports all of it as Events through a small non-blocking Emitter. It
+// knows nothing of customers or scripts.
 //
 // The layers are files, not packages: register.go, inbound.go,
 // identity.go, guard.go (requests only from the PBX), sdp.go, media.go
 // (RTP, RTCP and RFC 4733 on pion/rtp), srtp.go (SDES on pion/srtp),
-// jitter.go, voice.go (the 20 ms clock), record.go…
+// jitter.go, voice.go (the 20 ms clock and its mixes), record.go,
+// monitor.go (monitoring sessions)…
 package telephony
 
 import (

@@ -136,10 +136,12 @@ func WithAudioBackend(b audio.Backend) Option { return func(u *UA) { u.audioBack
 func withPacketCounter(n *atomic.Int64) Option { return func(u *UA) { u.packets = n } }
 
 // UA is the desk's SIP user agent. It satisfies the desk's Phone interface
-// (with Mute, PauseRecording, ResumeRecording and Levels). Its methods are
-// safe for concurrent use; none waits on the network longer than a SIP
+// (with Mute, PauseRecording, ResumeRecording and Levels), and carries
+// monitoring sessions (ExpectMonitor, CancelMonitor on the agent's desk;
+// DialMonitor, SetMonitorMode on the supervisor's). Its methods are safe
+// for concurrent use; none waits on the network longer than a SIP
 // transaction's bound (Answer: until the caller's ACK, at most 32 s; BYE,
-// re-INVITE, REFER, INFO: 10 s; start-up lookups: 5 s).
+// re-INVITE, REFER, INFO: 10 s; DialMonitor: 15 s; start-up lookups: 5 s).
 type UA struct {
 	cfg         Config
 	emit        Emitter
