@@ -543,3 +543,24 @@ func FuzzParseMonitorMode(f *testing.F) {
 		}
 	})
 }
+
+// TestUA_Busy_MonitoringLegIsNotACall: a supervisor listening in is not
+// on a call (a call to them rings as ever without call waiting), and an
+// agent's monitoring leg never makes the agent busier than the call it
+// joins.
+func TestUA_Busy_MonitoringLegIsNotACall(t *testing.T) {
+	u := &UA{calls: map[string]*call{
+		"sup-leg": {id: "sup-leg", state: stateActive, mon: &monitorLeg{supervising: true}},
+		"agt-leg": {id: "agt-leg", state: stateActive, mon: &monitorLeg{}},
+	}}
+	u.mu.Lock()
+	n := u.callsLocked()
+	u.mu.Unlock()
+	if u.busy() || n != 0 {
+		t.Errorf("busy %v with %d calls, with only monitoring legs", u.busy(), n)
+	}
+	u.calls["call"] = &call{id: "call", state: stateActive}
+	if !u.busy() {
+		t.Error("not busy with a call up")
+	}
+}
