@@ -51,6 +51,7 @@ type call struct {
 	mon      *monitorLeg          // set on a monitoring leg, either side
 	spy      atomic.Pointer[call] // the agent's side of the leg monitoring this call
 	answered chan error           // a supervisor's leg: how its INVITE ended
+	settled  chan struct{}        // an agent's leg: closed once answering is over
 	tick     tickState            // the voice clock's, under voice.tickMu
 }
 

@@ -380,8 +380,16 @@ func (u *UA) SetMonitorMode(callID string, mode MonitorMode) error {
 	return nil
 }
 
-// endLeg hangs a monitoring leg up (BYE once up) and reports why.
+// endLeg hangs a monitoring leg up (BYE once up) and reports why. An
+// agent's leg still being answered is let finish first: its 200 waits for
+// an ACK that only a leg still known can take.
 func (u *UA) endLeg(c *call, reason string) error {
+	if c.settled != nil && c.getState() == stateRinging {
+		select {
+		case <-c.settled:
+		case <-time.After(inDialogTimeout):
+		}
+	}
 	var err error
 	switch c.getState() {
 	case stateActive, stateHeld:
@@ -410,9 +418,9 @@ func (u *UA) onMonitorInvite(req *sip.Request, tx sip.ServerTransaction, value s
 	log := u.log.With("call_id", callID)
 	refuse := func(status int, phrase, reason string, target string, mode MonitorMode) {
 		log.Info("monitoring refused", "reason", reason, "from", caller.Number)
-		_ = tx.Respond(sip.NewResponseFromRequest(req, status, phrase, nil))
 		u.event(Event{Kind: EventMonitorRefused, CallID: callID, Direction: Inbound, Caller: caller, Reason: reason,
 			Monitor: &Monitoring{CallID: target, Mode: mode, Peer: caller.Number}})
+		_ = tx.Respond(sip.NewResponseFromRequest(req, status, phrase, nil))
 	}
 	token, asked, err := parseMonitorHeader(value)
 	if err != nil {
@@ -480,8 +488,9 @@ func (u *UA) onMonitorInvite(req *sip.Request, tx sip.ServerTransaction, value s
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBadRequest, "Bad Request", nil))
 		return
 	}
-	leg := &call{id: callID, dir: Inbound, caller: caller, srv: dlg, state: stateRinging,
+	leg := &call{id: callID, dir: Inbound, caller: caller, srv: dlg, state: stateRinging, settled: make(chan struct{}),
 		mon: &monitorLeg{target: target, key: key, peer: caller.Number}}
+	defer close(leg.settled)
 	leg.mon.setMode(e.mode)
 	e.leg = callID
 	u.calls[callID] = leg
