@@ -52,9 +52,8 @@ var rules = map[string]rule{
 	// agent/ui paints agent/desk's view-model; it imports agent for the
 	// domain's types (enums, records shown) only — no rule is called from
 	// a view, which this test cannot tell apart and review must.
-	"agent/ui": {may: []string{"agent/desk", "agent", "i18n", "assets"}, never: []string{pgx, ours("agent/hub")}},
-	// telephony carries the voice to the headset, telephony/audio.
-	"telephony":          {may: []string{"telephony/audio"}, never: []string{fyne, ours("agent")}},
+	"agent/ui":           {may: []string{"agent/desk", "agent", "i18n", "assets"}, never: []string{pgx, ours("agent/hub")}},
+	"telephony":          {may: []string{"telephony/audio"}, never: []string{fyne, ours("agent")}}, // the voice reaches the headset
 	"telephony/audio":    {never: []string{fyne, ours("agent")}},
 	"telephony/practice": {may: []string{"telephony"}, never: []string{fyne, ours("agent")}},
 	"scripts":            {never: []string{fyne, sipgo, bbolt, pgx}},
