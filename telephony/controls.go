@@ -15,7 +15,7 @@ import (
 // Mute replaces the agent's microphone with silence on an answered call
 // (on) or gives it back (off): the peer receives silent frames, not fewer.
 func (u *UA) Mute(callID string, on bool) error {
-	c, err := u.lookup(callID)
+	c, err := u.lookupCall(callID)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (u *UA) ResumeRecording(callID string) error {
 }
 
 func (u *UA) setRecordingPaused(callID string, on bool) error {
-	c, err := u.lookup(callID)
+	c, err := u.lookupCall(callID)
 	if err != nil {
 		return err
 	}
@@ -70,29 +70,34 @@ func (u *UA) setRecordingPaused(callID string, on bool) error {
 }
 
 // Levels are the microphone and earpiece levels now, 0..1 (audio.Level's
-// dB scale), for a meter; zero when no call holds the headset. It never
-// blocks.
+// dB scale), for a meter; zero when no call holds the headset (and before
+// Start). Two atomic loads: it takes no lock and allocates nothing, so a
+// window may poll it as often as it paints, from any goroutine, even
+// while Start runs.
 func (u *UA) Levels() (in, out float64) {
-	if u.snd == nil {
+	snd := u.sound.Load()
+	if snd == nil {
 		return 0, 0
 	}
-	return u.snd.Levels()
+	return snd.Levels()
 }
 
 // AudioStatus is how the sound devices stand (before Start: zero).
 func (u *UA) AudioStatus() audio.Status {
-	if u.snd == nil {
+	snd := u.sound.Load()
+	if snd == nil {
 		return audio.Status{}
 	}
-	return u.snd.Status()
+	return snd.Status()
 }
 
 // AudioStats are the sound card's ring counters (see audio.Stats).
 func (u *UA) AudioStats() audio.Stats {
-	if u.snd == nil {
+	snd := u.sound.Load()
+	if snd == nil {
 		return audio.Stats{}
 	}
-	return u.snd.Stats()
+	return snd.Stats()
 }
 
 // Strays counts the requests dropped because they came from neither the
@@ -171,10 +176,10 @@ func (c *call) recordFrame(caller, agent []int16) {
 }
 
 // goLive puts an answered call's media on the voice clock and starts its
-// recording.
+// recording (a monitoring leg is not recorded: the call it joins is).
 func (u *UA) goLive(c *call) {
 	u.voice.attach(c)
-	if u.cfg.Recordings == "" {
+	if u.cfg.Recordings == "" || c.mon != nil {
 		return
 	}
 	rec, err := startRecording(u.cfg.Recordings, c.id, u.now(), func(err error) {

@@ -1,14 +1,16 @@
 // Package telephony is the desk's SIP user agent, built on sipgo: it
 // registers to the PBX, receives and places calls, works out who is calling,
 // watches a desk phone's dialogs, carries the voice between the call and
-// the agent's headset (telephony/audio), records calls, and reports all of
-// it as Events through a small non-blocking Emitter. It knows nothing of
-// customers or scripts.
+// the agent's headset (telephony/audio), records calls, lets a
+// supervisor's desk listen, whisper or barge in through the PBX, and
+// reports all of it as Events through a small non-blocking Emitter. It
+// knows nothing of customers or scripts.
 //
 // The layers are files, not packages: register.go, inbound.go,
 // identity.go, guard.go (requests only from the PBX), sdp.go, media.go
 // (RTP, RTCP and RFC 4733 on pion/rtp), srtp.go (SDES on pion/srtp),
-// jitter.go, voice.go (the 20 ms clock), record.go…
+// jitter.go, voice.go (the 20 ms clock and its mixes), record.go,
+// monitor.go (monitoring sessions)…
 package telephony
 
 import (
@@ -52,6 +54,22 @@ const (
 	// EventAudio reports a change of the sound card (Event.Audio): a
 	// device missing, lost, or back. Err is nil when every device in use runs.
 	EventAudio
+	// EventMonitorStarted says a monitoring session is up (Event.Monitor):
+	// on the agent's desk a supervisor joined one of its calls, on the
+	// supervisor's desk DialMonitor's session was answered. CallID is the
+	// session's own SIP Call-ID, never a customer call's: the monitoring
+	// leg is not a call, and no ringing, answered or ended event names it.
+	EventMonitorStarted
+	// EventMonitorMode says the session's mode changed (Event.Monitor.Mode).
+	EventMonitorMode
+	// EventMonitorEnded says the session ended (Reason: "call ended",
+	// "hangup", "bye from remote", "cancelled"…).
+	EventMonitorEnded
+	// EventMonitorRefused says a monitoring session was not set up: on the
+	// agent's desk, a monitoring INVITE it refused (Reason: "unknown
+	// token", "expired token"…; nothing rang); on the supervisor's, the
+	// refusal DialMonitor got (Err: a *MonitorError).
+	EventMonitorRefused
 )
 
 var eventNames = map[EventKind]string{
@@ -74,6 +92,10 @@ var eventNames = map[EventKind]string{
 	EventRecording:         "recording",
 	EventRecordingFailed:   "recording_failed",
 	EventAudio:             "audio",
+	EventMonitorStarted:    "monitor_started",
+	EventMonitorMode:       "monitor_mode",
+	EventMonitorEnded:      "monitor_ended",
+	EventMonitorRefused:    "monitor_refused",
 }
 
 // String is the event's snake_case name, as deskctl watch prints it.
@@ -129,14 +151,16 @@ type Event struct {
 	Reason string
 	// Digit is the key for EventDTMF.
 	Digit string
-	// Err is the typed cause of EventRegisterFailed, EventRecordingFailed
-	// and EventAudio (errors.Is: ErrCertificate, audio.ErrNoDevice…); nil
-	// for the others.
+	// Err is the typed cause of EventRegisterFailed, EventRecordingFailed,
+	// EventAudio and EventMonitorRefused (errors.Is: ErrCertificate,
+	// audio.ErrNoDevice, ErrMonitorRefused…); nil for the others.
 	Err error
 	// Recording is the finished recording of EventRecording.
 	Recording *Recording
 	// Audio is the sound card's status for EventAudio.
 	Audio *audio.Status
+	// Monitor describes the session of the EventMonitor* events.
+	Monitor *Monitoring
 }
 
 // Emitter receives events. Emit must not block: the user agent calls it from

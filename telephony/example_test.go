@@ -2,6 +2,8 @@ package telephony_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log"
 	"time"
 
@@ -42,4 +44,47 @@ func ExampleNew() {
 			}
 		}
 	}
+}
+
+func ExampleParseMonitorMode() {
+	m, err := telephony.ParseMonitorMode("Whisper")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(m, m == telephony.MonitorWhisper)
+	_, err = telephony.ParseMonitorMode("spy")
+	fmt.Println(errors.Is(err, telephony.ErrMonitorMode))
+	// Output:
+	// whisper true
+	// true
+}
+
+// A supervisor joins an agent's call. The hub minted the token and told
+// both desks: the agent's desk expects it for its call, the supervisor's
+// dials the agent's extension with it.
+func ExampleUA_DialMonitor() {
+	var agent, supervisor *telephony.UA           // both started, registered to the PBX
+	const token = "hub-minted-3q2-7fGk1sQ_x8ZpL0" // 16-256 of A-Z a-z 0-9 - . _ ~
+	const customerCall = "the agent's answered call's Call-ID"
+
+	// On the agent's desk, when the hub says a supervisor will join.
+	if err := agent.ExpectMonitor(token, customerCall, telephony.MonitorListen, time.Now().Add(30*time.Second)); err != nil {
+		log.Fatal(err)
+	}
+	// On the supervisor's desk.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	session, err := supervisor.DialMonitor(ctx, "8001", token, telephony.MonitorListen)
+	if errors.Is(err, telephony.ErrMonitorRefused) {
+		log.Print("the agent's desk did not expect this supervisor")
+		return
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Coach the agent, then leave.
+	if err := supervisor.SetMonitorMode(session, telephony.MonitorWhisper); err != nil {
+		log.Print(err)
+	}
+	_ = supervisor.Hangup(session)
 }

@@ -47,6 +47,12 @@ type call struct {
 	sdpVersion uint64
 	endOnce    sync.Once
 	muted      atomic.Bool
+
+	mon      *monitorLeg          // set on a monitoring leg, either side
+	spy      atomic.Pointer[call] // the agent's side of the leg monitoring this call
+	answered chan error           // a supervisor's leg: how its INVITE ended
+	settled  chan struct{}        // an agent's leg: closed once answering is over
+	tick     tickState            // the voice clock's, under voice.tickMu
 }
 
 func (c *call) getState() callState {
@@ -69,6 +75,16 @@ func (c *call) nextVersion() uint64 {
 	return c.sdpVersion
 }
 
+// lookupCall is lookup for the call controls: a monitoring leg is not a
+// call they apply to.
+func (u *UA) lookupCall(callID string) (*call, error) {
+	c, err := u.lookup(callID)
+	if err == nil && c.mon != nil {
+		return nil, ErrCallState
+	}
+	return c, err
+}
+
 func (u *UA) lookup(callID string) (*call, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -82,21 +98,41 @@ func (u *UA) lookup(callID string) (*call, error) {
 	return c, nil
 }
 
-// busy reports whether a call other than id is ringing or up.
+// busy reports whether a call is ringing or up (monitoring legs are not
+// calls: they never make the desk busy).
 func (u *UA) busy() bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, c := range u.calls {
-		if c.getState() != stateEnded {
+		if c.mon == nil && c.getState() != stateEnded {
 			return true
 		}
 	}
 	return false
 }
 
+// callsLocked counts the calls, monitoring legs left out; u.mu held.
+func (u *UA) callsLocked() int {
+	n := 0
+	for _, c := range u.calls {
+		if c.mon == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // finish ends a call once: it stops the media, forgets the call and emits
-// the event (ended, missed, answered_elsewhere…).
+// the event (ended, missed, answered_elsewhere…). A monitoring leg
+// reports monitor_ended (or monitor_refused) instead; a call with a
+// supervisor on it hangs the supervisor's leg up too.
 func (u *UA) finish(c *call, kind EventKind, reason string) {
+	u.finishWith(c, kind, reason, nil)
+}
+
+// finishWith is finish with the typed cause a monitoring leg's event
+// carries (a call's ended event has none).
+func (u *UA) finishWith(c *call, kind EventKind, reason string, cause error) {
 	c.endOnce.Do(func() {
 		c.mu.Lock()
 		c.state = stateEnded
@@ -104,9 +140,36 @@ func (u *UA) finish(c *call, kind EventKind, reason string) {
 		u.endMedia(c)
 		u.mu.Lock()
 		delete(u.calls, c.id)
+		spy := c.spy.Swap(nil)
+		for k, e := range u.monitors {
+			if e.callID == c.id && e.leg == "" {
+				delete(u.monitors, k) // expected for a call that is over
+			}
+		}
+		if c.watching() {
+			delete(u.monitors, c.mon.key)
+			c.mon.target.spy.CompareAndSwap(c, nil)
+		}
 		u.mu.Unlock()
-		u.log.Info("call ended", "call_id", c.id, "kind", kind.String(), "reason", reason)
-		u.event(Event{Kind: kind, CallID: c.id, Direction: c.dir, Caller: c.caller, Reason: reason})
+		if c.mon != nil {
+			if kind != EventMonitorRefused {
+				kind = EventMonitorEnded
+			}
+			u.log.Info("monitoring ended", "call_id", c.id, "kind", kind.String(), "reason", reason)
+			u.event(Event{Kind: kind, CallID: c.id, Direction: c.dir, Caller: c.caller, Reason: reason, Err: cause, Monitor: c.monitoring()})
+		} else {
+			u.log.Info("call ended", "call_id", c.id, "kind", kind.String(), "reason", reason)
+			u.event(Event{Kind: kind, CallID: c.id, Direction: c.dir, Caller: c.caller, Reason: reason})
+		}
+		if spy != nil {
+			u.legWG.Add(1)
+			go func() {
+				defer u.legWG.Done()
+				if err := u.endLeg(spy, "call ended"); err != nil {
+					u.log.Debug("end monitoring leg", "call_id", spy.id, "error", err)
+				}
+			}()
+		}
 	})
 }
 
@@ -141,6 +204,11 @@ func completedElsewhere(reason string) bool {
 func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if to := req.To(); to != nil && to.Params.Has("tag") {
 		u.onReInvite(req, tx)
+		return
+	}
+	// A supervisor joining a call is not a call: no busy check, no ring.
+	if h := req.GetHeader(HeaderMonitor); h != nil {
+		u.onMonitorInvite(req, tx, h.Value())
 		return
 	}
 	callID := ""
@@ -193,7 +261,7 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return // a retransmission the transaction layer did not absorb
 	}
 	// Check busy again under the lock: two INVITEs may arrive together.
-	busy := !u.cfg.CallWaiting && len(u.calls) > 0
+	busy := !u.cfg.CallWaiting && u.callsLocked() > 0
 	if !busy {
 		u.calls[callID] = c
 	}
@@ -258,19 +326,21 @@ func reasonPhrase(status int) string {
 	return "Rejected"
 }
 
-// answer starts the media, sends 200 OK with our SDP and waits for the
-// ACK. The media runs from the 200 on (RFC 3264 lets the answerer send at
-// once), so a caller whose ACK is slow is heard, and hears the agent,
-// before it arrives.
-func (u *UA) answer(c *call, offer *SDP) error {
+// answer starts the media, sends 200 OK with our SDP (and extra headers)
+// and waits for the ACK. The media runs from the 200 on (RFC 3264 lets the
+// answerer send at once), so a caller whose ACK is slow is heard, and
+// hears the agent, before it arrives.
+func (u *UA) answer(c *call, offer *SDP, extra ...sip.Header) error {
 	media, err := newRTPStream(u.host, u.log.With("call_id", c.id))
 	if err != nil {
 		_ = c.srv.Respond(sip.StatusInternalServerError, "Server Error", nil)
 		u.finish(c, EventEnded, "no media port")
 		return err
 	}
-	media.onDTMF = func(d string) {
-		u.event(Event{Kind: EventDTMF, CallID: c.id, Direction: c.dir, Caller: c.caller, Digit: d})
+	if c.mon == nil { // keys on a monitoring leg are nobody's input
+		media.onDTMF = func(d string) {
+			u.event(Event{Kind: EventDTMF, CallID: c.id, Direction: c.dir, Caller: c.caller, Digit: d})
+		}
 	}
 	var body []byte
 	if offer != nil {
@@ -309,15 +379,27 @@ func (u *UA) answer(c *call, offer *SDP) error {
 	c.mu.Unlock()
 	media.start()
 	u.goLive(c)
-	if err := c.srv.RespondSDP(body); err != nil {
+	res := sip.NewSDPResponseFromRequest(c.srv.InviteRequest, body)
+	for _, h := range extra {
+		res.AppendHeader(h)
+	}
+	if err := c.srv.WriteResponse(res); err != nil {
 		u.finish(c, EventEnded, "answer failed: "+errReason(err))
 		return err
 	}
 	if c.getState() == stateEnded {
+		// Ended while the 200 waited for its ACK: the peer thinks it is up.
+		ctx, cancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
+		_ = u.bye(ctx, c)
+		cancel()
 		return ErrCallState
 	}
 	c.setState(stateActive)
-	u.log.Info("answered", "call_id", c.id, "srtp", media.encrypted())
+	u.log.Info("answered", "call_id", c.id, "srtp", media.encrypted(), "monitoring", c.mon != nil)
+	if c.mon != nil {
+		u.event(Event{Kind: EventMonitorStarted, CallID: c.id, Direction: c.dir, Caller: c.caller, Monitor: c.monitoring()})
+		return nil
+	}
 	u.event(Event{Kind: EventAnswered, CallID: c.id, Direction: c.dir, Caller: c.caller})
 	return nil
 }
@@ -409,7 +491,7 @@ func (u *UA) Reject(callID string, status int) error {
 }
 
 func (u *UA) decideCall(callID string, status int) error {
-	c, err := u.lookup(callID)
+	c, err := u.lookupCall(callID)
 	if err != nil {
 		return err
 	}
@@ -545,6 +627,10 @@ func (u *UA) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 func (u *UA) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	c := u.callOr481(req, tx)
 	if c == nil {
+		return
+	}
+	if c.mon != nil {
+		u.onMonitorInfo(c, req, tx)
 		return
 	}
 	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))

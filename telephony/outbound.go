@@ -64,29 +64,42 @@ func (u *UA) write(c *call, req *sip.Request) error {
 // follow as events. A digest challenge on the INVITE is answered with the
 // configured credentials.
 func (u *UA) Dial(ctx context.Context, number string) (string, error) {
+	c, err := u.dial(ctx, number, nil)
+	if err != nil {
+		return "", err
+	}
+	return c.id, nil
+}
+
+// dial sends an INVITE to number (with extra headers) and waits for its
+// answer in the background; mon makes it a supervisor's monitoring leg.
+func (u *UA) dial(ctx context.Context, number string, mon *monitorLeg, extra ...sip.Header) (*call, error) {
 	u.mu.Lock()
 	started, closed := u.running, u.closed
 	u.mu.Unlock()
 	if closed {
-		return "", ErrClosed
+		return nil, ErrClosed
 	}
 	if !started {
-		return "", ErrNotStarted
+		return nil, ErrNotStarted
 	}
 	target, err := u.targetURI(number)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	media, err := newRTPStream(u.host, u.log)
 	if err != nil {
-		return "", fmt.Errorf("telephony: media port: %w", err)
+		return nil, fmt.Errorf("telephony: media port: %w", err)
 	}
 	key, err := u.newOfferKey()
 	if err != nil {
 		media.close()
-		return "", err
+		return nil, err
 	}
-	c := &call{dir: Outbound, caller: Caller{Number: target.User, URI: target.String()}, state: stateRinging, ourKey: key}
+	c := &call{dir: Outbound, caller: Caller{Number: target.User, URI: target.String()}, state: stateRinging, ourKey: key, mon: mon}
+	if mon != nil {
+		c.answered = make(chan error, 1)
+	}
 	req := sip.NewRequest(sip.INVITE, target)
 	from := sip.FromHeader{Address: u.aor()}
 	from.Params.Add("tag", sip.GenerateTagN(16))
@@ -94,6 +107,9 @@ func (u *UA) Dial(ctx context.Context, number string) (string, error) {
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: target.Scheme, User: target.User, Host: target.Host}})
 	contact := u.contact
 	req.AppendHeader(&contact)
+	for _, h := range extra {
+		req.AppendHeader(h)
+	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offerSDPWith(u.host, media.Port(), u.sessID, c.nextVersion(), dirSendRecv, key))
 	u.prepareOutOfDialog(req)
@@ -108,17 +124,19 @@ func (u *UA) Dial(ctx context.Context, number string) (string, error) {
 	if err != nil {
 		cancel()
 		media.close()
-		return "", fmt.Errorf("telephony: invite %s: %w", number, err)
+		return nil, fmt.Errorf("telephony: invite %s: %w", number, err)
 	}
 	c.cli = dlg
 	c.id = callIDOf(req)
 	u.mu.Lock()
 	u.calls[c.id] = c
 	u.mu.Unlock()
-	u.log.Info("dialing", "call_id", c.id, "target", target.String())
+	u.log.Info("dialing", "call_id", c.id, "target", target.String(), "monitoring", mon != nil)
 	media.log = u.log.With("call_id", c.id)
-	media.onDTMF = func(d string) {
-		u.event(Event{Kind: EventDTMF, CallID: c.id, Direction: c.dir, Caller: c.caller, Digit: d})
+	if mon == nil {
+		media.onDTMF = func(d string) {
+			u.event(Event{Kind: EventDTMF, CallID: c.id, Direction: c.dir, Caller: c.caller, Digit: d})
+		}
 	}
 
 	u.dialWG.Add(1)
@@ -127,16 +145,21 @@ func (u *UA) Dial(ctx context.Context, number string) (string, error) {
 		defer cancel()
 		u.waitAnswer(dialCtx, c)
 	}()
-	return c.id, nil
+	return c, nil
 }
 
 func (u *UA) waitAnswer(ctx context.Context, c *call) {
 	rang := false
+	result := func(err error) {
+		if c.answered != nil {
+			c.answered <- err
+		}
+	}
 	err := c.cli.WaitAnswer(ctx, sipgo.AnswerOptions{
 		Username: u.cfg.User,
 		Password: u.cfg.Password,
 		OnResponse: func(res *sip.Response) error {
-			if !rang && (res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress) {
+			if !rang && c.mon == nil && (res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress) {
 				rang = true
 				u.event(Event{Kind: EventRinging, CallID: c.id, Direction: Outbound, Caller: c.caller})
 			}
@@ -148,7 +171,15 @@ func (u *UA) waitAnswer(ctx context.Context, c *call) {
 		if errors.Is(err, context.Canceled) {
 			reason = "cancelled"
 		}
-		u.finish(c, EventEnded, reason)
+		kind := EventEnded
+		if c.mon != nil {
+			err = monitorFailure(c.mon.peer, err)
+			if me := (*MonitorError)(nil); errors.As(err, &me) {
+				kind = EventMonitorRefused
+			}
+		}
+		u.finishWith(c, kind, reason, err)
+		result(err)
 		return
 	}
 	if err := c.cli.Ack(ctx); err != nil {
@@ -162,13 +193,31 @@ func (u *UA) waitAnswer(ctx context.Context, c *call) {
 		_ = u.bye(bctx, c)
 		bcancel()
 		u.finish(c, EventEnded, "unusable media answer")
+		result(fmt.Errorf("telephony: %s answered with unusable media: %w", c.caller.Number, err))
 		return
+	}
+	if c.mon != nil {
+		if err := u.monitorAnswered(c, c.cli.InviteResponse); err != nil {
+			u.log.Warn("not a monitoring answer", "call_id", c.id, "error", err)
+			bctx, bcancel := context.WithTimeout(u.ctxOrBackground(), inDialogTimeout)
+			_ = u.bye(bctx, c)
+			bcancel()
+			err = fmt.Errorf("telephony: monitor %s: %w", c.mon.peer, err)
+			u.finishWith(c, EventMonitorRefused, "answered without monitoring", err)
+			result(err)
+			return
+		}
 	}
 	c.setState(stateActive)
 	c.getMedia().start()
 	u.goLive(c)
-	u.log.Info("answered", "call_id", c.id)
-	u.event(Event{Kind: EventAnswered, CallID: c.id, Direction: Outbound, Caller: c.caller})
+	u.log.Info("answered", "call_id", c.id, "monitoring", c.mon != nil)
+	if c.mon != nil {
+		u.event(Event{Kind: EventMonitorStarted, CallID: c.id, Direction: Outbound, Caller: c.caller, Monitor: c.monitoring()})
+	} else {
+		u.event(Event{Kind: EventAnswered, CallID: c.id, Direction: Outbound, Caller: c.caller})
+	}
+	result(nil)
 }
 
 // Hangup ends a call: BYE once answered, CANCEL for our own ringing
@@ -230,7 +279,7 @@ func (u *UA) Resume(callID string) error {
 }
 
 func (u *UA) reinvite(callID string, from, to callState, dir string, kind EventKind) error {
-	c, err := u.lookup(callID)
+	c, err := u.lookupCall(callID)
 	if err != nil {
 		return err
 	}
@@ -272,7 +321,7 @@ func (u *UA) reinvite(callID string, from, to callState, dir string, kind EventK
 // Transfer hands an answered call to target (a number or URI) with a blind
 // REFER; once the peer accepts (202) our leg is hung up.
 func (u *UA) Transfer(callID, target string) error {
-	c, err := u.lookup(callID)
+	c, err := u.lookupCall(callID)
 	if err != nil {
 		return err
 	}
@@ -312,7 +361,7 @@ func (u *UA) SendDTMF(callID, digit string) error {
 		return ErrBadDigit
 	}
 	digit = validDigit(digit)
-	c, err := u.lookup(callID)
+	c, err := u.lookupCall(callID)
 	if err != nil {
 		return err
 	}

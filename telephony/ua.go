@@ -136,10 +136,12 @@ func WithAudioBackend(b audio.Backend) Option { return func(u *UA) { u.audioBack
 func withPacketCounter(n *atomic.Int64) Option { return func(u *UA) { u.packets = n } }
 
 // UA is the desk's SIP user agent. It satisfies the desk's Phone interface
-// (with Mute, PauseRecording, ResumeRecording and Levels). Its methods are
-// safe for concurrent use; none waits on the network longer than a SIP
+// (with Mute, PauseRecording, ResumeRecording and Levels), and carries
+// monitoring sessions (ExpectMonitor, CancelMonitor on the agent's desk;
+// DialMonitor, SetMonitorMode on the supervisor's). Its methods are safe
+// for concurrent use; none waits on the network longer than a SIP
 // transaction's bound (Answer: until the caller's ACK, at most 32 s; BYE,
-// re-INVITE, REFER, INFO: 10 s; start-up lookups: 5 s).
+// re-INVITE, REFER, INFO: 10 s; DialMonitor: 15 s; start-up lookups: 5 s).
 type UA struct {
 	cfg         Config
 	emit        Emitter
@@ -154,6 +156,7 @@ type UA struct {
 
 	audioBackend audio.Backend
 	snd          *audio.Sound
+	sound        atomic.Pointer[audio.Sound] // snd, for readers that may race Start
 	voice        *voice
 	guard        *guard
 	audioMu      sync.Mutex
@@ -178,15 +181,17 @@ type UA struct {
 	wg     sync.WaitGroup
 	dialWG sync.WaitGroup // outbound calls waiting for an answer
 	recWG  sync.WaitGroup // recordings being finished
+	legWG  sync.WaitGroup // monitoring legs being hung up after their call
 
 	reg       *registration
 	companion *companion
 
-	mu      sync.Mutex
-	started bool
-	running bool // Start succeeded
-	closed  bool
-	calls   map[string]*call
+	mu       sync.Mutex
+	started  bool
+	running  bool // Start succeeded
+	closed   bool
+	calls    map[string]*call
+	monitors map[[32]byte]*expectation // tokens the desk was told to expect
 }
 
 // New builds a UA; Start makes it listen and register.
@@ -352,6 +357,7 @@ func (u *UA) Start(ctx context.Context) error {
 		sndOpts = append(sndOpts, audio.WithBackend(u.audioBackend))
 	}
 	u.snd = audio.New(audio.Config{Input: u.cfg.Input, Output: u.cfg.Output, Ring: u.cfg.Ring}, sndOpts...)
+	u.sound.Store(u.snd)
 	u.voice = newVoice(u.snd)
 
 	u.reg = newRegistration(u)
@@ -522,7 +528,7 @@ func (u *UA) Close() error {
 		}()
 	}
 	allHung := make(chan struct{})
-	go func() { hung.Wait(); close(allHung) }()
+	go func() { hung.Wait(); u.legWG.Wait(); close(allHung) }()
 	select {
 	case <-allHung:
 	case <-time.After(3 * time.Second):

@@ -23,10 +23,21 @@ type soundCard interface {
 // voice joins every call with live media to the sound card on one 20 ms
 // clock. The microphone is the clock: its device thread runs each tick as
 // soon as a frame is captured (no goroutine to wake per frame); without a
-// microphone, a timer takes over. Each tick sends the agent's frame to
-// every call (silence when muted or held), takes each call's next frame
-// from its jitter buffer, mixes what the agent hears, and hands both sides
-// to the call's recording.
+// microphone, a timer takes over. Each tick takes each call's next frame
+// from its jitter buffer, sends the agent's frame to every call (silence
+// when muted or held), mixes what the agent hears, and hands both sides to
+// the call's recording.
+//
+// A call with a supervisor on it (the agent's side of a monitoring leg)
+// is mixed in the same tick, so no path waits a frame for another: the
+// supervisor gets the caller as the agent hears them plus the agent's
+// microphone (live through mute and hold: those are towards the caller,
+// and agent and coach may talk while the caller waits); in whisper and
+// barge the agent hears the supervisor too, and in barge so does the
+// caller (not while held). The recording keeps its two sides: the caller
+// alone, and what the caller heard, so in barge the supervisor is in the
+// agent's channel (everything said to the customer is on record) and a
+// whisper is in neither.
 type voice struct {
 	snd soundCard
 
@@ -40,14 +51,25 @@ type voice struct {
 	tickMu  sync.Mutex   // one tick at a time: microphone or timer
 	live    []*call      // the tick's snapshot of calls
 	silence []int16
-	rx      []int16
 	mix     []int32
 	out     []int16
+	toSup   []int16 // what a supervisor hears
+	toPeer  []int16 // the agent and a barging supervisor, to the caller
+	toEar   []int16 // a call's share of the earpiece, a supervisor in it
+}
+
+// tickState is what one tick knows of a call, under voice.tickMu.
+type tickState struct {
+	media  *rtpStream // nil: not on this tick
+	rx     []int16    // its frame of this tick
+	served bool       // a supervisor's leg got its frame from its call
 }
 
 func newVoice(snd soundCard) *voice {
+	n := rtpSamples
 	return &voice{snd: snd, ringing: map[*call]bool{},
-		silence: make([]int16, rtpSamples), rx: make([]int16, rtpSamples), mix: make([]int32, rtpSamples), out: make([]int16, rtpSamples)}
+		silence: make([]int16, n), mix: make([]int32, n), out: make([]int16, n),
+		toSup: make([]int16, n), toPeer: make([]int16, n), toEar: make([]int16, n)}
 }
 
 // attach puts c's media on the clock; the first call opens the headset.
@@ -159,30 +181,69 @@ func (v *voice) tick(mic []int16) {
 	v.mu.Lock()
 	v.live = append(v.live[:0], v.calls...)
 	v.mu.Unlock()
-	clear(v.mix)
+	// Every leg's frame first: what one passes on to another is this tick's.
 	for _, c := range v.live {
-		m := c.getMedia()
-		if m == nil {
+		t := &c.tick
+		t.media, t.served = c.getMedia(), false
+		if t.media == nil {
 			continue
 		}
-		held := c.getState() == stateHeld
-		tx := mic
-		if held || c.muted.Load() {
-			tx = v.silence
+		if t.rx == nil {
+			t.rx = make([]int16, rtpSamples)
 		}
-		m.sendFrame(tx)
-		m.receiveFrame(v.rx)
-		heard := v.rx
+		t.media.receiveFrame(t.rx)
+	}
+	clear(v.mix)
+	for _, c := range v.live {
+		m := c.tick.media
+		if m == nil || c.watching() {
+			continue // a supervisor's leg is served by the call it joins
+		}
+		held := c.getState() == stateHeld
+		heard := c.tick.rx
 		if held {
 			heard = v.silence
 		}
-		for i, s := range heard {
+		tx := mic
+		if held || c.muted.Load() || c.mon != nil && c.mon.getMode() == MonitorListen {
+			tx = v.silence
+		}
+		ear := heard
+		if s := c.spy.Load(); s != nil && s.tick.media != nil {
+			sup, mode := s.tick.rx, s.mon.getMode()
+			mixFrames(v.toSup, heard, mic)
+			s.tick.media.sendFrame(v.toSup)
+			s.tick.served = true
+			if mode == MonitorBarge && !held {
+				mixFrames(v.toPeer, tx, sup)
+				tx = v.toPeer
+			}
+			if mode == MonitorWhisper || mode == MonitorBarge {
+				mixFrames(v.toEar, heard, sup)
+				ear = v.toEar
+			}
+		}
+		m.sendFrame(tx)
+		for i, s := range ear {
 			v.mix[i] += int32(s)
 		}
 		c.recordFrame(heard, tx)
+	}
+	for _, c := range v.live {
+		if c.watching() && c.tick.media != nil && !c.tick.served {
+			c.tick.media.sendFrame(v.silence) // its call is off the clock (ending)
+		}
+		c.tick.media = nil
 	}
 	for i, s := range v.mix {
 		v.out[i] = int16(max(-32768, min(32767, s)))
 	}
 	v.snd.WriteFrame(v.out)
+}
+
+// mixFrames sets dst to a+b, clipped.
+func mixFrames(dst, a, b []int16) {
+	for i := range dst {
+		dst[i] = int16(max(-32768, min(32767, int32(a[i])+int32(b[i]))))
+	}
 }

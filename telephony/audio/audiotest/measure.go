@@ -23,6 +23,38 @@ import (
 // long, after a second of silence. Bursts that never arrive are left out.
 func MeasureDelay(t testing.TB, playSink, captureSource string, bursts int) []time.Duration {
 	t.Helper()
+	var out []time.Duration
+	for _, d := range measure(t, playSink, captureSource, 1, bursts) {
+		if d[0] >= 0 {
+			out = append(out, d[0])
+		}
+	}
+	return out
+}
+
+// MeasureDelayPair is MeasureDelay on the two channels of a stereo source
+// at once (the monitor of a sink split by AddSplitSink): the same bursts,
+// timed on both, sample for sample. Bursts that did not arrive on both
+// channels are left out.
+func MeasureDelayPair(t testing.TB, playSink, stereoSource string, bursts int) (left, right []time.Duration) {
+	t.Helper()
+	for _, d := range measure(t, playSink, stereoSource, 2, bursts) {
+		if d[0] >= 0 && d[1] >= 0 {
+			left, right = append(left, d[0]), append(right, d[1])
+		}
+	}
+	return left, right
+}
+
+// MeasureDelays is MeasureDelay on each of channels channels of
+// captureSource: per burst and channel, the delay (-1: did not arrive).
+func MeasureDelays(t testing.TB, playSink, captureSource string, channels, bursts int) [][]time.Duration {
+	t.Helper()
+	return measure(t, playSink, captureSource, channels, bursts)
+}
+
+func measure(t testing.TB, playSink, captureSource string, channels, bursts int) [][]time.Duration {
+	t.Helper()
 	ctx, err := malgo.InitContext([]malgo.Backend{malgo.BackendPulseaudio}, malgo.ContextConfig{}, nil)
 	if err != nil {
 		t.Fatalf("measure: %v", err)
@@ -45,7 +77,7 @@ func MeasureDelay(t testing.TB, playSink, captureSource string, bursts int) []ti
 	cfg.SampleRate = audio.Rate
 	cfg.PeriodSizeInMilliseconds = 10
 	cfg.Playback.Format, cfg.Playback.Channels = malgo.FormatS16, 1
-	cfg.Capture.Format, cfg.Capture.Channels = malgo.FormatS16, 1
+	cfg.Capture.Format, cfg.Capture.Channels = malgo.FormatS16, uint32(channels)
 	cfg.Playback.DeviceID = find(malgo.Playback, playSink)
 	cfg.Capture.DeviceID = find(malgo.Capture, captureSource)
 	defer C.free(cfg.Playback.DeviceID)
@@ -55,7 +87,7 @@ func MeasureDelay(t testing.TB, playSink, captureSource string, bursts int) []ti
 	var (
 		mu       sync.Mutex
 		played   int
-		captured = make([]int16, 0, total)
+		captured = make([][]int16, channels)
 		phase    float64
 	)
 	dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{
@@ -74,8 +106,13 @@ func MeasureDelay(t testing.TB, playSink, captureSource string, bursts int) []ti
 				}
 			}
 			played += len(o)
-			if len(in) >= 2 && len(captured) < total {
-				captured = append(captured, unsafe.Slice((*int16)(unsafe.Pointer(&in[0])), len(in)/2)...)
+			if len(in) >= 2*channels && len(captured[0]) < total {
+				s := unsafe.Slice((*int16)(unsafe.Pointer(&in[0])), len(in)/2)
+				for i := 0; i+channels <= len(s); i += channels {
+					for c := range channels {
+						captured[c] = append(captured[c], s[i+c])
+					}
+				}
 			}
 		},
 	})
@@ -89,7 +126,7 @@ func MeasureDelay(t testing.TB, playSink, captureSource string, bursts int) []ti
 	deadline := time.Now().Add(time.Duration(bursts+4) * time.Second)
 	for {
 		mu.Lock()
-		done := len(captured) >= total
+		done := len(captured[0]) >= total
 		mu.Unlock()
 		if done || time.Now().After(deadline) {
 			break
@@ -99,16 +136,21 @@ func MeasureDelay(t testing.TB, playSink, captureSource string, bursts int) []ti
 	_ = dev.Stop()
 	mu.Lock()
 	defer mu.Unlock()
-	var out []time.Duration
+	var out [][]time.Duration
 	for k := range bursts {
 		start := (k + 1) * audio.Rate
-		end := min(len(captured), start+audio.Rate*7/10)
-		if start >= end {
+		if start >= len(captured[0]) {
 			break
 		}
-		if on := Onset(captured[start:end], 1000); on >= 0 {
-			out = append(out, time.Duration(on)*time.Second/audio.Rate)
+		d := make([]time.Duration, channels)
+		for c := range channels {
+			end := min(len(captured[c]), start+audio.Rate*7/10)
+			d[c] = -1
+			if on := Onset(captured[c][start:end], 1000); on >= 0 {
+				d[c] = time.Duration(on) * time.Second / audio.Rate
+			}
 		}
+		out = append(out, d)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,6 +118,23 @@ func (p *Pulse) AddSink(name string) string {
 	p.background("pacat", "--playback", "-d", name, "--rate=8000", "--channels=1", "--format=s16le", "--raw", "--latency-msec=10", "/dev/zero")
 	p.warm(name + ".monitor")
 	return mod
+}
+
+// AddSplitSink loads a stereo null sink named stereo and two mono sinks,
+// left and right, that play on its two channels: recording
+// stereo.monitor (its device name is "Monitor of STEREO") in stereo hears
+// both, sample for sample, so MeasureDelayPair can time two ears against
+// each other. It waits until the sink runs.
+func (p *Pulse) AddSplitSink(stereo, left, right string) {
+	p.t.Helper()
+	p.Pactl("load-module", "module-null-sink", "sink_name="+stereo, "rate=8000", "channels=2", "channel_map=front-left,front-right",
+		"sink_properties=device.description="+stereo)
+	for name, ch := range map[string]string{left: "front-left", right: "front-right"} {
+		p.Pactl("load-module", "module-remap-sink", "sink_name="+name, "master="+stereo, "channels=1", "master_channel_map="+ch,
+			"channel_map=mono", "remix=no", "sink_properties=device.description="+name)
+	}
+	p.background("pacat", "--playback", "-d", stereo, "--rate=8000", "--channels=2", "--format=s16le", "--raw", "--latency-msec=10", "/dev/zero")
+	p.warm(stereo + ".monitor")
 }
 
 // warm waits until source delivers samples: a fresh server's null sinks
@@ -351,4 +369,25 @@ func Resample8k(samples []int16, rate int) []int16 {
 		out[i] = int16(float64(samples[j])*(1-f) + float64(samples[j+1])*f)
 	}
 	return out
+}
+
+// Level is the RMS (0..1 of full scale) of the part of samples (8 kHz)
+// that lies at freq: about the tone's own RMS, alone or mixed with other
+// sounds (a tone at amplitude a reads a/√2).
+func Level(samples []int16, freq float64) float64 {
+	return math.Sqrt(audio.ToneShare(samples, audio.Rate, freq)) * audio.RMS(samples)
+}
+
+// MixedToneTime is how much of samples (8 kHz) holds freq among other
+// sounds: the 100 ms windows whose part at freq has an RMS of at least
+// minLevel (Level), counted.
+func MixedToneTime(samples []int16, freq, minLevel float64) time.Duration {
+	const win = audio.Rate / 10
+	n := 0
+	for i := 0; i+win <= len(samples); i += win {
+		if Level(samples[i:i+win], freq) >= minLevel {
+			n++
+		}
+	}
+	return time.Duration(n) * 100 * time.Millisecond
 }
