@@ -133,12 +133,36 @@ func (d *Desk) callbackScript(pack *scripts.Pack, a *ActiveCallback, at time.Tim
 
 // CallbackReport is the 《回访总结报告》 for tasks made in [from, to): the
 // center's and each agent's reached, satisfied, complete, in-time and
-// overdue figures, judged now; only agentID's tasks when it is set. It
-// reads every task: call it off the UI thread.
+// overdue figures, judged now; only agentID's tasks when it is set. A
+// supervisor's or team lead's desk with a hub asks the hub, which holds
+// every desk's tasks (by whole center days); otherwise the desk reports
+// the tasks it holds. It reads every task or waits on the network: call
+// it off the UI thread.
 func (d *Desk) CallbackReport(from, to time.Time, agentID string) (agent.CallbackReport, error) {
+	if rh, ok := d.hub.(reportHub); ok && mayReadFloor(d.cfg.UserRole()) {
+		zone := d.rules().Zone
+		ctx, cancel := context.WithTimeout(context.Background(), hubReportTimeout)
+		defer cancel()
+		r, err := rh.CallbackReport(ctx, agent.DayOf(from, zone), agent.DayOf(to.Add(-time.Nanosecond), zone), agentID)
+		if err != nil {
+			return r, fmt.Errorf("callback report: %w", err)
+		}
+		return r, nil
+	}
 	cbs, err := d.st.Callbacks(store.CallbackFilter{})
 	if err != nil {
 		return agent.CallbackReport{}, fmt.Errorf("callback report: %w", err)
 	}
 	return agent.ReportCallbacks(cbs, from, to, d.clock.Now(), agentID), nil
 }
+
+// reportHub is a hub that reports the whole center's callbacks.
+type reportHub interface {
+	CallbackReport(ctx context.Context, from, to agent.Day, agentID string) (agent.CallbackReport, error)
+}
+
+// hubReportTimeout bounds a report asked of the hub.
+const hubReportTimeout = 20 * time.Second
+
+// mayReadFloor says whether role sees the whole floor (board, reports).
+func mayReadFloor(r agent.Role) bool { return r == agent.RoleSupervisor || r == agent.RoleTeamLead }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
 	"agentdesk/agent"
-	"agentdesk/agent/store"
 	"agentdesk/telephony"
 	"agentdesk/telephony/audio"
 )
@@ -107,14 +107,34 @@ func (d *Desk) PlayRecording(ctx context.Context, id string) error {
 	if d.play == nil {
 		return ErrNoPlayer
 	}
-	recs, err := d.st.Recordings()
+	if len(d.State().Calls) > 0 {
+		// The headset carries the call; a recording over it would drown
+		// the caller.
+		return fmt.Errorf("play recording %s during a call: %w", id, ErrCallState)
+	}
+	r, err := d.st.Recording(id)
 	if err != nil {
 		return fmt.Errorf("play recording %s: %w", id, err)
 	}
-	for _, r := range recs {
-		if r.ID == id {
-			return d.play(ctx, filepath.Join(d.cfg.RecordingsDir(), r.File))
-		}
+	path := filepath.Join(d.cfg.RecordingsDir(), r.File)
+	err = d.play(ctx, path)
+	var dev *audio.DeviceError
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return nil
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("play recording %s: %s: %w", id, r.File, ErrRecordingMissing)
+	case errors.As(err, &dev):
+		return fmt.Errorf("play recording %s: %w: %w", id, ErrSoundDevice, err)
 	}
-	return fmt.Errorf("play recording %s: %w", id, store.ErrNotFound)
+	return fmt.Errorf("play recording %s: %w", id, err)
 }
+
+// Errors of PlayRecording.
+var (
+	// ErrRecordingMissing: the recording's file is no longer in the
+	// recordings folder (removed, or kept only on the hub).
+	ErrRecordingMissing = errors.New("recording file missing")
+	// ErrSoundDevice: the headset could not play it (unplugged, busy).
+	ErrSoundDevice = errors.New("sound device unavailable")
+)

@@ -57,6 +57,19 @@ func (s *Store) PutRecording(r *agent.Recording, now time.Time) error {
 	return nil
 }
 
+// Recording returns the recording with ID id, or an error wrapping
+// ErrNotFound.
+func (s *Store) Recording(id string) (agent.Recording, error) {
+	var r agent.Recording
+	err := s.view(func(t txn) error {
+		if t.bucket([]byte(agent.KindRecording)) == nil {
+			return fmt.Errorf("%s %s: %w", agent.KindRecording, id, ErrNotFound)
+		}
+		return getRecord(t, agent.KindRecording, id, &r)
+	})
+	return r, err
+}
+
 // Recordings returns the recordings of the calls with the given SIP
 // Call-IDs, oldest first.
 func (s *Store) Recordings(callIDs ...string) ([]agent.Recording, error) {

@@ -27,6 +27,10 @@ type deskView struct {
 	sound                  *widget.Label
 	micLevel, earLevel     *widget.ProgressBar
 	recPaused              *widget.Label
+	// playing is the recording playing on the headset ("" none), stopPlay
+	// stops it.
+	playing  string
+	stopPlay func()
 	// status is the status bar; its labels change width with their text,
 	// so it is laid out again when one changes.
 	status      *fyne.Container
@@ -302,14 +306,7 @@ func (v *deskView) logRow(e agent.Call, m desk.View) fyne.CanvasObject {
 	line := logLine(v.shell.lang, e, v.zone(m))
 	var buttons []fyne.CanvasObject
 	if r, ok := m.Recordings[e.CallID]; ok && e.CallID != "" {
-		id, d := r.ID, v.shell.desk
-		buttons = append(buttons, widget.NewButtonWithIcon(clock(r.Duration), theme.MediaPlayIcon(), func() {
-			v.shell.run("play", func() error {
-				ctx, cancel := context.WithTimeout(context.Background(), r.Duration+10*time.Second)
-				defer cancel()
-				return d.PlayRecording(ctx, id)
-			}, nil)
-		}))
+		buttons = append(buttons, v.playButton(r))
 	}
 	if !e.Wrapped() && e.Answered {
 		buttons = append(buttons, widget.NewButton(v.t("wrap.button"), func() {
@@ -321,6 +318,38 @@ func (v *deskView) logRow(e agent.Call, m desk.View) fyne.CanvasObject {
 		return line
 	}
 	return container.NewBorder(nil, nil, nil, container.NewHBox(buttons...), line)
+}
+
+// playButton plays a recording on the headset (▶ with its length); while
+// it plays it reads ■ and stops it. One recording plays at a time.
+func (v *deskView) playButton(r agent.Recording) fyne.CanvasObject {
+	if v.playing == r.ID {
+		return widget.NewButtonWithIcon(v.t("btn.play.stop"), theme.MediaStopIcon(), func() {
+			if v.stopPlay != nil {
+				v.stopPlay()
+			}
+		})
+	}
+	b := widget.NewButtonWithIcon(clock(r.Duration), theme.MediaPlayIcon(), func() {
+		if v.playing != "" {
+			return
+		}
+		id, d := r.ID, v.shell.desk
+		ctx, cancel := context.WithTimeout(context.Background(), r.Duration+10*time.Second)
+		v.playing, v.stopPlay = id, cancel
+		v.shell.run("play", func() error { return d.PlayRecording(ctx, id) }, func(err error) {
+			cancel()
+			v.playing, v.stopPlay = "", nil
+			v.apply(v.shell.view)
+			if err != nil {
+				v.shell.warn(errText(v.shell.lang, err))
+			}
+		})
+	})
+	if v.playing != "" || v.shell.view.Call != nil {
+		b.Disable() // one at a time, and never over a call in the headset
+	}
+	return b
 }
 
 // showClosing shows the pack's closing lines while the caller is on the

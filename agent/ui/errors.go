@@ -62,6 +62,10 @@ func errText(lang string, err error) string {
 		return tr(lang, "err.state")
 	case errors.Is(err, desk.ErrNoPlayer):
 		return tr(lang, "err.noplayer")
+	case errors.Is(err, desk.ErrRecordingMissing):
+		return tr(lang, "err.recording.missing")
+	case errors.Is(err, desk.ErrSoundDevice):
+		return tr(lang, "err.sound")
 	case errors.Is(err, desk.ErrClosed):
 		return tr(lang, "err.closing")
 	}

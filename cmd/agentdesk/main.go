@@ -27,6 +27,7 @@ import (
 	"agentdesk/agent/ui"
 	"agentdesk/cmd/internal/hublink"
 	"agentdesk/cmd/internal/logfile"
+	"agentdesk/telephony/audio"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -115,6 +116,9 @@ func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) erro
 	var phone *line
 	opts := desk.Options{Store: st, Packs: packs.Packs, PackInfo: packs.Info, Practice: cfg.PBX.URI == "",
 		Config: cfg, Logger: log, LogCalls: true, PlanCallbacks: link == nil,
+		Play: func(ctx context.Context, path string) error {
+			return audio.PlayFile(ctx, audio.Config{Output: cfg.Audio.Output}, path, audio.WithLogger(log))
+		},
 		Checks: []desk.Checker{func(ctx context.Context) []desk.Check {
 			if phone == nil || phone.checks == nil {
 				return nil
@@ -123,6 +127,10 @@ func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) erro
 		}}}
 	if link != nil {
 		opts.Hub = link
+		// The center's rules as the hub last sent them, until it sends again.
+		if c, ok := hublink.SavedCenter(cfg.Data); ok {
+			opts.Center = &c
+		}
 	}
 	d, err := desk.New(opts)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -25,12 +26,17 @@ type oracle struct {
 	t   *testing.T
 	w   fyne.Window
 	win *ui.Window
+	d   *desk.Desk
 }
 
 // windowSize is the desk window's size (cmd/agentdesk's main).
 var windowSize = fyne.NewSize(1280, 720)
 
-func newOracle(t *testing.T, lang string) *oracle {
+func newOracle(t *testing.T, lang string) *oracle { return newOracleSeeded(t, lang, nil) }
+
+// newOracleSeeded is newOracle whose data file seed fills first (the rows
+// a list of the real window shows, so the oracle lays them out too).
+func newOracleSeeded(t *testing.T, lang string, seed func(st *store.Store)) *oracle {
 	t.Helper()
 	a := test.NewTempApp(t)
 	st, err := store.Open(filepath.Join(t.TempDir(), "desk.db"))
@@ -38,6 +44,9 @@ func newOracle(t *testing.T, lang string) *oracle {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	if seed != nil {
+		seed(st)
+	}
 	cfg := desk.Defaults()
 	cfg.Lang = lang
 	packs, err := desk.LoadPacks(cfg, st, nil)
@@ -55,7 +64,7 @@ func newOracle(t *testing.T, lang string) *oracle {
 	win := ui.NewWindow(a, w, d, ui.Options{Lang: lang, Config: cfg, Trainer: true,
 		SaveConfig: func(desk.Config) error { return nil }})
 	w.Resize(windowSize)
-	return &oracle{t: t, w: w, win: win}
+	return &oracle{t: t, w: w, win: win, d: d}
 }
 
 // layout lays the window out again after a change (a tab or page shown).
@@ -118,6 +127,25 @@ func (o *oracle) button(text string) image.Point {
 	}
 	o.t.Fatalf("the oracle window has no button %q", text)
 	return image.Point{}
+}
+
+// iconButton is the centre of the first visible button showing icon res
+// whose label is text, waiting up to within for the desk's lists to load.
+func (o *oracle) iconButton(res fyne.Resource, text string, within time.Duration) image.Point {
+	o.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		o.win.Apply(o.d.View()) // the oracle's window is not subscribed
+		for _, p := range o.objects() {
+			if b, ok := p.obj.(*widget.Button); ok && b.Text == text && b.Icon != nil && b.Icon.Name() == res.Name() {
+				return centre(p.rect)
+			}
+		}
+		if time.Now().After(deadline) {
+			o.t.Fatalf("the oracle window has no button %q with icon %s", text, res.Name())
+		}
+		time.Sleep(50 * time.Millisecond) // polling with a deadline for the lists
+	}
 }
 
 // labelled is the centre of the first visible text that reads text (a

@@ -5,9 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2/theme"
+
+	"agentdesk/agent"
+	"agentdesk/agent/store"
 
 	"agentdesk/telephony/audio"
 	"agentdesk/telephony/audio/audiotest"
@@ -76,10 +82,58 @@ func TestVoice_AnswerTalkPauseRecording(t *testing.T) {
 	time.Sleep(2500 * time.Millisecond)
 	x.key("F3", "Return") // hang up, past the let-the-caller-hang-up-first question
 	d.waitLog(`msg="call event".* event=ended`, 20*time.Second)
+	recLine := d.waitLog(`msg=recorded .*duration=`, 20*time.Second)
 	d.waitLog(`event=recording\b`, 20*time.Second)
 	heard := ear.Stop()
 	time.Sleep(time.Second) // the log repaints with the recording
 	x.shot("voice-after-call")
+
+	// Today's log offers the recording: ▶ with its length plays it on the
+	// headset, both voices.
+	m := regexp.MustCompile(`duration=([0-9.]+m?s)`).FindStringSubmatch(recLine)
+	if m == nil {
+		t.Fatalf("no duration in %q", recLine)
+	}
+	length, err := time.ParseDuration(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	or := newOracleSeeded(t, "zh-Hans", func(st *store.Store) {
+		now := time.Now()
+		c := agent.Call{CallID: "oracle-call", At: now.Add(-length), Number: "1002", Agent: st.DeskID(), Answered: true}
+		if err := st.PutCall(&c, now); err != nil {
+			t.Fatal(err)
+		}
+		r := agent.Recording{CallID: "oracle-call", Agent: st.DeskID(), File: "x.wav", Started: now.Add(-length), Duration: length, Channels: 2}
+		if err := st.PutRecording(&r, now); err != nil {
+			t.Fatal(err)
+		}
+	})
+	logTab := or.labelled("通话记录")
+	or.tapAt(logTab)
+	x.click(win.Add(logTab))
+	play := or.iconButton(theme.MediaPlayIcon(), fmt.Sprintf("%d:%02d", int(length.Seconds())/60, int(length.Seconds())%60), 10*time.Second)
+	ear = pulse.Record("desk.monitor")
+	x.click(win.Add(play))
+	time.Sleep(time.Second)
+	x.shot("voice-playing")
+	time.Sleep(length)
+	played := ear.Stop()
+	for _, hz := range []float64{callerHz, agentHz} {
+		// Both channels mixed: each tone holds half the power, so count
+		// windows where it is present at all.
+		share, rms := audiotest.Shares(played, audio.Rate/10, hz)
+		n := 0
+		for i := range share {
+			if share[i] >= 0.2 && rms[i] >= 0.005 {
+				n++
+			}
+		}
+		t.Logf("playback: %d Hz in %d of %d windows", int(hz), n, len(share))
+		if n < 40 {
+			t.Errorf("playing the recording: %v Hz heard in %d windows of 100 ms, want ≥ 4 s", hz, n)
+		}
+	}
 
 	if got := audiotest.ToneTime(heard, callerHz); got < 4*time.Second {
 		t.Errorf("the headset played the caller's %d Hz for %v of the call, want ≥ 4 s", callerHz, got)

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +45,8 @@ type Link struct {
 	stopWatch func()
 	cancel    context.CancelFunc
 	done      sync.WaitGroup
+
+	dataDir string // where the hub's center settings are kept for offline starts
 }
 
 // maxLiveEvents bounds the call events kept while the hub is away (live
@@ -61,9 +65,18 @@ func New(cfg desk.Config, st *store.Store, log *slog.Logger, opts ...upstream.Cl
 		return nil, nil
 	}
 	l := &Link{base: strings.TrimRight(cfg.Hub.URL, "/"), out: storesync.New(st),
-		log: log.With("component", "hub_link"), kick: make(chan struct{}, 1)}
+		log: log.With("component", "hub_link"), kick: make(chan struct{}, 1), dataDir: cfg.Data}
+	me := cfg.AgentID()
 	all := append([]upstream.ClientOption{upstream.WithLogger(l.log), upstream.WithLangs(scripts.Langs()...),
-		upstream.WithInterval(5 * time.Second), upstream.OnStatus(l.status), upstream.WithLiveSource(l.live)}, opts...)
+		upstream.WithInterval(5 * time.Second), upstream.OnStatus(l.status), upstream.WithLiveSource(l.live),
+		upstream.WithCAFile(cfg.Hub.CA), upstream.OnSettings(l.settings),
+		// The hub plans the center's callbacks; the desk pulls its agent's.
+		upstream.WithAgents(func() []string {
+			if me == "" {
+				return nil
+			}
+			return []string{me}
+		})}, opts...)
 	c, err := upstream.NewClient(l.base, string(cfg.Hub.Token), l.out, packInbox{Store: l.out, l: l}, all...)
 	if err != nil {
 		return nil, fmt.Errorf("hub %s: %w", cfg.Hub.URL, err)
@@ -125,6 +138,68 @@ func (l *Link) Stop() {
 		l.stopWatch()
 	}
 	l.done.Wait()
+}
+
+// settingsFile keeps the center settings the hub last sent, so a desk that
+// starts while the hub is away applies them still.
+const settingsFile = "hub-settings.json"
+
+// settings applies the center settings the hub sent and keeps them; it
+// runs on the sync goroutine, so the desk takes them in the background. A
+// version the desk cannot read is refused whole: the desk keeps its rules.
+func (l *Link) settings(s upstream.Settings) {
+	c, err := s.Settings.Center()
+	if err != nil {
+		l.log.Warn("center settings from the hub refused; keeping the desk's", "version", s.Version, "error", err)
+		return
+	}
+	if raw, err := json.Marshal(s); err == nil && l.dataDir != "" {
+		if err := writeFileAtomic(filepath.Join(l.dataDir, settingsFile), raw); err != nil {
+			l.log.Warn("keep center settings", "error", err)
+		}
+	}
+	l.log.Info("center settings from the hub", "version", s.Version, "by", s.UpdatedBy)
+	go func() {
+		if err := l.d.SetCenter(c); err != nil && !errors.Is(err, desk.ErrClosed) {
+			l.log.Warn("apply center settings", "error", err)
+		}
+	}()
+}
+
+// SavedCenter is the center's rules as the hub last sent them to this
+// data folder; false when it never did (or what was kept is unreadable).
+func SavedCenter(dataDir string) (agent.Center, bool) {
+	raw, err := os.ReadFile(filepath.Join(dataDir, settingsFile))
+	if err != nil {
+		return agent.Center{}, false
+	}
+	var s upstream.Settings
+	if json.Unmarshal(raw, &s) != nil {
+		return agent.Center{}, false
+	}
+	c, err := s.Settings.Center()
+	return c, err == nil
+}
+
+// writeFileAtomic replaces path with data (0600) in one step.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // status feeds the client's status into the desk's status bar.
@@ -264,30 +339,56 @@ func BoardOf(b upstream.Board) desk.Board {
 	names := map[string]string{} // desk → agent
 	for _, a := range b.Agents {
 		names[a.Desk] = a.Agent
-		out.Agents = append(out.Agents, desk.BoardAgent{Agent: a.Agent, Desk: a.Desk, Status: a.State, Since: a.Since})
+		out.Agents = append(out.Agents, desk.BoardAgent{Agent: a.Agent, Desk: a.Desk, Status: a.State, Since: a.Since, OverLimit: a.OverLimit})
 	}
 	for _, q := range b.Queues {
 		out.Queues = append(out.Queues, desk.BoardQueue{Queue: q.Queue, Ringing: q.Ringing, Talking: q.Talking})
 	}
 	for _, a := range b.Alerts {
-		al := desk.BoardAlert{ID: a.ID, At: a.Received}
-		var body agent.Alert
-		if json.Unmarshal(a.Body, &body) == nil {
-			al.Owner, al.Summary = body.Owner, body.Summary
+		al := desk.BoardAlert{ID: a.ID, Kind: a.Kind, At: firstTime(a.At, a.Received), Owner: a.By, To: a.To, Summary: a.Note}
+		if al.Owner == "" || al.Summary == "" {
+			var body agent.Alert // a hub from before these fields: the record itself
+			if json.Unmarshal(a.Body, &body) == nil {
+				al.Owner, al.Summary = firstOf(al.Owner, body.Owner), firstOf(al.Summary, body.Summary)
+			}
 		}
 		out.Alerts = append(out.Alerts, al)
 	}
 	for _, o := range b.Overdue {
 		out.Overdue = append(out.Overdue, desk.BoardOverdue{ID: o.ID, Owner: names[o.Desk], Due: o.Due})
 	}
+	for _, w := range b.Warnings {
+		out.Warnings = append(out.Warnings, desk.BoardWarning{ID: w.ID, Owner: firstOf(w.Owner, names[w.Desk]), Status: w.SLAStatus})
+	}
+	byType := map[string]map[string]int{}
+	for _, ct := range b.CallTypes {
+		byType[ct.Agent] = ct.ByType
+	}
 	for _, s := range b.Today {
-		out.Today = append(out.Today, desk.BoardStats{Agent: firstOf(s.Agent, names[s.Desk], s.Desk),
-			Inbound: s.Inbound, Outbound: s.Outbound, Answered: s.Answered, Missed: s.Missed})
+		who := firstOf(s.Agent, names[s.Desk], s.Desk)
+		out.Today = append(out.Today, desk.BoardStats{Agent: who,
+			Inbound: s.Inbound, Outbound: s.Outbound, Answered: s.Answered, Missed: s.Missed, ByType: byType[who]})
+		delete(byType, who)
+	}
+	// Agents whose calls the records count but who reported none live today.
+	for _, ct := range b.CallTypes {
+		if t, ok := byType[ct.Agent]; ok {
+			out.Today = append(out.Today, desk.BoardStats{Agent: ct.Agent, ByType: t})
+		}
 	}
 	for _, d := range b.Unsynced {
 		out.Unsynced = append(out.Unsynced, desk.BoardDesk{Desk: d.Desk, Agent: names[d.Desk], Pending: d.Pending, Oldest: d.Oldest})
 	}
 	return out
+}
+
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 func firstOf(ss ...string) string {
@@ -416,4 +517,14 @@ func (l *Link) outboxCheck() desk.Check {
 		return desk.Check{Name: desk.CheckOutbox, Detail: detail + " · " + st.LastError}
 	}
 	return desk.Check{Name: desk.CheckOutbox, OK: true, Detail: detail}
+}
+
+// CallbackReport asks the hub for the center's callback report (a
+// supervisor's token); the desk uses it in place of its own tasks.
+func (l *Link) CallbackReport(ctx context.Context, from, to agent.Day, agentID string) (agent.CallbackReport, error) {
+	r, err := l.c.CallbackReport(ctx, from, to, agentID)
+	if err != nil {
+		return r, hubErr(err)
+	}
+	return r, nil
 }
