@@ -20,6 +20,7 @@ const (
 	CheckClock  CheckName = "clock"
 	CheckAudio  CheckName = "audio"
 	CheckGhosts CheckName = "ghosts"
+	CheckSealed CheckName = "sealed"
 )
 
 // Check is one line of the self-check. Detail is data (an address, a

@@ -105,6 +105,9 @@ type PBXConfig struct {
 	// lab without a PBX; off by default: only the PBX may ring the desk).
 	CA          string `toml:"ca"`
 	AllowDirect bool   `toml:"allow_direct"`
+	// PerAgent registers with the signed-in agent's own SIP account (the
+	// hub hands it over at sign-in) instead of the PC's user and password.
+	PerAgent bool `toml:"per_agent"`
 	// Scenario is the practice phone's scenario file (embedded default if empty).
 	Scenario string `toml:"scenario"`
 }
@@ -115,6 +118,16 @@ type HubConfig struct {
 	Token Secret `toml:"token"`
 	// CA is a PEM file of authorities trusted for the hub's certificate.
 	CA string `toml:"ca"`
+	// SignIn makes agents sign in per shift (agent number and PIN, checked
+	// by the hub); default true with a hub. False: the PC is one agent's,
+	// named by agent_number.
+	SignIn *bool `toml:"sign_in"`
+}
+
+// SignInRequired says whether the desk opens on the sign-in screen: with a
+// hub, unless sign_in = false.
+func (c Config) SignInRequired() bool {
+	return c.Hub.URL != "" && (c.Hub.SignIn == nil || *c.Hub.SignIn)
 }
 
 // AudioConfig names the sound devices (empty: the system default): the
@@ -220,10 +233,18 @@ func plainConfig(c Config) map[string]any {
 		"ring_limit_seconds": c.RingLimitSeconds, "role": string(c.Role), "center": c.CenterSettings,
 		"pbx": map[string]any{"uri": c.PBX.URI, "user": c.PBX.User, "password": string(c.PBX.Password),
 			"transport": c.PBX.Transport, "proxy": c.PBX.Proxy, "companion": c.PBX.Companion, "scenario": c.PBX.Scenario,
-			"ca": c.PBX.CA, "allow_direct": c.PBX.AllowDirect},
-		"hub":   map[string]any{"url": c.Hub.URL, "token": string(c.Hub.Token), "ca": c.Hub.CA},
+			"ca": c.PBX.CA, "allow_direct": c.PBX.AllowDirect, "per_agent": c.PBX.PerAgent},
+		"hub":   hubMap(c.Hub),
 		"audio": audioMap(c.Audio),
 	}
+}
+
+func hubMap(h HubConfig) map[string]any {
+	m := map[string]any{"url": h.URL, "token": string(h.Token), "ca": h.CA}
+	if h.SignIn != nil {
+		m["sign_in"] = *h.SignIn
+	}
+	return m
 }
 
 func audioMap(a AudioConfig) map[string]any {

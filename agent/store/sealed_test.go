@@ -642,3 +642,26 @@ func TestSealed_OutboxBodiesOpen(t *testing.T) {
 		t.Errorf("entry 1 is %s, want %s", out[1].ID, c.ID)
 	}
 }
+
+func TestPeekDeskID_PlainSealedAndNew(t *testing.T) {
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "new", "desk.db")
+	id, err := store.PeekDeskID(fresh)
+	if err != nil || id == "" {
+		t.Fatalf("new file: %q, %v", id, err)
+	}
+	s, err := store.Open(fresh, store.WithUnlock(seal.Hub{KeyID: "k", Key: bytes.Repeat([]byte{7}, seal.KeySize)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Sealed() || s.DeskID() != id {
+		t.Fatalf("sealed %v, desk %q want %q", s.Sealed(), s.DeskID(), id)
+	}
+	if _, err := store.PeekDeskID(fresh, store.WithLockTimeout(50*time.Millisecond)); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("peek while open: %v, want store.ErrLocked", err)
+	}
+	s.Close()
+	if got, err := store.PeekDeskID(fresh); err != nil || got != id {
+		t.Errorf("sealed file: %q, %v; want %q", got, err, id)
+	}
+}

@@ -390,3 +390,45 @@ func u64(v uint64) []byte {
 	binary.BigEndian.PutUint64(b, v)
 	return b
 }
+
+// PeekDeskID reads the desk ID of the data file at path without its key
+// (the file's identity is kept in the clear, sealed or not): what a desk
+// signs in as before the agent's secret can open the file. A file that
+// does not exist yet is made, plain and empty, so the ID exists from the
+// first sign-in on. The file must not be open elsewhere.
+func PeekDeskID(path string, opts ...Option) (string, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		s, err := Open(path, opts...)
+		if err != nil {
+			return "", err
+		}
+		id := s.DeskID()
+		return id, s.Close()
+	}
+	o := options{timeout: time.Second}
+	for _, f := range opts {
+		f(&o)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: o.timeout})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			err = ErrLocked
+		}
+		return "", fmt.Errorf("read desk id of %s: %w", path, err)
+	}
+	defer db.Close()
+	var id string
+	err = db.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket(bucketMeta); m != nil {
+			id = string(m.Get(keyDeskID))
+		}
+		return nil
+	})
+	if err == nil && id == "" {
+		err = errors.New("the file has no desk id")
+	}
+	if err != nil {
+		return "", fmt.Errorf("read desk id of %s: %w", path, err)
+	}
+	return id, nil
+}

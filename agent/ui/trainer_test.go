@@ -23,7 +23,6 @@ import (
 // own computation).
 func openTrainer(t *testing.T, opts Options) (*Window, *fakeDesk, fyne.Window, *queue, *trainerView) {
 	t.Helper()
-	opts.Trainer = true
 	s, d, w, q := newTestWindow(t, opts)
 	s.Apply(ringingView()) // the desk's clock: 2026-03-02 09:30
 	s.ShowTab(TabTrainer)
@@ -621,7 +620,7 @@ func BenchmarkTrainerView_Keystroke(b *testing.B) {
 	w := test.NewTempWindow(b, nil)
 	w.Resize(fyne.NewSize(1280, 720))
 	q := &queue{}
-	s := NewWindow(a, w, &fakeDesk{}, Options{Trainer: true, Go: q.Go})
+	s := NewWindow(a, w, &fakeDesk{}, Options{Role: "supervisor", Go: q.Go})
 	s.Apply(ringingView())
 	s.ShowTab(TabTrainer)
 	q.drain()

@@ -299,6 +299,9 @@ func newTestWindow(t *testing.T, opts Options) (*Window, *fakeDesk, fyne.Window,
 	d := &fakeDesk{}
 	q := &queue{}
 	opts.Go = q.Go
+	if opts.Role == "" && opts.Config.Role == "" {
+		opts.Role = agent.RoleSupervisor // every tab but the trainer's
+	}
 	return NewWindow(a, w, d, opts), d, w, q
 }
 

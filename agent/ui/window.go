@@ -13,9 +13,10 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"agentdesk/agent"
@@ -66,9 +67,16 @@ type Options struct {
 	// (the config file); nil hides Save.
 	Config     desk.Config
 	SaveConfig func(desk.Config) error
-	// Trainer shows the script pack editor tab.
-	Trainer bool
-	Logger  *slog.Logger
+	// Role is what the signed-in user may use ("": Config's role): an
+	// agent the desk, a team lead the board too, a supervisor also the
+	// script review, a trainer the script editor (see TabsFor).
+	Role agent.Role
+	// Identity is who signed in for the shift (nil: the desk runs for
+	// the config's agent, without sign-in); SignOut, when set, adds the
+	// sign-out button, and runs off the Fyne goroutine.
+	Identity *desk.Identity
+	SignOut  func() error
+	Logger   *slog.Logger
 	// Go starts a command's work off the Fyne goroutine (default: a new
 	// goroutine). The view tests pass one that queues the work, to see a
 	// command in flight and then let it finish.
@@ -125,7 +133,11 @@ func NewWindow(a fyne.App, w fyne.Window, d Desk, opts Options) *Window {
 	a.Settings().SetTheme(s.thm)
 	a.Lifecycle().SetOnEnteredForeground(func() { s.foreground = true })
 	a.Lifecycle().SetOnExitedForeground(func() { s.foreground = false })
-	w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) { s.deskV.shortcut(k.Name) })
+	w.Canvas().SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if TabsFor(s.role())[TabDesk] {
+			s.deskV.shortcut(k.Name)
+		}
+	})
 	for _, sc := range windowShortcuts {
 		w.Canvas().AddShortcut(sc, func(sh fyne.Shortcut) {
 			if cs, ok := sh.(*desktop.CustomShortcut); ok {
@@ -163,8 +175,15 @@ func (s *Window) rebuild() {
 		title string
 		build func() fyne.CanvasObject
 	}
-	views := []lazy{{TabDesk, "tab.desk", s.deskV.buildUI}, {TabSupervisor, "tab.supervisor", s.supervisor.buildUI}}
-	if s.opts.Trainer {
+	var views []lazy
+	shown := TabsFor(s.role())
+	if shown[TabDesk] {
+		views = append(views, lazy{TabDesk, "tab.desk", s.deskV.buildUI})
+	}
+	if shown[TabSupervisor] {
+		views = append(views, lazy{TabSupervisor, "tab.supervisor", s.supervisor.buildUI})
+	}
+	if shown[TabTrainer] {
 		s.trainer = newTrainerView(s)
 		views = append(views, lazy{TabTrainer, "tab.trainer", s.trainer.buildUI})
 	}
@@ -192,8 +211,76 @@ func (s *Window) rebuild() {
 	s.ensure(0)
 	s.ensure(pos)
 	s.tabs.SelectIndex(pos)
-	s.win.SetContent(s.tabs)
+	if bar := s.shiftBar(); bar != nil {
+		// Over the tab bar's empty right end: who is signed in, and the
+		// way out.
+		s.win.SetContent(container.NewStack(s.tabs, container.NewVBox(container.NewHBox(layout.NewSpacer(), bar))))
+	} else {
+		s.win.SetContent(s.tabs)
+	}
 	s.show()
+}
+
+// shiftBar shows the signed-in agent and the sign-out button; nil when the
+// desk runs without sign-in.
+func (s *Window) shiftBar() fyne.CanvasObject {
+	id := s.opts.Identity
+	if id == nil {
+		return nil
+	}
+	text := s.t("shift.who", map[string]any{"Name": id.Name, "Number": id.Number, "Role": s.t("role." + string(id.Role))})
+	who := widget.NewLabel(text)
+	if id.Offline {
+		who.Importance = widget.WarningImportance
+		who.SetText(text + "  " + s.t("shift.offline", map[string]any{"Until": id.Expires.Local().Format("01-02 15:04")}))
+	}
+	objs := []fyne.CanvasObject{who}
+	if s.opts.SignOut != nil {
+		out := widget.NewButtonWithIcon(s.t("shift.signout"), theme.LogoutIcon(), s.onSignOut)
+		objs = append(objs, out)
+	}
+	return container.NewHBox(objs...)
+}
+
+// onSignOut asks first, and refuses during a call (the caller would be
+// cut off with the desk).
+func (s *Window) onSignOut() {
+	if s.view.Call != nil {
+		s.warn(s.t("shift.oncall"))
+		return
+	}
+	msg := s.t("shift.confirm")
+	if s.view.WrapUp != nil {
+		msg = s.t("shift.confirm.wrap") + "\n" + msg
+	}
+	s.confirm(s.t("shift.signout"), msg, func() { s.run("signout", s.opts.SignOut, nil) })
+}
+
+// t is tr in the window's language.
+func (s *Window) t(id string, args ...map[string]any) string { return tr(s.lang, id, args...) }
+
+// TabsFor is which tabs role may use: an agent the desk, a team lead the
+// supervisor's board too, a supervisor also the trainer's tab (to review
+// and approve script packs), a trainer the trainer's tab alone; settings
+// for everyone.
+func TabsFor(r agent.Role) map[int]bool {
+	switch r {
+	case agent.RoleTrainer:
+		return map[int]bool{TabTrainer: true, TabSettings: true}
+	case agent.RoleTeamLead:
+		return map[int]bool{TabDesk: true, TabSupervisor: true, TabSettings: true}
+	case agent.RoleSupervisor:
+		return map[int]bool{TabDesk: true, TabSupervisor: true, TabTrainer: true, TabSettings: true}
+	}
+	return map[int]bool{TabDesk: true, TabSettings: true}
+}
+
+// role is the signed-in user's role.
+func (s *Window) role() agent.Role {
+	if s.opts.Role != "" {
+		return s.opts.Role
+	}
+	return s.opts.Config.UserRole()
 }
 
 // tabPos is the position of tab id among the tabs shown (0 if hidden).

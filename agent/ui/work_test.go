@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -305,5 +306,37 @@ func TestWizard_PromptsFromThePack(t *testing.T) {
 	wz.show(2)
 	if !strings.Contains(wz.hint.Text, "在24小时之内答复") {
 		t.Errorf("a complex complaint's promise = %q", wz.hint.Text)
+	}
+}
+
+// Each role sees what it may use: an agent the desk, a team lead the board
+// too, a supervisor also the trainer's tab (pack review), a trainer only
+// the trainer's tab; the desk's function keys do nothing where the desk is
+// not shown.
+func TestWindow_TabsByRole(t *testing.T) {
+	for _, c := range []struct {
+		role agent.Role
+		want []string
+	}{
+		{agent.RoleAgent, []string{"接听 (Alt+1)", "设置 (Alt+2)"}},
+		{agent.RoleTeamLead, []string{"接听 (Alt+1)", "班长 (Alt+2)", "设置 (Alt+3)"}},
+		{agent.RoleSupervisor, []string{"接听 (Alt+1)", "班长 (Alt+2)", "培训 (Alt+3)", "设置 (Alt+4)"}},
+		{agent.RoleTrainer, []string{"培训 (Alt+1)", "设置 (Alt+2)"}},
+	} {
+		s, d, w, q := newTestWindow(t, Options{Role: c.role})
+		var got []string
+		for _, it := range s.tabs.Items {
+			got = append(got, it.Text)
+		}
+		if strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%s sees %v, want %v", c.role, got, c.want)
+		}
+		s.Apply(ringingView())
+		w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyF2})
+		q.drain()
+		answered := slices.ContainsFunc(d.commands(), func(c string) bool { return strings.HasPrefix(c, "answer") })
+		if answered != TabsFor(c.role)[TabDesk] {
+			t.Errorf("%s: F2 answered = %v", c.role, answered)
+		}
 	}
 }

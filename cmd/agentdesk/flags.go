@@ -2,9 +2,11 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"strconv"
 	"strings"
 
+	"agentdesk/agent"
 	"agentdesk/agent/desk"
 )
 
@@ -32,6 +34,13 @@ func bindFlags(fs *flag.FlagSet, c *desk.Config) {
 	fs.StringVar(&c.AgentNumber, "agent_number", c.AgentNumber, "agent's work number")
 	fs.StringVar(&c.Pack, "pack", c.Pack, "script pack file (default: published or embedded)")
 	fs.StringVar(&c.Theme, "theme", c.Theme, "system, light or dark")
+	fs.Func("role", "the PC's user without sign-in: agent, team_lead, supervisor or trainer", func(s string) error {
+		if r := agent.Role(s); !r.Valid() {
+			return fmt.Errorf("role %q: want one of %v", s, agent.Roles)
+		}
+		c.Role = agent.Role(s)
+		return nil
+	})
 	fs.StringVar(&c.PBX.URI, "pbx.uri", c.PBX.URI, "PBX SIP URI; empty runs the practice phone")
 	fs.StringVar(&c.PBX.User, "pbx.user", c.PBX.User, "SIP extension")
 	fs.Func("pbx.password", "SIP password", func(s string) error { c.PBX.Password = desk.Secret(s); return nil })
@@ -49,6 +58,12 @@ func bindFlags(fs *flag.FlagSet, c *desk.Config) {
 		return err
 	})
 	fs.StringVar(&c.Hub.CA, "hub.ca", c.Hub.CA, "PEM file of authorities trusted for the hub's certificate")
+	fs.BoolFunc("hub.sign_in", "agents sign in per shift (default true with a hub)", func(s string) error {
+		b, err := strconv.ParseBool(s)
+		c.Hub.SignIn = &b
+		return err
+	})
+	fs.BoolVar(&c.PBX.PerAgent, "pbx.per_agent", c.PBX.PerAgent, "register with the signed-in agent's own SIP account")
 	fs.StringVar(&c.PBX.Scenario, "pbx.scenario", c.PBX.Scenario, "practice scenario file")
 	fs.StringVar(&c.Hub.URL, "hub.url", c.Hub.URL, "hub address; empty: no sync")
 	fs.Func("hub.token", "hub token", func(s string) error { c.Hub.Token = desk.Secret(s); return nil })

@@ -50,7 +50,7 @@ func TestJourney_RingAnswerComplaintSaveHangup(t *testing.T) {
 	if err := os.WriteFile(scn, []byte(practiceScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := x.startDesk(bin, nil, "--data", data, "--pbx.scenario", scn, "--lang", "zh-Hans")
+	d := x.startDesk(bin, nil, "--data", data, "--pbx.scenario", scn, "--lang", "zh-Hans", "--role", "supervisor")
 	win := x.waitWindow("坐席工作台", 60*time.Second)
 	d.waitLog(`msg="window shown"`, 30*time.Second)
 	or := newOracle(t, "zh-Hans")

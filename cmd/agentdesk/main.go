@@ -14,20 +14,17 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	"agentdesk/agent"
 	"agentdesk/agent/desk"
 	"agentdesk/agent/store"
 	"agentdesk/agent/ui"
-	"agentdesk/cmd/internal/hublink"
 	"agentdesk/cmd/internal/logfile"
-	"agentdesk/telephony/audio"
+	"agentdesk/cmd/internal/shift"
 )
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -92,109 +89,57 @@ func openLog(cfg desk.Config) (*slog.Logger, func()) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})), closeFn
 }
 
-// runDesk opens the data file, makes the desk, its phone and its hub link,
-// and runs the window until it closes.
+// runDesk runs the window until it closes: the sign-in screen first when
+// agents sign in per shift (a hub is configured), else the desk of the
+// config's agent at once.
 func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return fmt.Errorf("data folder %s: %w", cfg.Data, err)
 	}
-	st, err := store.Open(cfg.DataFile(), store.WithLogger(log))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	packs, err := desk.LoadPacks(cfg, st, log)
-	if err != nil {
-		return err
-	}
-	link, err := hublink.New(cfg, st, log)
-	if err != nil {
-		return err
-	}
-	// The phone is made after the desk (the desk hears its events); its
-	// self-check items are looked up when the check runs.
-	var phone *line
-	opts := desk.Options{Store: st, Packs: packs.Packs, PackInfo: packs.Info, Practice: cfg.PBX.URI == "",
-		Config: cfg, Logger: log, LogCalls: true, PlanCallbacks: link == nil,
-		Play: func(ctx context.Context, path string) error {
-			return audio.PlayFile(ctx, audio.Config{Output: cfg.Audio.Output}, path, audio.WithLogger(log))
-		},
-		Checks: []desk.Checker{func(ctx context.Context) []desk.Check {
-			if phone == nil || phone.checks == nil {
-				return nil
-			}
-			return phone.checks(ctx)
-		}}}
-	if link != nil {
-		opts.Hub = link
-		// The center's rules as the hub last sent them, until it sends again.
-		if c, ok := hublink.SavedCenter(cfg.Data); ok {
-			opts.Center = &c
+	p := &program{a: a, cfg: cfg, cfgPath: cfgPath, log: log}
+	var first *session
+	if cfg.SignInRequired() {
+		g, err := shift.New(cfg, nil, log)
+		if err != nil {
+			return err
+		}
+		p.gate = g
+	} else {
+		var err error
+		if first, err = p.openSession(nil, ""); err != nil {
+			return err
 		}
 	}
-	d, err := desk.New(opts)
-	if err != nil {
-		return err
+	p.w = a.NewWindow("agentdesk")
+	p.w.Resize(fyne.NewSize(1280, 720))
+	if first != nil {
+		p.show(first)
+	} else {
+		p.showSignIn("", "")
 	}
-	defer d.Close()
-	phone, err = openLine(cfg, st, d, log)
-	if err != nil {
-		return err
-	}
-	defer phone.Close()
-	// The phone itself, not the wrapper: the desk finds its optional
-	// powers (recording, levels, monitoring) by type assertion.
-	d.SetPhone(phone.Phone)
-	if link != nil {
-		link.Attach(d)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-
-	w := a.NewWindow("agentdesk")
-	w.Resize(fyne.NewSize(1280, 720))
-	win := ui.NewWindow(a, w, d, ui.Options{
-		Lang: cfg.Lang, Variant: ui.ParseVariant(cfg.Theme), Config: cfg, Trainer: true, Logger: log,
-		SaveConfig: func(c desk.Config) error { return desk.SaveConfig(cfgPath, c) },
-	})
-	defer win.Start()()
-	go tick(ctx, win)
-	go meter(ctx, win, d)
 	// A terminal's Ctrl+C, a session logout or a service stop closes the
 	// window the way its close button does: the data file closes cleanly.
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		select {
 		case sig := <-sigs:
 			log.Info("stopping on signal", "signal", sig.String())
 			fyne.Do(a.Quit)
-		case <-ctx.Done():
+		case <-done:
 		}
 	}()
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("window shown")
-		// Opening the desk starts the shift: ready for calls. The phone and
-		// the hub start in the background: the window never waits on DNS,
-		// a PBX or the network.
-		go func() {
-			if err := d.SetAgentState(agent.StatusAvailable, agent.ReasonNone); err != nil {
-				log.Warn("agent available", "error", err)
-			}
-			if err := phone.start(ctx); err != nil {
-				log.Error("phone start", "error", err)
-			}
-		}()
-		if link != nil {
-			link.Start(ctx)
+		if first != nil {
+			first.start(log)
 		}
-		// Start-up garbage (packs, config, font tables) would otherwise sit
-		// in RSS until the scavenger gets to it.
-		time.AfterFunc(2*time.Second, debug.FreeOSMemory)
 	})
-	w.ShowAndRun()
-	link.Stop() // before the store closes
+	p.w.ShowAndRun()
+	p.closeCurrent()
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"agentdesk/agent"
 	"agentdesk/agent/desk"
 	"agentdesk/agent/store"
 	"agentdesk/agent/ui"
@@ -38,6 +39,13 @@ func newOracle(t *testing.T, lang string) *oracle { return newOracleSeeded(t, la
 // a list of the real window shows, so the oracle lays them out too).
 func newOracleSeeded(t *testing.T, lang string, seed func(st *store.Store)) *oracle {
 	t.Helper()
+	return newOracleWith(t, lang, seed, nil)
+}
+
+// newOracleWith is newOracleSeeded with the window's options changed by
+// opts (the role, the signed-in agent).
+func newOracleWith(t *testing.T, lang string, seed func(st *store.Store), opts func(o *ui.Options)) *oracle {
+	t.Helper()
 	a := test.NewTempApp(t)
 	st, err := store.Open(filepath.Join(t.TempDir(), "desk.db"))
 	if err != nil {
@@ -61,8 +69,11 @@ func newOracleSeeded(t *testing.T, lang string, seed func(st *store.Store)) *ora
 	t.Cleanup(func() { d.Close() })
 	w := test.NewTempWindow(t, nil)
 	w.Resize(windowSize)
-	win := ui.NewWindow(a, w, d, ui.Options{Lang: lang, Config: cfg, Trainer: true,
-		SaveConfig: func(desk.Config) error { return nil }})
+	o := ui.Options{Lang: lang, Config: cfg, Role: agent.RoleSupervisor, SaveConfig: func(desk.Config) error { return nil }}
+	if opts != nil {
+		opts(&o)
+	}
+	win := ui.NewWindow(a, w, d, o)
 	w.Resize(windowSize)
 	return &oracle{t: t, w: w, win: win, d: d}
 }

@@ -106,7 +106,7 @@ func TestPublishJourney_ApprovedHolidayReachesASecondDesk(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := x.startDesk(bin, nil, "--data", data, "--pbx.scenario", scn, "--lang", "zh-Hans",
-		"--hub.url", h.url, "--hub.token", agentTok)
+		"--hub.url", h.url, "--hub.token", agentTok, "--hub.sign_in=false")
 	win := x.waitWindow("坐席工作台", 60*time.Second)
 	d.waitLog(`msg="window shown"`, 30*time.Second)
 	d.waitLog(`msg="call event".* event=ringing`, 60*time.Second)
@@ -239,6 +239,7 @@ func holidayPack(t *testing.T) string {
 type journeyHub struct {
 	db  *hub.DB
 	url string
+	srv *httptest.Server
 }
 
 func newJourneyHub(t *testing.T) *journeyHub {
@@ -253,7 +254,13 @@ func newJourneyHub(t *testing.T) *journeyHub {
 	t.Cleanup(db.Close)
 	srv := httptest.NewServer(hub.NewHandler(db))
 	t.Cleanup(srv.Close)
-	return &journeyHub{db: db, url: srv.URL}
+	return &journeyHub{db: db, url: srv.URL, srv: srv}
+}
+
+// close takes the hub away: its address refuses connections from now on.
+func (h *journeyHub) close() {
+	h.srv.CloseClientConnections()
+	h.srv.Close()
 }
 
 func (h *journeyHub) token(t *testing.T, role upstream.Role, name string) string {
@@ -347,11 +354,11 @@ func newHubOracle(t *testing.T, cfg desk.Config) (*oracle, *desk.Desk) {
 	t.Cleanup(func() { d.Close() })
 	w := test.NewTempWindow(t, nil)
 	w.Resize(windowSize)
-	win := ui.NewWindow(a, w, d, ui.Options{Lang: cfg.Lang, Config: cfg, Trainer: true,
+	win := ui.NewWindow(a, w, d, ui.Options{Lang: cfg.Lang, Config: cfg,
 		SaveConfig: func(desk.Config) error { return nil }, Go: func(work func()) { work() }})
 	w.Resize(windowSize)
 	win.Apply(d.View())
-	return &oracle{t: t, w: w, win: win}, d
+	return &oracle{t: t, w: w, win: win, d: d}, d
 }
 
 // found is a text the oracle found and where it is.
@@ -400,7 +407,7 @@ func (o *oracle) popAndFind(t *testing.T, d *desk.Desk, id, pack string) (openin
 // trainer tab in the real window, by real input: on the hub version 1 of
 // the zh-Hans pack is live, zhao's version 2 (a holiday of today) and
 // lin's version 3 are pending. Lin, a trainer, opens her desk's trainer tab
-// (Alt+3) and its versions (a click): the list shows all three; a click on
+// (Alt+1, her first) and its versions (a click): the list shows all three; a click on
 // version 2 shows its diff against the live version 1; Approve and Return
 // approve it, and the hub then has it live, reviewed by lin. Her own
 // version 3 she may not approve: the hub refuses, the window says so, and
@@ -449,6 +456,8 @@ func TestPublishJourney_ReviewInTheTrainerWindow(t *testing.T) {
 	cfg := desk.Defaults()
 	cfg.Lang, cfg.Role = "zh-Hans", "trainer"
 	cfg.Hub.URL, cfg.Hub.Token = h.url, desk.Secret(lin)
+	noSignIn := false // her own PC, named in its config
+	cfg.Hub.SignIn = &noSignIn
 	cfgPath := filepath.Join(x.dir, "lin.toml")
 	if err := desk.SaveConfig(cfgPath, cfg); err != nil {
 		t.Fatal(err)
@@ -467,7 +476,7 @@ func TestPublishJourney_ReviewInTheTrainerWindow(t *testing.T) {
 	right := image.Rect(win.X+int(windowSize.Width*0.4), win.Y+130, full.Max.X, full.Max.Y)
 
 	x.click(at(image.Pt(300, 380)))
-	x.key("alt+3")
+	x.key("alt+1") // a trainer's first tab is the trainer's
 	or.win.ShowTab(ui.TabTrainer)
 	or.wait(t, "公司名称", 10*time.Second)
 	time.Sleep(time.Second)

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"agentdesk/agent"
 	"agentdesk/agent/desk"
 	"agentdesk/agent/store"
 	"agentdesk/agent/ui"
@@ -47,7 +48,7 @@ func TestTrainerJourney_HolidayNoticeWithThePickers(t *testing.T) {
 	if err := os.WriteFile(scn, []byte(quietScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := x.startDesk(bin, nil, "--data", data, "--pbx.scenario", scn, "--lang", "zh-Hans")
+	d := x.startDesk(bin, nil, "--data", data, "--pbx.scenario", scn, "--lang", "zh-Hans", "--role", "supervisor")
 	win := x.waitWindow("坐席工作台", 60*time.Second)
 	d.waitLog(`msg="window shown"`, 30*time.Second)
 	shanghai, err := time.LoadLocation("Asia/Shanghai")
@@ -221,7 +222,7 @@ func newSyncOracle(t *testing.T, lang string) *oracle {
 	t.Cleanup(func() { d.Close() })
 	w := test.NewTempWindow(t, nil)
 	w.Resize(windowSize)
-	win := ui.NewWindow(a, w, d, ui.Options{Lang: lang, Config: cfg, Trainer: true,
+	win := ui.NewWindow(a, w, d, ui.Options{Lang: lang, Config: cfg, Role: agent.RoleSupervisor,
 		SaveConfig: func(desk.Config) error { return nil }, Go: func(work func()) { work() }})
 	w.Resize(windowSize)
 	return &oracle{t: t, w: w, win: win}
