@@ -106,6 +106,10 @@ func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) erro
 	if err != nil {
 		return err
 	}
+	sc, err := loadPractice(cfg, st, log)
+	if err != nil {
+		return err
+	}
 	link, err := hublink.New(cfg, st, log)
 	if err != nil {
 		return err
@@ -129,7 +133,7 @@ func runDesk(a fyne.App, cfg desk.Config, cfgPath string, log *slog.Logger) erro
 		return err
 	}
 	defer d.Close()
-	phone, err = openLine(cfg, st, d, log)
+	phone, err = openLine(cfg, sc, d, log)
 	if err != nil {
 		return err
 	}
