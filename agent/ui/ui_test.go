@@ -272,7 +272,7 @@ func ringingView() desk.View {
 		Opening: "早上好！王先生，XX欢迎您的来电，请问有什么可以帮您？", RingStarted: t0},
 		Status: desk.CallRinging, RingLimit: 10 * time.Second,
 		Card: &desk.Card{OpenComplaints: 2, OverdueReplies: 1, CallbacksPending: 1,
-			LastCalls: []agent.Call{{At: t0.Add(-24 * time.Hour), Type: agent.CallComplaint}}}}
+			LastCalls: []agent.Call{{At: t0.Add(-24 * time.Hour), Type: agent.CallComplaint, WrappedAt: t0.Add(-23 * time.Hour)}}}}
 	return desk.View{Seq: 10, At: t0.Add(3 * time.Second), Zone: zone, Lang: "zh-Hans",
 		Line:  desk.Registration{Practice: true},
 		Agent: agent.AgentState{Agent: "8001", Status: agent.StatusRinging, Since: t0},
