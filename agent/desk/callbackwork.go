@@ -9,6 +9,7 @@ import (
 	"agentdesk/agent"
 	"agentdesk/agent/store"
 	"agentdesk/scripts"
+	"agentdesk/telephony"
 )
 
 // ActiveCallback is the callback task the agent is working on: dialled from
@@ -43,7 +44,12 @@ func (d *Desk) StartCallback(ctx context.Context, id string) (string, error) {
 		return "", fmt.Errorf("callback %s: %w", id, agent.ErrNoPhone)
 	}
 	active := &ActiveCallback{Task: cb, Customer: cu}
-	d.do(func() { d.work.Callback = active; d.publish() })
+	d.do(func() {
+		d.work.Callback = active
+		d.checkScript(active)
+		d.publish()
+	})
+	d.log.Info("callback started", "callback_id", id)
 	callID, err := d.Dial(ctx, cu.Phones[0])
 	if err != nil {
 		return "", err
@@ -97,6 +103,7 @@ func (d *Desk) RecordCallback(id string, o agent.CallbackOutcome) (agent.Callbac
 	if err := d.st.PutCallback(&cb, now); err != nil {
 		return cb, caseID, fmt.Errorf("record callback %s: %w", id, err)
 	}
+	d.log.Info("callback recorded", "callback_id", id, "reached", *o.Reached, "state", cb.State.String(), "case_id", caseID)
 	d.do(func() {
 		if a := d.work.Callback; a != nil && a.Task.ID == id {
 			d.work.Callback = nil
@@ -113,22 +120,70 @@ type CallbackLine struct {
 	When, Say string
 }
 
+// callbackRequest is what the pack's callback script is rendered for: the
+// task's customer and service.
+func (d *Desk) callbackRequest(a *ActiveCallback, at time.Time) scripts.Request {
+	return scripts.Request{At: at, Outbound: true, AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber,
+		Caller:  scripts.Party{Surname: a.Customer.Surname, Title: string(a.Customer.Title), Name: a.Customer.Name, MemberLevel: a.Customer.Level},
+		Service: a.Task.Service, ServiceTime: a.Task.ServiceAt}
+}
+
 // callbackScript renders the pack's callback script for the active task.
+// Every view renders it: a line lacking a value is logged once, when the
+// callback starts (checkScript).
 func (d *Desk) callbackScript(pack *scripts.Pack, a *ActiveCallback, at time.Time) []CallbackLine {
 	if pack == nil || a == nil {
 		return nil
 	}
-	req := scripts.Request{At: at, Outbound: true, AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber,
-		Caller:  scripts.Party{Surname: a.Customer.Surname, Title: string(a.Customer.Title), Name: a.Customer.Name, MemberLevel: a.Customer.Level},
-		Service: a.Task.Service, ServiceTime: a.Task.ServiceAt}
 	var out []CallbackLine
-	for _, l := range pack.CallbackScript(req) {
-		if len(l.Say.Missing) > 0 {
-			d.log.Warn("callback line not fully rendered", "line", l.Say.Path, "missing", l.Say.Missing)
-		}
+	for _, l := range pack.CallbackScript(d.callbackRequest(a, at)) {
 		out = append(out, CallbackLine{When: l.When, Say: l.Say.Text})
 	}
 	return out
+}
+
+// checkScript logs the callback script's lines that lack a value for task
+// a (the pack shows a placeholder there); desk goroutine.
+func (d *Desk) checkScript(a *ActiveCallback) {
+	pack := d.pack()
+	if pack == nil {
+		return
+	}
+	for _, l := range pack.CallbackScript(d.callbackRequest(a, d.clock.Now())) {
+		if len(l.Say.Missing) > 0 {
+			d.log.Warn("callback line not fully rendered", "callback_id", a.Task.ID, "line", l.Say.Path, "missing", l.Say.Missing)
+		}
+	}
+}
+
+// callbackOpening is the opening line of an outbound call placed for the
+// callback being worked on — the callback script's first line ("您好，我是
+// XX的客服代表，请问您是X先生吗？"), not the verification opening of other
+// outbound calls — and false for any other call; desk goroutine.
+func (d *Desk) callbackOpening(pack *scripts.Pack, p Pop, at time.Time) (string, bool) {
+	a := d.work.Callback
+	if a == nil || p.Direction != telephony.Outbound || (a.CallID != "" && a.CallID != p.CallID) || !hasPhone(a.Customer, p.Number) {
+		return "", false
+	}
+	lines := d.callbackScript(pack, a, at)
+	if len(lines) == 0 {
+		return "", false
+	}
+	return lines[0].Say, true
+}
+
+// hasPhone reports whether number is one of c's phones.
+func hasPhone(c agent.Customer, number string) bool {
+	n, err := agent.NormalizePhone(number)
+	if err != nil {
+		return false
+	}
+	for _, ph := range c.Phones {
+		if m, err := agent.NormalizePhone(ph); err == nil && m == n {
+			return true
+		}
+	}
+	return false
 }
 
 // CallbackReport is the 《回访总结报告》 for tasks made in [from, to): the

@@ -43,6 +43,7 @@ func (d *Desk) caseStep(id, what string, step func(c *agent.Complaint, now time.
 	if err := d.st.PutComplaint(&c, now, alerts...); err != nil {
 		return c, fmt.Errorf("%s %s: %w", what, id, err)
 	}
+	d.log.Info("case step", "case_id", id, "step", what, "state", c.State.String())
 	d.reload()
 	return c, nil
 }

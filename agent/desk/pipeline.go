@@ -192,6 +192,10 @@ func (d *Desk) pop(e telephony.Event, at time.Time) Pop {
 	}
 	who := party(p.Customers)
 	p.Salutation = pack.Salutation(who)
+	if line, ok := d.callbackOpening(pack, p, at); ok {
+		p.Opening = line
+		return p
+	}
 	line, err := pack.Opening(scripts.OpeningRequest{
 		At: at, Outbound: p.Direction == telephony.Outbound, Caller: who,
 		AgentName: d.cfg.AgentName, AgentNumber: d.cfg.AgentNumber,

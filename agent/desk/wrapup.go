@@ -83,6 +83,7 @@ func (d *Desk) WrapCall(recordID string, w agent.WrapUp) (agent.Call, error) {
 	if err := d.st.PutCall(&c, now); err != nil {
 		return c, fmt.Errorf("wrap up call %s: %w", recordID, err)
 	}
+	d.log.Info("call wrapped up", "record_id", recordID, "type", c.Type.String(), "case_id", c.CaseID)
 	d.do(func() {
 		if p := d.work.WrapUp; p != nil && p.RecordID == recordID {
 			d.work.WrapUp = nil

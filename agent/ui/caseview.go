@@ -51,6 +51,9 @@ func (s *Window) showCase(v desk.CaseView) {
 	}
 	add(t("case.customer"), strings.TrimSpace(v.Customer.Name+" "+strings.Join(v.Customer.Phones, " ")))
 	add(t("case.state"), t("case.state."+c.State.String()))
+	if c.CallbackID != "" {
+		add(t("case.source"), t("case.from_callback", map[string]any{"Callback": shortID(c.CallbackID)}))
+	}
 	if c.Followed != nil {
 		add(t("case.severity"), t("wiz."+c.Followed.Severity.String()))
 	}
@@ -68,16 +71,31 @@ func (s *Window) showCase(v desk.CaseView) {
 		f := c.Asked.Facts
 		add(t("wiz.ask"), strings.Join(nonEmpty(f.What, f.When, f.Where, f.Subject, f.Wants), " / "))
 	}
-	if c.Followed != nil {
-		for _, e := range c.Followed.Entries {
+	if f := c.Followed; f != nil {
+		// The reply time agreed with the caller, and why it differs from
+		// the default, stay on the case after the reply.
+		switch {
+		case f.SolvedOnCall:
+			add(t("wiz.follow"), t("wiz.solved"))
+		case !f.ReplyDue.IsZero():
+			text := t("case.agreed", map[string]any{"Due": at(f.ReplyDue)})
+			if n := len(f.DueChanges); n > 0 && f.DueChanges[n-1].Reason != "" {
+				text += "（" + f.DueChanges[n-1].Reason + "）"
+			}
+			add(t("wiz.follow"), text)
+		}
+		for _, e := range f.Entries {
 			add(t("case.followup")+" "+at(e.At), e.Note)
 		}
 	}
-	if c.Replied != nil {
-		add(t("wiz.reply"), c.Replied.How+"："+c.Replied.Said)
+	if r := c.Replied; r != nil {
+		add(t("wiz.reply")+" "+at(r.RepliedAt), r.How+"："+r.Said)
 	}
-	if c.Recorded != nil {
-		add(t("wiz.record"), strings.Join(nonEmpty(c.Recorded.Matter, c.Recorded.Process, c.Recorded.Result), " / "))
+	if r := c.Recorded; r != nil {
+		add(t("wiz.record")+" "+at(r.At), strings.Join(nonEmpty(r.Matter, r.Process, r.Result), " / "))
+	}
+	if !c.ClosedAt.IsZero() {
+		add(t("case.closed_at"), at(c.ClosedAt))
 	}
 	for _, e := range c.Escalations {
 		add(t("case.escalated")+" "+at(e.At), e.By+" → "+escalationTarget(s.lang, e.To)+"："+e.Note)
@@ -119,13 +137,16 @@ func (s *Window) showCase(v desk.CaseView) {
 		})
 	}
 	dk, id := s.desk, c.ID
-	buttons := []fyne.CanvasObject{
-		widget.NewButton(t("case.continue"), func() { d.Hide(); s.continueCase(id) }),
-		widget.NewButton(t("case.followup"), func() {
-			s.askText(t("case.followup"), t("case.followup.note"), func(note string) {
-				act("case-follow", func() error { _, err := dk.FollowUp(id, note); return err })
-			})
-		}),
+	var buttons []fyne.CanvasObject
+	if c.State != agent.StateClosed {
+		// A closed case takes no more steps until it is reopened.
+		buttons = append(buttons,
+			widget.NewButton(t("case.continue"), func() { d.Hide(); s.continueCase(id) }),
+			widget.NewButton(t("case.followup"), func() {
+				s.askText(t("case.followup"), t("case.followup.note"), func(note string) {
+					act("case-follow", func() error { _, err := dk.FollowUp(id, note); return err })
+				})
+			}))
 	}
 	if c.State == agent.StateReplied {
 		buttons = append(buttons, widget.NewButton(t("case.close"), func() {

@@ -61,9 +61,12 @@ type deskView struct {
 	quiet     *widget.Label
 	cases     *fyne.Container
 	cardCases *fyne.Container
-	closing   *widget.Label
-	log       *fyne.Container
-	stats     *widget.Label
+	// left is the caller's side; laid out again when the card's cases
+	// change its height.
+	left    *container.Scroll
+	closing *widget.Label
+	log     *fyne.Container
+	stats   *widget.Label
 	// seenNotice is the newest notice already turned into a desktop
 	// notification.
 	seenNotice time.Time
@@ -105,7 +108,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	levels := container.NewHBox(small("meter.mic"), container.NewCenter(bars(v.micLevel)),
 		small("meter.ear"), container.NewCenter(bars(v.earLevel)))
 	v.status = container.NewHBox(v.pbx, widget.NewSeparator(), v.sync, widget.NewSeparator(), v.pack,
-		widget.NewSeparator(), v.agent, v.agentState, v.breakReason, widget.NewSeparator(), v.sound, levels)
+		widget.NewSeparator(), v.agent, wideEnough(v.agentState), v.breakReason, widget.NewSeparator(), v.sound, levels)
 
 	v.callerName = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.callerName.SizeName = theme.SizeNameSubHeadingText
@@ -171,7 +174,7 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.wrapTab = container.NewTabItem(v.t("wrap.tab"), v.wrapUp.buildUI())
 	v.cbPanel = &callbackPanel{shell: v.shell}
 	v.cbTab = container.NewTabItem(v.t("callbacks"), container.NewBorder(v.quiet, nil, nil, nil,
-		container.NewVScroll(container.NewVBox(v.cbPanel.buildUI(), v.callbacks))))
+		v.cbPanel.buildUI(container.NewVScroll(v.callbacks))))
 	logCall := widget.NewButton(v.t("logcall.title"), v.shell.logCallForm)
 	v.right = container.NewAppTabs(
 		container.NewTabItem(v.t("phrases"), container.NewVScroll(v.phrases)),
@@ -183,7 +186,8 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 		container.NewTabItem(v.t("customers"), v.customers.buildUI()),
 		container.NewTabItem(v.t("stats"), v.stats),
 	)
-	split := container.NewHSplit(container.NewVScroll(left), v.right)
+	v.left = container.NewVScroll(left)
+	split := container.NewHSplit(v.left, v.right)
 	split.Offset = 0.55
 	v.agentState.OnChanged = v.onAgentState
 	v.breakReason.OnChanged = v.onAgentState
@@ -283,6 +287,7 @@ func (v *deskView) apply(m desk.View) {
 		v.wrapUp.pending(m.WrapUp, v.zone(m))
 		if m.Call == nil {
 			v.right.Select(v.wrapTab)
+			v.wrapUp.focus()
 		}
 	}
 	v.log.RemoveAll()
@@ -431,8 +436,10 @@ func (v *deskView) showCallbacks(m desk.View, busy map[string]bool) {
 	v.callbacks.RemoveAll()
 	if !m.QuietUntil.IsZero() {
 		v.quiet.SetText(v.t("callbacks.quiet", map[string]any{"Hours": "→ " + m.QuietUntil.In(v.zone(m)).Format("15:04")}))
+		v.quiet.Show()
 	} else {
 		v.quiet.SetText("")
+		v.quiet.Hide()
 	}
 	for _, cb := range m.Callbacks {
 		id := cb.ID
@@ -531,7 +538,10 @@ func (v *deskView) showCaller(c *desk.Call) {
 		for _, l := range []*widget.Label{v.callerNumber, v.badge, v.complaints, v.callbacksDue, v.lastCalls} {
 			l.SetText("")
 		}
-		v.cardCases.RemoveAll()
+		if len(v.cardCases.Objects) > 0 {
+			v.cardCases.RemoveAll()
+			v.relayoutLeft()
+		}
 		return
 	}
 	name := ""
@@ -563,7 +573,13 @@ func (v *deskView) showCaller(c *desk.Call) {
 		v.badge.SetText(v.badge.Text + "  " + v.t("caller.several", map[string]any{"Count": len(c.Customers)}))
 	}
 	card := c.Card
+	had := len(v.cardCases.Objects) > 0
 	v.cardCases.RemoveAll()
+	defer func() {
+		if had || len(v.cardCases.Objects) > 0 {
+			v.relayoutLeft() // the card's height changed: what is below it moves
+		}
+	}()
 	if card == nil {
 		v.complaints.SetText("")
 		v.callbacksDue.SetText("")
@@ -593,6 +609,13 @@ func (v *deskView) showCaller(c *desk.Call) {
 	}
 }
 
+// relayoutLeft lays the caller's side out again: a container does not
+// follow a child whose height changed.
+func (v *deskView) relayoutLeft() {
+	v.left.Content.Refresh()
+	v.left.Refresh()
+}
+
 // tick redraws the ring or talk timer for now, and the after-call work's;
 // the shell calls it every second.
 func (v *deskView) tick(now time.Time) {
@@ -617,6 +640,13 @@ func (v *deskView) tick(now time.Time) {
 		return
 	}
 	el := max(0, now.Sub(c.RingStarted))
+	if c.Outbound() {
+		// Our own call ringing at the customer's: no third ring to beat.
+		v.ringBar.Hide()
+		v.ringTimer.Importance = widget.MediumImportance
+		v.ringTimer.SetText(v.t("call.dialing", map[string]any{"Duration": clock(el)}))
+		return
+	}
 	limit := c.RingLimit
 	v.ringBar.Show()
 	v.ringBar.Max = limit.Seconds()
@@ -847,6 +877,38 @@ func (v *deskView) shortcut(k fyne.KeyName) bool {
 		return false
 	}
 	return true
+}
+
+// wideEnough gives a drop-down in a row the width of its longest choice: a
+// Select asks only for its placeholder's width, and shows "…" for a longer
+// choice.
+func wideEnough(s *selectBox) fyne.CanvasObject {
+	w := fyne.MeasureText(s.PlaceHolder, theme.TextSize(), fyne.TextStyle{}).Width
+	for _, o := range s.Options {
+		w = max(w, fyne.MeasureText(o, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	return container.New(minWidth(w+theme.InnerPadding()*4+theme.IconInlineSize()), s)
+}
+
+// minWidth lays its objects out over the whole container, which is at least
+// that wide.
+type minWidth float32
+
+// MinSize is the objects' largest minimum, at least m wide.
+func (m minWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	size := fyne.NewSize(float32(m), 0)
+	for _, o := range objs {
+		size = size.Max(o.MinSize())
+	}
+	return size
+}
+
+// Layout gives every object the whole container.
+func (m minWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
 
 type disableable interface {

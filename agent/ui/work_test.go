@@ -38,6 +38,12 @@ func TestWrapUp_AfterTheCall(t *testing.T) {
 	if wu.kind.SelectedIndex() != 1 || wu.area.Text != "上海市" || !strings.Contains(wu.caseLabel.Text, "case") {
 		t.Errorf("form: type %d, area %q, case %q", wu.kind.SelectedIndex(), wu.area.Text, wu.caseLabel.Text)
 	}
+	if f := w.Canvas().Focused(); f != wu.kind {
+		t.Errorf("the form opened by itself should have the keyboard on its type, focus is on %T", f)
+	}
+	if !wu.caseLabel.Visible() || !wu.caseName.Visible() {
+		t.Errorf("a complaint call's wrap-up shows its case")
+	}
 	if !strings.Contains(dv.agent.Text, "话后整理 0:30 / 2:00") {
 		t.Errorf("status = %q", dv.agent.Text)
 	}
@@ -89,9 +95,21 @@ func TestLog_WrapLaterAndLogACall(t *testing.T) {
 	if wrap == nil {
 		t.Fatal("an unwrapped call has no wrap button")
 	}
+	if got := logRowText(s.deskV.log.Objects[0]); !strings.Contains(got, "未整理") || strings.Contains(got, "咨询") {
+		t.Errorf("a call not wrapped up reads %q, want 未整理 (its zero type is not a consultation)", got)
+	}
 	test.Tap(wrap)
 	if s.deskV.wrapUp.recordID != "rec-7" || s.deskV.wrapUp.area.Text != "北京市" {
 		t.Errorf("wrap form for the log row: %q %q", s.deskV.wrapUp.recordID, s.deskV.wrapUp.area.Text)
+	}
+	if s.deskV.wrapUp.caseLabel.Visible() {
+		t.Errorf("a call with no case shows a case row")
+	}
+	v.Seq++
+	v.Log[0].Type, v.Log[0].WrappedAt = agent.CallOther, t0
+	s.Apply(v)
+	if got := logRowText(s.deskV.log.Objects[0]); !strings.Contains(got, "其他服务") {
+		t.Errorf("a call wrapped up as other service reads %q", got)
 	}
 	s.logCallForm()
 	var fields []*field
@@ -136,14 +154,16 @@ func TestCasePanel_ActionsByStateAndRole(t *testing.T) {
 	if !strings.HasPrefix(label.Text, "待我处理") || label.Importance != widget.DangerImportance {
 		t.Errorf("case row = %q (%v)", label.Text, label.Importance)
 	}
-	c := agent.Complaint{Meta: agent.Meta{ID: "case-1"}, State: agent.StateAwaitingReply, OpenedAt: t0,
-		Heard: &agent.ListenStep{Statement: "冰箱没送到"}, Followed: &agent.FollowStep{Severity: agent.SeveritySimple, ReplyDue: t0.Add(time.Hour)}}
+	c := agent.Complaint{Meta: agent.Meta{ID: "case-1"}, State: agent.StateAwaitingReply, OpenedAt: t0, CallbackID: "cb-42abcdef",
+		Heard: &agent.ListenStep{Statement: "冰箱没送到"}, Followed: &agent.FollowStep{Severity: agent.SeveritySimple, ReplyDue: t0.Add(time.Hour),
+			DueChanges: []agent.DueChange{{To: t0.Add(time.Hour), Reason: "客户下午才方便接电话", At: t0}}}}
 	d.caseView = &desk.CaseView{Case: c, Customer: member, Stages: agent.DefaultSLAPolicy().Stages,
 		Missing: []agent.StepProblem{{Step: agent.StepReply, Code: agent.ProblemNotDone}}}
 	test.Tap(open)
 	q.drain()
 	text := overlayText(w)
-	for _, want := range []string{"冰箱没送到", "待答复", "尚缺：", "4 复清楚"} {
+	for _, want := range []string{"冰箱没送到", "待答复", "尚缺：", "4 复清楚", "3 跟清楚：约定 03-02 10:30 前答复（客户下午才方便接电话）",
+		"来源：回访不满意（回访 cb）"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("case panel lacks %q:\n%s", want, text)
 		}
@@ -177,9 +197,20 @@ func TestCasePanel_ActionsByStateAndRole(t *testing.T) {
 	d.caseView = &desk.CaseView{Case: c}
 	s.openCase("case-1")
 	q.drain()
-	if hasOverlayButton(w, "发起预警") || !hasOverlayButton(w, "重新打开") || hasOverlayButton(w, "转交") {
+	if hasOverlayButton(w, "发起预警") || !hasOverlayButton(w, "重新打开") || hasOverlayButton(w, "转交") ||
+		hasOverlayButton(w, "在登记向导中继续") || hasOverlayButton(w, "跟进记录") {
 		t.Errorf("buttons for an agent on a closed case are wrong")
 	}
+}
+
+// logRowText is the text of a row of the call log.
+func logRowText(row fyne.CanvasObject) string {
+	for _, o := range test.LaidOutObjects(row) {
+		if l, ok := o.(*widget.Label); ok {
+			return l.Text
+		}
+	}
+	return ""
 }
 
 func hasOverlayButton(w fyne.Window, text string) bool {
@@ -203,8 +234,20 @@ func TestCallbackPanel_ScriptAndOutcome(t *testing.T) {
 	v.CallbackScript = []desk.CallbackLine{{When: "开始", Say: "您好，我是XX的客服代表，请问您是王先生吗？"}, {When: "满意时", Say: "您对我们的服务有什么建议吗？"}}
 	s.Apply(v)
 	p := s.deskV.cbPanel
-	if !p.box.Visible() || len(p.script.Objects) != 4 || !strings.Contains(p.title.Text, "王伟") {
-		t.Fatalf("callback panel: visible %v, %d script objects, title %q", p.box.Visible(), len(p.script.Objects), p.title.Text)
+	if !p.box.Visible() || len(p.script.Objects) != 2 || !strings.Contains(p.title.Text, "王伟") {
+		t.Fatalf("callback panel: visible %v, %d script lines, title %q", p.box.Visible(), len(p.script.Objects), p.title.Text)
+	}
+	if got := p.script.Objects[0].(*widget.RichText).String(); got != "开始　您好，我是XX的客服代表，请问您是王先生吗？" {
+		t.Errorf("first script line = %q", got)
+	}
+	// The record takes the list's place while the callback is made, and
+	// shows the rows of the answer to "reached?" only.
+	if p.list.Visible() || p.satisfied.Visible() || p.nextTry.Visible() {
+		t.Errorf("before 接通情况: list %v, satisfied %v, next try %v", p.list.Visible(), p.satisfied.Visible(), p.nextTry.Visible())
+	}
+	p.reached.SetSelectedIndex(1)
+	if p.satisfied.Visible() || !p.nextTry.Visible() {
+		t.Errorf("not reached: satisfied %v, next try %v", p.satisfied.Visible(), p.nextTry.Visible())
 	}
 	p.reached.SetSelectedIndex(0)
 	p.satisfied.SetSelectedIndex(1)
@@ -227,8 +270,8 @@ func TestCallbackPanel_ScriptAndOutcome(t *testing.T) {
 	v.Seq++
 	v.Callback = nil
 	s.Apply(v)
-	if p.box.Visible() {
-		t.Errorf("the panel stays after the task is done")
+	if p.box.Visible() || !p.list.Visible() {
+		t.Errorf("the panel stays after the task is done (list shown: %v)", p.list.Visible())
 	}
 }
 
@@ -338,5 +381,29 @@ func TestWindow_TabsByRole(t *testing.T) {
 		if answered != TabsFor(c.role)[TabDesk] {
 			t.Errorf("%s: F2 answered = %v", c.role, answered)
 		}
+	}
+}
+
+// The caller card grows with the caller's open cases; what is below it
+// moves down instead of being drawn over.
+func TestCallerCard_CasesPushTheTimerDown(t *testing.T) {
+	s, _, _, _ := newTestWindow(t, Options{})
+	s.Apply(ringingView())
+	dv := s.deskV
+	abs := func(o fyne.CanvasObject) float32 {
+		return fyne.CurrentApp().Driver().AbsolutePositionForObject(o).Y
+	}
+	before := abs(dv.ringTimer)
+	v := ringingView()
+	v.Seq++
+	card := *v.Call.Card
+	card.Cases = []desk.CaseRow{{ID: "case-1", Customer: "王伟", What: "冰箱未送达", State: agent.StateAwaitingReply, ReplyDue: t0.Add(time.Hour)}}
+	c := *v.Call
+	c.Card = &card
+	v.Call, v.Calls = &c, []desk.Call{c}
+	s.Apply(v)
+	rowBottom := abs(dv.cardCases) + dv.cardCases.Size().Height
+	if dv.cardCases.Size().Height == 0 || abs(dv.ringTimer) < rowBottom || abs(dv.ringTimer) <= before {
+		t.Errorf("the ring timer is at %v (before %v), the card's case row ends at %v", abs(dv.ringTimer), before, rowBottom)
 	}
 }

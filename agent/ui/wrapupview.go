@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"agentdesk/agent"
@@ -27,7 +28,7 @@ type wrapUpView struct {
 	area, contact, department, result *field
 	feedback                          *field
 	readBack                          *checkBox
-	caseLabel                         *widget.Label
+	caseName, caseLabel               *widget.Label
 	save                              *widget.Button
 }
 
@@ -44,18 +45,45 @@ func (v *wrapUpView) buildUI() fyne.CanvasObject {
 	}
 	v.kind = newSelect(v.shell, names, nil)
 	v.kind.PlaceHolder = v.t("wrap.type.pick")
-	v.area = newField(v.shell, v.t("wrap.area"))
+	v.area = newField(v.shell, "")
 	v.contact = newField(v.shell, v.t("wrap.contact"))
-	v.department = newField(v.shell, v.t("wrap.department"))
-	v.feedback = newArea(v.shell, v.t("wrap.feedback"), 2)
-	v.result = newArea(v.shell, v.t("wrap.result"), 2)
+	v.department = newField(v.shell, "")
+	v.feedback = newArea(v.shell, "", 2)
+	v.result = newArea(v.shell, "", 2)
 	v.readBack = newCheck(v.shell, v.t("wrap.readback"), nil)
 	v.caseLabel = widget.NewLabel("")
 	v.save = widget.NewButton(v.t("btn.save"), v.onSave)
 	v.save.Importance = widget.HighImportance
-	form := container.NewVBox(v.title, v.kind, v.caseLabel, v.area, v.contact, v.department, v.feedback, v.result, v.readBack)
+	// The 《电话接听记录表》's items, each with its name: a filled field
+	// no longer shows its placeholder.
+	label := func(id string) *widget.Label {
+		if id == "" {
+			return widget.NewLabel("")
+		}
+		return widget.NewLabelWithStyle(v.t(id), fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	}
+	v.caseName = label("wrap.f.case")
+	form := container.New(layout.NewFormLayout(),
+		label("wrap.type"), v.kind, v.caseName, v.caseLabel,
+		label("wrap.area"), v.area, label("wrap.f.contact"), v.contact, label("wrap.department"), v.department,
+		label("wrap.feedback"), v.feedback, label("wrap.result"), v.result, label(""), v.readBack)
+	v.showCase("")
 	v.enable(false)
-	return container.NewBorder(nil, container.NewHBox(v.save), nil, nil, container.NewVScroll(form))
+	return container.NewBorder(v.title, container.NewHBox(v.save), nil, nil, container.NewVScroll(form))
+}
+
+// showCase shows the complaint the call is linked to; the row is hidden
+// for a call with none.
+func (v *wrapUpView) showCase(caseID string) {
+	if caseID == "" {
+		v.caseLabel.SetText("")
+		v.caseName.Hide()
+		v.caseLabel.Hide()
+		return
+	}
+	v.caseLabel.SetText(shortID(caseID))
+	v.caseName.Show()
+	v.caseLabel.Show()
 }
 
 func (v *wrapUpView) enable(on bool) {
@@ -63,6 +91,14 @@ func (v *wrapUpView) enable(on bool) {
 		enable(w, on)
 	}
 	enable(v.save, on && !v.shell.busy["wrap"])
+}
+
+// focus puts the keyboard on the type: the agent picks it with ← →, and
+// Tab moves on through the form.
+func (v *wrapUpView) focus() {
+	if c := v.shell.win.Canvas(); c != nil && v.kind != nil && !v.kind.Disabled() {
+		c.Focus(v.kind)
+	}
 }
 
 // pending fills the form for the call the desk is waiting on, once per
@@ -87,15 +123,10 @@ func (v *wrapUpView) fill(recordID, number, customer, area, caseID string, kind 
 	}
 	v.title.SetText(v.t("wrap.title", map[string]any{"Who": who, "At": at.In(zone).Format("01-02 15:04")}))
 	v.kind.ClearSelected()
-	if caseID != "" {
+	if caseID != "" || kind == agent.CallComplaint {
 		v.kind.SetSelectedIndex(1)
-		v.caseLabel.SetText(v.t("wrap.case", map[string]any{"Case": shortID(caseID)}))
-	} else {
-		v.caseLabel.SetText("")
-		if kind == agent.CallComplaint {
-			v.kind.SetSelectedIndex(1)
-		}
 	}
+	v.showCase(caseID)
 	v.area.SetText(area)
 	for _, f := range []*field{v.contact, v.department, v.feedback, v.result} {
 		f.SetText("")
@@ -120,8 +151,9 @@ func (v *wrapUpView) onSave() {
 	}
 	id, w, d := v.recordID, v.wrapUp(), v.shell.desk
 	v.shell.run("wrap", func() error { _, err := d.WrapCall(id, w); return err }, func(err error) {
+		v.save.SetText(v.t("btn.save"))
 		if err != nil {
-			v.shell.warn(v.t("err.save") + "\n" + errText(v.shell.lang, err))
+			v.shell.warn(saveFailed(v.shell.lang, err))
 			v.enable(true)
 			return
 		}
@@ -129,6 +161,7 @@ func (v *wrapUpView) onSave() {
 		v.title.SetText(v.t("wrap.saved"))
 		v.enable(false)
 	})
+	v.save.SetText(v.t("btn.save") + " …")
 	v.enable(false)
 }
 

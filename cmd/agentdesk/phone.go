@@ -27,9 +27,32 @@ type line struct {
 	checks desk.Checker
 }
 
-// openLine makes the phone for cfg with d as its emitter. Nothing reaches
-// the network here.
-func openLine(cfg desk.Config, st *store.Store, d *desk.Desk, log *slog.Logger) (*line, error) {
+// loadPractice is the practice phone's scenario when no PBX is
+// configured (nil otherwise); its known callers are added to the store
+// first, so the first practice call pops a real record and the desk's
+// first callback plan, made as it starts, covers the members among them.
+func loadPractice(cfg desk.Config, st *store.Store, log *slog.Logger) (*practice.Scenario, error) {
+	if cfg.PBX.URI != "" {
+		return nil, nil
+	}
+	sc := practice.Default()
+	if cfg.PBX.Scenario != "" {
+		var err error
+		if sc, err = practice.LoadFile(cfg.PBX.Scenario); err != nil {
+			return nil, err
+		}
+	}
+	if n, err := desk.SeedCustomers(st, practiceCustomers(sc), time.Now()); err != nil {
+		log.Warn("seed practice customers", "error", err)
+	} else if n > 0 {
+		log.Info("practice customers added", "count", n)
+	}
+	return sc, nil
+}
+
+// openLine makes the phone for cfg with d as its emitter: the SIP user
+// agent, or the practice phone playing sc. Nothing reaches the network here.
+func openLine(cfg desk.Config, sc *practice.Scenario, d *desk.Desk, log *slog.Logger) (*line, error) {
 	if cfg.PBX.URI != "" {
 		tc := telephony.Config{
 			PBX: cfg.PBX.URI, User: cfg.PBX.User, Password: string(cfg.PBX.Password),
@@ -45,18 +68,6 @@ func openLine(cfg desk.Config, st *store.Store, d *desk.Desk, log *slog.Logger) 
 			return nil, err
 		}
 		return &line{Phone: ua, start: ua.Start, checks: uaChecks(ua, tc, d, log)}, nil
-	}
-	sc := practice.Default()
-	if cfg.PBX.Scenario != "" {
-		var err error
-		if sc, err = practice.LoadFile(cfg.PBX.Scenario); err != nil {
-			return nil, err
-		}
-	}
-	if n, err := desk.SeedCustomers(st, practiceCustomers(sc), time.Now()); err != nil {
-		log.Warn("seed practice customers", "error", err)
-	} else if n > 0 {
-		log.Info("practice customers added", "count", n)
 	}
 	p := practice.New(sc, d)
 	return &line{Phone: p, start: func(context.Context) error { p.Start(); return nil }}, nil

@@ -96,6 +96,12 @@ func (p *program) build(s *session, cfg desk.Config) error {
 	if err != nil {
 		return err
 	}
+	// The practice scenario's customers are on file before the desk plans
+	// its callbacks at start.
+	sc, err := loadPractice(cfg, s.st, log)
+	if err != nil {
+		return err
+	}
 	if s.link, err = hublink.New(cfg, s.st, log); err != nil {
 		return err
 	}
@@ -122,7 +128,7 @@ func (p *program) build(s *session, cfg desk.Config) error {
 	if s.d, err = desk.New(opts); err != nil {
 		return err
 	}
-	if s.phone, err = openLine(cfg, s.st, s.d, log); err != nil {
+	if s.phone, err = openLine(cfg, sc, s.d, log); err != nil {
 		return err
 	}
 	// The phone itself, not the wrapper: the desk finds its optional
