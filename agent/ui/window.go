@@ -232,7 +232,11 @@ func (s *Window) shiftBar() fyne.CanvasObject {
 	who := widget.NewLabel(text)
 	if id.Offline {
 		who.Importance = widget.WarningImportance
-		who.SetText(text + "  " + s.t("shift.offline", map[string]any{"Until": id.Expires.Local().Format("01-02 15:04")}))
+		zone := time.Local
+		if z, err := time.LoadLocation(s.opts.Config.TimeZone); err == nil && s.opts.Config.TimeZone != "" {
+			zone = z
+		}
+		who.SetText(text + "  " + s.t("shift.offline", map[string]any{"Until": id.Expires.In(zone).Format("01-02 15:04")}))
 	}
 	objs := []fyne.CanvasObject{who}
 	if s.opts.SignOut != nil {

@@ -233,6 +233,7 @@ func (s *session) close(log *slog.Logger) {
 // showSignIn puts the sign-in screen into the window; a good sign-in opens
 // the agent's session.
 func (p *program) showSignIn(notice, number string) {
+	p.log.Info("sign-in screen shown")
 	ui.ShowSignIn(p.a, p.w, ui.SignInOptions{Lang: p.cfg.Lang, Variant: ui.ParseVariant(p.cfg.Theme), Logger: p.log,
 		Notice: notice, Number: number,
 		SignIn: func(ctx context.Context, number, pin string) error {

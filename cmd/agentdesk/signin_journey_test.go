@@ -71,6 +71,7 @@ func TestSignInJourney_ShiftsOnOnePC(t *testing.T) {
 		x.click(at(signInNumberPoint(t)))
 		x.key("ctrl+a", "BackSpace")
 		x.typeText(number)
+		x.shot("signin-typed-" + number + "-" + pin)
 		x.key("Return")
 		x.typeText(pin)
 		x.key("Return")
@@ -95,6 +96,7 @@ func TestSignInJourney_ShiftsOnOnePC(t *testing.T) {
 	d.waitLog(`msg="call event".* event=ended`, 20*time.Second)
 
 	// 签退 at the tab bar's right end, where the oracle lays it out.
+	screens := 1 // sign-in screens shown so far
 	signOut := func(id desk.Identity) {
 		t.Helper()
 		or := newOracleWith(t, "zh-Hans", nil, func(o *ui.Options) {
@@ -105,6 +107,9 @@ func TestSignInJourney_ShiftsOnOnePC(t *testing.T) {
 		x.shot("signout-confirm-" + id.Number)
 		x.key("Return")
 		d.waitLog(`msg="agent signed out".*agent_number=`+id.Number, 20*time.Second)
+		screens++
+		waitCount(t, d, `msg="sign-in screen shown"`, screens, 10*time.Second)
+		time.Sleep(300 * time.Millisecond) // painted
 	}
 	signOut(desk.Identity{Number: "8001", Name: "李娜", Role: agent.RoleAgent})
 	time.Sleep(500 * time.Millisecond)
