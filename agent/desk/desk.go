@@ -58,8 +58,9 @@ type Options struct {
 	// Checks are extra items of the pre-shift self-check (the phone line,
 	// the sound card…), run after the desk's own.
 	Checks []Checker
-	// Play plays a recording file on the headset (nil: no sound card).
-	Play func(ctx context.Context, path string) error
+	// Play plays a recording (a WAV file read into memory, opened if
+	// sealed) on the headset (nil: no sound card).
+	Play func(ctx context.Context, name string, wav []byte) error
 	// OneShot is a desk for one command (deskctl): no lists are loaded and
 	// no housekeeping runs, so it opens at once on a large data file.
 	OneShot bool
@@ -80,7 +81,7 @@ type Desk struct {
 	plan     bool
 	hub      Hub
 	checks   []Checker
-	play     func(ctx context.Context, path string) error
+	play     func(ctx context.Context, name string, wav []byte) error
 
 	phone   atomic.Pointer[Phone]
 	current atomic.Pointer[State]
@@ -184,6 +185,7 @@ func New(opts Options) (*Desk, error) {
 	}
 	go d.loader()
 	go d.housekeep()
+	go d.sealLeftovers()
 	d.reload()
 	return d, nil
 }

@@ -84,17 +84,61 @@ func (d *Desk) Levels() (in, out float64) {
 	return 0, 0
 }
 
-// recorded files a finished recording under the call it belongs to (desk
-// goroutine): the record keeps the file's name inside the recordings folder.
+// recorded files a finished recording under the call it belongs to: the
+// file is sealed with the data file's key first (off the desk goroutine:
+// it reads and writes the whole file), then the record keeps the sealed
+// file's name inside the recordings folder.
 func (d *Desk) recorded(r telephony.Recording, at time.Time) {
-	rec := &agent.Recording{CallID: r.CallID, Agent: d.me(), File: filepath.Base(r.Path), Started: r.Started,
-		Duration: r.Duration, Paused: r.Paused, Channels: r.Channels}
-	if err := d.st.PutRecording(rec, at); err != nil {
-		d.log.Error("recording not filed", "call_id", r.CallID, "file", r.Path, "error", err)
-		d.notice(NoticeRecordingFailed, map[string]string{"reason": err.Error()})
+	go func() {
+		path, err := d.st.SealRecordingFile(r.Path)
+		if err != nil {
+			// The plain file stays: the next start seals it (sealLeftovers).
+			d.log.Error("recording not sealed", "call_id", r.CallID, "file", r.Path, "error", err)
+			path = r.Path
+		}
+		rec := &agent.Recording{CallID: r.CallID, Agent: d.me(), File: filepath.Base(path), Started: r.Started,
+			Duration: r.Duration, Paused: r.Paused, Channels: r.Channels}
+		if err := d.st.PutRecording(rec, at); err != nil {
+			d.log.Error("recording not filed", "call_id", r.CallID, "file", path, "error", err)
+			d.do(func() { d.notice(NoticeRecordingFailed, map[string]string{"reason": err.Error()}) })
+			return
+		}
+		d.reload()
+	}()
+}
+
+// sealLeftovers seals the recordings a crash or a kill left in the clear
+// (a call's file is sealed when its recording ends), and renames their
+// records' files. It reads the recordings folder: call it off the UI
+// thread, once at start.
+func (d *Desk) sealLeftovers() {
+	if !d.st.Sealed() {
 		return
 	}
-	d.reload()
+	plain, _ := filepath.Glob(filepath.Join(d.cfg.RecordingsDir(), "*.wav"))
+	if len(plain) == 0 {
+		return
+	}
+	byFile := map[string]agent.Recording{}
+	if recs, err := d.st.AllRecordings(); err == nil {
+		for _, r := range recs {
+			byFile[r.File] = r
+		}
+	}
+	for _, p := range plain {
+		sealed, err := d.st.SealRecordingFile(p)
+		if err != nil {
+			d.log.Error("recording left in the clear", "file", p, "error", err)
+			continue
+		}
+		d.log.Info("recording sealed after a restart", "file", filepath.Base(sealed))
+		if r, ok := byFile[filepath.Base(p)]; ok {
+			r.File = filepath.Base(sealed)
+			if err := d.st.PutRecording(&r, d.clock.Now()); err != nil {
+				d.log.Error("recording record not renamed", "file", sealed, "error", err)
+			}
+		}
+	}
 }
 
 // ErrNoPlayer is returned by PlayRecording when the desk has no sound card
@@ -116,14 +160,18 @@ func (d *Desk) PlayRecording(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("play recording %s: %w", id, err)
 	}
-	path := filepath.Join(d.cfg.RecordingsDir(), r.File)
-	err = d.play(ctx, path)
+	wav, err := d.st.ReadRecordingFile(filepath.Join(d.cfg.RecordingsDir(), r.File))
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("play recording %s: %s: %w", id, r.File, ErrRecordingMissing)
+	}
+	if err != nil {
+		return fmt.Errorf("play recording %s: %w", id, err)
+	}
+	err = d.play(ctx, r.File, wav)
 	var dev *audio.DeviceError
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
 		return nil
-	case errors.Is(err, os.ErrNotExist):
-		return fmt.Errorf("play recording %s: %s: %w", id, r.File, ErrRecordingMissing)
 	case errors.As(err, &dev):
 		return fmt.Errorf("play recording %s: %w: %w", id, ErrSoundDevice, err)
 	}

@@ -665,3 +665,58 @@ func TestPeekDeskID_PlainSealedAndNew(t *testing.T) {
 		t.Errorf("sealed file: %q, %v; want %q", got, err, id)
 	}
 }
+
+// A sealed file's recordings are sealed with its key: the file on disk
+// holds no audio in the clear, reads back whole, and a sealed recording
+// renamed (moved onto another call's name) or from another data file is
+// refused.
+func TestRecordingFile_SealedAndRead(t *testing.T) {
+	dir := t.TempDir()
+	key := bytes.Repeat([]byte{9}, seal.KeySize)
+	s, err := store.Open(filepath.Join(dir, "desk.db"), store.WithUnlock(seal.Hub{KeyID: "k", Key: key}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	wav := append([]byte("RIFF....WAVE"), bytes.Repeat([]byte("客户的声音"), 200)...)
+	plain := filepath.Join(dir, "call-a.wav")
+	if err := os.WriteFile(plain, wav, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := s.SealRecordingFile(plain)
+	if err != nil || sealed != plain+store.SealedExt {
+		t.Fatalf("seal: %q, %v", sealed, err)
+	}
+	raw, _ := os.ReadFile(sealed)
+	if bytes.Contains(raw, []byte("客户的声音")) || bytes.Contains(raw, []byte("RIFF")) {
+		t.Error("the sealed recording holds audio in the clear")
+	}
+	if _, err := os.Stat(plain); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the plain recording stays: %v", err)
+	}
+	if fi, _ := os.Stat(sealed); fi.Mode().Perm() != 0o600 {
+		t.Errorf("sealed recording mode %v", fi.Mode().Perm())
+	}
+	got, err := s.ReadRecordingFile(sealed)
+	if err != nil || !bytes.Equal(got, wav) {
+		t.Fatalf("read back: %d bytes, %v", len(got), err)
+	}
+	moved := filepath.Join(dir, "call-b.wav"+store.SealedExt)
+	if err := os.Rename(sealed, moved); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadRecordingFile(moved); !errors.Is(err, seal.ErrCorrupt) {
+		t.Errorf("a recording under another call's name: %v, want ErrCorrupt", err)
+	}
+	other, err := store.Open(filepath.Join(t.TempDir(), "desk.db"), store.WithUnlock(seal.Hub{KeyID: "k", Key: key}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := os.Rename(moved, sealed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.ReadRecordingFile(sealed); !errors.Is(err, seal.ErrCorrupt) {
+		t.Errorf("another data file's recording: %v, want ErrCorrupt", err)
+	}
+}

@@ -107,8 +107,8 @@ func (p *program) build(s *session, cfg desk.Config) error {
 	}
 	opts := desk.Options{Store: s.st, Packs: packs.Packs, PackInfo: packs.Info, Practice: cfg.PBX.URI == "",
 		Config: cfg, Logger: log, LogCalls: true, PlanCallbacks: s.link == nil,
-		Play: func(ctx context.Context, path string) error {
-			return audio.PlayFile(ctx, audio.Config{Output: cfg.Audio.Output}, path, audio.WithLogger(log))
+		Play: func(ctx context.Context, name string, wav []byte) error {
+			return audio.PlayWAV(ctx, audio.Config{Output: cfg.Audio.Output}, name, wav, audio.WithLogger(log))
 		},
 		// The phone is made after the desk (the desk hears its events);
 		// its self-check items are looked up when the check runs.

@@ -2,6 +2,7 @@ package audio
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -32,16 +33,31 @@ const playQueue = Rate / 5
 // recording whose header was never completed (a crash mid-call) plays up
 // to where its data ends. WithBackend and WithLogger apply.
 func PlayFile(ctx context.Context, cfg Config, path string, opts ...Option) error {
-	s := &Sound{log: slog.Default(), stall: 2 * time.Second}
-	for _, o := range opts {
-		o(s)
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("audio: play %s: %w", path, err)
 	}
 	defer f.Close()
-	src, err := openWAV(f)
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("audio: play %s: %w", path, err)
+	}
+	return play(ctx, cfg, path, f, fi.Size(), opts)
+}
+
+// PlayWAV is PlayFile for a WAV file already read (a sealed recording the
+// desk opened in memory); name names it in errors and the log.
+func PlayWAV(ctx context.Context, cfg Config, name string, wav []byte, opts ...Option) error {
+	return play(ctx, cfg, name, bytes.NewReader(wav), int64(len(wav)), opts)
+}
+
+// play plays the WAV of total bytes read from r.
+func play(ctx context.Context, cfg Config, path string, r io.Reader, total int64, opts []Option) error {
+	s := &Sound{log: slog.Default(), stall: 2 * time.Second}
+	for _, o := range opts {
+		o(s)
+	}
+	src, err := openWAV(r, total)
 	if err != nil {
 		return fmt.Errorf("audio: play %s: %w", path, err)
 	}
@@ -127,18 +143,14 @@ type wavSource struct {
 	rs       resampler
 }
 
-// openWAV reads the header up to the data chunk.
-func openWAV(f *os.File) (*wavSource, error) {
+// openWAV reads the header up to the data chunk of a file of total bytes.
+func openWAV(f io.Reader, total int64) (*wavSource, error) {
 	r := bufio.NewReaderSize(f, 64<<10)
 	var hdr [12]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil || string(hdr[:4]) != "RIFF" || string(hdr[8:]) != "WAVE" {
 		return nil, ErrNotWAV
 	}
 	w := &wavSource{r: r}
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
 	pos := int64(12)
 	for {
 		var ch [8]byte
@@ -173,7 +185,7 @@ func openWAV(f *os.File) (*wavSource, error) {
 			}
 			w.left, w.size = size, size
 			// A header never completed says 0 (or more than there is).
-			if rest := fi.Size() - pos; size == 0 || size > rest {
+			if rest := total - pos; size == 0 || size > rest {
 				w.left, w.size = -1, rest
 			}
 			w.raw = make([]byte, 2*w.channels*max(1, w.rate/50))
