@@ -62,17 +62,7 @@ func (p *program) openSession(sh *shift.Shift, lang string) (*session, error) {
 	var st *store.Store
 	var err error
 	if sh != nil {
-		cfg.AgentNumber, cfg.AgentName, cfg.Role = sh.Number, sh.Name, sh.Role
-		if sh.Session != "" {
-			cfg.Hub.Token = desk.Secret(sh.Session) // the agent's role on the hub
-		}
-		if cfg.PBX.PerAgent {
-			if sh.SIP != nil {
-				cfg.PBX.User, cfg.PBX.Password = sh.SIP.User, desk.Secret(sh.SIP.Password)
-			} else {
-				p.log.Warn("no SIP account of the agent's (offline, or none on the hub): registering with the PC's", "agent_number", sh.Number)
-			}
-		}
+		cfg = shiftConfig(cfg, sh, p.log)
 		st, err = p.gate.OpenStore(sh, store.WithLogger(p.log))
 	} else {
 		st, err = openDataFile(cfg, p.log)
@@ -87,6 +77,25 @@ func (p *program) openSession(sh *shift.Shift, lang string) (*session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// shiftConfig is the desk's config for sh's shift: the agent who signed
+// in, their session token for the hub (their role there), and, with
+// [pbx] per_agent, their own SIP account (the PC's when the hub gave none
+// or the sign-in was offline).
+func shiftConfig(cfg desk.Config, sh *shift.Shift, log *slog.Logger) desk.Config {
+	cfg.AgentNumber, cfg.AgentName, cfg.Role = sh.Number, sh.Name, sh.Role
+	if sh.Session != "" {
+		cfg.Hub.Token = desk.Secret(sh.Session)
+	}
+	if cfg.PBX.PerAgent {
+		if sh.SIP != nil {
+			cfg.PBX.User, cfg.PBX.Password = sh.SIP.User, desk.Secret(sh.SIP.Password)
+		} else {
+			log.Warn("no SIP account of the agent's (offline, or none on the hub): registering with the PC's", "agent_number", sh.Number)
+		}
+	}
+	return cfg
 }
 
 // build makes the desk, phone and link of s on its open data file.

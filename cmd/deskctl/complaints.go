@@ -16,6 +16,7 @@ import (
 	"agentdesk/agent"
 	"agentdesk/agent/desk"
 	"agentdesk/agent/store"
+	"agentdesk/agent/store/seal"
 )
 
 func init() {
@@ -42,11 +43,16 @@ func init() {
 // caseFlags are the flags the complaint, callback and statistics commands share.
 type caseFlags struct {
 	data, zone, at string
+	// as and pinFile open a desk's data file that agents sign in to (no
+	// OS slot): that agent's PIN, read from the file.
+	as, pinFile string
 }
 
 func addCaseFlags(fs *flag.FlagSet) *caseFlags {
 	f := &caseFlags{}
 	fs.StringVar(&f.data, "data", desk.DefaultDataDir(), "data `DIR` holding desk.db")
+	fs.StringVar(&f.as, "as", "", "open a sign-in desk's data file as `AGENT` (with --pin-file)")
+	fs.StringVar(&f.pinFile, "pin-file", "", "read the agent's PIN from `FILE` (- for stdin) to open a sign-in desk's data file")
 	fs.StringVar(&f.zone, "zone", "", "the center's IANA time `ZONE` (default: the config's time_zone, Asia/Shanghai)")
 	fs.StringVar(&f.at, "at", "", "judge deadlines at this `RFC3339` instant (default now)")
 	return f
@@ -80,7 +86,18 @@ func (f *caseFlags) instant() (time.Time, error) {
 // open opens the desk's data file, creating a fresh one if the folder has none.
 func (f *caseFlags) open(e *env) (*store.Store, error) {
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return openDataFile(filepath.Join(f.data, "desk.db"), log)
+	var extra []seal.Unlocker
+	if f.pinFile != "" {
+		if f.as == "" {
+			return nil, errors.New("--pin-file needs --as AGENT (or --agent): whose PIN it is")
+		}
+		pin, err := readPIN(e, f.pinFile)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, seal.Agent{ID: f.as, Secret: seal.Secret(pin), Now: agent.SystemClock{}.Now()})
+	}
+	return openDataFile(filepath.Join(f.data, "desk.db"), log, extra...)
 }
 
 // parse parses args, wants exactly npos positional arguments, and reads the

@@ -63,6 +63,9 @@ func (f *deskFlags) openDesk(e *env, args []string, fs *flag.FlagSet, npos int) 
 	}
 	if f.agent != "" {
 		cfg.AgentNumber = f.agent
+		if f.as == "" {
+			f.as = f.agent // the agent acting opens the file with their PIN
+		}
 	}
 	if f.role != "" {
 		if r := agent.Role(f.role); !r.Valid() {

@@ -11,6 +11,7 @@ import (
 
 	"agentdesk/agent"
 	"agentdesk/agent/store"
+	"agentdesk/agent/store/seal"
 )
 
 // outboxCount is the number of writes waiting for the hub: every stored
@@ -279,5 +280,49 @@ func TestCallbacks_ListRecordReport(t *testing.T) {
 	}
 	if code, _, errs := runCaseCmd(t, "callbacks", "report", "--from", "2026-04-30", "--to", "2026-04-01", "--data", dir); code == 0 {
 		t.Errorf("reversed report days accepted: %s", errs)
+	}
+}
+
+// A desk that agents sign in to seals its data file behind their PINs (no
+// OS slot): deskctl opens it as an agent with that agent's PIN, and a
+// wrong PIN or none is refused with what to give.
+func TestDataFile_OpensWithTheAgentsPIN(t *testing.T) {
+	hermeticCaseConfig(t)
+	dir := t.TempDir()
+	s, err := store.Open(filepath.Join(dir, "desk.db"), store.WithUnlock(seal.Agent{ID: "8001", Secret: "2468", Now: time.Now()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := agent.Call{At: time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC), Number: "+8613800138000", Agent: "8001", Answered: true}
+	if err := s.PutCall(&c, c.At); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	pin := writeJSONFile(t, dir, "pin.txt", "2468\n")
+	wrong := writeJSONFile(t, dir, "wrong.txt", "1111\n")
+	var calls []agent.Call
+	mustRun(t, &calls, "calls", "list", "--day", "2026-03-02", "--data", dir, "--as", "8001", "--pin-file", pin)
+	if len(calls) != 1 || calls[0].ID != c.ID {
+		t.Errorf("calls = %+v", calls)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--as", "8001", "--pin-file", wrong}, "wrong PIN"},
+		{nil, "--pin-file"},
+		{[]string{"--pin-file", pin}, "--as"},
+	} {
+		code, _, errs := runCaseCmd(t, append([]string{"calls", "list", "--day", "2026-03-02", "--data", dir}, c.args...)...)
+		if code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want it to say %q", c.args, code, errs, c.want)
+		}
+	}
+	// A desk command acting for 8001 opens the file with 8001's PIN.
+	var wrapped agent.Call
+	mustRun(t, &wrapped, "calls", "wrap", c.ID, "--data", dir, "--agent", "8001", "--pin-file", pin,
+		"--from", writeJSONFile(t, dir, "w.json", `{"type": "other", "result": "已答复"}`))
+	if !wrapped.Wrapped() {
+		t.Errorf("wrapped = %+v", wrapped)
 	}
 }
