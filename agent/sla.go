@@ -123,24 +123,18 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// offDesk says the role does not sit at a desk: a supervisor records its
-// stages for it.
-func (r Role) offDesk() bool {
-	return r == RoleBranch || r == RoleStoreManager || r == RoleExecutive
-}
-
-// MayComplete reports whether a desk user of role by may mark a stage owned
+// MayComplete reports whether a desk user of role r may mark a stage owned
 // by owner done: the owner itself; a supervisor for any stage (the hotline
 // supervisor records the branch's, the store manager's and the executives'
 // stages and may stand in for a team lead or agent); a team lead for an
 // agent's stage.
-func (by Role) MayComplete(owner Role) bool {
+func (r Role) MayComplete(owner Role) bool {
 	switch {
-	case by == owner:
+	case r == owner:
 		return true
-	case by == RoleSupervisor:
+	case r == RoleSupervisor:
 		return true
-	case by == RoleTeamLead && owner == RoleAgent:
+	case r == RoleTeamLead && owner == RoleAgent:
 		return true
 	}
 	return false
