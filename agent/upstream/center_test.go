@@ -230,3 +230,38 @@ func TestServer_Push_RefusesTheHubsOwnDesk(t *testing.T) {
 		t.Error("a record pushed as the hub's desk was stored")
 	}
 }
+
+// A round of a desk whose agent the hub does not see signed in there (an
+// offline sign-in, or sign-in off) still completes: the refusal of the
+// callback pull is in the status, and clears once the agent signs in.
+func TestClient_SyncOnce_CallbacksRefusedDoesNotFailTheRound(t *testing.T) {
+	h, url := memHub(t)
+	mine := task("1001")
+	h.PutCallback(mine)
+	ctx := context.Background()
+	d := upstreamtest.NewDesk("d1")
+	c, err := upstream.NewClient(url, "desk1", d, d, upstream.WithLogger(quiet),
+		upstream.WithAgents(func() []string { return []string{"1001"} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatalf("round with the callback pull refused: %v", err)
+	}
+	st := c.Status()
+	if st.CallbacksRefused == "" || st.LastSync.IsZero() || st.Failures != 0 {
+		t.Fatalf("status after the refused pull = %+v; want the refusal noted and the round complete", st)
+	}
+	if d.Record(agent.KindCallback, mine.ID) != nil {
+		t.Fatal("a refused pull applied a task")
+	}
+	if _, err := c.SignIn(ctx, "1001", "2468"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Status(); st.CallbacksRefused != "" || d.Record(agent.KindCallback, mine.ID) == nil {
+		t.Fatalf("after sign-in: refused %q, task on the desk %v", st.CallbacksRefused, d.Record(agent.KindCallback, mine.ID) != nil)
+	}
+}

@@ -70,6 +70,11 @@ type Status struct {
 	// SettingsVersion is the version of the center's settings last
 	// delivered to OnSettings (0: none yet).
 	SettingsVersion int64 `json:"settings_version,omitempty"`
+	// CallbacksRefused is the hub's last refusal of the callback pull
+	// (403: the agent is not signed in at this desk with the hub, as after
+	// an offline sign-in or with sign-in off); empty once a pull succeeds.
+	// It does not fail the round: records still go up and packs come down.
+	CallbacksRefused string `json:"callbacks_refused,omitempty"`
 }
 
 // HTTPError is a refusal from the hub: the status, the hub's reason, its
@@ -356,7 +361,7 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 		err = c.PullSettings(ctx)
 	}
 	if err == nil && c.in != nil && c.agents != nil {
-		err = c.PullCallbacks(ctx, c.agents()...)
+		err = c.pullAgentsCallbacks(ctx)
 	}
 	if err == nil && c.live != nil {
 		st, evs := c.live()
@@ -392,6 +397,25 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 		s.LastSync = now
 	})
 	return err
+}
+
+// pullAgentsCallbacks pulls WithAgents's callbacks; a refusal (403) is
+// kept in the status and logged when it first appears, not returned: a
+// desk whose agent the hub does not see signed in there still syncs.
+func (c *Client) pullAgentsCallbacks(ctx context.Context) error {
+	err := c.PullCallbacks(ctx, c.agents()...)
+	refused := ""
+	if errors.Is(err, ErrForbidden) {
+		refused, err = err.Error(), nil
+	}
+	if err != nil {
+		return err
+	}
+	if refused != "" && c.Status().CallbacksRefused == "" {
+		c.log.Info("the hub gives this desk no callback tasks until the agent signs in with it", "reason", refused)
+	}
+	c.setStatus(func(s *Status) { s.CallbacksRefused = refused })
+	return nil
 }
 
 // cursorLastSync is the Inbox cursor that keeps the last successful sync
