@@ -35,6 +35,9 @@ type CenterSettings struct {
 	// OfflineSignInDays bounds how long a desk may sign agents in without
 	// the hub after their last online sign-in (default 7).
 	OfflineSignInDays int `toml:"offline_signin_days" json:"offline_signin_days,omitempty"`
+	// RecordingRetentionDays is how long the hub keeps calls' recordings
+	// before it deletes their audio (default 90).
+	RecordingRetentionDays int `toml:"recording_retention_days" json:"recording_retention_days,omitempty"`
 }
 
 // ReplyHours are reply times in hours by severity; zero keeps the default.
@@ -63,6 +66,8 @@ type StageSetting struct {
 const (
 	DefaultAfterCallWork = 2 * time.Minute
 	DefaultOfflineSignIn = 7 * 24 * time.Hour
+	// DefaultRecordingRetention is how long the hub keeps recordings.
+	DefaultRecordingRetention = 90 * 24 * time.Hour
 )
 
 // ErrSettings is matched by the error of settings that cannot be applied.
@@ -103,7 +108,8 @@ func (s CenterSettings) Center() (Center, error) {
 		}
 		c.Quiet = q
 	}
-	if s.RingLimitSeconds < 0 || s.AfterCallWorkSeconds < 0 || s.CallbackDays < 0 || s.CallbackRetryMinutes < 0 || s.OfflineSignInDays < 0 {
+	if s.RingLimitSeconds < 0 || s.AfterCallWorkSeconds < 0 || s.CallbackDays < 0 || s.CallbackRetryMinutes < 0 || s.OfflineSignInDays < 0 ||
+		s.RecordingRetentionDays < 0 {
 		return c, &SettingsError{Field: "limits", Msg: "a limit cannot be negative"}
 	}
 	if s.RingLimitSeconds > 0 {
@@ -133,6 +139,9 @@ func (s CenterSettings) Center() (Center, error) {
 	if s.OfflineSignInDays > 0 {
 		c.OfflineSignIn = time.Duration(s.OfflineSignInDays) * 24 * time.Hour
 	}
+	if s.RecordingRetentionDays > 0 {
+		c.RecordingRetention = time.Duration(s.RecordingRetentionDays) * 24 * time.Hour
+	}
 	c.ShowMonitoring = s.ShowMonitoring
 	if w := s.Warning; w != nil {
 		p := SLAPolicy{RaiseWithin: time.Duration(w.RaiseWithinMinutes) * time.Minute}
@@ -154,7 +163,7 @@ func SettingsOf(c Center) CenterSettings {
 		ReplyHours:           ReplyHours{Simple: c.Reply.Simple.Hours(), Complex: c.Reply.Complex.Hours(), Major: c.Reply.Major.Hours()},
 		AfterCallWorkSeconds: int(c.AfterCallWork / time.Second), CallbackDays: c.CallbackDays,
 		CallbackRetryMinutes: int(c.CallbackRetry / time.Minute), ShowMonitoring: c.ShowMonitoring,
-		OfflineSignInDays: int(c.OfflineSignIn / (24 * time.Hour))}
+		OfflineSignInDays: int(c.OfflineSignIn / (24 * time.Hour)), RecordingRetentionDays: int(c.RecordingRetention / (24 * time.Hour))}
 	for _, w := range c.Quiet.Windows {
 		s.QuietHours = append(s.QuietHours, w.Start.String()+"-"+w.End.String())
 	}

@@ -35,6 +35,8 @@ type Center struct {
 	// OfflineSignIn bounds signing in without the hub after the last
 	// online sign-in.
 	OfflineSignIn time.Duration
+	// RecordingRetention is how long the hub keeps recordings' audio.
+	RecordingRetention time.Duration
 }
 
 // DefaultCenter returns the procedure's numbers in Asia/Shanghai. It fails
@@ -59,6 +61,8 @@ func CenterIn(zone string) (Center, error) {
 		CallbackRetry: 2 * time.Hour,
 		AfterCallWork: DefaultAfterCallWork,
 		OfflineSignIn: DefaultOfflineSignIn,
+
+		RecordingRetention: DefaultRecordingRetention,
 	}, nil
 }
 

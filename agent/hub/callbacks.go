@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"agentdesk/agent"
@@ -281,53 +282,67 @@ func perAgent(agents []string, existing, created []agent.Callback) []PlanAgent {
 // order: for p's session of who, or for p's desk token while who is
 // signed in at that desk (a live session there).
 func (db *DB) Callbacks(ctx context.Context, p upstream.Principal, who string, since int64, limit int) (upstream.CallbackPage, error) {
-	page := upstream.CallbackPage{Next: since}
+	recs, next, more, err := db.agentRecords(ctx, p, agent.KindCallback, who, since, limit)
+	return upstream.CallbackPage{Callbacks: recs, Next: next, More: more}, err
+}
+
+// agentRecords returns who's records of kind (callbacks, coaching notes:
+// their agent column says whose) changed after since, in change order,
+// for p as Callbacks says; next and more as CallbackPage's.
+func (db *DB) agentRecords(ctx context.Context, p upstream.Principal, kind agent.Kind, who string, since int64, limit int) ([]upstream.Record, int64, bool, error) {
 	switch {
 	case p.Kind == upstream.TokenSession:
 		if p.Agent != who {
-			return page, fmt.Errorf("%w: a session pulls its own agent's callbacks only", upstream.ErrForbidden)
+			return nil, since, false, fmt.Errorf("%w: a session pulls its own agent's %s records only", upstream.ErrForbidden, kind)
 		}
 	case p.Desk == "":
-		return page, fmt.Errorf("%w: the token belongs to no desk yet", upstream.ErrForbidden)
+		return nil, since, false, fmt.Errorf("%w: the token belongs to no desk yet", upstream.ErrForbidden)
 	default:
 		var here bool
 		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tokens t JOIN agents a ON a.id = t.agent_id
 			WHERE t.kind = 'session' AND t.desk = $1 AND a.number = $2 AND t.revoked_at IS NULL AND t.expires_at > $3)`,
 			p.Desk, who, db.clock.Now()).Scan(&here); err != nil {
-			return page, fmt.Errorf("callbacks: %w", err)
+			return nil, since, false, fmt.Errorf("%s records: %w", kind, err)
 		}
 		if !here {
-			return page, fmt.Errorf("%w: agent %s is not signed in at desk %s", upstream.ErrForbidden, who, p.Desk)
+			return nil, since, false, fmt.Errorf("%w: agent %s is not signed in at desk %s", upstream.ErrForbidden, who, p.Desk)
 		}
 	}
-	rows, err := db.pool.Query(ctx, `SELECT rev, id, version, deleted, body, coalesce(at, received_at) FROM records
-		WHERE kind = 'callback' AND agent = $1 AND rev > $2 ORDER BY rev LIMIT $3`, who, since, limit+1)
+	// The kind is written out, not a parameter, so the partial indexes apply.
+	q := `SELECT rev, id, version, deleted, body, coalesce(at, received_at) FROM records
+		WHERE kind = 'callback' AND agent = $1 AND rev > $2 ORDER BY rev LIMIT $3`
+	if kind == agent.KindCoaching {
+		q = strings.Replace(q, "'callback'", "'coaching'", 1)
+	}
+	rows, err := db.pool.Query(ctx, q, who, since, limit+1)
 	if err != nil {
-		return page, fmt.Errorf("callbacks: %w", err)
+		return nil, since, false, fmt.Errorf("%s records: %w", kind, err)
 	}
 	defer rows.Close()
+	var out []upstream.Record
+	next, more := since, false
 	for rows.Next() {
 		var r upstream.Record
 		var rev int64
 		var body []byte
 		if err := rows.Scan(&rev, &r.ID, &r.Version, &r.Deleted, &body, &r.At); err != nil {
-			return page, fmt.Errorf("callbacks: %w", err)
+			return nil, since, false, fmt.Errorf("%s records: %w", kind, err)
 		}
-		if len(page.Callbacks) == limit {
-			page.More = true
+		if len(out) == limit {
+			more = true
 			break
 		}
-		r.Kind, r.Seq = agent.KindCallback, uint64(rev)
+		r.Kind, r.Seq = kind, uint64(rev)
 		if len(body) > 0 {
 			r.Body = body
 		}
-		page.Callbacks = append(page.Callbacks, r)
-		page.Next = rev
+		out = append(out, r)
+		next = rev
 	}
 	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("callbacks: %w", err)
+		return nil, since, false, fmt.Errorf("%s records: %w", kind, err)
 	}
-	return page, nil
+	return out, next, more, nil
 }
 
 // CallbackReport is the 《回访总结报告》 of the tasks made from q.From to the

@@ -57,6 +57,9 @@ const (
 	// tokenNotice prefixes a notification that a token changed (ended,
 	// rotated): "token:ID".
 	tokenNotice = "token:"
+	// deskNotice prefixes a notification that a desk has new events:
+	// "desk:DESK".
+	deskNotice = "desk:"
 )
 
 // afterMigration runs Go code in a migration's transaction right after its
@@ -85,7 +88,8 @@ type DB struct {
 	cost    upstream.Argon2Params
 	hashing chan struct{} // bounds PIN hashes at once (each takes cost.Memory)
 
-	planEvery time.Duration
+	planEvery   time.Duration
+	retainEvery time.Duration
 
 	centerMu sync.Mutex
 	centerAt int64 // the settings version cached, -1 for none yet
@@ -142,7 +146,7 @@ func WithPINCost(p upstream.Argon2Params) Option { return func(db *DB) { db.cost
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	db := &DB{root: slog.Default(), clock: agent.SystemClock{}, subs: map[chan upstream.Change]struct{}{},
 		watches: map[int64]map[*tokenWatch]struct{}{}, shift: upstream.DefaultShift, offline: upstream.DefaultOfflineTTL,
-		grace: upstream.DefaultRotateGrace, cost: upstream.DefaultArgon2, planEvery: time.Minute, centerAt: -1}
+		grace: upstream.DefaultRotateGrace, cost: upstream.DefaultArgon2, planEvery: time.Minute, retainEvery: time.Hour, centerAt: -1}
 	for _, o := range opts {
 		o(db)
 	}
@@ -347,6 +351,10 @@ func (db *DB) listenOnce(ctx context.Context, ready func()) error {
 			if v, err := strconv.ParseInt(id, 10, 64); err == nil {
 				db.recheckToken(v)
 			}
+			continue
+		}
+		if desk, ok := strings.CutPrefix(n.Payload, deskNotice); ok {
+			db.broadcast(upstream.Change{Desk: desk})
 			continue
 		}
 		db.broadcast(upstream.Change{Alert: n.Payload == "alert"})

@@ -54,6 +54,12 @@ func derive(kind agent.Kind, deleted bool, body []byte, c agent.Center) (derived
 			at, day, typ := call.At, agent.DayOf(call.At, c.Zone).String(), callTypeOf(call)
 			d.callAt, d.callDay, d.callType = &at, &day, &typ
 		}
+	case agent.KindCoaching:
+		var n agent.CoachingNote
+		if err := json.Unmarshal(body, &n); err != nil {
+			return d, fmt.Errorf("decode coaching note: %w", err)
+		}
+		d.agent = &n.Agent
 	case agent.KindCallback:
 		var cb agent.Callback
 		if err := json.Unmarshal(body, &cb); err != nil {

@@ -10,7 +10,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Live records a desk's agent state, call events and outbox figures.
+// Live records a desk's agent state, call events and outbox figures, and
+// notifies the board only when they change what it shows: a heartbeat
+// that changes nothing (the same state, since the same instant within a
+// second, the same call, pending count and extension, from a desk seen
+// lately) costs no board. A report of a call's end also ends the
+// monitoring sessions on that call.
 func (db *DB) Live(ctx context.Context, p upstream.Principal, r upstream.LiveReport) error {
 	now := db.clock.Now()
 	tx, err := db.pool.Begin(ctx)
@@ -21,24 +26,47 @@ func (db *DB) Live(ctx context.Context, p upstream.Principal, r upstream.LiveRep
 	if err := bindDesk(ctx, tx, p, r.Desk); err != nil {
 		return err
 	}
+	number := r.Status.Agent
+	if p.Kind == upstream.TokenSession && p.Agent != "" {
+		number = p.Agent
+	}
+	callSince := nullTime(toHubClock(r.Status.CallSince, r.SentAt, now))
+	if r.Status.CallID == "" {
+		callSince = nil
+	}
 	b := &pgx.Batch{}
 	// Live state is replaced every few seconds: not waiting for the WAL
 	// flush keeps the report fast, and a crash loses at most an instant of
 	// it. Pushed records (which the desk then drops) keep full durability.
 	b.Queue("SET LOCAL synchronous_commit TO off")
-	b.Queue(`INSERT INTO desks (desk, agent, state, state_since, queue, pending, oldest_pending, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (desk) DO UPDATE SET agent = EXCLUDED.agent, state = EXCLUDED.state, state_since = EXCLUDED.state_since, queue = EXCLUDED.queue,
-			pending = EXCLUDED.pending, oldest_pending = EXCLUDED.oldest_pending, last_seen = EXCLUDED.last_seen`,
+	// The subqueries see the row as it was before the statement.
+	b.Queue(`WITH old AS (SELECT agent, number, state, state_since, queue, pending, extension, call_id, last_seen FROM desks WHERE desk = $1),
+		up AS (INSERT INTO desks (desk, agent, state, state_since, queue, pending, oldest_pending, last_seen, number, extension, call_id, call_since)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+			ON CONFLICT (desk) DO UPDATE SET agent = EXCLUDED.agent, state = EXCLUDED.state, state_since = EXCLUDED.state_since, queue = EXCLUDED.queue,
+				pending = EXCLUDED.pending, oldest_pending = EXCLUDED.oldest_pending, last_seen = EXCLUDED.last_seen,
+				number = EXCLUDED.number, extension = EXCLUDED.extension, call_id = EXCLUDED.call_id, call_since = EXCLUDED.call_since
+			RETURNING agent, number, state, state_since, queue, pending, extension, call_id)
+		SELECT pg_notify($13, 'live') FROM up WHERE $14 OR NOT EXISTS (SELECT 1 FROM old WHERE old.agent = up.agent AND old.number = up.number
+			AND old.state = up.state AND old.queue = up.queue AND old.pending = up.pending AND old.extension = up.extension AND old.call_id = up.call_id
+			AND (old.state_since IS NULL) = (up.state_since IS NULL)
+			AND coalesce(abs(extract(epoch FROM old.state_since - up.state_since)), 0) < 1
+			AND old.last_seen > $8 - interval '30 seconds')`,
 		r.Desk, r.Status.Agent, r.Status.State, nullTime(toHubClock(r.Status.Since, r.SentAt, now)), r.Status.Queue, r.Pending,
-		nullTime(toHubClock(r.OldestPending, r.SentAt, now)), now)
+		nullTime(toHubClock(r.OldestPending, r.SentAt, now)), now, number, r.Status.Extension, r.Status.CallID, callSince,
+		notifyChannel, len(r.Events) > 0)
+	var over []string
 	for _, ev := range r.Events {
 		state, answered := callState(ev.Kind)
 		at := ev.At
 		if at.IsZero() {
 			at = now
 		}
-		b.Queue(`INSERT INTO calls (desk, call_id, queue, direction, caller, state, answered, started_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		if state == "ended" || state == "missed" {
+			over = append(over, ev.CallID)
+		}
+		b.Queue(`INSERT INTO calls (desk, call_id, queue, direction, caller, state, answered, started_at, updated_at, rang_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (desk, call_id) DO UPDATE SET
 				queue = CASE WHEN EXCLUDED.queue <> '' THEN EXCLUDED.queue ELSE calls.queue END,
 				direction = CASE WHEN EXCLUDED.direction <> '' THEN EXCLUDED.direction ELSE calls.direction END,
@@ -46,12 +74,17 @@ func (db *DB) Live(ctx context.Context, p upstream.Principal, r upstream.LiveRep
 				state = CASE WHEN calls.state IN ('ended', 'missed') THEN calls.state ELSE EXCLUDED.state END,
 				answered = calls.answered OR EXCLUDED.answered,
 				started_at = least(calls.started_at, EXCLUDED.started_at),
+				rang_at = least(calls.rang_at, EXCLUDED.rang_at),
 				updated_at = EXCLUDED.updated_at`,
-			r.Desk, ev.CallID, ev.Queue, ev.Direction, ev.Caller, state, answered, at, now)
+			r.Desk, ev.CallID, ev.Queue, ev.Direction, ev.Caller, state, answered, at, now, toHubClock(at, r.SentAt, now))
 	}
-	b.Queue("SELECT pg_notify($1, 'live')", notifyChannel)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("live: %w", err)
+	}
+	if len(over) > 0 {
+		if _, err := db.endCallSessions(ctx, tx, r.Desk, over, now); err != nil {
+			return fmt.Errorf("live: %w", err)
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("live: commit: %w", err)

@@ -125,6 +125,16 @@ func (db *DB) Push(ctx context.Context, p upstream.Principal, req upstream.PushR
 				conflicts = tally(&resp, r, outcome, reason, cur, conflicts)
 			}
 		}
+		var notes []agent.CoachingNote
+		for _, k := range order {
+			var n agent.CoachingNote
+			if k.kind == agent.KindCoaching && written[k] && !write[k].Deleted && json.Unmarshal(write[k].Body, &n) == nil && n.Agent != "" {
+				notes = append(notes, n)
+			}
+		}
+		if err := db.announceNotes(ctx, tx, notes, now); err != nil {
+			return resp, err
+		}
 	}
 	batch := &pgx.Batch{}
 	for _, c := range conflicts {

@@ -75,6 +75,13 @@ type Status struct {
 	// an offline sign-in or with sign-in off); empty once a pull succeeds.
 	// It does not fail the round: records still go up and packs come down.
 	CallbacksRefused string `json:"callbacks_refused,omitempty"`
+	// PulledCoaching counts the coaching notes applied, since start.
+	PulledCoaching int `json:"pulled_coaching"`
+	// Skipped names the steps of a round the token's role may not do
+	// (the hub answered ErrWrongRole): "push", "customers", "packs",
+	// "settings", "callbacks", "coaching", "live". They are left out of
+	// every round until the token changes, and are no failure.
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 // HTTPError is a refusal from the hub: the status, the hub's reason, its
@@ -82,10 +89,11 @@ type Status struct {
 // package's sentinels with errors.Is, so callers decide on the kind of
 // refusal, never on its text: 401 is ErrUnauthorized (and ErrTokenExpired
 // too when the code says "expired"), except the code "wrong_pin", which is
-// ErrWrongPIN only; 403 ErrForbidden (and ErrOwnVersion or
-// ErrAgentDisabled too when the code says so), 404 ErrNotFound, 409
-// ErrConflict, 400, 413 and 422 ErrInvalid, 429 ErrRateLimited (and
-// ErrSignInLocked too for the code "locked").
+// ErrWrongPIN only; 403 ErrForbidden (and ErrOwnVersion, ErrAgentDisabled
+// or ErrWrongRole too when the code says so), 404 ErrNotFound, 409
+// ErrConflict (and ErrNoLiveCall for the code "no_live_call"), 400, 413
+// and 422 ErrInvalid, 429 ErrRateLimited (and ErrSignInLocked too for the
+// code "locked").
 type HTTPError struct {
 	Status     int
 	Msg        string
@@ -115,6 +123,10 @@ func (e *HTTPError) Is(target error) bool {
 		return e.Status == http.StatusForbidden && e.Code == codeOwnVersion
 	case ErrAgentDisabled:
 		return e.Status == http.StatusForbidden && e.Code == codeDisabled
+	case ErrWrongRole:
+		return e.Status == http.StatusForbidden && e.Code == codeRole
+	case ErrNoLiveCall:
+		return e.Status == http.StatusConflict && e.Code == codeNoLiveCall
 	case ErrNotFound:
 		return e.Status == http.StatusNotFound
 	case ErrConflict:
@@ -165,6 +177,7 @@ type Client struct {
 	live     func() (AgentStatus, []CallEvent)
 	agents   func() []string
 	settings func(Settings)
+	coaching bool
 	log      *slog.Logger
 
 	streamIdle    time.Duration
@@ -179,7 +192,8 @@ type Client struct {
 	mu       sync.Mutex
 	status   Status
 	token    string
-	settingV int64 // the settings version last delivered to c.settings
+	settingV int64           // the settings version last delivered to c.settings
+	skip     map[string]bool // steps the token's role may not do
 }
 
 // ClientOption configures NewClient.
@@ -341,31 +355,44 @@ func (c *Client) Run(ctx context.Context) error {
 }
 
 // SyncOnce runs one round: drain the outbox, then pull customers, packs,
-// the center's settings (with OnSettings) and the agents' callback tasks
-// (with WithAgents), and end with a live report (with WithLiveSource).
-// The outbox is only acknowledged after the hub confirms a batch, so a
-// round cut short by a crash or the network is simply repeated.
+// the center's settings (with OnSettings), the agents' callback tasks
+// (with WithAgents) and coaching notes (with WithCoachingPull), and end
+// with a live report (with WithLiveSource). The outbox is only
+// acknowledged after the hub confirms a batch, so a round cut short by a
+// crash or the network is simply repeated. A step the token's role may
+// not do (a trainer's desk pulling customers) is skipped from then on, not
+// failed (Status.Skipped).
 func (c *Client) SyncOnce(ctx context.Context) error {
 	if c.out == nil {
 		return ErrNoOutbox
 	}
 	c.setStatus(func(s *Status) { s.LastTry = c.clock.Now() })
-	err := c.Drain(ctx)
+	err := c.step(ctx, "push", c.Drain)
 	if err == nil && c.in != nil {
-		err = c.PullCustomers(ctx)
+		err = c.step(ctx, "customers", c.PullCustomers)
 		if err == nil {
-			err = c.PullPacks(ctx)
+			err = c.step(ctx, "packs", c.PullPacks)
 		}
 	}
 	if err == nil && c.settings != nil {
-		err = c.PullSettings(ctx)
+		err = c.step(ctx, "settings", c.PullSettings)
 	}
 	if err == nil && c.in != nil && c.agents != nil {
-		err = c.pullAgentsCallbacks(ctx)
+		agents := c.agents()
+		err = c.step(ctx, "callbacks", func(ctx context.Context) error {
+			return c.pullRefusable(ctx, "callbacks", func(ctx context.Context) error { return c.PullCallbacks(ctx, agents...) })
+		})
+		if err == nil && c.coaching {
+			err = c.step(ctx, "coaching", func(ctx context.Context) error {
+				return c.pullRefusable(ctx, "coaching", func(ctx context.Context) error { return c.PullCoaching(ctx, agents...) })
+			})
+		}
 	}
 	if err == nil && c.live != nil {
-		st, evs := c.live()
-		err = c.Live(ctx, st, evs)
+		err = c.step(ctx, "live", func(ctx context.Context) error {
+			st, evs := c.live()
+			return c.Live(ctx, st, evs)
+		})
 	}
 	pending, oldest, serr := c.out.Stats()
 	now := c.clock.Now()
@@ -399,24 +426,61 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 	return err
 }
 
-// pullAgentsCallbacks pulls WithAgents's callbacks; a refusal (403) is
-// kept in the status and logged when it first appears, not returned: a
-// desk whose agent the hub does not see signed in there still syncs.
-func (c *Client) pullAgentsCallbacks(ctx context.Context) error {
-	err := c.PullCallbacks(ctx, c.agents()...)
+// pullRefusable runs a pull of the desk's agents' records (callbacks,
+// coaching); a refusal (403: the hub does not see the agent signed in at
+// this desk) is kept in the status and logged when it first appears, not
+// returned: such a desk still syncs everything else.
+func (c *Client) pullRefusable(ctx context.Context, what string, pull func(context.Context) error) error {
+	err := pull(ctx)
 	refused := ""
-	if errors.Is(err, ErrForbidden) {
+	if errors.Is(err, ErrForbidden) && !errors.Is(err, ErrWrongRole) {
 		refused, err = err.Error(), nil
 	}
 	if err != nil {
 		return err
 	}
 	if refused != "" && c.Status().CallbacksRefused == "" {
-		c.log.Info("the hub gives this desk no callback tasks until the agent signs in with it", "reason", refused)
+		c.log.Info("the hub gives this desk no tasks or notes of its agent until the agent signs in with it", "pull", what, "reason", refused)
 	}
-	c.setStatus(func(s *Status) { s.CallbacksRefused = refused })
+	if what == "callbacks" || refused != "" {
+		c.setStatus(func(s *Status) { s.CallbacksRefused = refused })
+	}
 	return nil
 }
+
+// step runs one step of a round unless the token's role may not do it; a
+// step the hub refuses for the role (ErrWrongRole) is skipped from then on
+// until the token changes.
+func (c *Client) step(ctx context.Context, name string, f func(context.Context) error) error {
+	c.mu.Lock()
+	skip := c.skip[name]
+	c.mu.Unlock()
+	if skip {
+		return nil
+	}
+	err := f(ctx)
+	if !errors.Is(err, ErrWrongRole) {
+		return err
+	}
+	c.mu.Lock()
+	if c.skip == nil {
+		c.skip = map[string]bool{}
+	}
+	c.skip[name] = true
+	skipped := make([]string, 0, len(c.skip))
+	for _, n := range syncSteps {
+		if c.skip[n] {
+			skipped = append(skipped, n)
+		}
+	}
+	c.mu.Unlock()
+	c.setStatus(func(s *Status) { s.Skipped = skipped })
+	c.log.Info("sync step not for this token's role; skipped", "step", name)
+	return nil
+}
+
+// syncSteps are the steps of a round, in order.
+var syncSteps = []string{"push", "customers", "packs", "settings", "callbacks", "coaching", "live"}
 
 // cursorLastSync is the Inbox cursor that keeps the last successful sync
 // (Unix nanoseconds).
@@ -644,8 +708,15 @@ func (c *Client) Token() string {
 // goes on with the token it was opened with.
 func (c *Client) SetToken(tok string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	changed := tok != c.token
 	c.token = tok
+	if changed {
+		c.skip = nil // another token may do what this one may not
+	}
+	c.mu.Unlock()
+	if changed {
+		c.setStatus(func(s *Status) { s.Skipped = nil })
+	}
 }
 
 // refusal reads a non-2xx answer into an *HTTPError.

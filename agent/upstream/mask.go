@@ -184,3 +184,14 @@ func maskValue(v any) any {
 	}
 	return v
 }
+
+// WallBoard is b as a wallboard shows it on the floor: numbers masked
+// (MaskBoard), and nothing of monitoring (whether an agent may know a
+// supervisor is listening is the center's show_monitoring, which a
+// screen on the wall must not undo).
+func WallBoard(b Board) Board {
+	out := MaskBoard(b)
+	out.Monitors = []MonitorSession{}
+	out.Floor.Monitoring = 0
+	return out
+}

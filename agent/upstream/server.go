@@ -79,9 +79,12 @@ func (p Principal) deskWriter() bool {
 }
 
 // Change is a notification that the board may have changed. Alert is set
-// when an alert record arrived, so streams send it at once.
+// when an alert record arrived, so streams send it at once. Desk set (and
+// Alert not) says only that desk has new events (Backend.DeskEvents): its
+// desk streams look, the board does not.
 type Change struct {
 	Alert bool
+	Desk  string
 }
 
 // Backend is the hub's storage. The hub implements it over PostgreSQL; every
@@ -156,6 +159,59 @@ type Backend interface {
 	Settings(ctx context.Context) (Settings, error)
 	// Ping checks the database.
 	Ping(ctx context.Context) error
+
+	// AuditRefused records in the audit that p was refused action on
+	// subject (of kind), with detail: the refusals the protocol promises
+	// to audit (monitoring, recordings asked for by a role that may not).
+	AuditRefused(ctx context.Context, p Principal, action AuditAction, kind, subject string, detail map[string]any) error
+	// StartMonitor sets up supervisor p's monitoring of req.Agent's call
+	// in progress at hub instant at, as the package doc says: the
+	// session stored, audited (AuditMonitorStart), the agent's desk told
+	// (DeskEventMonitor) — all in one transaction — and the grant
+	// returned. An agent with no live call gets ErrNoLiveCall (audited
+	// as AuditMonitorRefused, nothing else changed).
+	StartMonitor(ctx context.Context, p Principal, req MonitorRequest, at time.Time) (MonitorGrant, error)
+	// MonitorSession returns a session with its trail as it stands at
+	// at, or ErrNotFound.
+	MonitorSession(ctx context.Context, id string, at time.Time) (MonitorSession, error)
+	// SetMonitorMode records supervisor p's switch of an open session to
+	// mode (AuditMonitorMode) and tells the agent's desk
+	// (DeskEventMonitorMode); ErrNotFound, or ErrConflict for a session
+	// no longer open.
+	SetMonitorMode(ctx context.Context, p Principal, id string, mode MonitorMode, at time.Time) (MonitorSession, error)
+	// EndMonitor ends an open session for supervisor p (AuditMonitorEnd)
+	// and tells the agent's desk (DeskEventMonitorEnd); ending a session
+	// already over changes nothing and returns it.
+	EndMonitor(ctx context.Context, p Principal, id, reason string, at time.Time) (MonitorSession, error)
+	// ReportMonitor records a desk's report on a session
+	// (AuditMonitorReport): started makes it active, mode changes its
+	// mode, ended ends it. p must be the session's agent desk or a
+	// supervisor (ErrForbidden).
+	ReportMonitor(ctx context.Context, p Principal, id string, r MonitorReport, at time.Time) (MonitorSession, error)
+	// DeskEvents returns desk's events after ID after (0: those made at or
+	// after since), oldest first.
+	DeskEvents(ctx context.Context, desk string, after int64, since time.Time) ([]DeskEvent, error)
+	// AddCoaching files supervisor p's coaching note at hub instant at as
+	// a record of kind coaching (its agent, call and recording completed
+	// from the hub's records: ErrNotFound when the call is unknown and no
+	// agent given), audited (AuditCoachingAdd), and tells the agent's
+	// desk (DeskEventCoaching). It returns the record.
+	AddCoaching(ctx context.Context, p Principal, n agent.CoachingNote, at time.Time) (Record, error)
+	// Coaching returns up to limit coaching notes for agent number who
+	// changed after cursor since, for p, as Callbacks does.
+	Coaching(ctx context.Context, p Principal, who string, since int64, limit int) (CoachingPage, error)
+	// PutRecording stores the audio of recording id read from audio (a
+	// checked WAV stream: a read error aborts it all) for desk writer p,
+	// which must be the desk of the recording's record (ErrNotFound when
+	// the hub has no such record; ErrForbidden for another desk), audited
+	// (AuditRecordingUpload). The same audio again changes nothing;
+	// different audio for a recording that has some is ErrConflict.
+	PutRecording(ctx context.Context, p Principal, id string, audio io.Reader, at time.Time) (RecordingAudio, error)
+	// Recording audits supervisor p's fetch of recording id's audio
+	// (AuditRecordingRead, committed before any byte is sent) and then
+	// calls send with its description and its bytes; ErrNotFound when
+	// there is no audio (nothing audited).
+	Recording(ctx context.Context, p Principal, id string, send func(RecordingAudio, io.Reader) error) error
 }
 
 // PackValidator checks a script pack file before it is published and
@@ -176,6 +232,8 @@ type Server struct {
 	authBurst int
 	authEvery time.Duration
 	limit     *addrLimiter
+	feed      *boardFeed
+	maxAudio  int64
 }
 
 // ServerOption configures NewServer.
@@ -223,14 +281,19 @@ func WithAuthLimit(burst int, every time.Duration) ServerOption {
 	return func(s *Server) { s.authBurst, s.authEvery = burst, every }
 }
 
+// WithRecordingLimit sets the largest recording's audio the hub takes, in
+// bytes (default MaxRecordingBytes).
+func WithRecordingLimit(n int64) ServerOption { return func(s *Server) { s.maxAudio = n } }
+
 // NewServer returns the hub's handler over b.
 func NewServer(b Backend, opts ...ServerOption) *Server {
 	s := &Server{b: b, log: slog.Default(), clock: agent.SystemClock{}, refresh: 5 * time.Second, full: map[Role]bool{},
-		authBurst: DefaultAuthBurst, authEvery: DefaultAuthInterval}
+		authBurst: DefaultAuthBurst, authEvery: DefaultAuthInterval, maxAudio: MaxRecordingBytes}
 	for _, o := range opts {
 		o(s)
 	}
 	s.limit = newAddrLimiter(s.authBurst, s.authEvery, time.Now)
+	s.feed = newBoardFeed(s)
 	s.log = s.log.With("component", "hub")
 	m := http.NewServeMux()
 	anyone := []Role{RoleAgent, RoleSupervisor, RoleTrainer, RoleWallboard}
@@ -256,6 +319,18 @@ func NewServer(b Backend, opts ...ServerOption) *Server {
 	m.HandleFunc("GET /v1/settings", s.auth(s.settings, anyone...))
 	m.HandleFunc("GET /v1/board", s.auth(s.board, RoleSupervisor, RoleWallboard))
 	m.HandleFunc("GET /v1/stream", s.auth(s.stream, RoleSupervisor, RoleWallboard))
+	m.HandleFunc("GET /v1/desk/stream", s.authIf(s.deskStream, Principal.deskWriter))
+	m.HandleFunc("POST /v1/monitor", s.auth(s.startMonitor, anyone...))
+	m.HandleFunc("GET /v1/monitor/{session}", s.auth(s.monitorSession, RoleSupervisor))
+	m.HandleFunc("POST /v1/monitor/{session}/mode", s.auth(s.monitorMode, anyone...))
+	m.HandleFunc("POST /v1/monitor/{session}/end", s.auth(s.endMonitor, anyone...))
+	m.HandleFunc("POST /v1/monitor/{session}/event", s.authIf(s.reportMonitor, func(p Principal) bool { return p.mayMonitor() || p.deskWriter() }))
+	m.HandleFunc("POST /v1/coaching", s.auth(s.addCoaching, RoleSupervisor))
+	m.HandleFunc("GET /v1/coaching", s.authIf(s.coaching, Principal.callbackPuller))
+	m.HandleFunc("PUT /v1/recordings/{id}/audio", s.authIf(s.putRecording, Principal.deskWriter))
+	m.HandleFunc("GET /v1/recordings/{id}/audio", s.auth(s.recording, anyone...))
+	m.HandleFunc("GET /wallboard", s.wallboard)
+	m.HandleFunc("GET /wallboard/stream", s.wallboardStream)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -285,7 +360,7 @@ func (s *Server) authIf(h func(http.ResponseWriter, *http.Request, Principal), a
 			if p.Kind == TokenSession {
 				what += " (session)"
 			}
-			writeError(w, http.StatusForbidden, fmt.Sprintf("%s may not %s %s", what, r.Method, r.URL.Path))
+			writeJSON(w, http.StatusForbidden, ErrorBody{Error: fmt.Sprintf("%s may not %s %s", what, r.Method, r.URL.Path), Code: codeRole})
 			return
 		}
 		h(w, r, p)
@@ -365,6 +440,11 @@ func checkPush(req *PushRequest, p Principal) error {
 	}
 	if p.Desk != "" && req.Desk != p.Desk {
 		return fmt.Errorf("%w: token is bound to another desk than %q", ErrForbidden, req.Desk)
+	}
+	for i, rec := range req.Records {
+		if rec.Kind == agent.KindCoaching && !p.mayMonitor() {
+			return fmt.Errorf("record %d (seq %d): %w: only a supervisor's desk files coaching notes", i, rec.Seq, ErrWrongRole)
+		}
 	}
 	if len(req.Records) > MaxBatch {
 		return fmt.Errorf("%w: %d records in one push (at most %d)", ErrInvalid, len(req.Records), MaxBatch)
@@ -539,61 +619,54 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, p Principal) {
 // boardFor is b as p may see it: phone numbers masked unless p's role may
 // see them (WithFullNumbers).
 func (s *Server) boardFor(p Principal, b Board) Board {
-	if s.full[p.Role] && p.Role != RoleWallboard {
+	switch s.viewOf(p) {
+	case viewFull:
 		return b
+	case viewWall:
+		return WallBoard(b)
 	}
 	return MaskBoard(b)
 }
 
+// viewOf is how p sees the board: a wallboard as WallBoard, a role named
+// WithFullNumbers in full, everyone else masked.
+func (s *Server) viewOf(p Principal) view {
+	switch {
+	case p.Role == RoleWallboard:
+		return viewWall
+	case s.full[p.Role]:
+		return viewFull
+	}
+	return viewMasked
+}
+
 // stream sends the board as server-sent events: "board" at once, then on
-// every change (at most every half second) and every refresh interval;
-// "alert" for each alert not yet sent, as soon as it is stored; "end" and
-// the end of the stream as soon as its token ends (revoked, signed out,
-// expired, past its rotation's grace), on whichever hub that happened.
-// Numbers are masked as boardFor says.
+// every change and every refresh interval, as the board feed computes it
+// (feed.go); "alert" for each alert not yet sent, as soon as it is
+// stored; "end" and the end of the stream as soon as its token ends
+// (revoked, signed out, expired, past its rotation's grace), on whichever
+// hub that happened. Numbers are masked as boardFor says.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, p Principal) {
+	s.serveBoard(w, r, p, s.viewOf(p))
+}
+
+// serveBoard streams the feed's boards in view v to p.
+func (s *Server) serveBoard(w http.ResponseWriter, r *http.Request, p Principal, v view) {
 	fl, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, http.StatusInternalServerError, "streaming not supported")
 		return
 	}
 	ctx := r.Context()
-	changes := s.b.Watch(ctx)
 	ended := s.b.TokenEnded(ctx, p)
+	sub := s.feed.subscribe()
+	defer s.feed.unsubscribe(sub)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set(RefreshHeader, s.refresh.String())
 	w.WriteHeader(http.StatusOK)
+	fl.Flush()
 	seen := map[string]bool{}
-	send := func() bool {
-		b, err := s.b.Board(ctx, s.clock.Now())
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("compute board", "error", err)
-			}
-			return ctx.Err() == nil
-		}
-		b = s.boardFor(p, b)
-		for _, a := range b.Alerts {
-			if !seen[a.ID] {
-				seen[a.ID] = true
-				if writeEvent(w, "alert", a) != nil {
-					return false
-				}
-			}
-		}
-		if writeEvent(w, "board", b) != nil {
-			return false
-		}
-		fl.Flush()
-		return true
-	}
-	if !send() {
-		return
-	}
-	tick := time.NewTicker(s.refresh)
-	defer tick.Stop()
-	var debounce <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -603,27 +676,23 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p Principal) {
 			fl.Flush()
 			s.log.Info("stream ended with its token", "token_id", p.TokenID, "reason", why)
 			return
-		case c, ok := <-changes:
-			if !ok {
-				return
+		case fr := <-sub.ch:
+			if err := fr.encode(v); err != nil {
+				s.log.Warn("board stream", "error", err)
+				continue
 			}
-			if c.Alert {
-				if !send() {
-					return
+			for _, id := range fr.alertIDs() {
+				if !seen[id] {
+					seen[id] = true
+					if _, err := w.Write(fr.alerts[v][id]); err != nil {
+						return
+					}
 				}
-				debounce = nil
-			} else if debounce == nil {
-				debounce = time.After(500 * time.Millisecond)
 			}
-		case <-debounce:
-			debounce = nil
-			if !send() {
+			if _, err := w.Write(fr.event[v]); err != nil {
 				return
 			}
-		case <-tick.C:
-			if !send() {
-				return
-			}
+			fl.Flush()
 		}
 	}
 }
@@ -632,6 +701,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p Principal) {
 // unexpected errors are logged and answered 500 without detail.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var locked *LockedError
+	var tooBig *http.MaxBytesError
 	switch {
 	case errors.Is(err, ErrTokenExpired):
 		writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: err.Error(), Code: codeExpired})
@@ -645,6 +715,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusForbidden, ErrorBody{Error: err.Error(), Code: codeOwnVersion})
 	case errors.Is(err, ErrAgentDisabled):
 		writeJSON(w, http.StatusForbidden, ErrorBody{Error: err.Error(), Code: codeDisabled})
+	case errors.Is(err, ErrWrongRole):
+		writeJSON(w, http.StatusForbidden, ErrorBody{Error: err.Error(), Code: codeRole})
+	case errors.Is(err, ErrNoLiveCall):
+		writeJSON(w, http.StatusConflict, ErrorBody{Error: err.Error(), Code: codeNoLiveCall})
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", tooBig.Limit))
 	case errors.Is(err, ErrForbidden):
 		writeError(w, http.StatusForbidden, err.Error())
 	case errors.Is(err, ErrNotFound):

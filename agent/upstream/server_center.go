@@ -27,39 +27,11 @@ func (p Principal) callbackPuller() bool {
 // left out, and naming another agent is refused); a desk's token must name
 // the agent, who must be signed in at that desk (the backend checks).
 func (s *Server) callbacks(w http.ResponseWriter, r *http.Request, p Principal) {
-	who := r.URL.Query().Get("agent")
-	switch {
-	case p.Kind == TokenSession && who == "":
-		who = p.Agent
-	case p.Kind == TokenSession && who != p.Agent:
-		s.fail(w, r, fmt.Errorf("%w: a session pulls its own agent's callbacks only", ErrForbidden))
-		return
-	case p.Kind != TokenSession && who == "":
-		s.fail(w, r, fmt.Errorf("%w: agent= is required with a desk's token", ErrInvalid))
-		return
-	case p.Kind != TokenSession && p.Desk == "":
-		s.fail(w, r, fmt.Errorf("%w: the token belongs to no desk yet (push or sign in first)", ErrForbidden))
+	who, since, limit, ok := s.pullParams(w, r, p)
+	if !ok {
 		return
 	}
-	if err := checkText("agent", who, true); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	since, err := queryInt(r, "since", 0)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	limit, err := queryInt(r, "limit", 500)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if limit < 1 || limit > 5000 {
-		writeError(w, http.StatusBadRequest, "limit must be between 1 and 5000")
-		return
-	}
-	page, err := s.b.Callbacks(r.Context(), p, who, since, int(limit))
+	page, err := s.b.Callbacks(r.Context(), p, who, since, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,6 +40,44 @@ func (s *Server) callbacks(w http.ResponseWriter, r *http.Request, p Principal) 
 		page.Callbacks = []Record{}
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// pullParams reads the agent, since and limit of a pull of one agent's
+// records (callbacks, coaching notes), answering a refusal itself.
+func (s *Server) pullParams(w http.ResponseWriter, r *http.Request, p Principal) (who string, since int64, limit int, ok bool) {
+	who = r.URL.Query().Get("agent")
+	switch {
+	case p.Kind == TokenSession && who == "":
+		who = p.Agent
+	case p.Kind == TokenSession && who != p.Agent:
+		s.fail(w, r, fmt.Errorf("%w: a session pulls its own agent's records only", ErrForbidden))
+		return "", 0, 0, false
+	case p.Kind != TokenSession && who == "":
+		s.fail(w, r, fmt.Errorf("%w: agent= is required with a desk's token", ErrInvalid))
+		return "", 0, 0, false
+	case p.Kind != TokenSession && p.Desk == "":
+		s.fail(w, r, fmt.Errorf("%w: the token belongs to no desk yet (push or sign in first)", ErrForbidden))
+		return "", 0, 0, false
+	}
+	if err := checkText("agent", who, true); err != nil {
+		s.fail(w, r, err)
+		return "", 0, 0, false
+	}
+	since, err := queryInt(r, "since", 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return "", 0, 0, false
+	}
+	n, err := queryInt(r, "limit", 500)
+	if err != nil {
+		s.fail(w, r, err)
+		return "", 0, 0, false
+	}
+	if n < 1 || n > 5000 {
+		writeError(w, http.StatusBadRequest, "limit must be between 1 and 5000")
+		return "", 0, 0, false
+	}
+	return who, since, int(n), true
 }
 
 // callbackReport serves GET /v1/callbacks/report?from=DAY&to=DAY[&agent=N]

@@ -45,10 +45,18 @@ func writeEvent(w io.Writer, name string, v any) error {
 // between events, io.ErrUnexpectedEOF when r ends inside one (that event is
 // dropped), ErrEventTooLarge, or r's error.
 func readEvents(r io.Reader, limit int, fn func(name string, data []byte)) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	return readEventsID(r, limit, func(_, name string, data []byte) { fn(name, data) })
+}
+
+// readEventsID is readEvents that also passes each event's last event ID
+// (the latest id field so far, as a browser keeps it; "" before any).
+func readEventsID(r io.Reader, limit int, fn func(id, name string, data []byte)) error {
+	br := bufio.NewReaderSize(r, 256<<10)
 	var (
+		lastID  string
 		name    string
-		data    []byte
+		data    []byte // the data lines, joined by LF (an event's one line: itself)
+		lines   int
 		hasData bool
 		inEvent bool // a field line since the last dispatch
 		first   = true
@@ -73,9 +81,9 @@ func readEvents(r io.Reader, limit int, fn func(name string, data []byte)) error
 		}
 		if len(line) == 0 {
 			if hasData {
-				fn(name, bytes.TrimSuffix(data, []byte("\n")))
+				fn(lastID, name, data)
 			}
-			name, data, hasData, inEvent = "", nil, false, false
+			name, data, lines, hasData, inEvent = "", nil, 0, false, false
 			continue
 		}
 		if line[0] == ':' {
@@ -88,8 +96,19 @@ func readEvents(r io.Reader, limit int, fn func(name string, data []byte)) error
 		case "event":
 			name = string(value)
 		case "data":
-			data = append(append(data, value...), '\n')
+			// A board is one line of a few hundred kilobytes: kept as read,
+			// not copied, unless the event has more lines.
+			if lines == 0 {
+				data = value
+			} else {
+				data = append(append(append(make([]byte, 0, len(data)+1+len(value)), data...), '\n'), value...)
+			}
+			lines++
 			hasData = true
+		case "id":
+			if !bytes.ContainsRune(value, 0) {
+				lastID = string(value)
+			}
 		}
 		if name == "" {
 			name = "message"
@@ -106,6 +125,9 @@ func readLine(br *bufio.Reader, limit int) ([]byte, error) {
 		chunk, err := br.ReadSlice('\n')
 		if len(line)+len(chunk) > limit+2 {
 			return nil, ErrEventTooLarge
+		}
+		if line == nil {
+			line = make([]byte, 0, len(chunk))
 		}
 		line = append(line, chunk...)
 		switch {

@@ -18,10 +18,10 @@ var (
 	// (it never does while it runs) or the connection drops; it wraps
 	// io.ErrUnexpectedEOF when the connection was cut (an event cut short
 	// is dropped, never delivered in part).
-	ErrStreamEnded = errors.New("board stream ended")
+	ErrStreamEnded = errors.New("hub event stream ended")
 	// ErrStreamStalled is returned by Stream when nothing arrived for three
 	// of the hub's refresh periods: the connection is taken for dead.
-	ErrStreamStalled = errors.New("board stream silent")
+	ErrStreamStalled = errors.New("hub event stream silent")
 )
 
 // Stream reads the hub's board stream (GET /v1/stream) and calls fn for
@@ -45,6 +45,12 @@ var (
 // ErrTokenEnded, ErrStreamStalled, ErrStreamEnded, ErrEventTooLarge, a
 // *TLSError, or the error of connecting; never nil.
 func (c *Client) Stream(ctx context.Context, fn func(name string, data []byte)) error {
+	return c.follow(ctx, "board stream", "/v1/stream", nil, func(_, name string, data []byte) { fn(name, data) })
+}
+
+// follow reads the event stream at path (what names it in errors) as
+// Stream says, calling fn with each event's last ID, name and data.
+func (c *Client) follow(ctx context.Context, what, path string, h http.Header, fn func(id, name string, data []byte)) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	idle := c.streamIdle
@@ -56,14 +62,14 @@ func (c *Client) Stream(ctx context.Context, fn func(name string, data []byte)) 
 	watchdog := time.AfterFunc(idle, func() { stalled.Store(true); cancel() })
 	defer watchdog.Stop()
 
-	err := c.readStream(sctx, func(resp *http.Response) error {
+	err := c.readStream(sctx, path, h, func(resp *http.Response) error {
 		opened = true
 		if d, err := time.ParseDuration(resp.Header.Get(RefreshHeader)); err == nil && d > 0 {
 			idle = 3 * d
 		}
 		watchdog.Reset(idle)
 		body := &activity{r: resp.Body, touch: func() { watchdog.Reset(idle) }}
-		return readEvents(body, MaxEventBytes, func(name string, data []byte) {
+		return readEventsID(body, MaxEventBytes, func(id, name string, data []byte) {
 			watchdog.Stop()
 			if name == "end" {
 				var e StreamEnd
@@ -73,7 +79,7 @@ func (c *Client) Stream(ctx context.Context, fn func(name string, data []byte)) 
 					ended = "ended"
 				}
 			}
-			fn(name, data)
+			fn(id, name, data)
 			watchdog.Reset(idle)
 		})
 	})
@@ -87,7 +93,7 @@ func (c *Client) Stream(ctx context.Context, fn func(name string, data []byte)) 
 		if errors.As(err, &he) {
 			return err
 		}
-		return fmt.Errorf("open board stream: %w", err)
+		return fmt.Errorf("open %s: %w", what, err)
 	case ended != "":
 		return fmt.Errorf("%w (%s)", ErrTokenEnded, ended)
 	case errors.Is(err, io.EOF):
@@ -99,11 +105,15 @@ func (c *Client) Stream(ctx context.Context, fn func(name string, data []byte)) 
 	}
 }
 
-// readStream opens /v1/stream and hands a 2xx event-stream answer to read.
-func (c *Client) readStream(ctx context.Context, read func(*http.Response) error) error {
-	req, err := c.newRequest(ctx, http.MethodGet, "/v1/stream", nil, true)
+// readStream opens the event stream at path (with the extra header h) and
+// hands a 2xx event-stream answer to read.
+func (c *Client) readStream(ctx context.Context, path string, h http.Header, read func(*http.Response) error) error {
+	req, err := c.newRequest(ctx, http.MethodGet, path, nil, true)
 	if err != nil {
 		return err
+	}
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := c.stream.Do(req)

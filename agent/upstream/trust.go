@@ -250,6 +250,19 @@ const (
 	AuditPackRollback  AuditAction = "pack.rollback"
 	AuditSettingsSet   AuditAction = "settings.set"   // the center's settings changed (detail: them; subject: the version)
 	AuditCallbackPlan  AuditAction = "callbacks.plan" // member callbacks planned (detail: the figures; subject: the center day)
+
+	// Monitoring: subject kind "monitor" and the session's ID, or (a
+	// refusal, nothing set up) "agent" and the agent's work number.
+	AuditMonitorStart   AuditAction = "monitor.start"   // a supervisor began monitoring (detail: agent, desk, call_id, mode, expires)
+	AuditMonitorRefused AuditAction = "monitor.refused" // refused: the role may not, or the agent has no live call (detail: reason)
+	AuditMonitorMode    AuditAction = "monitor.mode"    // the supervisor switched modes (detail: mode)
+	AuditMonitorEnd     AuditAction = "monitor.end"     // ended by the supervisor or with the call (detail: reason)
+	AuditMonitorReport  AuditAction = "monitor.report"  // a desk reported the session started, its mode, or ended (detail: kind, mode, reason, at)
+
+	AuditRecordingUpload  AuditAction = "recording.upload"  // a desk uploaded a recording's audio (detail: size, sha256)
+	AuditRecordingRefused AuditAction = "recording.refused" // a role other than supervisor asked for a recording
+	AuditRecordingPurge   AuditAction = "recording.purge"   // audio deleted after the retention period (detail: ids, days)
+	AuditCoachingAdd      AuditAction = "coaching.add"      // a supervisor filed a coaching note (subject: the note; detail: agent, call_id)
 )
 
 // AuditEntry is one line of the hub's audit: who (Actor: the token's name,

@@ -391,11 +391,21 @@ type PackDiff struct {
 }
 
 // AgentStatus is a desk's current agent state as the supervisor sees it.
+//
+// Extension, CallID and CallSince are what monitoring needs (POST
+// /v1/monitor): the SIP extension a supervisor's desk dials to reach this
+// desk through the PBX, and the agent's call in progress now (answered, on
+// this desk; "" when none) with the instant it began. A desk that leaves
+// them out cannot be monitored.
 type AgentStatus struct {
 	Agent string    `json:"agent"`           // the agent's name or number
 	State string    `json:"state"`           // ready, busy, wrap_up, away, offline…
 	Since time.Time `json:"since,omitzero"`  // when the state began (desk clock)
 	Queue string    `json:"queue,omitempty"` // the queue the agent serves
+
+	Extension string    `json:"extension,omitempty"` // the desk's SIP extension (user part)
+	CallID    string    `json:"call_id,omitempty"`   // SIP Call-ID of the call in progress
+	CallSince time.Time `json:"call_since,omitzero"` // when that call began (desk clock)
 }
 
 // CallEvent is one call event from a desk (ringing, answered, ended,
@@ -445,6 +455,28 @@ type Board struct {
 	// Warnings are the warning complaints (预警) whose stages are not all
 	// done, soonest stage due first.
 	Warnings []BoardWarning `json:"warnings"`
+	// Floor sums up the live floor for a glance (and the wallboard).
+	Floor BoardFloor `json:"floor"`
+	// Monitors are the supervisors' monitoring sessions open now or ended
+	// within the last 12 hours, newest first, each with its audit trail.
+	Monitors []MonitorSession `json:"monitors"`
+}
+
+// BoardFloor is the live floor at the board's instant: calls ringing and in
+// progress (and since when the longest-ringing call rings, hub clock),
+// agents by state (offline ones too), how many are in after-call work
+// over the limit, the alerts (major complaints reported and escalations)
+// of the last day, the complaints whose promised reply is overdue, and
+// the monitoring sessions open now.
+type BoardFloor struct {
+	Ringing        int            `json:"ringing"`
+	Talking        int            `json:"talking"`
+	LongestRinging time.Time      `json:"longest_ringing,omitzero"`
+	States         map[string]int `json:"states"`
+	OverLimit      int            `json:"over_limit"`
+	Alerts         int            `json:"alerts"`
+	Overdue        int            `json:"overdue"`
+	Monitoring     int            `json:"monitoring"`
 }
 
 // BoardCallTypes is one agent's calls of today by wrap-up type.
@@ -493,13 +525,24 @@ type BoardAgent struct {
 	// OverLimit says the agent has been in after-call work (wrap_up)
 	// longer than the center's limit (Board.AfterCallWorkSeconds).
 	OverLimit bool `json:"over_limit,omitempty"`
+	// Number is the agent's work number, what POST /v1/monitor names:
+	// the signed-in agent's when the desk reports under a session, else
+	// Agent.
+	Number string `json:"number,omitempty"`
+	// CallID is the agent's call in progress ("" when none), CallSince
+	// when it began (hub clock).
+	CallID    string    `json:"call_id,omitempty"`
+	CallSince time.Time `json:"call_since,omitzero"`
 }
 
-// BoardQueue counts the calls of one queue that are ringing or in progress.
+// BoardQueue counts the calls of one queue (the number called) that are
+// ringing or in progress, and says since when the longest-ringing of them
+// rings (hub clock; zero when none rings).
 type BoardQueue struct {
-	Queue   string `json:"queue"`
-	Ringing int    `json:"ringing"`
-	Talking int    `json:"talking"`
+	Queue          string    `json:"queue"`
+	Ringing        int       `json:"ringing"`
+	Talking        int       `json:"talking"`
+	LongestRinging time.Time `json:"longest_ringing,omitzero"`
 }
 
 // BoardCall is a call ringing or in progress at a desk. Caller is masked
@@ -584,9 +627,11 @@ type Identity struct {
 // kind as a code for programs (one per sentinel error): "unauthorized"
 // (401), "expired" (401, ErrTokenExpired), "wrong_pin" (401,
 // ErrWrongPIN), "forbidden" (403), "own_version" (403, ErrOwnVersion),
-// "disabled" (403, ErrAgentDisabled), "not_found" (404), "invalid" (400,
-// 413, 422), "conflict" (409), "rate_limited" (429, ErrRateLimited),
-// "locked" (429, ErrSignInLocked); "" for other failures. A 429 also
+// "disabled" (403, ErrAgentDisabled), "role" (403, ErrWrongRole: the
+// token's role may not do it), "not_found" (404), "invalid" (400, 413,
+// 422), "conflict" (409), "no_live_call" (409, ErrNoLiveCall),
+// "rate_limited" (429, ErrRateLimited), "locked" (429, ErrSignInLocked);
+// "" for other failures. A 429 also
 // carries Retry-After, in whole seconds.
 type ErrorBody struct {
 	Error string `json:"error"`
@@ -606,4 +651,6 @@ const (
 	codeConflict     = "conflict"
 	codeRateLimited  = "rate_limited"
 	codeLocked       = "locked"
+	codeRole         = "role"
+	codeNoLiveCall   = "no_live_call"
 )

@@ -127,3 +127,30 @@ func settingsShow(args []string, stdout, stderr io.Writer) error {
 		return printJSON(stdout, st)
 	})
 }
+
+func recordingsPurge(args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("hub recordings purge", stderr)
+	c := commonFlags(fs)
+	atFlag := fs.String("at", "", "purge as of this RFC 3339 `INSTANT` (default: now)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *c.dsn == "" || fs.NArg() > 0 {
+		return errUsage
+	}
+	at := time.Now()
+	if *atFlag != "" {
+		t, err := time.Parse(time.RFC3339, *atFlag)
+		if err != nil {
+			return fmt.Errorf("--at %q: want an RFC 3339 instant (2026-11-23T09:30:00+08:00)", *atFlag)
+		}
+		at = t
+	}
+	return withAdminDBFor(c, 10*time.Minute, func(ctx context.Context, db *hub.DB) error {
+		res, err := db.PurgeRecordings(ctx, at)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, res)
+	})
+}

@@ -16,6 +16,8 @@
 //	hub callbacks report --pg DSN --from YYYY-MM-DD --to YYYY-MM-DD [--agent N]                    (the 回访总结报告 as JSON)
 //	hub settings set --pg DSN --file settings.toml|.json                                           (the stored settings as JSON)
 //	hub settings show --pg DSN
+//	hub recordings purge --pg DSN [--at RFC3339]                                                   (deletes audio past the retention)
+//	hub bench board --pg DSN [--desks 500] [--supervisors 20] [--duration 30s] [--every 5s]       (a scratch database)
 //
 // The hub plans member callbacks by itself when it starts and whenever the
 // center day changes (in the center's zone); `hub callbacks plan` runs the
@@ -34,7 +36,13 @@
 // `head -c 32 /dev/urandom | base64`) seals the secrets the hub stores:
 // give every hub command the same one. PINs and passwords are read from
 // stdin, one a line, never from the command line. Load figures come from
-// tools/hubbench.
+// tools/hubbench, and the board's latency from hub bench board.
+//
+// The hub also serves the floor's wallboard, GET /wallboard?token=T (a
+// supervisor's or a wallboard token; ?lang=zh-Hant|en), keeps calls'
+// recordings uploaded by the desks in the database for supervisors, and
+// deletes their audio after the center's recording_retention_days
+// (default 90), checking every hour and with hub recordings purge.
 package main
 
 import (
@@ -79,7 +87,9 @@ const usage = `usage:
   hub callbacks plan --pg DSN [--at RFC3339]
   hub callbacks report --pg DSN --from YYYY-MM-DD --to YYYY-MM-DD [--agent N]
   hub settings set --pg DSN --file settings.toml|settings.json
-  hub settings show --pg DSN`
+  hub settings show --pg DSN
+  hub recordings purge --pg DSN [--at RFC3339]
+  hub bench board --pg DSN [--desks 500] [--supervisors 20] [--duration 30s] [--every 5s]`
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, log *slog.Logger) int {
 	var err error
@@ -115,9 +125,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, log *slog.Log
 		err = settingsSet(args[2:], stdout, stderr)
 	case sub(2, "settings", "show"):
 		err = settingsShow(args[2:], stdout, stderr)
+	case sub(2, "recordings", "purge"):
+		err = recordingsPurge(args[2:], stdout, stderr)
+	case sub(2, "bench", "board"):
+		err = benchBoard(args[2:], stdout, stderr)
 	case sub(1, "serve"):
 		err = serve(args[1:], stderr, log)
-	case len(args) > 0 && (args[0] == "token" || args[0] == "agent" || args[0] == "callbacks" || args[0] == "settings"):
+	case len(args) > 0 && (args[0] == "token" || args[0] == "agent" || args[0] == "callbacks" || args[0] == "settings" ||
+		args[0] == "recordings" || args[0] == "bench"):
 		err = errUsage
 	default:
 		err = serve(args, stderr, log)
@@ -261,7 +276,9 @@ func serve(args []string, stderr io.Writer, log *slog.Logger) error {
 	}
 	planDone := make(chan struct{})
 	go func() { defer close(planDone); db.RunCallbackPlan(ctx) }()
-	defer func() { stop(); <-planDone }()
+	retainDone := make(chan struct{})
+	go func() { defer close(retainDone); db.RunRetention(ctx) }()
+	defer func() { stop(); <-planDone; <-retainDone }()
 	opts := []upstream.ServerOption{upstream.WithTrustedProxies(trusted...)}
 	if *full {
 		opts = append(opts, upstream.WithFullNumbers(upstream.RoleSupervisor))

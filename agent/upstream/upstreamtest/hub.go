@@ -42,6 +42,7 @@ type Hub struct {
 	subs     map[chan upstream.Change]struct{}
 	down     error
 	settings *upstream.Settings
+	supv     *supervision
 }
 
 type recordKey struct {
@@ -379,11 +380,15 @@ func (h *Hub) Push(_ context.Context, p upstream.Principal, req upstream.PushReq
 	return resp, nil
 }
 
-// Live keeps the report as the desk's last.
-func (h *Hub) Live(_ context.Context, _ upstream.Principal, r upstream.LiveReport) error {
+// Live keeps the report as the desk's last (and, under a session, the
+// agent signed in at the desk).
+func (h *Hub) Live(_ context.Context, p upstream.Principal, r upstream.LiveReport) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.live[r.Desk] = r
+	if p.Kind == upstream.TokenSession {
+		h.sup().liveAgent[r.Desk] = p.Agent
+	}
 	return nil
 }
 
