@@ -55,6 +55,9 @@ func (m MonitorMode) String() string {
 
 func (m MonitorMode) valid() bool { _, ok := monitorModeNames[m]; return ok }
 
+// Valid reports whether m is listen, whisper or barge.
+func (m MonitorMode) Valid() bool { return m.valid() }
+
 // ParseMonitorMode reads "listen", "whisper" or "barge" (any case,
 // surrounding spaces ignored).
 func ParseMonitorMode(s string) (MonitorMode, error) {

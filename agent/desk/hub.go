@@ -154,6 +154,12 @@ var (
 	// needs (already reviewed, older than the live one, never approved,
 	// already live).
 	ErrHubConflict = errors.New("the pack version's state does not allow this")
+	// ErrHubNoLiveCall: the agent asked for has no call in progress on a
+	// desk the hub hears from (or another supervisor is on it:
+	// ErrHubMonitored).
+	ErrHubNoLiveCall = errors.New("the agent has no live call")
+	// ErrHubMonitored: another supervisor is on that call already.
+	ErrHubMonitored = errors.New("another supervisor is on that call")
 )
 
 // HubError is a hub refusal: one of the ErrHub sentinels and the hub's reason.

@@ -21,7 +21,17 @@ type lists struct {
 	names     map[string]agent.Customer
 	// recordings of today's calls, by SIP Call-ID.
 	recordings map[string]agent.Recording
+	// coaching are the supervisors' notes for the agent of the last
+	// CoachingDays, newest first.
+	coaching []store.CoachingNote
 }
+
+// CoachingDays is how far back the desk lists supervisors' coaching notes.
+const CoachingDays = 7
+
+// Reload reads the lists again: records arrived from the hub (callback
+// tasks, coaching notes). It never blocks.
+func (d *Desk) Reload() { d.reload() }
 
 // reload asks the loader for fresh lists; it never blocks (a reload
 // already asked for covers this one too).
@@ -93,6 +103,8 @@ func (d *Desk) load(at time.Time) (lists, error) {
 		}
 	}
 	l.callbacks, err = d.st.Callbacks(store.CallbackFilter{Agent: me})
+	errs = append(errs, err)
+	l.coaching, err = d.st.CoachingNotes(me, at.AddDate(0, 0, -CoachingDays))
 	errs = append(errs, err)
 	ids := make([]string, 0, len(l.calls))
 	for _, c := range l.calls {

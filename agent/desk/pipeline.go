@@ -91,6 +91,8 @@ func (d *Desk) handle(e telephony.Event) {
 	case telephony.EventRecordingFailed:
 		d.log.Warn("recording failed; the call goes on", "call_id", e.CallID, "reason", e.Reason, "error", e.Err)
 		d.notice(NoticeRecordingFailed, map[string]string{"reason": e.Reason})
+	case telephony.EventMonitorStarted, telephony.EventMonitorMode, telephony.EventMonitorEnded:
+		d.monitorEvent(e, at)
 	case telephony.EventAudio:
 		next := audioStateOf(e.Audio)
 		if next.Problem != "" && next != d.work.Audio {

@@ -12,7 +12,17 @@ import (
 // is in memory.
 func (d *Desk) render(s State) View {
 	v := View{Seq: s.Seq, At: s.At, Lang: s.Lang, Zone: d.rules().Zone, Agent: s.Agent, Line: s.Registration, Sync: s.Sync,
-		Calls: s.Calls, Notices: s.Notices, Dropped: s.Dropped}
+		Calls: s.Calls, Notices: s.Notices, Dropped: s.Dropped, Supervision: s.Supervision}
+	if m := s.Monitored; m != nil && m.Shown && m.Up {
+		v.Monitored = m
+	}
+	if len(s.Calls) == 0 {
+		for _, n := range d.lists.coaching {
+			if n.Seen.IsZero() {
+				v.Coaching = append(v.Coaching, n.CoachingNote)
+			}
+		}
+	}
 	pack := d.packFor(s.Lang)
 	v.Pack = d.infoOf(s.Lang)
 	who := scripts.Party{}

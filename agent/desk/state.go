@@ -187,6 +187,10 @@ type State struct {
 	Callback *ActiveCallback
 	// Audio is the sound card's state.
 	Audio AudioState
+	// Supervision is this supervisor's monitoring session (nil: none);
+	// Monitored a supervisor expected or on this agent's call.
+	Supervision *Supervision
+	Monitored   *Monitored
 }
 
 // Call returns the call with callID.
@@ -218,6 +222,14 @@ func (s State) Current() (Call, bool) {
 func (s State) clone() State {
 	s.Calls = append([]Call(nil), s.Calls...)
 	s.Notices = append([]Notice(nil), s.Notices...)
+	if s.Supervision != nil {
+		v := *s.Supervision
+		s.Supervision = &v
+	}
+	if s.Monitored != nil {
+		v := *s.Monitored
+		s.Monitored = &v
+	}
 	return s
 }
 

@@ -74,6 +74,16 @@ type View struct {
 	Notices []Notice
 	// Dropped counts telephony events lost to a full queue.
 	Dropped uint64
+	// Supervision is this supervisor's monitoring session, nil when none.
+	Supervision *Supervision
+	// Coaching are the supervisors' notes for this agent not yet marked
+	// seen, newest first; empty while a call is in progress (the agent
+	// reads them after the call).
+	Coaching []agent.CoachingNote
+	// Monitored is the supervisor on this agent's call, shown only when
+	// the center lets agents see it (show_monitoring) and the session is
+	// up; nil otherwise.
+	Monitored *Monitored
 }
 
 // PackInfo names the script pack in use for the view's language.
@@ -141,6 +151,22 @@ type Board struct {
 	Warnings []BoardWarning
 	Today    []BoardStats
 	Unsynced []BoardDesk
+	// Monitors are the supervisors' monitoring sessions open now or ended
+	// lately, newest first (the hub's audit of who listened to whom).
+	Monitors []BoardMonitor
+}
+
+// BoardMonitor is one monitoring session on the board: who monitored
+// whom, in which mode (the latest), where it stands ("pending", "active",
+// "ended", "expired"), when it was asked for and ended, and why.
+type BoardMonitor struct {
+	Supervisor string
+	Agent      string
+	Mode       string
+	State      string
+	Created    time.Time
+	Ended      time.Time
+	Reason     string
 }
 
 // BoardAgent is one agent on the board. Status is an agent status code
@@ -152,6 +178,12 @@ type BoardAgent struct {
 	Status    string
 	Since     time.Time
 	OverLimit bool
+	// Number is the agent's work number (what a supervisor monitors by);
+	// CallID their call in progress, since CallSince ("" when none, or
+	// when the desk cannot be monitored).
+	Number    string
+	CallID    string
+	CallSince time.Time
 }
 
 // BoardCall is a call on this desk, for the local board.
@@ -165,6 +197,9 @@ type BoardCall struct {
 type BoardQueue struct {
 	Queue            string
 	Ringing, Talking int
+	// LongestRinging is since when the longest-ringing call of the queue
+	// rings (zero when none does).
+	LongestRinging time.Time
 }
 
 // BoardAlert is a major-complaint report (报告) or an escalation (Kind

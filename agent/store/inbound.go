@@ -24,12 +24,13 @@ var ErrNotPulled = errors.New("records of this kind are not pulled from the hub"
 
 // ApplyRemote stores a record received from the hub, without queueing it
 // back upstream, if it is newer than the desk's copy (or the desk has none).
-// It reports whether it stored it. Customers and callback tasks (planned
-// by the hub for this desk's agents) are pulled; other kinds are not. The
+// It reports whether it stored it. Customers, callback tasks (planned by
+// the hub for this desk's agents) and supervisors' coaching notes for them
+// are pulled; other kinds are not. The
 // indexes are kept right: a customer's numbers, a task's list entries, the
 // old copy's unindexed and the new copy's indexed.
 func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []byte) (bool, error) {
-	if kind != agent.KindCustomer && kind != agent.KindCallback {
+	if kind != agent.KindCustomer && kind != agent.KindCallback && kind != agent.KindCoaching {
 		return false, fmt.Errorf("apply remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	var m agent.Meta
@@ -42,7 +43,10 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 	applied := false
 	var oldPhones, newPhones []string
 	err := s.update(func(t txn) error {
-		b := t.bucket([]byte(kind))
+		b, err := t.ensure([]byte(kind))
+		if err != nil {
+			return err
+		}
 		old, err := b.get([]byte(id))
 		if err != nil {
 			return err
@@ -56,9 +60,12 @@ func (s *Store) ApplyRemote(kind agent.Kind, id string, version int64, body []by
 				return nil
 			}
 		}
-		if kind == agent.KindCallback {
+		switch kind {
+		case agent.KindCoaching:
+			err = checkRemoteCoaching(body)
+		case agent.KindCallback:
 			err = reindexRemoteCallback(t, id, old, body)
-		} else {
+		default:
 			oldPhones, newPhones, err = reindexRemoteCustomer(t, id, old, body)
 		}
 		if err != nil {
@@ -128,13 +135,16 @@ func reindexRemoteCallback(t txn, id string, oldRaw, newRaw []byte) error {
 // deleted at version, if the desk's copy is older, with its index entries.
 // It reports whether it deleted it.
 func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, error) {
-	if kind != agent.KindCustomer && kind != agent.KindCallback {
+	if kind != agent.KindCustomer && kind != agent.KindCallback && kind != agent.KindCoaching {
 		return false, fmt.Errorf("remove remote %s %s: %w", kind, id, ErrNotPulled)
 	}
 	removed := false
 	var oldPhones []string
 	err := s.update(func(t txn) error {
 		b := t.bucket([]byte(kind))
+		if b == nil {
+			return nil // nothing of that kind here yet
+		}
 		old, err := b.get([]byte(id))
 		if err != nil || old == nil {
 			return err
@@ -146,7 +156,9 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 		if om.Version >= version {
 			return nil
 		}
-		if kind == agent.KindCallback {
+		switch kind {
+		case agent.KindCoaching:
+		case agent.KindCallback:
 			var oc agent.Callback
 			if err := json.Unmarshal(old, &oc); err != nil {
 				return fmt.Errorf("decode local callback: %w", err)
@@ -155,7 +167,7 @@ func (s *Store) RemoveRemote(kind agent.Kind, id string, version int64) (bool, e
 			if err := indexCallback(t, &oc, true); err != nil {
 				return err
 			}
-		} else {
+		default:
 			var oc agent.Customer
 			if err := json.Unmarshal(old, &oc); err != nil {
 				return fmt.Errorf("decode local customer: %w", err)

@@ -27,6 +27,11 @@ type deskView struct {
 	sound                  *widget.Label
 	micLevel, earLevel     *widget.ProgressBar
 	recPaused              *widget.Label
+	// monitored says a supervisor is on the call (when the center shows
+	// it); coaching holds the supervisors' notes not yet seen.
+	monitored *widget.Label
+	coaching  *fyne.Container
+	coachSeen string // the note shown, to mark seen
 	// playing is the recording playing on the headset ("" none), stopPlay
 	// stops it.
 	playing  string
@@ -154,9 +159,12 @@ func (v *deskView) buildUI() fyne.CanvasObject {
 	v.closing.Wrapping = fyne.TextWrapWord
 	v.recPaused = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	v.recPaused.Importance = widget.WarningImportance
-	left := container.NewVBox(card, container.NewHBox(v.ringTimer, v.recPaused), v.ringBar,
+	v.monitored = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.monitored.Importance = widget.HighImportance
+	v.coaching = container.NewVBox()
+	left := container.NewVBox(card, container.NewHBox(v.ringTimer, v.recPaused, v.monitored), v.ringBar,
 		widget.NewLabelWithStyle(v.t("opening"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		v.opening, v.reminder, controls, v.closing)
+		v.opening, v.reminder, controls, v.closing, v.coaching)
 
 	v.phrases = container.NewVBox()
 	v.wizard = newWizard(v.shell)
@@ -250,6 +258,8 @@ func (v *deskView) apply(m desk.View) {
 		v.record.Importance = widget.MediumImportance
 		v.recPaused.SetText("")
 	}
+	v.monitored.SetText(monitoredText(v.shell.lang, m.Monitored, m.At))
+	v.applyCoaching(m)
 	if m.Audio.Problem != "" {
 		v.sound.SetText(v.t("sound."+m.Audio.Problem, map[string]any{"Role": v.t("sound.role." + m.Audio.Role)}))
 	} else {
@@ -989,3 +999,36 @@ func packText(lang string, p desk.PackInfo) string {
 // BreakReasons are the reason codes offered for a break, in order.
 var BreakReasons = []agent.BreakReason{agent.ReasonRest, agent.ReasonMeal, agent.ReasonTraining,
 	agent.ReasonMeeting, agent.ReasonCoaching, agent.ReasonPaperwork}
+
+// applyCoaching shows the newest coaching note not yet seen (after the
+// call: the view has none during one), with how many more wait.
+func (v *deskView) applyCoaching(m desk.View) {
+	if len(m.Coaching) == 0 {
+		if v.coachSeen != "" {
+			v.coachSeen = ""
+			v.coaching.RemoveAll()
+			v.left.Refresh()
+		}
+		return
+	}
+	n := m.Coaching[0]
+	if n.ID == v.coachSeen {
+		return
+	}
+	v.coachSeen = n.ID
+	text := widget.NewLabel(coachingText(v.shell.lang, m.Zone, n.By, n.Text, n.At))
+	text.Wrapping = fyne.TextWrapWord
+	title := v.t("coach.title")
+	if more := len(m.Coaching) - 1; more > 0 {
+		title += " " + v.t("coach.more", map[string]any{"Count": more})
+	}
+	var ok *widget.Button
+	ok = widget.NewButton(v.t("coach.seen"), func() {
+		ok.Disable()
+		id := n.ID
+		v.shell.run("coaching-seen", func() error { return v.shell.desk.SeenCoaching(id) }, nil)
+	})
+	v.coaching.RemoveAll()
+	v.coaching.Add(widget.NewCard(title, "", container.NewVBox(text, container.NewHBox(ok))))
+	v.left.Refresh()
+}

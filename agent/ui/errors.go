@@ -38,9 +38,23 @@ func errText(lang string, err error) string {
 		return tr(lang, "err.anonymous")
 	case errors.Is(err, desk.ErrNeedsHub):
 		return tr(lang, "tr.needshub")
+	case errors.Is(err, desk.ErrNoMonitorPhone):
+		return tr(lang, "err.mon.phone")
+	case errors.Is(err, desk.ErrSupervising):
+		return tr(lang, "err.mon.busy")
+	case errors.Is(err, desk.ErrNotSupervising):
+		return tr(lang, "err.mon.none")
+	case errors.Is(err, desk.ErrMonitorTaken):
+		return tr(lang, "err.mon.taken")
+	case errors.Is(err, desk.ErrMonitorDial):
+		return tr(lang, "err.mon.dial")
 	case errors.As(err, &hub):
 		id := "tr.refused.other"
 		switch {
+		case errors.Is(hub, desk.ErrHubNoLiveCall):
+			id = "err.mon.nolive"
+		case errors.Is(hub, desk.ErrHubMonitored):
+			id = "err.mon.taken"
 		case errors.Is(hub, desk.ErrHubUnreachable):
 			id = "tr.hubdown"
 		case errors.Is(hub, desk.ErrHubToken):

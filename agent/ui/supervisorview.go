@@ -23,6 +23,8 @@ type supervisorView struct {
 	warnings, report                      *widget.Label
 	stats                                 *widget.Label
 	refresh                               *widget.Button
+	// monitor is the live monitoring card (supervisors only; nil else).
+	monitor *monitorCard
 }
 
 func newSupervisorView(s *Window) *supervisorView { return &supervisorView{shell: s} }
@@ -43,7 +45,12 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 	v.major.Importance = widget.DangerImportance
 	v.overdue.Importance = widget.WarningImportance
 	v.refresh = widget.NewButton(v.t("sup.report.run"), v.onReport)
-	box := container.NewVScroll(container.NewVBox(v.source,
+	top := []fyne.CanvasObject{v.source}
+	if v.shell.role() == agent.RoleSupervisor {
+		v.monitor = &monitorCard{shell: v.shell}
+		top = append(top, widget.NewCard(v.t("mon.title"), v.t("mon.subtitle"), v.monitor.build()))
+	}
+	box := container.NewVScroll(container.NewVBox(append(top,
 		container.NewGridWithColumns(2,
 			widget.NewCard(v.t("sup.agents"), "", v.agents),
 			widget.NewCard(v.t("sup.calls"), "", container.NewVBox(v.calls, v.queues)),
@@ -52,7 +59,7 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 		),
 		widget.NewCard(v.t("sup.warnings"), "", v.warnings),
 		widget.NewCard(v.t("stats"), "", v.stats),
-		widget.NewCard(v.t("sup.report"), v.t("sup.report.week"), container.NewVBox(v.refresh, v.report))))
+		widget.NewCard(v.t("sup.report"), v.t("sup.report.week"), container.NewVBox(v.refresh, v.report)))...))
 	v.apply(v.shell.view)
 	return box
 }
@@ -60,6 +67,9 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 func (v *supervisorView) apply(m desk.View) {
 	if v.source == nil {
 		return // not opened yet
+	}
+	if v.monitor != nil {
+		v.monitor.apply(m)
 	}
 	b := m.Board
 	zone := m.Zone
@@ -97,7 +107,11 @@ func (v *supervisorView) apply(m desk.View) {
 	list(v.calls, calls)
 	var queues []string
 	for _, q := range b.Queues {
-		queues = append(queues, v.t("sup.queue", map[string]any{"Queue": orDefault(q.Queue, "—"), "Ringing": q.Ringing, "Talking": q.Talking}))
+		line := v.t("sup.queue", map[string]any{"Queue": orDefault(q.Queue, "—"), "Ringing": q.Ringing, "Talking": q.Talking})
+		if !q.LongestRinging.IsZero() {
+			line += " · " + v.t("sup.longest", map[string]any{"Time": clock(max(0, m.At.Sub(q.LongestRinging)))})
+		}
+		queues = append(queues, line)
 	}
 	if len(queues) > 0 || b.FromHub {
 		list(v.queues, queues)

@@ -33,6 +33,11 @@ var dynamicIDs = map[string][]string{
 	"wiz.miss.":   problemCodes(),
 	"hint:":       {"wiz.listen.hint", "wiz.ask.hint", "wiz.follow.hint", "wiz.reply.hint", "wiz.record.hint"},
 	"others:":     {"sup.me", "sup.unsynced", "stats.hubline", "call.held"},
+	// Live monitoring: the modes, the hub's session states, what the
+	// agent is shown in each mode.
+	"mon.mode.":  {"listen", "whisper", "barge", "unknown"},
+	"mon.state.": {"pending", "active", "ended", "expired"},
+	"mon.agent.": {"listen", "whisper", "barge", "unknown"},
 	// The script pack editor.
 	"tr.caller.": {"known", "surname_only", "title_only", "anonymous"},
 	"tr.err.":    packErrorCodes,

@@ -873,3 +873,19 @@ func hubBoardView() desk.View {
 		Unsynced: []desk.BoardDesk{{Desk: "d-2", Agent: "8003", Pending: 4, Oldest: t0.Add(-10 * time.Minute)}}}
 	return v
 }
+
+func (f *fakeDesk) Monitor(_ context.Context, who string, mode desk.MonitorMode) (desk.Supervision, error) {
+	f.rec("monitor " + who + " " + mode.String())
+	return desk.Supervision{}, f.fail
+}
+func (f *fakeDesk) SwitchMonitor(_ context.Context, mode desk.MonitorMode) error {
+	f.rec("monitor mode " + mode.String())
+	return f.fail
+}
+func (f *fakeDesk) EndMonitor(context.Context) error { f.rec("monitor end"); return f.fail }
+func (f *fakeDesk) DismissMonitor()                  { f.rec("monitor dismiss") }
+func (f *fakeDesk) AddCoaching(_ context.Context, text string) (agent.CoachingNote, error) {
+	f.rec("coaching " + text)
+	return agent.CoachingNote{}, f.fail
+}
+func (f *fakeDesk) SeenCoaching(id string) error { f.rec("coaching seen " + id); return f.fail }

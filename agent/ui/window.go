@@ -55,6 +55,18 @@ type Desk interface {
 	PackDiff(ctx context.Context, version int64) (desk.PackDiff, error)
 	ReviewPack(ctx context.Context, version int64, approve bool, reason string) (desk.PackVersion, error)
 	RollbackPack(ctx context.Context, version int64, reason string) (desk.PackVersion, error)
+	Supervise
+}
+
+// Supervise is the supervisor's monitoring of live calls and the agent's
+// coaching notes (*desk.Desk's).
+type Supervise interface {
+	Monitor(ctx context.Context, agentNumber string, mode desk.MonitorMode) (desk.Supervision, error)
+	SwitchMonitor(ctx context.Context, mode desk.MonitorMode) error
+	EndMonitor(ctx context.Context) error
+	DismissMonitor()
+	AddCoaching(ctx context.Context, text string) (agent.CoachingNote, error)
+	SeenCoaching(id string) error
 }
 
 var _ Desk = (*desk.Desk)(nil)

@@ -47,6 +47,9 @@ type Link struct {
 	done      sync.WaitGroup
 
 	dataDir string // where the hub's center settings are kept for offline starts
+	me      string // the agent's work number
+	pulled  int    // callback tasks and coaching notes pulled so far
+	ext     string // the desk's SIP extension, for supervisors to dial
 }
 
 // maxLiveEvents bounds the call events kept while the hub is away (live
@@ -67,6 +70,7 @@ func New(cfg desk.Config, st *store.Store, log *slog.Logger, opts ...upstream.Cl
 	l := &Link{base: strings.TrimRight(cfg.Hub.URL, "/"), out: storesync.New(st),
 		log: log.With("component", "hub_link"), kick: make(chan struct{}, 1), dataDir: cfg.Data}
 	me := cfg.AgentID()
+	l.me, l.ext = me, cfg.PBX.User
 	all := append([]upstream.ClientOption{upstream.WithLogger(l.log), upstream.WithLangs(scripts.Langs()...),
 		upstream.WithInterval(5 * time.Second), upstream.OnStatus(l.status), upstream.WithLiveSource(l.live),
 		upstream.WithCAFile(cfg.Hub.CA), upstream.OnSettings(l.settings),
@@ -76,7 +80,7 @@ func New(cfg desk.Config, st *store.Store, log *slog.Logger, opts ...upstream.Cl
 				return nil
 			}
 			return []string{me}
-		})}, opts...)
+		}), upstream.WithCoachingPull()}, opts...)
 	c, err := upstream.NewClient(l.base, string(cfg.Hub.Token), l.out, packInbox{Store: l.out, l: l}, all...)
 	if err != nil {
 		return nil, fmt.Errorf("hub %s: %w", cfg.Hub.URL, err)
@@ -116,7 +120,7 @@ func (l *Link) Start(ctx context.Context) {
 			l.poke()
 		}
 	})
-	l.done.Add(3)
+	l.done.Add(4)
 	go func() {
 		defer l.done.Done()
 		defer stopSub()
@@ -126,6 +130,7 @@ func (l *Link) Start(ctx context.Context) {
 	}()
 	go func() { defer l.done.Done(); l.reportLive(ctx) }()
 	go func() { defer l.done.Done(); l.followBoard(ctx) }()
+	go func() { defer l.done.Done(); l.followDesk(ctx) }()
 }
 
 // Stop ends the goroutines and waits for them (the store closes after).
@@ -204,6 +209,14 @@ func writeFileAtomic(path string, data []byte) error {
 
 // status feeds the client's status into the desk's status bar.
 func (l *Link) status(st upstream.Status) {
+	l.mu.Lock()
+	pulled := st.PulledCallbacks + st.PulledCoaching
+	fresh := pulled != l.pulled
+	l.pulled = pulled
+	l.mu.Unlock()
+	if fresh {
+		l.d.Reload() // tasks or notes arrived: the lists show them
+	}
 	_ = l.d.SetSync(desk.SyncStatus{Enabled: true, Pending: st.Pending, LastSync: st.LastSync, Failing: st.Failures > 0})
 }
 
@@ -232,7 +245,11 @@ func (l *Link) poke() {
 // events not yet reported.
 func (l *Link) live() (upstream.AgentStatus, []upstream.CallEvent) {
 	s := l.d.State()
-	st := upstream.AgentStatus{Agent: s.Agent.Agent, State: s.Agent.Status.String(), Since: s.Agent.Since}
+	st := upstream.AgentStatus{Agent: s.Agent.Agent, State: s.Agent.Status.String(), Since: s.Agent.Since, Extension: l.ext}
+	// The call a supervisor may join: answered (or held) on this desk.
+	if c, ok := s.Current(); ok && c.Status != desk.CallRinging && !s.Registration.Practice {
+		st.CallID, st.CallSince = c.CallID, c.AnsweredAt
+	}
 	l.mu.Lock()
 	ev := l.events
 	l.events = nil
@@ -339,10 +356,15 @@ func BoardOf(b upstream.Board) desk.Board {
 	names := map[string]string{} // desk → agent
 	for _, a := range b.Agents {
 		names[a.Desk] = a.Agent
-		out.Agents = append(out.Agents, desk.BoardAgent{Agent: a.Agent, Desk: a.Desk, Status: a.State, Since: a.Since, OverLimit: a.OverLimit})
+		out.Agents = append(out.Agents, desk.BoardAgent{Agent: a.Agent, Desk: a.Desk, Status: a.State, Since: a.Since, OverLimit: a.OverLimit,
+			Number: firstOf(a.Number, a.Agent), CallID: a.CallID, CallSince: a.CallSince})
 	}
 	for _, q := range b.Queues {
-		out.Queues = append(out.Queues, desk.BoardQueue{Queue: q.Queue, Ringing: q.Ringing, Talking: q.Talking})
+		out.Queues = append(out.Queues, desk.BoardQueue{Queue: q.Queue, Ringing: q.Ringing, Talking: q.Talking, LongestRinging: q.LongestRinging})
+	}
+	for _, m := range b.Monitors {
+		out.Monitors = append(out.Monitors, desk.BoardMonitor{Supervisor: m.Supervisor, Agent: m.Agent, Mode: string(m.Mode),
+			State: string(m.State), Created: m.Created, Ended: m.Ended, Reason: m.EndReason})
 	}
 	for _, a := range b.Alerts {
 		al := desk.BoardAlert{ID: a.ID, Kind: a.Kind, At: firstTime(a.At, a.Received), Owner: a.By, To: a.To, Summary: a.Note}
