@@ -258,7 +258,13 @@ func (v *deskView) apply(m desk.View) {
 		v.record.Importance = widget.MediumImportance
 		v.recPaused.SetText("")
 	}
-	v.monitored.SetText(monitoredText(v.shell.lang, m.Monitored, m.At))
+	if mt := monitoredText(v.shell.lang, m.Monitored, m.At); mt != v.monitored.Text {
+		wasEmpty := v.monitored.Text == ""
+		v.monitored.SetText(mt)
+		if wasEmpty || mt == "" {
+			v.relayoutLeft() // the line beside the timer appeared or went
+		}
+	}
 	v.applyCoaching(m)
 	if m.Audio.Problem != "" {
 		v.sound.SetText(v.t("sound."+m.Audio.Problem, map[string]any{"Role": v.t("sound.role." + m.Audio.Role)}))
@@ -1007,7 +1013,7 @@ func (v *deskView) applyCoaching(m desk.View) {
 		if v.coachSeen != "" {
 			v.coachSeen = ""
 			v.coaching.RemoveAll()
-			v.left.Refresh()
+			v.relayoutLeft()
 		}
 		return
 	}
@@ -1030,5 +1036,5 @@ func (v *deskView) applyCoaching(m desk.View) {
 	})
 	v.coaching.RemoveAll()
 	v.coaching.Add(widget.NewCard(title, "", container.NewVBox(text, container.NewHBox(ok))))
-	v.left.Refresh()
+	v.relayoutLeft()
 }

@@ -39,6 +39,13 @@ func TestMonitorCard_Journey(t *testing.T) {
 		t.Fatalf("agents offered = %q, want the one on a call", got)
 	}
 	c.pick.SetSelected(c.pick.Options[0])
+	// A second later the option reads a second more: the pick holds.
+	v.Seq++
+	v.At = v.At.Add(time.Second)
+	s.Apply(v)
+	if c.pick.Selected != "小王 (8002) · 通话 1:16" {
+		t.Fatalf("after a refresh the pick is %q", c.pick.Selected)
+	}
 	test.Tap(c.listen)
 	test.Tap(c.listen)
 	if q.pending() != 1 || !c.listen.Disabled() || !c.barge.Disabled() {
@@ -51,7 +58,7 @@ func TestMonitorCard_Journey(t *testing.T) {
 	v.Seq++
 	v.Supervision = &desk.Supervision{Session: "s1", Agent: "8002", CallID: "c-8002", Mode: desk.MonitorListen, Up: true, Since: t0.Add(-5 * time.Second)}
 	s.Apply(v)
-	if c.status.Text != "正在监听 8002 的通话 · 0:05" || !c.listen.Disabled() || c.whisper.Disabled() || c.end.Disabled() {
+	if c.status.Text != "正在监听 8002 的通话 · 0:06" || !c.listen.Disabled() || c.whisper.Disabled() || c.end.Disabled() {
 		t.Errorf("up: %q, listen disabled %v, whisper %v, end %v", c.status.Text, c.listen.Disabled(), c.whisper.Disabled(), c.end.Disabled())
 	}
 	test.Tap(c.whisper)

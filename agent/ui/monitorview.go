@@ -24,12 +24,18 @@ type monitorCard struct {
 
 	pick                   *selectBox
 	picked                 map[string]string // option → agent number
+	// chosen is the agent number picked: options carry a running timer,
+	// so the pick is kept by number across refreshes.
+	chosen string
 	listen, whisper, barge *widget.Button
 	end, dismiss           *widget.Button
 	status                 *widget.Label
 	note                   *widget.Entry
 	send                   *widget.Button
 	sessions               *widget.Label
+	// noteBox holds the coaching note's form, shown once there is a
+	// session to write about.
+	noteBox *fyne.Container
 	// working is the command in flight ("" none): its button stays
 	// disabled and the others wait.
 	working string
@@ -41,7 +47,11 @@ func (c *monitorCard) t(id string, data ...map[string]any) string {
 }
 
 func (c *monitorCard) build() fyne.CanvasObject {
-	c.pick = newSelect(c.shell, nil, nil)
+	c.pick = newSelect(c.shell, nil, func(o string) {
+		if n := c.picked[o]; n != "" {
+			c.chosen = n
+		}
+	})
 	c.pick.PlaceHolder = c.t("mon.pick")
 	mode := func(id string, m desk.MonitorMode) *widget.Button {
 		return widget.NewButton(c.t(id), func() { c.onMode(m) })
@@ -62,11 +72,13 @@ func (c *monitorCard) build() fyne.CanvasObject {
 	c.send = widget.NewButton(c.t("mon.note.send"), c.onNote)
 	c.sessions = widget.NewLabel("")
 	c.sessions.Wrapping = fyne.TextWrapWord
+	c.noteBox = container.NewVBox(widget.NewLabel(c.t("mon.note")), c.note, container.NewHBox(c.send, c.dismiss))
+	c.noteBox.Hide()
 	return container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel(c.t("mon.agent")), nil, c.pick),
 		container.NewGridWithColumns(4, c.listen, c.whisper, c.barge, c.end),
 		c.status,
-		widget.NewLabel(c.t("mon.note")), c.note, container.NewHBox(c.send, c.dismiss),
+		c.noteBox,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle(c.t("mon.sessions"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		c.sessions)
@@ -100,16 +112,20 @@ func (c *monitorCard) apply(m desk.View) {
 		opts = append(opts, o)
 	}
 	sort.Strings(opts)
-	prev := c.pick.Selected
 	c.pick.SetOptions(opts)
-	if prev != "" {
-		// Keep the agent picked across refreshes (the time in the option moves on).
-		for _, o := range opts {
-			if c.picked[o] == c.numberOf(prev) {
-				c.pick.SetSelectedIndex(indexOf(opts, o))
-				break
-			}
+	// Keep the agent picked across refreshes (the time in the option moves
+	// on); an agent no longer on a call is no longer picked.
+	keep := -1
+	for i, o := range opts {
+		if c.chosen != "" && c.picked[o] == c.chosen {
+			keep = i
 		}
+	}
+	if keep >= 0 {
+		c.pick.SetSelectedIndex(keep)
+	} else if c.pick.Selected != "" {
+		c.chosen = ""
+		c.pick.ClearSelected()
 	}
 	sv := m.Supervision
 	up := sv != nil && sv.Up && !sv.Ended
@@ -130,6 +146,11 @@ func (c *monitorCard) apply(m desk.View) {
 	setEnabled(c.end, c.working == "" && (up || starting))
 	setEnabled(c.send, c.working == "" && sv != nil && !sv.Noted)
 	setEnabled(c.dismiss, sv != nil && sv.Ended)
+	if sv == nil {
+		c.noteBox.Hide()
+	} else {
+		c.noteBox.Show()
+	}
 	switch {
 	case sv == nil:
 		if len(opts) == 0 {
@@ -164,17 +185,6 @@ func (c *monitorCard) apply(m desk.View) {
 	c.sessions.SetText(strings.Join(lines, "\n"))
 }
 
-func (c *monitorCard) numberOf(option string) string { return c.picked[option] }
-
-func indexOf(xs []string, x string) int {
-	for i, s := range xs {
-		if s == x {
-			return i
-		}
-	}
-	return -1
-}
-
 func setEnabled(b *widget.Button, on bool) {
 	if on {
 		b.Enable()
@@ -196,7 +206,7 @@ func (c *monitorCard) onMode(mode desk.MonitorMode) {
 		c.shell.run("monitor-switch", func() error { return d.SwitchMonitor(context.Background(), mode) }, c.done)
 		return
 	}
-	who := c.numberOf(c.pick.Selected)
+	who := c.chosen
 	if who == "" {
 		c.shell.warn(c.t("mon.pick"))
 		return

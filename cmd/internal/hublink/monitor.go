@@ -92,33 +92,57 @@ func monitorErr(err error) error {
 	return hubErr(err)
 }
 
+// deskStreamRetry is how long the link waits before asking again for a
+// desk stream the hub refused because the token is bound to no desk yet
+// (it is at the first push, moments after the start).
+const deskStreamRetry = 2 * time.Second
+
 // followDesk keeps the desk's own event stream open: sessions the agent's
-// desk is to expect and end, coaching notes to pull. A token the hub
-// gives no desk stream (a trainer's, a wallboard's) stops it quietly.
+// desk is to expect and end, coaching notes to pull. A token whose role has
+// no desk stream (a supervisor's, a trainer's) stops it quietly; a desk
+// token not bound to this desk yet is tried again until it is.
 func (l *Link) followDesk(ctx context.Context) {
-	err := l.c.FollowDesk(ctx, func(e upstream.DeskEvent) {
-		switch e.Kind {
-		case upstream.DeskEventMonitor, upstream.DeskEventMonitorEnd:
-			var n upstream.MonitorNotice
-			if err := e.Decode(&n); err != nil {
-				l.log.Warn("desk event", "error", err)
-				return
-			}
-			// Off the stream's goroutine: the phone and the desk take their time.
-			go l.monitorNotice(e.Kind, n)
-		case upstream.DeskEventCoaching:
-			// Pulled now rather than at the next round.
-			go func() {
-				ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-				defer cancel()
-				if err := l.c.PullCoaching(ctx, l.me); err != nil {
-					l.log.Debug("pull coaching notes", "error", err)
-				}
-			}()
+	for {
+		err := l.c.FollowDesk(ctx, func(e upstream.DeskEvent) { l.deskEvent(ctx, e) })
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, upstream.ErrWrongRole):
+			l.log.Debug("no desk stream for this token's role", "error", err)
+			return
+		case errors.Is(err, upstream.ErrUnauthorized):
+			l.log.Warn("desk stream refused: supervisors cannot join this desk's calls", "error", err)
+			return
 		}
-	})
-	if err != nil && ctx.Err() == nil {
-		l.log.Info("no desk stream for this token; supervisors cannot join its calls", "error", err)
+		l.log.Debug("desk stream not open yet", "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(deskStreamRetry):
+		}
+	}
+}
+
+// deskEvent handles one event of the desk's stream.
+func (l *Link) deskEvent(ctx context.Context, e upstream.DeskEvent) {
+	switch e.Kind {
+	case upstream.DeskEventMonitor, upstream.DeskEventMonitorEnd:
+		var n upstream.MonitorNotice
+		if err := e.Decode(&n); err != nil {
+			l.log.Warn("desk event", "error", err)
+			return
+		}
+		// Off the stream's goroutine: the phone and the desk take their time.
+		go l.monitorNotice(e.Kind, n)
+	case upstream.DeskEventCoaching:
+		// Pulled now rather than at the next round.
+		go func() {
+			ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			defer cancel()
+			if err := l.c.PullCoaching(ctx, l.me); err != nil {
+				l.log.Debug("pull coaching notes", "error", err)
+			}
+		}()
 	}
 }
 
