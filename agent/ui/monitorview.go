@@ -22,11 +22,11 @@ import (
 type monitorCard struct {
 	shell *Window
 
-	pick                   *selectBox
-	picked                 map[string]string // option → agent number
+	pick   *selectBox
+	picked map[string]string // option → agent number
 	// chosen is the agent number picked: options carry a running timer,
 	// so the pick is kept by number across refreshes.
-	chosen string
+	chosen                 string
 	listen, whisper, barge *widget.Button
 	end, dismiss           *widget.Button
 	status                 *widget.Label

@@ -355,7 +355,9 @@ func spanOf(samples []int16, from, to time.Duration) []int16 {
 	return samples[a:max(a, b)]
 }
 
-func dur(samples []int16) time.Duration { return time.Duration(len(samples)) * time.Second / audio.Rate }
+func dur(samples []int16) time.Duration {
+	return time.Duration(len(samples)) * time.Second / audio.Rate
+}
 
 // readWAV8k reads baresip's dump as 8 kHz mono.
 func readWAV8k(t *testing.T, path string) []int16 {
