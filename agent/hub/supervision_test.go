@@ -821,3 +821,111 @@ func TestRecordingAudio_UploadAndFetch(t *testing.T) {
 		t.Errorf("%d recording.upload entries, want 1", n)
 	}
 }
+
+// A desk that opens its stream after a notice was made still gets it (the
+// replay), a stream resumed after an event gets only what followed, and a
+// token that is no desk's is refused at once.
+func TestDeskStream_ReplayResumeAndRefusal(t *testing.T) {
+	h := startHub(t, "", []Option{WithHubKey(bytes.Repeat([]byte{9}, HubKeySize))})
+	ctx := context.Background()
+	deskA := agent.NewID()
+	a, _ := liveDesk(t, h, deskA)
+	supTok := h.token(t, upstream.RoleSupervisor, "张主管", "")
+	sup := asClient(t, h, supTok)
+	onCall(t, a, "8001", "8001", "call-s1@pbx")
+	g, err := sup.Monitor(ctx, "8001", upstream.MonitorListen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup.SetMonitorMode(ctx, g.Session, upstream.MonitorWhisper); err != nil {
+		t.Fatal(err)
+	}
+
+	// Opened afterwards: both events, in order. The read ends with ctx.
+	read := func(after int64) ([]upstream.DeskEvent, int64) {
+		t.Helper()
+		var got []upstream.DeskEvent
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		last, err := a.DeskStream(rctx, after, func(e upstream.DeskEvent) { got = append(got, e) })
+		if err == nil {
+			t.Error("DeskStream returned a nil error")
+		}
+		return got, last
+	}
+	got, last := read(0)
+	if len(got) != 2 || got[0].Kind != upstream.DeskEventMonitor || got[1].Kind != upstream.DeskEventMonitorMode || last != got[1].ID || got[0].ID >= got[1].ID {
+		t.Fatalf("replayed %+v (last %d), want the notice and the mode", got, last)
+	}
+	var n upstream.MonitorNotice
+	if err := got[0].Decode(&n); err != nil || n.Token != g.Token {
+		t.Errorf("replayed notice %+v, %v", n, err)
+	}
+	if _, err := sup.EndMonitor(ctx, g.Session, "够了"); err != nil {
+		t.Fatal(err)
+	}
+	got, last2 := read(last)
+	if len(got) != 1 || got[0].Kind != upstream.DeskEventMonitorEnd || last2 <= last {
+		t.Errorf("resumed after %d: %+v", last, got)
+	}
+	if got, _ := read(last2); len(got) != 0 {
+		t.Errorf("resumed after the last: %+v", got)
+	}
+	// Sealed at rest under the hub key: the token is in no table.
+	for _, q := range []string{`SELECT string_agg(body, '') FROM desk_events`, `SELECT string_agg(token, '') FROM monitor_sessions`} {
+		var raw []byte
+		if err := h.db.pool.QueryRow(ctx, q).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) == 0 || strings.Contains(string(raw), string(g.Token)) {
+			t.Errorf("%s: %d bytes, the monitor token in the clear: %v", q, len(raw), strings.Contains(string(raw), string(g.Token)))
+		}
+	}
+
+	// Refused: a supervisor's token (no desk's), an agent token bound to no
+	// desk yet; FollowDesk gives up at once.
+	for _, tok := range []string{supTok, h.token(t, upstream.RoleAgent, "新电脑", "")} {
+		c := asClient(t, h, tok)
+		fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := c.FollowDesk(fctx, func(upstream.DeskEvent) {})
+		cancel()
+		if !errors.Is(err, upstream.ErrForbidden) {
+			t.Errorf("follow desk with a token that is no desk's = %v, want ErrForbidden", err)
+		}
+	}
+}
+
+// A token not used within its time leaves the session expired: another
+// supervisor may then monitor the call.
+func TestMonitor_TokenExpires(t *testing.T) {
+	clk := newStepClock()
+	h := startHub(t, "", []Option{WithClock(clk)})
+	ctx := context.Background()
+	a, _ := liveDesk(t, h, agent.NewID())
+	sup := asClient(t, h, h.token(t, upstream.RoleSupervisor, "张主管", ""))
+	sup2 := asClient(t, h, h.token(t, upstream.RoleSupervisor, "李主管", ""))
+	onCall(t, a, "8001", "8001", "call-e1@pbx")
+	g, err := sup.Monitor(ctx, "8001", upstream.MonitorListen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sup2.Monitor(ctx, "8001", upstream.MonitorListen); !errors.Is(err, upstream.ErrConflict) {
+		t.Fatalf("a second supervisor within the token's time = %v, want ErrConflict", err)
+	}
+	clk.Add(upstream.MonitorTokenTTL + time.Second)
+	onCall(t, a, "8001", "8001", "call-e1@pbx") // the desk still reports the call
+	m, err := sup.MonitorSession(ctx, g.Session)
+	if err != nil || m.State != upstream.MonitorExpired {
+		t.Errorf("session after its token's time = %+v, %v; want expired", m, err)
+	}
+	g2, err := sup2.Monitor(ctx, "8001", upstream.MonitorBarge)
+	if err != nil {
+		t.Fatalf("another supervisor after the token expired: %v", err)
+	}
+	if g2.Session == g.Session || g2.Token == g.Token {
+		t.Errorf("the new grant reuses the old session: %+v", g2)
+	}
+	if end, err := sup.EndMonitor(ctx, g.Session, ""); err != nil || end.State != upstream.MonitorExpired {
+		t.Errorf("ending an expired session = %+v, %v; want it as it is", end, err)
+	}
+}

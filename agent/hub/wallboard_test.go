@@ -332,10 +332,37 @@ func TestWallboard_InHeadlessChromium(t *testing.T) {
 		t.Errorf("after the call: %+v (marker 42: the page was not reloaded)", st)
 	}
 
+	// The hub drops every connection: the page reconnects by itself and
+	// follows again, still without a reload.
+	h.srv.CloseClientConnections()
+	// The desk's own idle connection went too: its first post may fail.
+	if err := live(b, upstream.AgentStatus{Agent: "王芳", State: "on_call", Since: time.Now(), Queue: "4008005678", Extension: "8002", CallID: "wb-2@pbx", CallSince: time.Now()},
+		[]upstream.CallEvent{{Kind: "answered", CallID: "wb-2@pbx", At: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := br.waitFor(t, s, `document.body.dataset.state === "live" && document.getElementById("t-ringing").textContent === "0" && document.getElementById("t-talking").textContent === "2"`, 20*time.Second); err != nil {
+		br.eval(t, s, readPage, &st)
+		t.Errorf("after the connection dropped: %v: the page shows %+v", err, st)
+	} else {
+		t.Logf("the page was following again %s after the hub dropped its connection", d.Round(time.Millisecond))
+	}
+	if br.eval(t, s, readPage, &st); st.Marker != 42 {
+		t.Error("the page was reloaded to reconnect")
+	}
+
 	// A supervisor's token opens it too.
 	sup := br.open(t, page(supTok))
-	if _, err := br.waitFor(t, sup, `document.body.dataset.state === "live" && document.getElementById("t-ringing").textContent === "1"`, 15*time.Second); err != nil {
+	if _, err := br.waitFor(t, sup, `document.body.dataset.state === "live" && document.getElementById("t-talking").textContent === "2"`, 15*time.Second); err != nil {
 		t.Errorf("with a supervisor's token: %v", err)
+	}
+
+	// The wallboard's token revoked: the page says so and stops.
+	if _, err := h.db.RevokeTokens(ctx, "大厅电视"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := br.waitFor(t, s, `document.body.dataset.state === "ended" && document.body.innerText.includes("看板令牌已失效")`, 15*time.Second); err != nil {
+		br.eval(t, s, readPage, &st)
+		t.Errorf("after the token was revoked: %v: the page shows %+v", err, st)
 	}
 
 	// Any other token, a wrong one, none: a clear refusal with no figures.
@@ -372,4 +399,13 @@ func TestWallboard_InHeadlessChromium(t *testing.T) {
 			t.Errorf("%s: the stream answers %d, want 403", tt.name, resp.StatusCode)
 		}
 	}
+}
+
+// live reports as c.Live does, once more after a failure.
+func live(c *upstream.Client, st upstream.AgentStatus, evs []upstream.CallEvent) error {
+	err := c.Live(context.Background(), st, evs)
+	if err != nil {
+		err = c.Live(context.Background(), st, evs)
+	}
+	return err
 }
