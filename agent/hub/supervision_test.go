@@ -929,3 +929,31 @@ func TestMonitor_TokenExpires(t *testing.T) {
 		t.Errorf("ending an expired session = %+v, %v; want it as it is", end, err)
 	}
 }
+
+// Audio over the hub's limit is refused whether its length is known ahead
+// or not, and nothing is kept.
+func TestRecordingAudio_OverTheLimit(t *testing.T) {
+	h := startHub(t, "", nil, upstream.WithRecordingLimit(4000))
+	ctx := context.Background()
+	a, da := liveDesk(t, h, agent.NewID())
+	recID := agent.NewID()
+	pushCall(t, a, da, "8001", "call-big@pbx", recID)
+	big := wav(4000, 0)
+	for _, tt := range []struct {
+		name string
+		r    io.Reader
+	}{
+		{"length given", bytes.NewReader(big)},
+		{"chunked", io.MultiReader(bytes.NewReader(big))},
+	} {
+		if _, err := a.UploadRecording(ctx, recID, tt.r); !errors.Is(err, upstream.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid (413)", tt.name, err)
+		}
+	}
+	if n := h.count(t, "SELECT count(*) FROM recording_audio") + h.count(t, "SELECT count(*) FROM pg_largeobject_metadata"); n != 0 {
+		t.Errorf("%d rows and large objects kept", n)
+	}
+	if _, err := a.UploadRecording(ctx, recID, bytes.NewReader(wav(1000, 0))); err != nil {
+		t.Errorf("audio within the limit: %v", err)
+	}
+}
