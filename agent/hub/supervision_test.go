@@ -957,3 +957,44 @@ func TestRecordingAudio_OverTheLimit(t *testing.T) {
 		t.Errorf("audio within the limit: %v", err)
 	}
 }
+
+// Supervisors asking for the same call at the same instant: one gets it,
+// the others are refused, and the agent's desk hears of one session.
+func TestMonitor_RaceForOneCall(t *testing.T) {
+	h := startHub(t, "", nil)
+	ctx := context.Background()
+	a, _ := liveDesk(t, h, agent.NewID())
+	onCall(t, a, "8001", "8001", "call-race@pbx")
+	const n = 6
+	sups := make([]*upstream.Client, n)
+	for i := range sups {
+		sups[i] = asClient(t, h, h.token(t, upstream.RoleSupervisor, "主管"+string(rune('甲'+i)), ""))
+	}
+	errs := make(chan error, n)
+	start := make(chan struct{})
+	for _, s := range sups {
+		go func() {
+			<-start
+			_, err := s.Monitor(ctx, "8001", upstream.MonitorListen)
+			errs <- err
+		}()
+	}
+	close(start)
+	granted, refused := 0, 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			granted++
+		case errors.Is(err, upstream.ErrConflict) && !errors.Is(err, upstream.ErrNoLiveCall):
+			refused++
+		default:
+			t.Errorf("monitor: %v", err)
+		}
+	}
+	if granted != 1 || refused != n-1 {
+		t.Errorf("%d granted, %d refused; want 1 and %d", granted, refused, n-1)
+	}
+	if s, e := h.count(t, "SELECT count(*) FROM monitor_sessions"), h.count(t, "SELECT count(*) FROM desk_events"); s != 1 || e != 1 {
+		t.Errorf("%d sessions and %d desk events, want 1 each", s, e)
+	}
+}
