@@ -11,7 +11,7 @@ set -euo pipefail
 pkgs=(
   gcc make pkg-config git ca-certificates
   libgl1-mesa-dev xorg-dev libxkbcommon-dev
-  xvfb x11-apps x11-utils imagemagick fontconfig xdotool xclip
+  xvfb x11-apps x11-utils imagemagick fontconfig xdotool xclip chromium fonts-wqy-microhei
   kamailio kamailio-tls-modules sip-tester
   pulseaudio pulseaudio-utils libasound2-plugins baresip tshark iproute2
   postgresql

@@ -55,6 +55,9 @@ func (db *DB) PutRecording(ctx context.Context, p upstream.Principal, id string,
 	}
 	var rec agent.Recording
 	_ = json.Unmarshal(body, &rec) // a record the domain cannot read still takes its audio
+	// The instant as PostgreSQL keeps it, so the answer is what a second
+	// upload of the same audio answers.
+	at = at.Truncate(time.Microsecond)
 
 	wr, ok := audio.(*upstream.WAVReader)
 	if !ok {
