@@ -246,10 +246,9 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 
 	// 监听.
 	clickButton("监听")
-	time.Sleep(300 * time.Millisecond)
-	x.shot("monitor-listen-clicked")
+	clicked := time.Now()
 	ad.view(t, "a supervisor on the call, shown", 30*time.Second, func(v desk.View) bool { return v.Monitored != nil })
-	up := time.Since(answered)
+	up := time.Since(clicked)
 	time.Sleep(1200 * time.Millisecond)
 	x.shot("monitor-listen")
 	listenSup := recordFor(pulse, "sup.monitor", 3*time.Second)
@@ -281,6 +280,20 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	x.paste(note)
 	time.Sleep(300 * time.Millisecond)
 	clickButton("发送指导意见")
+
+	// The same from the command line: deskctl monitor listens on the
+	// supervisor's headset for four seconds, printing the session.
+	supEar := pulse.Record("sup.monitor")
+	code, out, errOut := x.deskctl(ctl, "monitor", agentExt, "--mode", "listen", "--for", "4s", "--hub", h.url, "--token", supTok,
+		"--pbx", k.URI(), "--user", "1005", "--password", password, "--input", "sup_mic", "--output", "sup",
+		"--config", filepath.Join(x.dir, "none.toml"))
+	ctlEar := supEar.Stop()
+	if code != 0 || !strings.Contains(out, `"state":"up"`) || !strings.Contains(out, `"state":"ended"`) {
+		t.Errorf("deskctl monitor: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if d := audiotest.MixedToneTime(ctlEar, monCallerHz, monHeard); d < 2*time.Second {
+		t.Errorf("deskctl monitor: the supervisor heard the caller for %v", d)
+	}
 	b.Stop()
 	ad.view(t, "the call over", 15*time.Second, func(v desk.View) bool { return v.Call == nil })
 	v := ad.view(t, "the coaching note", 30*time.Second, func(v desk.View) bool { return len(v.Coaching) > 0 })
@@ -296,7 +309,7 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	leak := func(s []int16, hz float64) time.Duration { return audiotest.MixedToneTime(s, hz, monLeak) }
 	callerWhisper := spanOf(callerEar, whisperFrom+800*time.Millisecond, whisperTo-200*time.Millisecond)
 	callerBarge := spanOf(callerEar, bargeFrom+800*time.Millisecond, bargeTo-200*time.Millisecond)
-	t.Logf("session up %v after the answer; listen: supervisor hears caller %v agent %v, agent hears supervisor %v; whisper: agent hears supervisor %v, caller %v of %v; barge: caller hears supervisor %v of %v",
+	t.Logf("session up %v after the click on 监听; listen: supervisor hears caller %v agent %v, agent hears supervisor %v; whisper: agent hears supervisor %v, caller %v of %v; barge: caller hears supervisor %v of %v",
 		up.Round(100*time.Millisecond), heard(listenSup, monCallerHz), heard(listenSup, monAgentHz), leak(listenAgent, monSupHz),
 		heard(whisperAgent, monSupHz), leak(callerWhisper, monSupHz), dur(callerWhisper), heard(callerBarge, monSupHz), dur(callerBarge))
 	const half = 1500 * time.Millisecond

@@ -46,10 +46,14 @@ type Link struct {
 	cancel    context.CancelFunc
 	done      sync.WaitGroup
 
-	dataDir string // where the hub's center settings are kept for offline starts
-	me      string // the agent's work number
-	pulled  int    // callback tasks and coaching notes pulled so far
-	ext     string // the desk's SIP extension, for supervisors to dial
+	dataDir    string // where the hub's center settings are kept for offline starts
+	st         *store.Store
+	recDir     string        // the desk's recordings folder
+	uploadKick chan struct{} // a pass of the recordings uploader is due
+	lastSync   time.Time     // the last round seen complete
+	me         string        // the agent's work number
+	pulled     int           // callback tasks and coaching notes pulled so far
+	ext        string        // the desk's SIP extension, for supervisors to dial
 }
 
 // maxLiveEvents bounds the call events kept while the hub is away (live
@@ -71,6 +75,7 @@ func New(cfg desk.Config, st *store.Store, log *slog.Logger, opts ...upstream.Cl
 		log: log.With("component", "hub_link"), kick: make(chan struct{}, 1), dataDir: cfg.Data}
 	me := cfg.AgentID()
 	l.me, l.ext = me, cfg.PBX.User
+	l.st, l.recDir, l.uploadKick = st, cfg.RecordingsDir(), make(chan struct{}, 1)
 	all := append([]upstream.ClientOption{upstream.WithLogger(l.log), upstream.WithLangs(scripts.Langs()...),
 		upstream.WithInterval(5 * time.Second), upstream.OnStatus(l.status), upstream.WithLiveSource(l.live),
 		upstream.WithCAFile(cfg.Hub.CA), upstream.OnSettings(l.settings),
@@ -120,7 +125,7 @@ func (l *Link) Start(ctx context.Context) {
 			l.poke()
 		}
 	})
-	l.done.Add(4)
+	l.done.Add(5)
 	go func() {
 		defer l.done.Done()
 		defer stopSub()
@@ -131,6 +136,7 @@ func (l *Link) Start(ctx context.Context) {
 	go func() { defer l.done.Done(); l.reportLive(ctx) }()
 	go func() { defer l.done.Done(); l.followBoard(ctx) }()
 	go func() { defer l.done.Done(); l.followDesk(ctx) }()
+	go func() { defer l.done.Done(); l.uploader(ctx) }()
 }
 
 // Stop ends the goroutines and waits for them (the store closes after).
@@ -213,7 +219,14 @@ func (l *Link) status(st upstream.Status) {
 	pulled := st.PulledCallbacks + st.PulledCoaching
 	fresh := pulled != l.pulled
 	l.pulled = pulled
+	synced := st.LastSync.After(l.lastSync) && st.Pending == 0
+	if synced {
+		l.lastSync = st.LastSync
+	}
 	l.mu.Unlock()
+	if synced {
+		l.kickUpload() // every record is on the hub: the recordings' audio can follow
+	}
 	if fresh {
 		l.d.Reload() // tasks or notes arrived: the lists show them
 	}

@@ -2,6 +2,8 @@ package hublink
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"context"
 	"errors"
 	"fmt"
@@ -571,5 +573,119 @@ func TestHubErr(t *testing.T) {
 		if c.want == desk.ErrHubOwnVersion && errors.Is(got, desk.ErrHubRole) {
 			t.Errorf("own version also matches ErrHubRole: the window would say the token is not a trainer's")
 		}
+	}
+}
+
+// testWAV is a second of a 16-bit mono 8 kHz WAV file whose samples ramp.
+func testWAV() []byte {
+	const n = 8000
+	body := []byte("WAVEfmt ")
+	body = binary.LittleEndian.AppendUint32(body, 16)
+	body = binary.LittleEndian.AppendUint16(body, 1) // PCM
+	body = binary.LittleEndian.AppendUint16(body, 1)
+	body = binary.LittleEndian.AppendUint32(body, 8000)
+	body = binary.LittleEndian.AppendUint32(body, 16000)
+	body = binary.LittleEndian.AppendUint16(body, 2)
+	body = binary.LittleEndian.AppendUint16(body, 16)
+	body = append(body, "data"...)
+	body = binary.LittleEndian.AppendUint32(body, 2*n)
+	for i := range n {
+		body = binary.LittleEndian.AppendUint16(body, uint16(i*37))
+	}
+	return append(binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(len(body))), body...)
+}
+
+// TestIntegration_RecordingsFollowTheirRecords is the recordings' way to
+// the hub: a desk files two recordings, one whose file is gone; after the
+// sync round that pushed their records, the link uploads the one on disk
+// (read back from its sealed copy), marks it uploaded — a new version the
+// next round pushes — and a supervisor fetches exactly its bytes. The one
+// without a file stays not uploaded and holds nothing up.
+func TestIntegration_RecordingsFollowTheirRecords(t *testing.T) {
+	hub := startRealHub(t)
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "desk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cfg := desk.Defaults()
+	cfg.Data, cfg.AgentNumber = dir, "1001"
+	cfg.Hub.URL, cfg.Hub.Token = hub.url, desk.Secret(hub.token(t, "agent", "desk-1001"))
+	if err := os.MkdirAll(cfg.RecordingsDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	wav := testWAV()
+	plain := filepath.Join(cfg.RecordingsDir(), "call-a.wav")
+	if err := os.WriteFile(plain, wav, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := st.SealRecordingFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	onDisk := agent.Recording{Meta: agent.Meta{ID: agent.NewID()}, CallID: "call-a", Agent: "1001", File: filepath.Base(sealed),
+		Started: now.Add(-time.Minute), Duration: time.Second, Channels: 1}
+	gone := agent.Recording{Meta: agent.Meta{ID: agent.NewID()}, CallID: "call-b", Agent: "1001", File: "call-b.wav",
+		Started: now.Add(-2 * time.Minute), Duration: time.Second, Channels: 1}
+	for _, r := range []*agent.Recording{&gone, &onDisk} {
+		if err := st.PutRecording(r, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := New(cfg, st, slog.Default(), upstream.WithInterval(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	packs, err := desk.LoadPacks(desk.Config{}, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := desk.New(desk.Options{Store: st, Packs: packs.Packs, PackInfo: packs.Info, Config: cfg, Practice: true, Hub: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	l.Attach(d)
+	ctx, cancel := context.WithCancel(context.Background())
+	l.Start(ctx)
+	t.Cleanup(func() { cancel(); l.Stop() })
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, err := st.Recording(onDisk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Uploaded.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the recording was not uploaded within 30 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r, _ := st.Recording(gone.ID); !r.Uploaded.IsZero() {
+		t.Error("a recording without its file was marked uploaded")
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if v, _ := hub.stored(t, agent.KindRecording, onDisk.ID); v >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the uploaded mark never reached the hub")
+		}
+	}
+	sup, err := upstream.NewClient(hub.url, hub.token(t, "supervisor", "王主管"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if _, err := sup.FetchRecording(ctx, onDisk.ID, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), wav) {
+		t.Errorf("the hub's audio is %d bytes, not the %d recorded", got.Len(), len(wav))
 	}
 }
