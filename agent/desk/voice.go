@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"agentdesk/agent"
@@ -167,15 +168,21 @@ func (d *Desk) PlayRecording(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("play recording %s: %w", id, err)
 	}
-	err = d.play(ctx, r.File, wav)
+	return playErr("play recording "+id, d.play(ctx, r.File, wav))
+}
+
+// playErr is what playing on the headset returned, as the desk says it:
+// nil when it played to the end or was stopped, ErrSoundDevice when the
+// headset could not.
+func playErr(what string, err error) error {
 	var dev *audio.DeviceError
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
 		return nil
 	case errors.As(err, &dev):
-		return fmt.Errorf("play recording %s: %w: %w", id, ErrSoundDevice, err)
+		return fmt.Errorf("%s: %w: %w", what, ErrSoundDevice, err)
 	}
-	return fmt.Errorf("play recording %s: %w", id, err)
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // Errors of PlayRecording.
@@ -186,3 +193,61 @@ var (
 	// ErrSoundDevice: the headset could not play it (unplugged, busy).
 	ErrSoundDevice = errors.New("sound device unavailable")
 )
+
+// RecordingHub is the part of a hub link that lets supervisors reach any
+// agent's recordings on the hub (cmd/internal/hublink offers it). The hub
+// decides who may: supervisors any agent's (every fetch audited), agents
+// their own.
+type RecordingHub interface {
+	// HubRecordings lists agentNumber's recordings ("" every agent's)
+	// that began in [from, to), newest first.
+	HubRecordings(ctx context.Context, agentNumber string, from, to time.Time) ([]HubRecording, error)
+	// FetchRecording is a recording's audio, a WAV file.
+	FetchRecording(ctx context.Context, id string) ([]byte, error)
+}
+
+// HubRecording is a recording as the hub lists it: Audio says the hub
+// holds its sound (the desk that made it has uploaded it).
+type HubRecording struct {
+	ID       string
+	Agent    string
+	CallID   string
+	Started  time.Time
+	Duration time.Duration
+	Audio    bool
+}
+
+// HubRecordings lists recordings on the hub (see RecordingHub): for the
+// supervisor's board.
+func (d *Desk) HubRecordings(ctx context.Context, agentNumber string, from, to time.Time) ([]HubRecording, error) {
+	rh, ok := d.hub.(RecordingHub)
+	if d.hub == nil || !ok {
+		return nil, fmt.Errorf("hub recordings: %w", ErrNeedsHub)
+	}
+	rs, err := rh.HubRecordings(ctx, strings.TrimSpace(agentNumber), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("hub recordings: %w", err)
+	}
+	return rs, nil
+}
+
+// PlayHubRecording fetches a recording from the hub and plays it on this
+// desk's headset until it ends or ctx does; refused during a call, as
+// PlayRecording is.
+func (d *Desk) PlayHubRecording(ctx context.Context, id string) error {
+	rh, ok := d.hub.(RecordingHub)
+	if d.hub == nil || !ok {
+		return fmt.Errorf("play hub recording %s: %w", id, ErrNeedsHub)
+	}
+	if d.play == nil {
+		return ErrNoPlayer
+	}
+	if len(d.State().Calls) > 0 {
+		return fmt.Errorf("play hub recording %s during a call: %w", id, ErrCallState)
+	}
+	wav, err := rh.FetchRecording(ctx, id)
+	if err != nil {
+		return fmt.Errorf("play hub recording %s: %w", id, err)
+	}
+	return playErr("play hub recording "+id, d.play(ctx, id+".wav", wav))
+}

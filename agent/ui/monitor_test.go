@@ -147,3 +147,51 @@ func TestDeskView_MonitoredAndCoaching(t *testing.T) {
 		t.Errorf("commands = %v", got)
 	}
 }
+
+// The supervisor's recordings: the agents on the board to pick from, the
+// hub's list of the last days, ▶ on those whose audio the hub holds, the
+// play going to the desk; a recording without audio offers no play.
+func TestRecordingsCard_FindAndPlay(t *testing.T) {
+	s, d, _, q := newTestWindow(t, Options{Role: agent.RoleSupervisor})
+	s.ShowTab(TabSupervisor)
+	v := monitorBoard()
+	v.Call, v.Calls = nil, nil
+	s.Apply(v)
+	c := s.supervisor.recs
+	if c == nil {
+		t.Fatal("no recordings card for a supervisor")
+	}
+	if got := c.agent.Options; len(got) != 3 || got[0] != "全部坐席" || got[1] != "8002" || got[2] != "8003" {
+		t.Fatalf("agents to pick = %q", got)
+	}
+	d.hubRecs = []desk.HubRecording{
+		{ID: "r2", Agent: "8002", Started: t0, Duration: 135 * time.Second, Audio: true},
+		{ID: "r1", Agent: "8002", Started: t0.Add(-time.Hour), Duration: time.Minute}}
+	c.agent.SetSelected("8002")
+	test.Tap(c.find)
+	q.drain()
+	if c.status.Text != "共 2 条录音" || len(c.list.Objects) != 2 {
+		t.Fatalf("after find: %q, %d rows", c.status.Text, len(c.list.Objects))
+	}
+	var play *widget.Button
+	var noAudio bool
+	for _, o := range test.LaidOutObjects(c.list) {
+		switch w := o.(type) {
+		case *widget.Button:
+			if w.Text == "播放" {
+				play = w
+			}
+		case *widget.Label:
+			noAudio = noAudio || w.Text == "（录音尚未上传）"
+		}
+	}
+	if play == nil || !noAudio {
+		t.Fatalf("rows: play %v, no-audio note %v", play != nil, noAudio)
+	}
+	test.Tap(play)
+	q.drain()
+	want := []string{"hub recordings 8002", "play hub recording r2"}
+	if got := d.commands(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("commands = %q, want %q", got, want)
+	}
+}

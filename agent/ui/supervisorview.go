@@ -23,8 +23,10 @@ type supervisorView struct {
 	warnings, report                      *widget.Label
 	stats                                 *widget.Label
 	refresh                               *widget.Button
-	// monitor is the live monitoring card (supervisors only; nil else).
+	// monitor is the live monitoring card and recs the hub's recordings
+	// (supervisors only; nil else).
 	monitor *monitorCard
+	recs    *recordingsCard
 }
 
 func newSupervisorView(s *Window) *supervisorView { return &supervisorView{shell: s} }
@@ -49,6 +51,7 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 	if v.shell.role() == agent.RoleSupervisor {
 		v.monitor = &monitorCard{shell: v.shell}
 		top = append(top, widget.NewCard(v.t("mon.title"), v.t("mon.subtitle"), v.monitor.build()))
+		v.recs = &recordingsCard{shell: v.shell}
 	}
 	box := container.NewVScroll(container.NewVBox(append(top,
 		container.NewGridWithColumns(2,
@@ -60,6 +63,9 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 		widget.NewCard(v.t("sup.warnings"), "", v.warnings),
 		widget.NewCard(v.t("stats"), "", v.stats),
 		widget.NewCard(v.t("sup.report"), v.t("sup.report.week"), container.NewVBox(v.refresh, v.report)))...))
+	if v.recs != nil {
+		box.Content.(*fyne.Container).Add(widget.NewCard(v.t("rec.title"), v.t("rec.subtitle"), v.recs.build()))
+	}
 	v.apply(v.shell.view)
 	return box
 }
@@ -70,6 +76,7 @@ func (v *supervisorView) apply(m desk.View) {
 	}
 	if v.monitor != nil {
 		v.monitor.apply(m)
+		v.recs.apply(m)
 	}
 	b := m.Board
 	zone := m.Zone

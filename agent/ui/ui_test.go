@@ -23,6 +23,7 @@ import (
 // fakeDesk records the commands the window gives; its CheckComplaint is a
 // stand-in for the desk's rule so the wizard has something to show.
 type fakeDesk struct {
+	hubRecs  []desk.HubRecording
 	caseView *desk.CaseView
 	mu       sync.Mutex
 	cmds     []string
@@ -889,3 +890,11 @@ func (f *fakeDesk) AddCoaching(_ context.Context, text string) (agent.CoachingNo
 	return agent.CoachingNote{}, f.fail
 }
 func (f *fakeDesk) SeenCoaching(id string) error { f.rec("coaching seen " + id); return f.fail }
+func (f *fakeDesk) HubRecordings(_ context.Context, who string, from, to time.Time) ([]desk.HubRecording, error) {
+	f.rec("hub recordings " + who)
+	return f.hubRecs, f.fail
+}
+func (f *fakeDesk) PlayHubRecording(_ context.Context, id string) error {
+	f.rec("play hub recording " + id)
+	return f.fail
+}

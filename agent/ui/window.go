@@ -67,6 +67,8 @@ type Supervise interface {
 	DismissMonitor()
 	AddCoaching(ctx context.Context, text string) (agent.CoachingNote, error)
 	SeenCoaching(id string) error
+	HubRecordings(ctx context.Context, agentNumber string, from, to time.Time) ([]desk.HubRecording, error)
+	PlayHubRecording(ctx context.Context, id string) error
 }
 
 var _ Desk = (*desk.Desk)(nil)
