@@ -50,8 +50,10 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 	top := []fyne.CanvasObject{v.source}
 	if v.shell.role() == agent.RoleSupervisor {
 		v.monitor = &monitorCard{shell: v.shell}
-		top = append(top, widget.NewCard(v.t("mon.title"), v.t("mon.subtitle"), v.monitor.build()))
 		v.recs = &recordingsCard{shell: v.shell}
+		top = append(top, container.NewGridWithColumns(2,
+			widget.NewCard(v.t("mon.title"), v.t("mon.subtitle"), v.monitor.build()),
+			widget.NewCard(v.t("rec.title"), v.t("rec.subtitle"), v.recs.build())))
 	}
 	box := container.NewVScroll(container.NewVBox(append(top,
 		container.NewGridWithColumns(2,
@@ -63,9 +65,7 @@ func (v *supervisorView) buildUI() fyne.CanvasObject {
 		widget.NewCard(v.t("sup.warnings"), "", v.warnings),
 		widget.NewCard(v.t("stats"), "", v.stats),
 		widget.NewCard(v.t("sup.report"), v.t("sup.report.week"), container.NewVBox(v.refresh, v.report)))...))
-	if v.recs != nil {
-		box.Content.(*fyne.Container).Add(widget.NewCard(v.t("rec.title"), v.t("rec.subtitle"), v.recs.build()))
-	}
+
 	v.apply(v.shell.view)
 	return box
 }

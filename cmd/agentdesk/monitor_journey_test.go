@@ -42,6 +42,7 @@ const (
 // monAgentDesk is the agent's desk of the journey, in this process: the
 // desk, its hub link (started) and its SIP phone on the "agent" headset.
 type monAgentDesk struct {
+	st   *store.Store
 	d    *desk.Desk
 	ua   *telephony.UA
 	link *hublink.Link
@@ -84,7 +85,8 @@ func startMonAgentDesk(t *testing.T, hubURL, token, pbx, user, password string) 
 		t.Fatal(err)
 	}
 	link.Attach(d)
-	ua, err := telephony.New(telephony.Config{PBX: pbx, User: user, Password: password, Input: "agent_mic", Output: "agent", Ring: "agent"},
+	ua, err := telephony.New(telephony.Config{PBX: pbx, User: user, Password: password, Input: "agent_mic", Output: "agent", Ring: "agent",
+		Recordings: cfg.RecordingsDir()},
 		d, telephony.WithLogger(log), telephony.WithListenAddr("127.0.0.1:0"))
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +98,7 @@ func startMonAgentDesk(t *testing.T, hubURL, token, pbx, user, password string) 
 	}
 	link.Start(ctx)
 	t.Cleanup(func() { cancel(); link.Stop(); ua.Close(); d.Close() })
-	return &monAgentDesk{d: d, ua: ua, link: link}
+	return &monAgentDesk{st: st, d: d, ua: ua, link: link}
 }
 
 // view waits for the agent desk's view to satisfy ok.
@@ -208,6 +210,7 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	// same board.
 	ocfg := desk.Defaults()
 	ocfg.Lang, ocfg.Role, ocfg.AgentNumber = "zh-Hans", agent.RoleSupervisor, "9001"
+	ocfg.Hub.URL, ocfg.Hub.Token = h.url, desk.Secret(supTok)
 	or, _ := newHubOracle(t, ocfg)
 	board := desk.View{Seq: 1 << 40, At: time.Now(), Lang: "zh-Hans", Role: agent.RoleSupervisor,
 		Board: desk.Board{FromHub: true, At: time.Now(), Agents: []desk.BoardAgent{{Agent: agentExt, Number: agentExt,
@@ -302,6 +305,36 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	}
 	x.shot("monitor-noted")
 
+	// The agent's recording of the call reaches the hub after its record;
+	// the supervisor finds it on the board and plays it on the headset.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		recs, err := ad.st.AllRecordings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) == 1 && !recs[0].Uploaded.IsZero() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent's recording did not reach the hub: %+v", recs)
+		}
+	}
+	find := or.button("查询")
+	x.click(at(find))
+	or.tapAt(find)
+	playAt := or.button("播放")
+	time.Sleep(1500 * time.Millisecond)
+	x.shot("monitor-recordings")
+	ear := pulse.Record("sup.monitor")
+	x.click(at(playAt))
+	time.Sleep(4 * time.Second)
+	x.shot("monitor-recording-playing")
+	played := ear.Stop()
+	x.click(at(playAt)) // ■: stop
+	if d := audiotest.MixedToneTime(played, monCallerHz, monHeard); d < 2*time.Second {
+		t.Errorf("the supervisor heard the recorded caller for %v of 4 s", d)
+	}
+
 	// What each ear heard.
 	_, decPath := b.Recordings()
 	callerEar := readWAV8k(t, decPath)
@@ -329,7 +362,8 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 		t.Errorf("barge: the caller heard the supervisor for %v of %v", heard(callerBarge, monSupHz), dur(callerBarge))
 	}
 
-	// The hub's audit: the refusal, the session, its modes and its end.
+	// The hub's audit: the refusal, the session, its modes and its end, the
+	// recording's upload and the supervisor's play.
 	c, err := upstream.NewClient(h.url, supTok, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -340,12 +374,12 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	}
 	var actions []string
 	for _, e := range page.Entries {
-		if strings.HasPrefix(string(e.Action), "monitor.") {
+		if strings.HasPrefix(string(e.Action), "monitor.") || strings.HasPrefix(string(e.Action), "recording.") {
 			actions = append(actions, string(e.Action))
 		}
 	}
 	got := strings.Join(actions, " ")
-	for _, want := range []string{"monitor.refused", "monitor.start", "monitor.mode", "monitor.end"} {
+	for _, want := range []string{"monitor.refused", "monitor.start", "monitor.mode", "monitor.end", "recording.upload", "recording.read"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the audit lacks %s: %s", want, got)
 		}

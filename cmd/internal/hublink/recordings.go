@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"agentdesk/agent"
+	"agentdesk/agent/desk"
 	"agentdesk/agent/upstream"
 )
 
@@ -89,4 +90,33 @@ func (l *Link) markUploaded(r agent.Recording) error {
 	now := time.Now()
 	r.Uploaded = now
 	return l.st.PutRecording(&r, now)
+}
+
+var _ desk.RecordingHub = (*Link)(nil)
+
+// hubRecordingsLimit bounds one listing on the board.
+const hubRecordingsLimit = 200
+
+// HubRecordings implements desk.RecordingHub.
+func (l *Link) HubRecordings(ctx context.Context, agentNumber string, from, to time.Time) ([]desk.HubRecording, error) {
+	list, err := l.c.Recordings(ctx, upstream.RecordingQuery{Agent: agentNumber, From: from, To: to, Limit: hubRecordingsLimit})
+	if err != nil {
+		return nil, hubErr(err)
+	}
+	out := make([]desk.HubRecording, 0, len(list.Recordings))
+	for _, r := range list.Recordings {
+		out = append(out, desk.HubRecording{ID: r.ID, Agent: r.Agent, CallID: r.CallID, Started: r.Started,
+			Duration: r.Duration.Duration(), Audio: r.Audio})
+	}
+	return out, nil
+}
+
+// FetchRecording implements desk.RecordingHub: the audio in memory (a
+// recording is a few MB), checked against the hub's size and SHA-256.
+func (l *Link) FetchRecording(ctx context.Context, id string) ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := l.c.FetchRecording(ctx, id, &b); err != nil {
+		return nil, hubErr(err)
+	}
+	return b.Bytes(), nil
 }
