@@ -66,7 +66,12 @@ const (
 // SQL: columns whose values only the domain's rules can compute.
 var afterMigration = map[int]func(ctx context.Context, db *DB, tx pgx.Tx) error{
 	2: func(ctx context.Context, db *DB, tx pgx.Tx) error { return backfillReplyDue(ctx, tx, db.log) },
-	5: func(ctx context.Context, db *DB, tx pgx.Tx) error { return db.backfillDerived(ctx, tx) },
+	5: func(ctx context.Context, db *DB, tx pgx.Tx) error {
+		return db.backfillDerived(ctx, tx, agent.KindComplaint, agent.KindCall, agent.KindCallback)
+	},
+	7: func(ctx context.Context, db *DB, tx pgx.Tx) error {
+		return db.backfillDerived(ctx, tx, agent.KindRecording)
+	},
 }
 
 // DB is the hub's PostgreSQL backend. Several hubs may share one database:

@@ -60,6 +60,15 @@ func derive(kind agent.Kind, deleted bool, body []byte, c agent.Center) (derived
 			return d, fmt.Errorf("decode coaching note: %w", err)
 		}
 		d.agent = &n.Agent
+	case agent.KindRecording:
+		var rec agent.Recording
+		if err := json.Unmarshal(body, &rec); err != nil {
+			return d, fmt.Errorf("decode recording: %w", err)
+		}
+		d.agent = &rec.Agent
+		if !rec.Started.IsZero() {
+			d.callAt = &rec.Started
+		}
 	case agent.KindCallback:
 		var cb agent.Callback
 		if err := json.Unmarshal(body, &cb); err != nil {
@@ -96,18 +105,22 @@ func warningOpen(c *agent.Complaint, policy agent.SLAPolicy) *bool {
 	return &open
 }
 
-// backfillDerived fills the columns migration 0005 adds for the records
-// stored before it, with the rule Push uses, in the hub's zone with the
-// default warning stages (no center settings exist before that
-// migration); the call counts follow through their triggers. Undecodable
-// bodies keep NULL, as at push time.
-func (db *DB) backfillDerived(ctx context.Context, tx pgx.Tx) error {
+// backfillDerived fills the derived columns of the stored records of the
+// kinds of (migration 0005's kinds for the records stored before it,
+// recordings for those stored before 0007) with the rule Push uses, in
+// the hub's zone with the default warning stages (no center settings
+// exist before migration 0005); the call counts follow through their
+// triggers. Undecodable bodies keep NULL, as at push time.
+func (db *DB) backfillDerived(ctx context.Context, tx pgx.Tx, of ...agent.Kind) error {
 	c, err := db.centerOf(agent.CenterSettings{})
 	if err != nil {
 		return fmt.Errorf("backfill derived columns: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT kind, id, body FROM records WHERE kind = ANY($1) AND NOT deleted`,
-		[]string{string(agent.KindComplaint), string(agent.KindCall), string(agent.KindCallback)})
+	names := make([]string, len(of))
+	for i, k := range of {
+		names[i] = string(k)
+	}
+	rows, err := tx.Query(ctx, `SELECT kind, id, body FROM records WHERE kind = ANY($1) AND NOT deleted`, names)
 	if err != nil {
 		return fmt.Errorf("backfill derived columns: %w", err)
 	}

@@ -212,6 +212,13 @@ type Backend interface {
 	// calls send with its description and its bytes; ErrNotFound when
 	// there is no audio (nothing audited).
 	Recording(ctx context.Context, p Principal, id string, send func(RecordingAudio, io.Reader) error) error
+	// Recordings lists the recordings (records of kind recording, not
+	// deleted) of q.Agent ("" every agent's) that began in [q.From, q.To)
+	// (a zero bound: none), only desk's when desk is not "", newest
+	// first, at most q.Limit of them, each with whether the hub holds its
+	// audio. The handler has checked q and narrowed it to what the
+	// caller may see.
+	Recordings(ctx context.Context, q RecordingQuery, desk string) (RecordingList, error)
 }
 
 // PackValidator checks a script pack file before it is published and
@@ -327,6 +334,7 @@ func NewServer(b Backend, opts ...ServerOption) *Server {
 	m.HandleFunc("POST /v1/monitor/{session}/event", s.authIf(s.reportMonitor, func(p Principal) bool { return p.mayMonitor() || p.deskWriter() }))
 	m.HandleFunc("POST /v1/coaching", s.auth(s.addCoaching, RoleSupervisor))
 	m.HandleFunc("GET /v1/coaching", s.authIf(s.coaching, Principal.callbackPuller))
+	m.HandleFunc("GET /v1/recordings", s.authIf(s.recordings, Principal.mayListRecordings))
 	m.HandleFunc("PUT /v1/recordings/{id}/audio", s.authIf(s.putRecording, Principal.deskWriter))
 	m.HandleFunc("GET /v1/recordings/{id}/audio", s.auth(s.recording, anyone...))
 	m.HandleFunc("GET /wallboard", s.wallboard)

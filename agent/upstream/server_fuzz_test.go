@@ -105,6 +105,9 @@ func (acceptAll) PutRecording(_ context.Context, _ Principal, id string, audio i
 func (acceptAll) Recording(context.Context, Principal, string, func(RecordingAudio, io.Reader) error) error {
 	return ErrNotFound
 }
+func (acceptAll) Recordings(context.Context, RecordingQuery, string) (RecordingList, error) {
+	return RecordingList{}, nil
+}
 
 // FuzzServer_Push feeds arbitrary bodies to /v1/push, /v1/live and
 // /v1/signin, to a pack version's review and rollback, to monitoring

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"agentdesk/agent"
@@ -374,4 +375,38 @@ func (h *Hub) Recording(_ context.Context, p upstream.Principal, id string, send
 	info, data := a.info, a.data
 	h.mu.Unlock()
 	return send(info, bytes.NewReader(data))
+}
+
+// Recordings lists the recordings q asks for, newest first, as the hub
+// does.
+func (h *Hub) Recordings(_ context.Context, q upstream.RecordingQuery, desk string) (upstream.RecordingList, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var all []upstream.RecordingInfo
+	for k, c := range h.records {
+		var rec agent.Recording
+		if k.kind != agent.KindRecording || c.Deleted || (desk != "" && c.Desk != desk) || json.Unmarshal(c.Body, &rec) != nil {
+			continue
+		}
+		if (q.Agent != "" && rec.Agent != q.Agent) || (!q.From.IsZero() && rec.Started.Before(q.From)) || (!q.To.IsZero() && !rec.Started.Before(q.To)) {
+			continue
+		}
+		info := upstream.RecordingInfo{ID: k.id, Agent: rec.Agent, Desk: c.Desk, CallID: rec.CallID, Started: rec.Started,
+			Duration: upstream.Seconds(rec.Duration.Seconds()), Paused: upstream.Seconds(rec.Paused.Seconds()), Channels: rec.Channels}
+		if a := h.sup().audio[k.id]; a != nil {
+			info.Audio, info.Size, info.SHA256 = true, a.info.Size, a.info.SHA256
+		}
+		all = append(all, info)
+	}
+	slices.SortFunc(all, func(a, b upstream.RecordingInfo) int {
+		if c := b.Started.Compare(a.Started); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	l := upstream.RecordingList{Recordings: all}
+	if q.Limit > 0 && len(all) > q.Limit {
+		l.Recordings, l.More = all[:q.Limit], true
+	}
+	return l, nil
 }
