@@ -105,8 +105,11 @@ func (c *monitorCard) apply(m desk.View) {
 		if a.Number != a.Agent {
 			o += " (" + a.Number + ")"
 		}
+		// The option's text stays the same while the call lasts (an open
+		// drop-down keeps the texts it opened with): the call's start, not
+		// its length.
 		if !a.CallSince.IsZero() {
-			o += " · " + c.t("mon.oncall", map[string]any{"Time": clock(max(0, m.At.Sub(a.CallSince)))})
+			o += " · " + c.t("mon.oncall", map[string]any{"Time": a.CallSince.In(zone).Format("15:04")})
 		}
 		c.picked[o] = a.Number
 		opts = append(opts, o)

@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"image"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"agentdesk/agent"
 	"agentdesk/agent/desk"
@@ -225,21 +231,33 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	pick := at(or.labelled("请选择正在通话的坐席"))
 	pickRect := image.Rectangle{Min: pick.Sub(image.Pt(120, 12)), Max: pick.Add(image.Pt(120, 12))}
 	empty := x.shot("monitor-board")
+	// Where the drop-down's first item shows: the oracle opens its own.
+	or.tapSelect("请选择正在通话的坐席")
+	var item image.Point
+	for _, p := range or.overlay() {
+		if tx, ok := p.obj.(*canvas.Text); ok && strings.HasPrefix(tx.Text, agentExt+" ") {
+			item = centre(p.rect)
+		}
+	}
+	if item == (image.Point{}) {
+		t.Fatal("the oracle's drop-down offers no agent")
+	}
+	or.tapAt(item)
+	itemRect := image.Rectangle{Min: at(item).Sub(image.Pt(100, 8)), Max: at(item).Add(image.Pt(100, 8))}
 	// The agent is offered once the hub's board has the call: open the
-	// drop-down, take its first item by keyboard.
+	// real drop-down, click its first item, and check it closed with the
+	// agent picked.
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		x.click(pick)
-		time.Sleep(500 * time.Millisecond)
-		x.key("Down")
-		x.key("Return")
-		time.Sleep(600 * time.Millisecond)
-		if n := changed(empty, x.shot("monitor-picked"), pickRect); n > 50 {
+		time.Sleep(1200 * time.Millisecond)
+		x.click(at(item))
+		time.Sleep(1200 * time.Millisecond)
+		shot := x.shot("monitor-picked")
+		if changed(empty, shot, pickRect) > 50 && changed(empty, shot, itemRect) < 20 {
 			break
 		}
-		x.key("Escape") // an empty drop-down is still open
-		time.Sleep(time.Second)
 		if time.Now().After(deadline) {
-			t.Fatal("the agent on the call was never offered on the supervisor's board")
+			t.Fatal("the agent on the call was never picked on the supervisor's board")
 		}
 	}
 	clickButton := func(text string) {
@@ -278,6 +296,10 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	clickButton("结束监听")
 	ad.view(t, "the session over", 10*time.Second, func(v desk.View) bool { return v.Monitored == nil })
 	time.Sleep(600 * time.Millisecond)
+	// The oracle shows the same ended session, with its note form.
+	board.Seq++
+	board.Supervision = &desk.Supervision{Session: "oracle", Agent: agentExt, Mode: desk.MonitorBarge, Ended: true}
+	or.win.Apply(board)
 	x.click(at(or.labelled("例如：开场白语速再慢一点；复述投诉内容后请对方确认。")))
 	const note = "开场白很标准；复述投诉内容后请对方确认。"
 	x.paste(note)
@@ -287,9 +309,20 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	// The same from the command line: deskctl monitor listens on the
 	// supervisor's headset for four seconds, printing the session.
 	supEar := pulse.Record("sup.monitor")
-	code, out, errOut := x.deskctl(ctl, "monitor", agentExt, "--mode", "listen", "--for", "4s", "--hub", h.url, "--token", supTok,
+	mon := exec.Command(ctl, "monitor", agentExt, "--mode", "listen", "--for", "4s", "--hub", h.url, "--token", supTok,
 		"--pbx", k.URI(), "--user", "1005", "--password", password, "--input", "sup_mic", "--output", "sup",
 		"--config", filepath.Join(x.dir, "none.toml"))
+	mon.Env = append(append([]string(nil), x.env...), penv...)
+	var monOut, monErr bytes.Buffer
+	mon.Stdout, mon.Stderr = &monOut, &monErr
+	code = 0
+	if err := mon.Run(); err != nil {
+		code = -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+	}
+	out, errOut := monOut.String(), monErr.String()
 	ctlEar := supEar.Stop()
 	if code != 0 || !strings.Contains(out, `"state":"up"`) || !strings.Contains(out, `"state":"ended"`) {
 		t.Errorf("deskctl monitor: exit %d, stdout %q, stderr %q", code, out, errOut)
@@ -321,7 +354,16 @@ func TestMonitorJourney_ListenWhisperBargeCoach(t *testing.T) {
 	}
 	find := or.button("查询")
 	x.click(at(find))
-	or.tapAt(find)
+	// The oracle lists the same: its button tapped as a widget (a tap at
+	// the point lands on the icon's padding in the test canvas).
+	for _, p := range or.objects() {
+		if b, ok := p.obj.(*widget.Button); ok && b.Text == "查询" {
+			test.Tap(b)
+		}
+	}
+	or.wait(t, "播放", 15*time.Second)
+	time.Sleep(time.Second)
+	x.shot("monitor-recordings")
 	playAt := or.button("播放")
 	time.Sleep(1500 * time.Millisecond)
 	x.shot("monitor-recordings")

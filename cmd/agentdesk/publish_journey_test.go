@@ -129,7 +129,7 @@ func TestPublishJourney_ApprovedHolidayReachesASecondDesk(t *testing.T) {
 	if err := od.SetPack(hp, desk.PackInfo{Name: "pack.toml", Version: pub.Version}); err != nil {
 		t.Fatal(err)
 	}
-	openAfter, packAfter := or.popAndFind(t, od, "o2", "话术：第 "+version+" 版")
+	openAfter, packAfter := or.popAndFind(t, od, "o2", "话术：pack（第 "+version+" 版）")
 	if openBefore.Text != before {
 		t.Errorf("the oracle's opening %q, greet's %q: the window and greet disagree", openBefore.Text, before)
 	}

@@ -158,7 +158,7 @@ func monitorCmd(ctx context.Context, e *env, args []string) error {
 		PBX: cfg.PBX.URI, User: cfg.PBX.User, Password: string(cfg.PBX.Password),
 		Transport: cfg.PBX.Transport, OutboundProxy: cfg.PBX.Proxy, CAFile: cfg.PBX.CA,
 		Input: ac.Input, Output: ac.Output, Ring: ac.Ring,
-	}, d, telephony.WithLogger(log))
+	}, audioNotes{next: d, w: e.stderr, cmd: "monitor"}, telephony.WithLogger(log))
 	if err != nil {
 		return err
 	}

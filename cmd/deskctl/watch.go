@@ -293,6 +293,7 @@ func autoAnswer(ctx context.Context, d *desk.Desk, delay time.Duration, w io.Wri
 type audioNotes struct {
 	next telephony.Emitter
 	w    io.Writer
+	cmd  string // the command saying it ("watch" when empty)
 }
 
 func (a audioNotes) Emit(e telephony.Event) {
@@ -311,5 +312,9 @@ func (a audioNotes) Emit(e telephony.Event) {
 		return
 	}
 	// Emit must not block: stderr is a terminal or a pipe someone reads.
-	go fmt.Fprintf(a.w, "deskctl watch: %s\n", line)
+	cmd := a.cmd
+	if cmd == "" {
+		cmd = "watch"
+	}
+	go fmt.Fprintf(a.w, "deskctl %s: %s\n", cmd, line)
 }
