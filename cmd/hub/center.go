@@ -24,9 +24,18 @@ func printJSON(w io.Writer, v any) error {
 }
 
 func callbacksPlan(args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("hub callbacks plan", stderr)
+	// A plan reads every member and task: 50,000 members take about 5 s.
+	return atCommand("hub callbacks plan", "plan", args, stdout, stderr, func(ctx context.Context, db *hub.DB, at time.Time) (any, error) {
+		return db.PlanCallbacks(ctx, at)
+	})
+}
+
+// atCommand runs an admin command that acts as of --at (default now) on
+// the database and prints its result as JSON.
+func atCommand(name, verb string, args []string, stdout, stderr io.Writer, do func(context.Context, *hub.DB, time.Time) (any, error)) error {
+	fs := flagSet(name, stderr)
 	c := commonFlags(fs)
-	atFlag := fs.String("at", "", "plan as of this RFC 3339 `INSTANT` (default: now)")
+	atFlag := fs.String("at", "", verb+" as of this RFC 3339 `INSTANT` (default: now)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,9 +50,8 @@ func callbacksPlan(args []string, stdout, stderr io.Writer) error {
 		}
 		at = t
 	}
-	// A plan reads every member and task: 50,000 members take about 5 s.
 	return withAdminDBFor(c, 10*time.Minute, func(ctx context.Context, db *hub.DB) error {
-		res, err := db.PlanCallbacks(ctx, at)
+		res, err := do(ctx, db, at)
 		if err != nil {
 			return err
 		}
@@ -129,28 +137,7 @@ func settingsShow(args []string, stdout, stderr io.Writer) error {
 }
 
 func recordingsPurge(args []string, stdout, stderr io.Writer) error {
-	fs := flagSet("hub recordings purge", stderr)
-	c := commonFlags(fs)
-	atFlag := fs.String("at", "", "purge as of this RFC 3339 `INSTANT` (default: now)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *c.dsn == "" || fs.NArg() > 0 {
-		return errUsage
-	}
-	at := time.Now()
-	if *atFlag != "" {
-		t, err := time.Parse(time.RFC3339, *atFlag)
-		if err != nil {
-			return fmt.Errorf("--at %q: want an RFC 3339 instant (2026-11-23T09:30:00+08:00)", *atFlag)
-		}
-		at = t
-	}
-	return withAdminDBFor(c, 10*time.Minute, func(ctx context.Context, db *hub.DB) error {
-		res, err := db.PurgeRecordings(ctx, at)
-		if err != nil {
-			return err
-		}
-		return printJSON(stdout, res)
+	return atCommand("hub recordings purge", "purge", args, stdout, stderr, func(ctx context.Context, db *hub.DB, at time.Time) (any, error) {
+		return db.PurgeRecordings(ctx, at)
 	})
 }
