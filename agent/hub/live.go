@@ -86,6 +86,14 @@ func (db *DB) Live(ctx context.Context, p upstream.Principal, r upstream.LiveRep
 			return fmt.Errorf("live: %w", err)
 		}
 	}
+	// A desk that reports its calls for monitoring (it gives its
+	// extension) and is no longer on a session's call: the call is over
+	// even if its "ended" event was lost (a crash, a restart, the network).
+	if r.Status.Extension != "" {
+		if _, err := db.endSessionsOffCall(ctx, tx, r.Desk, r.Status.CallID, now); err != nil {
+			return fmt.Errorf("live: %w", err)
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("live: commit: %w", err)
 	}

@@ -446,6 +446,21 @@ func (db *DB) endCallSessions(ctx context.Context, tx pgx.Tx, desk string, callI
 	return len(ids), nil
 }
 
+// endSessionsOffCall ends the open sessions on desk's calls other than
+// current (the call the desk reports in progress; "" none), as
+// endCallSessions does.
+func (db *DB) endSessionsOffCall(ctx context.Context, tx pgx.Tx, desk, current string, at time.Time) (int, error) {
+	rows, err := tx.Query(ctx, `SELECT call_id FROM monitor_sessions WHERE desk = $1 AND call_id <> $2 AND state <> 'ended'`, desk, current)
+	if err != nil {
+		return 0, fmt.Errorf("end monitoring off the call: %w", err)
+	}
+	calls, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(calls) == 0 {
+		return 0, err
+	}
+	return db.endCallSessions(ctx, tx, desk, calls, at)
+}
+
 // inTx runs f in one transaction; what names it in errors.
 func (db *DB) inTx(ctx context.Context, what string, f func(tx pgx.Tx) error) error {
 	tx, err := db.pool.Begin(ctx)

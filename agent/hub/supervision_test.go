@@ -998,3 +998,44 @@ func TestMonitor_RaceForOneCall(t *testing.T) {
 		t.Errorf("%d sessions and %d desk events, want 1 each", s, e)
 	}
 }
+
+// A session whose call's "ended" event never came (the agent's desk
+// crashed or restarted) ends when the desk next reports no call, or
+// another one: it does not stay on the board for ever.
+func TestMonitor_EndsWhenTheDeskReportsAnotherCall(t *testing.T) {
+	h := startHub(t, "", nil)
+	ctx := context.Background()
+	a, _ := liveDesk(t, h, agent.NewID())
+	events := deskEvents(t, a)
+	sup := asClient(t, h, h.token(t, upstream.RoleSupervisor, "张主管", ""))
+	onCall(t, a, "8001", "8001", "call-lost@pbx")
+	g, err := sup.Monitor(ctx, "8001", upstream.MonitorListen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextDeskEvent(t, events, upstream.DeskEventMonitor)
+	if _, err := a.ReportMonitor(ctx, g.Session, upstream.MonitorReport{Kind: upstream.MonitorStarted}); err != nil {
+		t.Fatal(err)
+	}
+	// Still on the call: the session stays.
+	if err := a.Live(ctx, upstream.AgentStatus{Agent: "8001", State: "on_call", Since: time.Now(), Extension: "8001", CallID: "call-lost@pbx", CallSince: time.Now()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := sup.MonitorSession(ctx, g.Session); err != nil || m.State != upstream.MonitorActive {
+		t.Fatalf("on the same call: %+v, %v", m, err)
+	}
+	// The desk restarted and reports being ready, with no event of the call's end.
+	if err := a.Live(ctx, upstream.AgentStatus{Agent: "8001", State: "available", Since: time.Now(), Extension: "8001"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := nextDeskEvent(t, events, upstream.DeskEventMonitorEnd); n.Session != g.Session || n.Reason != upstream.EndCallEnded {
+		t.Errorf("end notice = %+v", n)
+	}
+	m, err := sup.MonitorSession(ctx, g.Session)
+	if err != nil || m.State != upstream.MonitorEnded || m.EndReason != upstream.EndCallEnded {
+		t.Errorf("session after the desk reported no call = %+v, %v", m, err)
+	}
+	if bd := h.board(t, h.token(t, upstream.RoleSupervisor, "李主管", "")); bd.Floor.Monitoring != 0 {
+		t.Errorf("the board still counts %d sessions open", bd.Floor.Monitoring)
+	}
+}
