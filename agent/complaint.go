@@ -903,6 +903,13 @@ func (c *Complaint) ReplyOverdue(at time.Time) bool {
 	return !d.IsZero() && at.After(d)
 }
 
+// ReplyDueWithin reports whether the case awaits a reply that is not yet
+// overdue at at and falls due by at+d: the pre-deadline warning's rule.
+func (c *Complaint) ReplyDueWithin(at time.Time, d time.Duration) bool {
+	due := c.ReplyDue()
+	return !due.IsZero() && !c.ReplyOverdue(at) && !due.After(at.Add(d))
+}
+
 // RepliedOnTime reports whether the case was replied to by its reply time
 // (solved-on-call cases are on time). ok is false when there is no reply.
 func (c *Complaint) RepliedOnTime() (onTime, ok bool) {

@@ -79,13 +79,13 @@ func OverdueReplies(cs []Complaint, at time.Time) []Complaint {
 	return out
 }
 
-// RepliesDueWithin returns the cases awaiting a reply whose time falls in
-// (at, at+d], soonest first: the ones to warn the agent about.
+// RepliesDueWithin returns the cases awaiting a reply that fall due within
+// d of at and are not overdue yet (Complaint.ReplyDueWithin), soonest
+// first: the ones to warn the agent about.
 func RepliesDueWithin(cs []Complaint, at time.Time, d time.Duration) []Complaint {
 	var out []Complaint
 	for _, c := range cs {
-		due := c.ReplyDue()
-		if !due.IsZero() && due.After(at) && !due.After(at.Add(d)) {
+		if c.ReplyDueWithin(at, d) {
 			out = append(out, c)
 		}
 	}

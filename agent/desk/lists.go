@@ -197,7 +197,7 @@ func caseRows(l lists, at time.Time, me string, role agent.Role, p agent.SLAPoli
 		case c.Heard != nil:
 			r.What = c.Heard.Statement
 		}
-		r.DueSoon = !r.Overdue && !r.ReplyDue.IsZero() && !r.ReplyDue.After(at.Add(RepliesWarnBefore))
+		r.DueSoon = c.ReplyDueWithin(at, RepliesWarnBefore)
 		r.WaitingForMe = c.EscalatedTo(me, role)
 		if c.Warning != nil {
 			st := p.Status(*c.Warning, at)

@@ -57,10 +57,6 @@ func CallerKinds() []CallerKind { return scripts.CallerKinds() }
 // ComplaintStepIDs returns the complaint steps a pack has, in order.
 func ComplaintStepIDs() []string { return slices.Clone(scripts.ComplaintStepIDs) }
 
-// BuiltinHolidays returns the ids of the holidays the default calendar
-// knows (a pack may keep, re-date or remove them).
-func BuiltinHolidays() []string { return scripts.BuiltinHolidays() }
-
 // ParseDate reads a date written YYYY-MM-DD.
 func ParseDate(s string) (Date, error) { return scripts.ParseDate(s) }
 
