@@ -3,8 +3,6 @@
 # fonts at all (so a CJK glyph can only come from the font we bundle).
 # After sourcing: $DISPLAY, $XVFB_PID, $SANDBOX; call xvfb_stop at the end.
 xvfb_start() {
-	n=${XVFB_FIRST_DISPLAY:-90}
-	while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
 	SANDBOX=$(mktemp -d)
 	mkdir -p "$SANDBOX/home" "$SANDBOX/config" "$SANDBOX/data" "$SANDBOX/cache"
 	cat >"$SANDBOX/fonts.conf" <<'CONF'
@@ -12,10 +10,14 @@ xvfb_start() {
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><cachedir>/nonexistent</cachedir></fontconfig>
 CONF
-	Xvfb ":$n" -screen 0 1366x768x24 -nolisten tcp >"$SANDBOX/xvfb.log" 2>&1 &
+	# Xvfb picks a free display itself (no race with another X server
+	# starting at the same moment) and writes its number to fd 3.
+	Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp >"$SANDBOX/xvfb.log" 2>&1 3>"$SANDBOX/display" &
 	XVFB_PID=$!
 	i=0
-	until xdpyinfo -display ":$n" >/dev/null 2>&1; do
+	n=
+	until [ -n "$n" ] && xdpyinfo -display ":$n" >/dev/null 2>&1; do
+		n=$(tr -d '[:space:]' <"$SANDBOX/display")
 		i=$((i + 1))
 		if [ $i -gt 100 ]; then echo "Xvfb :$n did not start" >&2; cat "$SANDBOX/xvfb.log" >&2; return 1; fi
 		sleep 0.1

@@ -43,6 +43,7 @@ type xsession struct {
 	display string
 	dir     string
 	env     []string
+	xgone   <-chan struct{} // closed when the X server has exited
 }
 
 var buildOnce struct {
@@ -76,27 +77,58 @@ func startX(t *testing.T) *xsession {
 	t.Helper()
 	integration(t, "Xvfb", "xdotool", "xclip", "xwd", "convert")
 	dir := t.TempDir()
-	n := 80
-	for ; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); os.IsNotExist(err) {
-			break
-		}
+	// Xvfb picks a free display itself and writes its number to fd 3:
+	// choosing one here by looking for lock files races with any other
+	// X server starting at the same moment (and a display that is taken
+	// later makes the desk fail to open it).
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	display := fmt.Sprintf(":%d", n)
-	x := exec.Command("Xvfb", display, "-screen", "0", "1366x768x24", "-nolisten", "tcp")
+	xlog, err := os.Create(filepath.Join(dir, "xvfb.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xlog.Close()
+	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1366x768x24", "-nolisten", "tcp")
+	x.ExtraFiles = []*os.File{w}
+	x.Stdout, x.Stderr = xlog, xlog
 	if err := x.Start(); err != nil {
 		t.Fatalf("start Xvfb: %v", err)
 	}
+	w.Close()
+	exited := make(chan struct{})
+	go func() { x.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		x.Process.Signal(syscall.SIGTERM) // lets Xvfb remove its lock file
-		done := make(chan struct{})
-		go func() { x.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-exited:
 		case <-time.After(5 * time.Second):
 			x.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			if b, err := os.ReadFile(filepath.Join(dir, "xvfb.log")); err == nil && len(b) > 0 {
+				t.Logf("Xvfb log:\n%s", b)
+			}
 		}
 	})
+	number := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		r.Close()
+		number <- strings.TrimSpace(line)
+	}()
+	var display string
+	select {
+	case n := <-number:
+		if _, err := strconv.Atoi(n); err != nil {
+			t.Fatalf("Xvfb gave no display number (%q)", n)
+		}
+		display = ":" + n
+	case <-time.After(20 * time.Second):
+		t.Fatal("Xvfb did not come up within 20 s")
+	}
 	for _, sub := range []string{"home", "config", "data", "cache"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			t.Fatal(err)
@@ -104,7 +136,7 @@ func startX(t *testing.T) *xsession {
 	}
 	fontsConf := filepath.Join(dir, "fonts.conf")
 	os.WriteFile(fontsConf, []byte(`<?xml version="1.0"?><fontconfig><cachedir>/nonexistent</cachedir></fontconfig>`), 0o644)
-	s := &xsession{t: t, display: display, dir: dir, env: []string{"PATH=" + os.Getenv("PATH"),
+	s := &xsession{t: t, display: display, dir: dir, xgone: exited, env: []string{"PATH=" + os.Getenv("PATH"),
 		"HOME=" + filepath.Join(dir, "home"), "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
 		"XDG_DATA_HOME=" + filepath.Join(dir, "data"), "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
 		"FONTCONFIG_FILE=" + fontsConf, "DISPLAY=" + display, "FYNE_SCALE=1"}}
@@ -203,6 +235,11 @@ func (s *xsession) waitWindow(name string, within time.Duration) image.Point {
 				}
 			}
 			return image.Pt(x, y)
+		}
+		select {
+		case <-s.xgone:
+			s.t.Fatalf("the X server %s exited while waiting for window %q", s.display, name)
+		default:
 		}
 		if time.Now().After(deadline) {
 			s.t.Fatalf("no window %q within %v", name, within)
