@@ -84,6 +84,21 @@ type rtpStream struct {
 	done     chan struct{}
 	ctrlDone chan struct{} // controlLoop has sent its BYE
 	wg       sync.WaitGroup
+
+	// While the call clock ticks the stream, the tick takes what waits on
+	// the socket itself and readLoop stays away from it: a goroutine woken
+	// for every packet costs more CPU than the packet (see drainQueued).
+	clocked   atomic.Bool
+	lastTick  atomic.Int64  // UnixNano of the clock's last receiveFrame
+	byClock   atomic.Int64  // datagrams the clock took off the socket
+	unclocked chan struct{} // wakes readLoop when the clock lets go
+	fdOnce    sync.Once
+	fd        int // the RTP socket's descriptor (Unix), -1 if unknown
+	fdMu      sync.RWMutex
+	fdGone    bool   // the socket is closing: its descriptor is not ours
+	tickBuf   []byte // the clock's buffers, under voice.tickMu
+	tickDec   []byte
+	tickPCM   []int16
 }
 
 // receiveStats are the RFC 3550 §A.3 and §A.8 receiver counters.
@@ -124,18 +139,19 @@ func newRTPStream(ip string, log *slog.Logger) (*rtpStream, error) {
 		var b [10]byte
 		_, _ = rand.Read(b[:])
 		return &rtpStream{
-			log:      log,
-			conn:     conn,
-			ctrl:     ctrl,
-			jb:       newJitterBuffer(),
-			cname:    "agentdesk-" + hex.EncodeToString(b[6:]),
-			ssrc:     binary.BigEndian.Uint32(b[:4]),
-			seq:      binary.BigEndian.Uint16(b[4:6]),
-			ts:       binary.BigEndian.Uint32(b[6:10]),
-			dtmfPT:   -1,
-			recv:     map[uint8]codec{},
-			done:     make(chan struct{}),
-			ctrlDone: make(chan struct{}),
+			log:       log,
+			conn:      conn,
+			ctrl:      ctrl,
+			jb:        newJitterBuffer(),
+			cname:     "agentdesk-" + hex.EncodeToString(b[6:]),
+			ssrc:      binary.BigEndian.Uint32(b[:4]),
+			seq:       binary.BigEndian.Uint16(b[4:6]),
+			ts:        binary.BigEndian.Uint32(b[6:10]),
+			dtmfPT:    -1,
+			recv:      map[uint8]codec{},
+			done:      make(chan struct{}),
+			ctrlDone:  make(chan struct{}),
+			unclocked: make(chan struct{}, 1),
 		}, nil
 	}
 	if lastErr == nil {
@@ -299,8 +315,43 @@ func (r *rtpStream) sendFrame(pcm []int16) {
 }
 
 // receiveFrame is the next 20 ms of the peer's voice (concealed or silent
-// when nothing usable came).
-func (r *rtpStream) receiveFrame(out []int16) { r.jb.pop(out) }
+// when nothing usable came). It is the call clock's: the first one takes
+// the socket over from readLoop, and each one takes in every datagram
+// waiting there before it pops the jitter buffer.
+func (r *rtpStream) receiveFrame(out []int16) {
+	r.lastTick.Store(time.Now().UnixNano())
+	if canDrain && !r.clocked.Load() {
+		r.clocked.Store(true) // readLoop lets go of the socket
+	}
+	if r.clocked.Load() {
+		if r.tickBuf == nil {
+			r.tickBuf, r.tickDec, r.tickPCM = make([]byte, maxRTPPacket), make([]byte, maxRTPPacket), make([]int16, maxRTPPacket)
+		}
+		for range maxDrain {
+			n, from, ok := r.readQueued(r.tickBuf)
+			if !ok {
+				break
+			}
+			r.byClock.Add(1)
+			r.receive(r.tickBuf[:n], from, r.tickDec, r.tickPCM)
+		}
+	}
+	r.jb.pop(out)
+}
+
+// maxDrain bounds what one tick takes from the socket (a flood waits).
+const maxDrain = 32
+
+// unclock gives the socket back to readLoop: the call is off the clock.
+func (r *rtpStream) unclock() {
+	if !r.clocked.Swap(false) {
+		return
+	}
+	select {
+	case r.unclocked <- struct{}{}:
+	default:
+	}
+}
 
 // sendDTMF sends one key as RFC 4733 events on the next frames of the call
 // clock and returns once they are out (or after dtmfTimeout).
@@ -339,8 +390,26 @@ func (r *rtpStream) readLoop() {
 	buf := make([]byte, maxRTPPacket)
 	dec := make([]byte, maxRTPPacket)
 	pcm := make([]int16, maxRTPPacket)
+	// The clock stopped without letting go (the call left it some other
+	// way): after this long readLoop takes the socket back.
+	const stale = 200 * time.Millisecond
 	for {
-		n, from, err := r.conn.ReadFromUDP(buf)
+		if r.clocked.Load() {
+			t := time.NewTimer(time.Second)
+			select {
+			case <-r.done:
+				t.Stop()
+				return
+			case <-r.unclocked:
+			case <-t.C:
+			}
+			t.Stop()
+			if r.clocked.Load() && time.Since(time.Unix(0, r.lastTick.Load())) > stale {
+				r.unclock()
+			}
+			continue
+		}
+		n, from, err := r.readOrYield(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -620,6 +689,9 @@ func (r *rtpStream) close() {
 	if started {
 		<-r.ctrlDone // its BYE is out before the sockets go
 	}
+	r.fdMu.Lock()
+	r.fdGone = true // no tick reads the descriptor once it may be reused
+	r.fdMu.Unlock()
 	_ = r.conn.Close()
 	_ = r.ctrl.Close()
 	r.wg.Wait()

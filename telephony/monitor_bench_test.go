@@ -40,9 +40,9 @@ func benchStream(b *testing.B, sink *net.UDPConn) *rtpStream {
 // for one call, and for one call with a supervisor on it (in barge, the
 // mode that mixes most): the difference is what a monitoring leg costs
 // the agent's desk on its clock (a jitter buffer pop, the mixes, one more
-// frame encoded and sent). The leg's receive path (a goroutine decoding
-// 50 packets a second) is not on the clock; BenchmarkMonitor's process
-// CPU holds it.
+// frame encoded and sent). The leg's receive path (decoding 50 packets a
+// second, on the clock's tick on Unix) has nothing to take here, as no
+// peer sends; BenchmarkMonitor's process CPU holds it.
 //
 //	go test -run '^$' -bench BenchmarkVoice_TickMonitor ./telephony
 func BenchmarkVoice_TickMonitor(b *testing.B) {

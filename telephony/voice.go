@@ -91,8 +91,22 @@ func (v *voice) attach(c *call) {
 	}
 }
 
-// detach takes c off the clock; the last call closes the headset.
+// detach takes c off the clock; the last call closes the headset. Its
+// media's socket goes back to the stream's own reader once no tick can
+// still be reading it.
 func (v *voice) detach(c *call) {
+	if !v.remove(c) {
+		return
+	}
+	v.tickMu.Lock()
+	m := c.getMedia()
+	v.tickMu.Unlock()
+	if m != nil {
+		m.unclock()
+	}
+}
+
+func (v *voice) remove(c *call) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	for i, x := range v.calls {
@@ -105,8 +119,9 @@ func (v *voice) detach(c *call) {
 			v.snd.SetFrameFunc(nil)
 			v.snd.Stop()
 		}
-		return
+		return true
 	}
+	return false
 }
 
 // setRinging rings the ring device while any inbound call rings.

@@ -121,7 +121,8 @@ func BenchmarkVoice(b *testing.B) {
 	// The desk: deskctl watch answering at once, on desk_mic / desk.
 	k1 := kamailiotest.Start(b, kamailiotest.Options{Template: "testdata/kamailio.cfg", User: itUser, Password: itPassword})
 	desk := exec.Command(bin, "watch", "--config", filepath.Join(b.TempDir(), "none.toml"), "--data", b.TempDir(), "--json",
-		"--pbx", k1.URI(), "--user", itUser, "--password", itPassword, "--answer-after", "1ms", "--input", "desk_mic", "--output", "desk")
+		"--pbx", k1.URI(), "--user", itUser, "--password", itPassword, "--answer-after", "1ms", "--input", "desk_mic", "--output", "desk",
+		"--recordings", b.TempDir()) // the window records every call; so does the desk measured
 	desk.Env = pulse.Env()
 	stdout, err := desk.StdoutPipe()
 	if err != nil {
