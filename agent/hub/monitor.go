@@ -408,11 +408,13 @@ func (db *DB) ReportMonitor(ctx context.Context, p upstream.Principal, id string
 		case r.Kind == upstream.MonitorModed && open:
 			_, err = tx.Exec(ctx, `UPDATE monitor_sessions SET mode = $2 WHERE id = $1`, id, string(r.Mode))
 		case r.Kind == upstream.MonitorEndedBy && open:
+			// The session's end is audited whoever ends it first: the
+			// supervisor's end that follows finds it over already.
 			reason := r.Reason
 			if reason == "" {
 				reason = "desk"
 			}
-			_, err = tx.Exec(ctx, `UPDATE monitor_sessions SET state = 'ended', ended_at = $2, end_reason = $3 WHERE id = $1`, id, at, reason)
+			err = db.endSession(ctx, tx, p, id, reason, at)
 		}
 		if err != nil {
 			return err

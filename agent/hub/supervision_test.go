@@ -434,6 +434,14 @@ func TestMonitor_SessionThroughTheAPI(t *testing.T) {
 		m.State != upstream.MonitorEnded || m.EndReason != "hung up" || m.SupervisorNumber != "9001" || m.SupervisorDesk != deskS {
 		t.Errorf("after the supervisor's desk reported ended: %+v, %v", m, err)
 	}
+	// Ended by a report is ended like any other: audited, and the agent's
+	// desk forgets the token it was told to expect.
+	if n := nextDeskEvent(t, events, upstream.DeskEventMonitorEnd); n.Session != g3.Session || n.Token != g3.Token || n.Reason != "hung up" {
+		t.Errorf("end notice after the report = %+v", n)
+	}
+	if want := []string{"monitor.start", "monitor.report:ended", "monitor.end"}; !slices.Equal(trailActions(m), want) {
+		t.Errorf("trail after the report = %v, want %v", trailActions(m), want)
+	}
 
 	// A session ends by itself with the call.
 	g4, err := sup.Monitor(ctx, "8001", upstream.MonitorBarge)

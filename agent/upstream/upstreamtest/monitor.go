@@ -228,7 +228,11 @@ func (h *Hub) ReportMonitor(_ context.Context, p upstream.Principal, id string, 
 	case r.Kind == upstream.MonitorModed && s.Open():
 		m.s.Mode = r.Mode
 	case r.Kind == upstream.MonitorEndedBy && s.Open():
-		m.s.State, m.s.Ended, m.s.EndReason = upstream.MonitorEnded, at, r.Reason
+		reason := r.Reason
+		if reason == "" {
+			reason = "desk"
+		}
+		h.endMonitorLocked(p, m, reason, at)
 	}
 	_, s, _ = h.monitorLocked(id, at)
 	h.mu.Unlock()
