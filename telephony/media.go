@@ -87,7 +87,7 @@ type rtpStream struct {
 
 	// While the call clock ticks the stream, the tick takes what waits on
 	// the socket itself and readLoop stays away from it: a goroutine woken
-	// for every packet costs more CPU than the packet (see drainQueued).
+	// for every packet costs more CPU than the packet (media_clock_unix.go).
 	clocked   atomic.Bool
 	lastTick  atomic.Int64  // UnixNano of the clock's last receiveFrame
 	byClock   atomic.Int64  // datagrams the clock took off the socket
