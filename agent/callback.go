@@ -325,9 +325,6 @@ const (
 
 var assignNames = []string{"round_robin", "by_load"}
 
-// String returns round_robin or by_load.
-func (m AssignMode) String() string { return enumString(assignNames, int(m)) }
-
 // ParseAssignMode reads round_robin or by_load.
 func ParseAssignMode(s string) (AssignMode, error) {
 	i, err := enumParse(assignNames, s, "assignment mode")

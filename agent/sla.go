@@ -79,20 +79,6 @@ func OverdueReplies(cs []Complaint, at time.Time) []Complaint {
 	return out
 }
 
-// RepliesDueWithin returns the cases awaiting a reply that fall due within
-// d of at and are not overdue yet (Complaint.ReplyDueWithin), soonest
-// first: the ones to warn the agent about.
-func RepliesDueWithin(cs []Complaint, at time.Time, d time.Duration) []Complaint {
-	var out []Complaint
-	for _, c := range cs {
-		if c.ReplyDueWithin(at, d) {
-			out = append(out, c)
-		}
-	}
-	sortByDue(out)
-	return out
-}
-
 func sortByDue(cs []Complaint) {
 	sort.SliceStable(cs, func(i, j int) bool { return cs[i].ReplyDue().Before(cs[j].ReplyDue()) })
 }

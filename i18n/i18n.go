@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/BurntSushi/toml"
@@ -173,23 +172,4 @@ func messageIDs(lang string) ([]string, map[string]string) {
 	ids = append(ids, dups...)
 	sort.Strings(ids)
 	return ids, raw
-}
-
-// placeholders returns the sorted {{.Name}} placeholders of a message.
-func placeholders(s string) []string {
-	var out []string
-	for {
-		i := strings.Index(s, "{{.")
-		if i < 0 {
-			break
-		}
-		j := strings.Index(s[i:], "}}")
-		if j < 0 {
-			break
-		}
-		out = append(out, s[i+3:i+j])
-		s = s[i+j+2:]
-	}
-	sort.Strings(out)
-	return out
 }

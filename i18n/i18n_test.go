@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -143,4 +144,23 @@ func ExampleLocalizer_T() {
 	// Output:
 	// Callbacks due: 1
 	// 話後整理
+}
+
+// placeholders returns the sorted {{.Name}} placeholders of a message.
+func placeholders(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, "{{.")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(s[i:], "}}")
+		if j < 0 {
+			break
+		}
+		out = append(out, s[i+3:i+j])
+		s = s[i+j+2:]
+	}
+	sort.Strings(out)
+	return out
 }

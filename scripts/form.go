@@ -146,18 +146,6 @@ func (n *notes) set(k string, v *note) {
 	(*n)[k] = v
 }
 
-// DefaultForm returns the form of lang's embedded default pack.
-func DefaultForm(lang string) (*Form, error) {
-	data, err := DefaultPackFile(lang)
-	if err != nil {
-		return nil, err
-	}
-	if lang == "" {
-		lang = DefaultLang
-	}
-	return ReadForm("packs/"+lang+".toml", data)
-}
-
 // ReadForm reads a pack file into a Form. It fails, with PackErrors, only
 // when the form could not hold the file: it is not TOML, a value is of the
 // wrong kind, or a setting is unknown (it would be lost). Everything else a

@@ -390,3 +390,15 @@ func FuzzReadForm(f *testing.F) {
 		}
 	})
 }
+
+// DefaultForm returns the form of lang's embedded default pack.
+func DefaultForm(lang string) (*Form, error) {
+	data, err := DefaultPackFile(lang)
+	if err != nil {
+		return nil, err
+	}
+	if lang == "" {
+		lang = DefaultLang
+	}
+	return ReadForm("packs/"+lang+".toml", data)
+}

@@ -46,16 +46,6 @@ func (k CallerKind) String() string {
 	return "anonymous"
 }
 
-// ParseCallerKind is the inverse of String.
-func ParseCallerKind(s string) (CallerKind, error) {
-	for _, k := range CallerKinds() {
-		if k.String() == s {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown caller kind %q (known, surname_only, title_only, anonymous)", s)
-}
-
 // surname is the party's surname, or the first character of a Han Name.
 func (pt Party) surname() string {
 	if pt.Surname != "" || pt.Name == "" {

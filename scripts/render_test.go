@@ -509,3 +509,13 @@ func TestParty_Kind(t *testing.T) {
 		t.Error("ParseCallerKind(vip) = nil error")
 	}
 }
+
+// ParseCallerKind is the inverse of String.
+func ParseCallerKind(s string) (CallerKind, error) {
+	for _, k := range CallerKinds() {
+		if k.String() == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown caller kind %q (known, surname_only, title_only, anonymous)", s)
+}

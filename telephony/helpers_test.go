@@ -3,6 +3,7 @@ package telephony
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,3 +59,16 @@ func waitGoroutinesBack(t *testing.T, base int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// offerSDP is our own plain offer: PCMU, PCMA and telephone-event.
+func offerSDP(ip string, port int, sessID, sessVersion uint64, dir string) []byte {
+	return offerSDPWith(ip, port, sessID, sessVersion, dir, nil)
+}
+
+func buildSDP(ip string, port int, sessID, sessVersion uint64, formats []Format, dir string) []byte {
+	return buildSDPWith(ip, port, sessID, sessVersion, formats, dir, nil)
+}
+
+// withPacketCounter counts every datagram or stream read the transport
+// hands to the SIP parser (tests use it to prove a flood was read).
+func withPacketCounter(n *atomic.Int64) Option { return func(u *UA) { u.packets = n } }

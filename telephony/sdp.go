@@ -380,11 +380,6 @@ func (s *SDP) answer(a answerSpec) (answered, error) {
 	return out, nil
 }
 
-// offerSDP is our own plain offer: PCMU, PCMA and telephone-event.
-func offerSDP(ip string, port int, sessID, sessVersion uint64, dir string) []byte {
-	return offerSDPWith(ip, port, sessID, sessVersion, dir, nil)
-}
-
 // offerSDPWith is our offer, RTP/SAVP with key when key is set.
 func offerSDPWith(ip string, port int, sessID, sessVersion uint64, dir string, key *Crypto) []byte {
 	return buildSDPWith(ip, port, sessID, sessVersion, []Format{
@@ -392,10 +387,6 @@ func offerSDPWith(ip string, port int, sessID, sessVersion uint64, dir string, k
 		{PT: ptPCMA, Name: "PCMA", Rate: 8000},
 		{PT: ptTelephoneEvent, Name: "telephone-event", Rate: 8000},
 	}, dir, key)
-}
-
-func buildSDP(ip string, port int, sessID, sessVersion uint64, formats []Format, dir string) []byte {
-	return buildSDPWith(ip, port, sessID, sessVersion, formats, dir, nil)
 }
 
 func buildSDPWith(ip string, port int, sessID, sessVersion uint64, formats []Format, dir string, key *Crypto) []byte {

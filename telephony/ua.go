@@ -131,10 +131,6 @@ func WithRingTimeout(d time.Duration) Option { return func(u *UA) { u.ringTimeou
 // malgo); tests pass audiotest's fake.
 func WithAudioBackend(b audio.Backend) Option { return func(u *UA) { u.audioBackend = b } }
 
-// withPacketCounter counts every datagram or stream read the transport
-// hands to the SIP parser (tests use it to prove a flood was read).
-func withPacketCounter(n *atomic.Int64) Option { return func(u *UA) { u.packets = n } }
-
 // UA is the desk's SIP user agent. It satisfies the desk's Phone interface
 // (with Mute, PauseRecording, ResumeRecording and Levels), and carries
 // monitoring sessions (ExpectMonitor, CancelMonitor on the agent's desk;

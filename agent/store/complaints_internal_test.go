@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -85,4 +86,45 @@ func TestReindexRemote(t *testing.T) {
 	if n := callCount(); n != 0 {
 		t.Errorf("call index holds %d keys after removal, want 0", n)
 	}
+}
+
+// reindexRemote keeps this file's own indexes (complaints, calls,
+// callbacks) right when a record arrives from the hub rather than through
+// PutComplaint, PutCall or PutCallback: oldRaw is the desk's copy (nil if
+// none), newRaw the new JSON (nil when the record is removed). Other kinds
+// are ignored.
+func reindexRemote(t txn, kind agent.Kind, id string, oldRaw, newRaw []byte) error {
+	for i, raw := range [][]byte{oldRaw, newRaw} {
+		if raw == nil {
+			continue
+		}
+		del := i == 0
+		var err error
+		switch kind {
+		case agent.KindComplaint:
+			var c agent.Complaint
+			if err = json.Unmarshal(raw, &c); err == nil {
+				c.ID = id
+				err = indexComplaint(t, &c, del)
+			}
+		case agent.KindCall:
+			var c agent.Call
+			if err = json.Unmarshal(raw, &c); err == nil {
+				c.ID = id
+				err = indexCall(t, &c, del)
+			}
+		case agent.KindCallback:
+			var cb agent.Callback
+			if err = json.Unmarshal(raw, &cb); err == nil {
+				cb.ID = id
+				err = indexCallback(t, &cb, del)
+			}
+		default:
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reindex %s %s: %w", kind, id, err)
+		}
+	}
+	return nil
 }

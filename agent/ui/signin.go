@@ -147,10 +147,6 @@ func (s *SignIn) submit() {
 	})
 }
 
-// Lang is the language the screen speaks (picked on it), for the desk that
-// opens after it.
-func (s *SignIn) Lang() string { return s.lang }
-
 // signInErrText says why a sign-in was refused, chosen by the error's type.
 func signInErrText(lang string, err error) string {
 	var locked *desk.SignInLockedError

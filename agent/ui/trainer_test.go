@@ -640,3 +640,14 @@ func BenchmarkTrainerView_Keystroke(b *testing.B) {
 		})
 	}
 }
+
+// previewText is the preview's lines as text, section by section.
+func (v *trainerView) previewText() string {
+	var b strings.Builder
+	for _, o := range v.lines.Objects {
+		if rt := o.(*widget.RichText); rt.Visible() {
+			b.WriteString(rt.String() + "\n")
+		}
+	}
+	return b.String()
+}

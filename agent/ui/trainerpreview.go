@@ -319,17 +319,6 @@ func (v *trainerView) sectionSegments(sec desk.PreviewSection, varLabels map[str
 	return segs
 }
 
-// previewText is the preview's lines as text, section by section.
-func (v *trainerView) previewText() string {
-	var b strings.Builder
-	for _, o := range v.lines.Objects {
-		if rt := o.(*widget.RichText); rt.Visible() {
-			b.WriteString(rt.String() + "\n")
-		}
-	}
-	return b.String()
-}
-
 // openingKind says which opening the instant gets, and why.
 func (v *trainerView) openingKind(g desk.PackPreview) string {
 	switch g.OpeningKind {

@@ -126,13 +126,6 @@ func (l *addrLimiter) evict(now time.Time) {
 	}
 }
 
-// tracked is how many addresses the limiter holds (for tests).
-func (l *addrLimiter) tracked() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.m)
-}
-
 // clientAddr is the address a request comes from: the connection's peer,
 // or, when the peer is one of the trusted proxies, the rightmost address
 // of X-Forwarded-For that is not a trusted proxy itself (the one the

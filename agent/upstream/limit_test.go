@@ -118,3 +118,10 @@ func TestClientAddr(t *testing.T) {
 		}
 	}
 }
+
+// tracked is how many addresses the limiter holds (for tests).
+func (l *addrLimiter) tracked() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
+}

@@ -38,16 +38,6 @@ func writeEvent(w io.Writer, name string, v any) error {
 	return err
 }
 
-// readEvents parses server-sent events from r and calls fn for each
-// complete one, with the event's name ("message" when it has none) and its
-// data lines joined by newlines. Comments, id and retry fields are skipped;
-// an event without data is not dispatched. It returns io.EOF when r ends
-// between events, io.ErrUnexpectedEOF when r ends inside one (that event is
-// dropped), ErrEventTooLarge, or r's error.
-func readEvents(r io.Reader, limit int, fn func(name string, data []byte)) error {
-	return readEventsID(r, limit, func(_, name string, data []byte) { fn(name, data) })
-}
-
 // readEventsID is readEvents that also passes each event's last event ID
 // (the latest id field so far, as a browser keeps it; "" before any).
 func readEventsID(r io.Reader, limit int, fn func(id, name string, data []byte)) error {

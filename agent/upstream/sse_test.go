@@ -119,3 +119,13 @@ func FuzzReadEvents(f *testing.F) {
 		}
 	})
 }
+
+// readEvents parses server-sent events from r and calls fn for each
+// complete one, with the event's name ("message" when it has none) and its
+// data lines joined by newlines. Comments, id and retry fields are skipped;
+// an event without data is not dispatched. It returns io.EOF when r ends
+// between events, io.ErrUnexpectedEOF when r ends inside one (that event is
+// dropped), ErrEventTooLarge, or r's error.
+func readEvents(r io.Reader, limit int, fn func(name string, data []byte)) error {
+	return readEventsID(r, limit, func(_, name string, data []byte) { fn(name, data) })
+}

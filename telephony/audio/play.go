@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"os"
 	"sync/atomic"
 	"time"
 )
@@ -19,34 +18,20 @@ import (
 // 16-bit PCM WAV file.
 var ErrNotWAV = errors.New("audio: not a 16-bit PCM WAV file")
 
-// playQueue is how much decoded audio PlayFile keeps ahead of the device.
+// playQueue is how much decoded audio PlayWAV keeps ahead of the device.
 const playQueue = Rate / 5
 
-// PlayFile plays a recording on cfg's output device, the headset's
-// earpiece: a 16-bit PCM WAV file, such as the desk's stereo call
-// recordings (any rate and number of channels; the channels are mixed
-// into the earpiece's one, so both sides of a call are heard), at
-// cfg.Volume. It returns nil once the whole file has played, ctx.Err()
-// when ctx ends first (the playing stops at once), or the device's
-// *DeviceError. A file that cannot be read or is not such a WAV is an
-// error naming it (errors.Is ErrNotWAV), and no device is opened. A
-// recording whose header was never completed (a crash mid-call) plays up
-// to where its data ends. WithBackend and WithLogger apply.
-func PlayFile(ctx context.Context, cfg Config, path string, opts ...Option) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("audio: play %s: %w", path, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("audio: play %s: %w", path, err)
-	}
-	return play(ctx, cfg, path, f, fi.Size(), opts)
-}
-
-// PlayWAV is PlayFile for a WAV file already read (a sealed recording the
-// desk opened in memory); name names it in errors and the log.
+// PlayWAV plays a recording already read into wav (a sealed recording the
+// desk opened in memory; name names it in errors and the log) on cfg's
+// output device, the headset's earpiece: a 16-bit PCM WAV file, such as
+// the desk's stereo call recordings (any rate and number of channels; the
+// channels are mixed into the earpiece's one, so both sides of a call are
+// heard), at cfg.Volume. It returns nil once the whole file has played,
+// ctx.Err() when ctx ends first (the playing stops at once), or the
+// device's *DeviceError. What is not such a WAV is an error naming it
+// (errors.Is ErrNotWAV), and no device is opened. A recording whose
+// header was never completed (a crash mid-call) plays up to where its
+// data ends. WithBackend and WithLogger apply.
 func PlayWAV(ctx context.Context, cfg Config, name string, wav []byte, opts ...Option) error {
 	return play(ctx, cfg, name, bytes.NewReader(wav), int64(len(wav)), opts)
 }

@@ -67,7 +67,7 @@ func TestPlayFile_StereoRecording(t *testing.T) {
 	path := writeWAV(t, audio.Rate, -1, left, right)
 	be := audiotest.New()
 	start := time.Now()
-	if err := audio.PlayFile(context.Background(), audio.Config{}, path, audio.WithBackend(be), audio.WithLogger(quiet())); err != nil {
+	if err := playFile(context.Background(), audio.Config{}, path, audio.WithBackend(be), audio.WithLogger(quiet())); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(start)
@@ -99,7 +99,7 @@ func TestPlayFile_OtherRates(t *testing.T) {
 	audio.Tone(s, 300, 0.6, 0) // Tone runs at 8 kHz: 300 Hz there is 600 Hz at 16 kHz
 	path := writeWAV(t, 16000, -1, s)
 	be := audiotest.New()
-	if err := audio.PlayFile(context.Background(), audio.Config{Volume: 0.5}, path, audio.WithBackend(be), audio.WithLogger(quiet())); err != nil {
+	if err := playFile(context.Background(), audio.Config{Volume: 0.5}, path, audio.WithBackend(be), audio.WithLogger(quiet())); err != nil {
 		t.Fatal(err)
 	}
 	got := nonSilent(be.Played("earpiece"))
@@ -121,7 +121,7 @@ func TestPlayFile_StopsOnContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := audio.PlayFile(ctx, audio.Config{}, path, audio.WithBackend(be), audio.WithLogger(quiet()))
+	err := playFile(ctx, audio.Config{}, path, audio.WithBackend(be), audio.WithLogger(quiet()))
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("stopped with %v", err)
 	}
@@ -141,7 +141,7 @@ func TestPlayFile_StopsOnContext(t *testing.T) {
 func TestPlayFile_UnfinishedRecording(t *testing.T) {
 	path := writeWAV(t, audio.Rate, 0, tone(audio.Rate/4, 440), tone(audio.Rate/4, 440))
 	be := audiotest.New()
-	if err := audio.PlayFile(context.Background(), audio.Config{}, path, audio.WithBackend(be), audio.WithLogger(quiet())); err != nil {
+	if err := playFile(context.Background(), audio.Config{}, path, audio.WithBackend(be), audio.WithLogger(quiet())); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(nonSilent(be.Played("earpiece"))); n < audio.Rate/4-audio.Rate/50 {
@@ -165,7 +165,7 @@ func TestPlayFile_BadInput(t *testing.T) {
 		path string
 		want error
 	}{{text, audio.ErrNotWAV}, {eight, audio.ErrNotWAV}, {filepath.Join(dir, "gone.wav"), fs.ErrNotExist}} {
-		err := audio.PlayFile(context.Background(), audio.Config{}, tc.path, audio.WithBackend(be), audio.WithLogger(quiet()))
+		err := playFile(context.Background(), audio.Config{}, tc.path, audio.WithBackend(be), audio.WithLogger(quiet()))
 		if !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", filepath.Base(tc.path), err, tc.want)
 		}
@@ -178,11 +178,11 @@ func TestPlayFile_BadInput(t *testing.T) {
 	}
 	good := writeWAV(t, audio.Rate, -1, tone(100, 440))
 	var de *audio.DeviceError
-	err := audio.PlayFile(context.Background(), audio.Config{}, good, audio.WithBackend(audiotest.Empty()), audio.WithLogger(quiet()))
+	err := playFile(context.Background(), audio.Config{}, good, audio.WithBackend(audiotest.Empty()), audio.WithLogger(quiet()))
 	if !errors.Is(err, audio.ErrNoDevice) || !errors.As(err, &de) || de.Role != audio.RoleOutput {
 		t.Errorf("no sound card: %v", err)
 	}
-	err = audio.PlayFile(context.Background(), audio.Config{Output: "no such headset"}, good, audio.WithBackend(be), audio.WithLogger(quiet()))
+	err = playFile(context.Background(), audio.Config{Output: "no such headset"}, good, audio.WithBackend(be), audio.WithLogger(quiet()))
 	if !errors.Is(err, audio.ErrDeviceNotFound) {
 		t.Errorf("unknown headset: %v", err)
 	}
@@ -200,7 +200,7 @@ func TestPlayFile_Unplugged(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		be.Unplug("earpiece")
 	}()
-	err := audio.PlayFile(context.Background(), audio.Config{}, path, audio.WithBackend(be), audio.WithLogger(quiet()))
+	err := playFile(context.Background(), audio.Config{}, path, audio.WithBackend(be), audio.WithLogger(quiet()))
 	if !errors.Is(err, audio.ErrDeviceFailed) {
 		t.Errorf("unplugged: %v", err)
 	}
@@ -213,11 +213,21 @@ func TestPulse_PlayFile(t *testing.T) {
 	p := audiotest.StartPulse(t, "desk")
 	path := writeWAV(t, audio.Rate, -1, tone(2*audio.Rate, 440), make([]int16, 2*audio.Rate))
 	rec := p.Record("desk.monitor")
-	if err := audio.PlayFile(context.Background(), audio.Config{Output: "desk"}, path, audio.WithLogger(quiet())); err != nil {
+	if err := playFile(context.Background(), audio.Config{Output: "desk"}, path, audio.WithLogger(quiet())); err != nil {
 		t.Fatal(err)
 	}
 	got := rec.Stop()
 	if d := audiotest.ToneTime(got, 440); d < 1500*time.Millisecond {
 		t.Errorf("the sink played the recording's 440 Hz for %v of 2 s", d)
 	}
+}
+
+// playFile plays the WAV file at path, as the desk plays a recording it
+// has read.
+func playFile(ctx context.Context, cfg audio.Config, path string, opts ...audio.Option) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return audio.PlayWAV(ctx, cfg, path, b, opts...)
 }
