@@ -87,7 +87,7 @@ type rtpStream struct {
 
 	// While the call clock ticks the stream, the tick takes what waits on
 	// the socket itself and readLoop stays away from it: a goroutine woken
-	// for every packet costs more CPU than the packet (media_clock_unix.go).
+	// for every packet costs more CPU than the packet (media_clock_linux.go).
 	clocked   atomic.Bool
 	lastTick  atomic.Int64  // UnixNano of the clock's last receiveFrame
 	byClock   atomic.Int64  // datagrams the clock took off the socket
@@ -96,6 +96,7 @@ type rtpStream struct {
 	fd        int // the RTP socket's descriptor (Unix), -1 if unknown
 	fdMu      sync.RWMutex
 	fdGone    bool   // the socket is closing: its descriptor is not ours
+	fd6       bool   // the socket is IPv6 (IPv4 peers as mapped addresses)
 	tickBuf   []byte // the clock's buffers, under voice.tickMu
 	tickDec   []byte
 	tickPCM   []int16
@@ -308,7 +309,9 @@ func (r *rtpStream) sendFrame(pcm []int16) {
 	r.txStats.octets += uint32(len(pkt.Payload))
 	r.mu.Unlock()
 	if addr := r.remote.Load(); addr != nil {
-		if _, err := r.conn.WriteToUDP(out, addr); err == nil {
+		if r.sendNow(out, addr) {
+			r.sent.Add(1)
+		} else if _, err := r.conn.WriteToUDP(out, addr); err == nil {
 			r.sent.Add(1)
 		}
 	}

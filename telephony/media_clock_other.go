@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !(linux && (amd64 || arm64))
 
 package telephony
 
@@ -9,6 +9,8 @@ import "net"
 const canDrain = false
 
 func (r *rtpStream) readQueued([]byte) (int, *net.UDPAddr, bool) { return 0, nil, false }
+
+func (r *rtpStream) sendNow([]byte, *net.UDPAddr) bool { return false }
 
 func (r *rtpStream) readOrYield(buf []byte) (int, *net.UDPAddr, error) {
 	return r.conn.ReadFromUDP(buf)

@@ -1,6 +1,7 @@
 package telephony
 
 import (
+	"net"
 	"testing"
 	"time"
 )
@@ -110,5 +111,59 @@ func TestRTPStream_CloseWhileClocked(t *testing.T) {
 	b.receiveFrame(out) // must not read a descriptor that is no longer the stream's
 	if _, _, ok := b.readQueued(make([]byte, maxRTPPacket)); ok {
 		t.Error("a closed stream's socket was read")
+	}
+}
+
+// TestRTPStream_SendNow: the raw send reaches the peer from an IPv4
+// socket and from a dual-stack IPv6 one (an IPv4 peer as a mapped
+// address), with the peer's port in network byte order, and reports
+// false where it cannot send so the conn's own write takes over.
+func TestRTPStream_SendNow(t *testing.T) {
+	if !canDrain {
+		t.Skip("this platform sends through the conn")
+	}
+	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	to := peer.LocalAddr().(*net.UDPAddr)
+	for _, tc := range []struct {
+		name, network, local string
+		to                   *net.UDPAddr
+		want                 bool
+	}{
+		{"ipv4 socket", "udp4", "127.0.0.1:0", to, true},
+		{"dual-stack socket", "udp", "[::]:0", to, true},
+		{"ipv4 socket, ipv6 peer", "udp4", "127.0.0.1:0", &net.UDPAddr{IP: net.IPv6loopback, Port: to.Port}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			la, err := net.ResolveUDPAddr(tc.network, tc.local)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := net.ListenUDP(tc.network, la)
+			if err != nil {
+				t.Skipf("no %s socket here: %v", tc.network, err)
+			}
+			defer conn.Close()
+			r := &rtpStream{conn: conn}
+			msg := []byte("rtp " + tc.name)
+			if got := r.sendNow(msg, tc.to); got != tc.want {
+				t.Fatalf("sendNow = %v, want %v", got, tc.want)
+			}
+			if !tc.want {
+				return
+			}
+			_ = peer.SetReadDeadline(time.Now().Add(2 * time.Second))
+			buf := make([]byte, 64)
+			n, from, err := peer.ReadFromUDP(buf)
+			if err != nil || string(buf[:n]) != string(msg) {
+				t.Fatalf("peer got %q, %v", buf[:n], err)
+			}
+			if from.Port != conn.LocalAddr().(*net.UDPAddr).Port {
+				t.Errorf("from port %d, socket's %d", from.Port, conn.LocalAddr().(*net.UDPAddr).Port)
+			}
+		})
 	}
 }

@@ -21,9 +21,9 @@ type soundCard interface {
 }
 
 // voice joins every call with live media to the sound card on one 20 ms
-// clock. The microphone is the clock: its device thread runs each tick as
-// soon as a frame is captured (no goroutine to wake per frame); without a
-// microphone, a timer takes over. Each tick takes each call's next frame
+// clock. The microphone is the clock: its callback (the device's thread, or
+// on Linux the goroutine the device's C callback wakes) runs each tick as
+// soon as a frame is captured; without a microphone, a timer takes over. Each tick takes each call's next frame
 // from its jitter buffer, sends the agent's frame to every call (silence
 // when muted or held), mixes what the agent hears, and hands both sides to
 // the call's recording.
@@ -155,7 +155,7 @@ func (v *voice) close() {
 	_ = v.snd.Close()
 }
 
-// fromMic is the microphone's tick, on its device thread.
+// fromMic is the microphone's tick, on its callback.
 func (v *voice) fromMic(frame []int16) {
 	v.lastMic.Store(time.Now().UnixNano())
 	v.tick(frame)

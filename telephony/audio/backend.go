@@ -13,9 +13,10 @@ type Backend interface {
 	// mean the system has none.
 	Devices(k Kind) ([]Device, error)
 	// Open prepares device id (empty: the default) of kind k for mono
-	// Rate Hz 16-bit samples. cb is called from the device's own thread with
-	// each period's samples: captured ones to read, or a buffer to fill for
-	// playback. It must not block.
+	// Rate Hz 16-bit samples. cb is called, one call at a time, from the
+	// device's own thread (or a goroutine standing in for it, see
+	// bridge_linux.go) with each period's samples: captured ones to read,
+	// or a buffer to fill for playback. It must not block.
 	Open(k Kind, id string, cb func(samples []int16)) (Stream, error)
 	// Close releases the backend; open streams must be closed first.
 	Close() error

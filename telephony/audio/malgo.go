@@ -187,6 +187,13 @@ func (b *malgoBackend) Open(k Kind, id string, cb func([]int16)) (Stream, error)
 		sub.DeviceID = p
 	}
 	s := &malgoStream{ctx: ctx, failed: make(chan struct{})}
+	deliver := func(p []int16) {
+		if s.dead.Load() {
+			clear(p)
+			return
+		}
+		cb(p)
+	}
 	dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{
 		Data: func(out, in []byte, frames uint32) {
 			buf := in
@@ -196,13 +203,9 @@ func (b *malgoBackend) Open(k Kind, id string, cb func([]int16)) (Stream, error)
 			if len(buf) < 2 {
 				return
 			}
-			if s.dead.Load() {
-				clear(buf)
-				return
-			}
 			// The device runs S16 mono in the machine's byte order, which is
 			// little-endian on every platform the desk ships for.
-			cb(unsafe.Slice((*int16)(unsafe.Pointer(&buf[0])), len(buf)/2))
+			deliver(unsafe.Slice((*int16)(unsafe.Pointer(&buf[0])), len(buf)/2))
 		},
 		Stop: s.stopped,
 	})
@@ -215,6 +218,11 @@ func (b *malgoBackend) Open(k Kind, id string, cb func([]int16)) (Stream, error)
 		return nil, fmt.Errorf("open %s device: %w", k, err)
 	}
 	s.dev = dev
+	if br, err := attachBridge(ctx, dev, k, deliver); err != nil {
+		b.log.Debug("device periods stay on malgo's callback", "kind", k.String(), "error", err)
+	} else {
+		s.br = br
+	}
 	return s, nil
 }
 
@@ -234,6 +242,7 @@ func (b *malgoBackend) Close() error {
 type malgoStream struct {
 	ctx *malgo.AllocatedContext
 	dev *malgo.Device
+	br  *bridge // nil: malgo's callback carries the periods
 
 	mu      sync.Mutex
 	closing bool
@@ -280,6 +289,9 @@ func (s *malgoStream) Close() error {
 	done := make(chan error, 1)
 	go func() {
 		s.dev.Uninit()
+		if s.br != nil {
+			s.br.release()
+		}
 		err := s.ctx.Uninit()
 		s.ctx.Free()
 		done <- err

@@ -234,8 +234,8 @@ func (s *Sound) Ring(on bool) {
 	}
 }
 
-// SetFrameFunc makes the microphone's device thread call fn with each
-// 20 ms frame as soon as it is captured (nil: stop); ReadFrame then gets
+// SetFrameFunc makes the microphone's callback (see Backend.Open) call fn
+// with each 20 ms frame as soon as it is captured (nil: stop); ReadFrame then gets
 // nothing. fn must not block. A caller still needs its own clock for when
 // there is no microphone.
 func (s *Sound) SetFrameFunc(fn func(frame []int16)) {
@@ -473,8 +473,8 @@ func (s *Sound) callback(r Role, rr *roleRun) func([]int16) {
 			s.captured.Add(int64(len(p)))
 			s.inLvl.Store(math.Float64bits(Level(p)))
 			if fn := s.onFrame.Load(); fn != nil {
-				// Hand whole frames to the call clock right here, on the
-				// device's thread: no goroutine to wake per frame. A burst
+				// Hand whole frames to the call clock right here, in the
+				// microphone's callback: no goroutine to wake per frame. A burst
 				// (a sound server that fell behind) is sent on in full, not
 				// dropped: the far end's jitter buffer evens it out.
 				for s.mic.readFrame(s.frame, time.Time{}, len(s.mic.buf)) {

@@ -1,0 +1,24 @@
+//go:build !linux
+
+package audio
+
+import (
+	"errors"
+
+	"github.com/gen2brain/malgo"
+)
+
+// Elsewhere the device's thread calls the stream's callback through
+// malgo; bridge_linux.go says why Linux does not.
+
+var errNoBridge = errors.New("audio: no C bridge on this platform")
+
+type bridge struct{}
+
+func attachBridge(*malgo.AllocatedContext, *malgo.Device, Kind, func([]int16)) (*bridge, error) {
+	return nil, errNoBridge
+}
+
+func (*bridge) periods() uint64 { return 0 }
+func (*bridge) lost() uint64    { return 0 }
+func (*bridge) release()        {}
