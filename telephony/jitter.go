@@ -31,9 +31,10 @@ type chunk struct {
 
 // jitterBuffer turns packets that arrive early, late, twice or not at all
 // into a steady 20 ms stream for the call clock. It waits for a cushion
-// before it starts playing, grows the cushion by 10 ms at each late packet
-// and shrinks it by 10 ms after each 2 s without one, dropping audio that
-// stands beyond it.
+// before it starts playing, waits for a late packet (concealing the gap)
+// when the frame due is missing its tail, grows the cushion by 10 ms at
+// each late packet and shrinks it by 10 ms after each 2 s without one,
+// dropping audio that stands beyond it.
 // A missing frame is concealed by repeating the last pitch period of what
 // was played, fading out after 10 ms (after G.711 Appendix I), and the
 // real audio that follows is cross-faded in.
@@ -138,6 +139,24 @@ func (j *jitterBuffer) pop(out []int16) (concealed bool) {
 				filled++
 			}
 		}
+	}
+	if have := diff(j.newest, j.next); filled > 0 && have < len(out) {
+		// The frame's tail has not come yet: the packet carrying it is
+		// late. Play what came, conceal the rest, and move the playout
+		// point only as far as the audio that came, so the late packet
+		// plays whole next time: the delay grows by its lateness. Moving
+		// on by a whole frame would lose the tail of every packet for the
+		// rest of the call once the playout point sat between two of them.
+		if j.lost > 0 {
+			j.crossfade(out[:have])
+		}
+		j.lost = 0
+		j.remember(out[:have])
+		j.conceal(out[have:])
+		j.next += uint32(have)
+		j.trim()
+		j.concealed++
+		return true
 	}
 	j.next += uint32(len(out))
 	j.trim()

@@ -280,3 +280,39 @@ func TestJitterBuffer_CushionComesBack(t *testing.T) {
 		t.Errorf("still %d samples buffered once the network is steady", d)
 	}
 }
+
+// TestJitterBuffer_HalfPacketOutOfPhaseRealigns: the playout point sits
+// half a packet ahead of the arrivals with no cushion (the shrinking step
+// dropped 10 ms, then the network tightened), so each frame is due before
+// its second half has come. The buffer must move its playout point back to
+// the packets' own boundaries and play whole packets again, not play half
+// of every packet and silence for the rest of the call.
+func TestJitterBuffer_HalfPacketOutOfPhaseRealigns(t *testing.T) {
+	j := newJitterBuffer()
+	in := toneFrames(60, 440)
+	p := make([]int16, rtpSamples)
+	for i := range 3 {
+		j.push(uint32(i*rtpSamples), in[i])
+	}
+	j.pop(p) // started, cushion one frame
+	j.pop(p)
+	j.next += rtpSamples / 2 // half a packet ahead of the sender
+	var tail []int16
+	for i := 3; i < len(in); i++ {
+		j.pop(p) // due before packet i arrives
+		j.push(uint32(i*rtpSamples), in[i])
+		if i >= len(in)-20 {
+			tail = append(tail, p...)
+		}
+	}
+	// Count 10 ms stretches of silence in the last 400 ms played.
+	silent := 0
+	for k := 0; k+80 <= len(tail); k += 80 {
+		if audio.RMS(tail[k:k+80]) < 0.05 {
+			silent++
+		}
+	}
+	if silent > 0 {
+		t.Errorf("%d of %d 10 ms stretches silent at the end: the buffer still plays half of each packet", silent, len(tail)/80)
+	}
+}
