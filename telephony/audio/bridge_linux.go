@@ -36,6 +36,7 @@ typedef struct {
 	uint32_t seq;        // playback: bumped (and futex-woken) by each fill
 	uint32_t mask;       // ring size - 1; the size is a power of two
 	int fd;
+	void (*prev)(void*, void*, const void*, uint32_t); // malgo's callback, for ad_detach
 	int16_t buf[];
 } ad_bridge;
 
@@ -126,9 +127,20 @@ static ad_bridge* ad_attach(void* pDevice, void* pContext, int type, uint32_t ra
 		free(b);
 		return NULL;
 	}
+	b->prev = h->onData;
 	h->pUserData = b;
 	h->onData = ad_on_data;
 	return b;
+}
+
+// ad_detach gives the device back to malgo's callback and frees b; only
+// before the device starts.
+static void ad_detach(void* pDevice, ad_bridge* b) {
+	ad_device_head* h = pDevice;
+	h->onData = b->prev;
+	h->pUserData = NULL;
+	close(b->fd);
+	free(b);
 }
 
 static int16_t* ad_buf(ad_bridge* b) { return b->buf; }
@@ -137,8 +149,8 @@ import "C"
 
 import (
 	"errors"
+	"fmt"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -180,23 +192,15 @@ type bridge struct {
 	done    chan struct{}
 }
 
-// abandoned keeps the bridges of devices whose thread never stopped: the
-// thread may still write to the ring and the eventfd, so neither may be
-// freed or closed (an *os.File left to the collector would close its fd).
-var abandoned struct {
-	sync.Mutex
-	list []*bridge
-}
-
 // errNoBridge: the device keeps malgo's callback.
-var errNoBridge = errors.New("audio: device layout not recognised; periods stay on malgo's callback")
+var errNoBridge = errors.New("audio: the device's periods stay on malgo's callback")
 
 // attachBridge moves dev's periods to a bridge that calls cb with each
 // capture period, or fills playback periods through cb. Call it after
 // InitDevice and before Start.
 func attachBridge(ctx *malgo.AllocatedContext, dev *malgo.Device, k Kind, cb func([]int16)) (*bridge, error) {
 	if unsafe.Sizeof(malgo.Device{}) != unsafe.Sizeof(uintptr(0)) || unsafe.Sizeof(malgo.Context{}) != unsafe.Sizeof(uintptr(0)) {
-		return nil, errNoBridge
+		return nil, fmt.Errorf("%w: malgo's Device is not a single pointer", errNoBridge)
 	}
 	// Both hold just a pointer to the C pointer.
 	pDev := **(**unsafe.Pointer)(unsafe.Pointer(dev))
@@ -207,26 +211,23 @@ func attachBridge(ctx *malgo.AllocatedContext, dev *malgo.Device, k Kind, cb fun
 	}
 	c := C.ad_attach(pDev, pCtx, typ, C.uint32_t(Rate), bridgeSize)
 	if c == nil {
-		return nil, errNoBridge
+		return nil, fmt.Errorf("%w: miniaudio's device struct is not laid out as v0.11's", errNoBridge)
 	}
 	b := &bridge{c: c, kind: k, cb: cb, done: make(chan struct{}),
 		buf: unsafe.Slice((*int16)(unsafe.Pointer(C.ad_buf(c))), bridgeSize), tmp: make([]int16, bridgeSize)}
-	b.f = os.NewFile(uintptr(c.fd), "audio-bridge")
-	rc, err := b.f.SyscallConn()
+	f := os.NewFile(uintptr(c.fd), "audio-bridge")
+	rc, err := f.SyscallConn()
 	if err != nil {
-		// The device already calls ad_on_data; it must keep a live ring.
-		abandon(b)
-		return nil, err
+		// Not started yet: the device goes back to malgo's callback.
+		_ = f.Close()
+		c.fd = -1
+		C.ad_detach(pDev, c)
+		return nil, fmt.Errorf("%w: %v", errNoBridge, err)
 	}
+	b.f = f
 	b.rc = rc
 	go b.run()
 	return b, nil
-}
-
-func abandon(b *bridge) {
-	abandoned.Lock()
-	abandoned.list = append(abandoned.list, b)
-	abandoned.Unlock()
 }
 
 func (b *bridge) w() *uint64 { return (*uint64)(unsafe.Pointer(&b.c.w)) }

@@ -289,6 +289,9 @@ func (s *malgoStream) Close() error {
 	done := make(chan error, 1)
 	go func() {
 		s.dev.Uninit()
+		// A device thread that never ends keeps this goroutine waiting
+		// above, and with it the bridge's ring and eventfd, which that
+		// thread may still use.
 		if s.br != nil {
 			s.br.release()
 		}
