@@ -52,14 +52,14 @@ func TestBridge_AttachesToMalgoDevices(t *testing.T) {
 	time.Sleep(2 * time.Second) // let both devices run; the figures below are counts, not times
 	heardOut := rec.Stop()
 	for name, st := range map[string]audio.Stream{"capture": mic, "playback": spk} {
-		periods, lost, ok := audio.BridgeOf(st)
+		periods, lost, stale, ok := audio.BridgeOf(st)
 		if !ok {
 			t.Fatalf("%s: periods stay on malgo's Go callback; check miniaudio's ma_device layout against bridge_linux.go", name)
 		}
 		if periods < 20 {
 			t.Errorf("%s: %d device periods in 2 s", name, periods)
 		}
-		t.Logf("%s: %d periods, %d samples lost", name, periods, lost)
+		t.Logf("%s: %d periods, %d samples lost, %d filled late", name, periods, lost, stale)
 	}
 	_ = mic.Close()
 	_ = spk.Close()
@@ -88,4 +88,48 @@ func heardWindows(s []int16, freq float64) int {
 		}
 	}
 	return n
+}
+
+// TestBridge_LateFillIsDroppedNotQueued: a playback callback that now and
+// then takes longer than the device waits (8 ms) costs that period (it is
+// padded with silence and the late fill dropped), and the device goes on
+// at its own pace: the earpiece never falls behind by what came late.
+func TestBridge_LateFillIsDroppedNotQueued(t *testing.T) {
+	audiotest.PulseGate(t)
+	audiotest.StartPulse(t, "desk")
+	be := audio.NewBackend(quiet())
+	defer be.Close()
+	calls := 0
+	spk, err := be.Open(audio.Playback, "desk", func(s []int16) {
+		calls++
+		if calls%25 == 0 {
+			time.Sleep(15 * time.Millisecond) // a goroutine that was not scheduled in time
+		}
+		clear(s)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spk.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // counts are checked below, not times
+	periods, lost, stale, ok := audio.BridgeOf(spk)
+	_ = spk.Close()
+	if !ok {
+		t.Fatal("periods stay on malgo's Go callback")
+	}
+	// About 100 periods, 4 of them slow: each slow one costs its own
+	// period (silence) and its fill is dropped when it comes, not played
+	// a period late.
+	if lost == 0 || lost > 20*audio.FrameSamples { // a loaded machine adds a few of its own
+		t.Errorf("%d samples padded in %d periods with 4 slow fills", lost, periods)
+	}
+	if stale == 0 || stale > 20*audio.FrameSamples {
+		t.Errorf("%d samples of late fills dropped in %d periods with 4 slow fills", stale, periods)
+	}
+	if periods < 60 {
+		t.Errorf("the device ran %d periods in 2 s: slow fills held it back", periods)
+	}
+	t.Logf("%d periods, %d samples padded, %d filled late and dropped", periods, lost, stale)
 }
