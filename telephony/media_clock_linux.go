@@ -48,14 +48,24 @@ func (r *rtpStream) readQueued(buf []byte) (int, *net.UDPAddr, bool) {
 	if r.fdGone || !ok {
 		return 0, nil, false
 	}
+	n, from, e := recvNow(fd, buf)
+	if e != 0 {
+		return 0, nil, false // EAGAIN: nothing is queued
+	}
+	return n, from, true
+}
+
+// recvNow takes one datagram off fd without waiting (raw recvfrom with
+// MSG_DONTWAIT; EAGAIN when none is queued).
+func recvNow(fd int, buf []byte) (int, *net.UDPAddr, syscall.Errno) {
 	var from syscall.RawSockaddrAny
 	fromLen := uint32(unsafe.Sizeof(from))
 	n, _, e := syscall.RawSyscall6(syscall.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)),
 		syscall.MSG_DONTWAIT, uintptr(unsafe.Pointer(&from)), uintptr(unsafe.Pointer(&fromLen)))
 	if e != 0 {
-		return 0, nil, false // EAGAIN: nothing is queued
+		return 0, nil, e
 	}
-	return int(n), rawUDPAddr(&from), true
+	return int(n), rawUDPAddr(&from), 0
 }
 
 // sendNow sends one datagram to addr with a raw non-blocking sendto;
@@ -115,8 +125,8 @@ func (r *rtpStream) readOrYield(buf []byte) (int, *net.UDPAddr, error) {
 	}
 	var (
 		n       int
-		from    syscall.Sockaddr
-		rerr    error
+		from    *net.UDPAddr
+		rerr    syscall.Errno
 		yielded bool
 	)
 	err = rc.Read(func(fd uintptr) bool {
@@ -124,26 +134,16 @@ func (r *rtpStream) readOrYield(buf []byte) (int, *net.UDPAddr, error) {
 			yielded = true
 			return true
 		}
-		n, from, rerr = syscall.Recvfrom(int(fd), buf, 0)
-		return !errors.Is(rerr, syscall.EAGAIN) // wait for the socket on EAGAIN
+		n, from, rerr = recvNow(int(fd), buf)
+		return rerr != syscall.EAGAIN // wait for the socket on EAGAIN
 	})
 	switch {
 	case err != nil:
 		return 0, nil, err
 	case yielded:
 		return 0, nil, errYield
-	case rerr != nil:
+	case rerr != 0:
 		return 0, nil, rerr
 	}
-	return n, udpAddr(from), nil
-}
-
-func udpAddr(sa syscall.Sockaddr) *net.UDPAddr {
-	switch a := sa.(type) {
-	case *syscall.SockaddrInet4:
-		return &net.UDPAddr{IP: net.IPv4(a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3]), Port: a.Port}
-	case *syscall.SockaddrInet6:
-		return &net.UDPAddr{IP: append(net.IP(nil), a.Addr[:]...), Port: a.Port}
-	}
-	return &net.UDPAddr{}
+	return n, from, nil
 }
