@@ -78,18 +78,6 @@ func TestBridge_AttachesToMalgoDevices(t *testing.T) {
 	}
 }
 
-// heardWindows counts quarter-seconds of s where freq dominates.
-func heardWindows(s []int16, freq float64) int {
-	share, rms := audiotest.Shares(s, audio.Rate/4, freq)
-	n := 0
-	for i := range share {
-		if share[i] > 0.5 && rms[i] > 0.01 {
-			n++
-		}
-	}
-	return n
-}
-
 // TestBridge_LateFillIsDroppedNotQueued: a playback callback that now and
 // then takes longer than the device waits (8 ms) costs that period (it is
 // padded with silence and the late fill dropped), and the device goes on
