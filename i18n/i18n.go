@@ -79,8 +79,7 @@ func load() (*goi18n.Bundle, error) {
 
 // Localizer gives the UI's messages in one language.
 type Localizer struct {
-	lang string
-	l    *goi18n.Localizer
+	l *goi18n.Localizer
 }
 
 // Match returns the UI language closest to lang (a BCP 47 tag such as
@@ -106,11 +105,8 @@ func New(lang string) *Localizer {
 		panic("i18n: " + err.Error())
 	}
 	m := Match(lang)
-	return &Localizer{lang: m, l: goi18n.NewLocalizer(b, m, DefaultLang)}
+	return &Localizer{l: goi18n.NewLocalizer(b, m, DefaultLang)}
 }
-
-// Lang returns the localizer's language: one of Langs().
-func (l *Localizer) Lang() string { return l.lang }
 
 // T returns message id with its {{.Placeholders}} filled from data. A
 // message missing in the language comes from zh-Hans; an id missing
@@ -132,44 +128,4 @@ func (l *Localizer) T(id string, data ...map[string]any) string {
 		return id
 	}
 	return s
-}
-
-// IDs returns every message id of the default language, sorted.
-func IDs() []string {
-	ids, _ := messageIDs(DefaultLang)
-	return ids
-}
-
-// messageIDs returns the ids and texts of one language's files; an id in
-// two files of the language is reported as "DUPLICATE:" + id.
-func messageIDs(lang string) ([]string, map[string]string) {
-	files, err := messageFiles(lang)
-	if err != nil || len(files) == 0 {
-		return nil, nil
-	}
-	raw := map[string]string{}
-	var dups []string
-	for _, path := range files {
-		data, err := fs.ReadFile(messageFS, path)
-		if err != nil {
-			return nil, nil
-		}
-		one := map[string]string{}
-		if _, err := toml.Decode(string(data), &one); err != nil {
-			return nil, nil
-		}
-		for id, m := range one {
-			if _, dup := raw[id]; dup {
-				dups = append(dups, "DUPLICATE:"+id)
-			}
-			raw[id] = m
-		}
-	}
-	ids := make([]string, 0, len(raw)+len(dups))
-	for id := range raw {
-		ids = append(ids, id)
-	}
-	ids = append(ids, dups...)
-	sort.Strings(ids)
-	return ids, raw
 }
