@@ -33,6 +33,13 @@ type Stream interface {
 	Failed() <-chan struct{}
 }
 
+// prefiller is a playback Stream that can take its next period ahead of
+// the device's request, on the caller's goroutine (the Linux bridge's
+// earpiece): Sound.WriteFrame hands it over as the call clock ticks.
+type prefiller interface {
+	prefill()
+}
+
 // find picks the device a configured name means: "" is the default (the
 // device flagged default, else the backend's own default); an exact ID or
 // Name match wins; else a unique case-insensitive part of a Name.

@@ -30,7 +30,7 @@ typedef struct {
 typedef struct {
 	uint64_t w, r;
 	uint64_t lost;       // capture: samples the ring had no room for; playback: silence padded
-	uint64_t stale;      // playback: samples filled too late, dropped
+	uint64_t ahead;      // playback: periods found filled, no wake-up needed
 	uint64_t periods;    // device callbacks so far
 	uint32_t asked;      // frames the last callback took or gave
 	uint32_t seq;        // playback: bumped (and futex-woken) by each fill
@@ -47,7 +47,7 @@ static void ad_wake(ad_bridge* b) {
 }
 
 // ad_fill_wait bounds how long the earpiece's callback waits for Go to
-// fill its period (ns); a later fill is dropped, never played late.
+// fill its period (ns); a later fill is played in the next period.
 #define ad_fill_wait 8000000
 
 static int64_t ad_now(void) {
@@ -76,27 +76,27 @@ static void ad_on_data(void* pDevice, void* pOutput, const void* pInput, uint32_
 		ad_wake(b);
 	}
 	if (pOutput != NULL) {
-		// The period is filled now, as a Go callback on this thread would:
-		// wake the goroutine and wait (bounded) until it has. What a late
-		// goroutine left in the ring is stale: dropped.
+		// The period comes from the ring: Go may have filled it already (the
+		// call clock hands it over as it ticks). Otherwise wake the goroutine
+		// and wait, bounded, for the rest. A fill that comes later stands for
+		// the next period; Go never fills beyond one period.
 		int16_t* out = pOutput;
 		seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
 		r = __atomic_load_n(&b->r, __ATOMIC_RELAXED);
 		w = __atomic_load_n(&b->w, __ATOMIC_ACQUIRE);
-		if (w != r) {
-			__atomic_add_fetch(&b->stale, w - r, __ATOMIC_RELAXED);
-			r = w;
-			__atomic_store_n(&b->r, r, __ATOMIC_RELEASE);
-		}
-		ad_wake(b);
-		deadline = ad_now() + ad_fill_wait;
-		while ((w = __atomic_load_n(&b->w, __ATOMIC_ACQUIRE)) - r < frames) {
-			left = deadline - ad_now();
-			if (left <= 0) break;
-			ts.tv_sec = 0;
-			ts.tv_nsec = left;
-			syscall(SYS_futex, &b->seq, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
-			seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+		if (w - r >= frames) {
+			__atomic_add_fetch(&b->ahead, 1, __ATOMIC_RELAXED);
+		} else {
+			ad_wake(b);
+			deadline = ad_now() + ad_fill_wait;
+			while ((w = __atomic_load_n(&b->w, __ATOMIC_ACQUIRE)) - r < frames) {
+				left = deadline - ad_now();
+				if (left <= 0) break;
+				ts.tv_sec = 0;
+				ts.tv_nsec = left;
+				syscall(SYS_futex, &b->seq, FUTEX_WAIT_PRIVATE, seq, &ts, NULL, 0);
+				seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+			}
 		}
 		n = (uint32_t)(w - r);
 		if (n > frames) n = frames;
@@ -151,6 +151,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -167,8 +168,15 @@ import (
 // wakes one goroutine through an eventfd, which the Go poller waits on. The
 // goroutine calls the stream's callback as the device's thread did: with
 // each capture period's samples, or with the playback period the device's
-// callback is waiting for (a futex, bounded at 8 ms: the earpiece gets the
-// audio of the moment, as before, not a period queued ahead).
+// callback is waiting for (a futex, bounded at 8 ms).
+//
+// The earpiece's period is usually in the ring before the device asks:
+// the call clock, which has just queued the next 20 ms (Sound.WriteFrame),
+// fills it on its own goroutine (prefill) when the ring is empty, so no
+// goroutine is woken for it. That is the audio the device's callback would
+// have taken a moment later, since nothing is queued for the earpiece
+// between two ticks: it adds no delay. The ring never holds more than one
+// period.
 //
 // malgo gives no way to install a C data callback, so the bridge writes
 // the callback into miniaudio's device struct. It does so only after
@@ -190,6 +198,11 @@ type bridge struct {
 
 	closing atomic.Bool
 	done    chan struct{}
+
+	// mu makes the playback side's two fillers (run's fill and prefill)
+	// one producer, and keeps prefill off a released ring.
+	mu       sync.Mutex
+	released bool
 }
 
 // errNoBridge: the device keeps malgo's callback.
@@ -272,26 +285,49 @@ func (b *bridge) drain() {
 	b.cb(b.tmp[:n])
 }
 
-// fill gives the earpiece's waiting callback the period it asked for.
+// fill gives the earpiece's waiting callback the rest of the period it
+// asked for.
 func (b *bridge) fill() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	n := min(int(atomic.LoadUint32((*uint32)(unsafe.Pointer(&b.c.asked)))), bridgeSize)
-	if n == 0 {
-		return
-	}
-	w := atomic.LoadUint64(b.w())
-	if int(w-atomic.LoadUint64(b.r())) >= n {
+	have := int(atomic.LoadUint64(b.w()) - atomic.LoadUint64(b.r()))
+	if n == 0 || have >= n {
 		return // already filled: this wake-up was for a period done
 	}
+	b.put(n - have)
+	seq := (*uint32)(unsafe.Pointer(&b.c.seq))
+	atomic.AddUint32(seq, 1)
+	// FUTEX_WAKE_PRIVATE, raw for the reason wait gives.
+	_, _, _ = syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(seq)), 1|128, 1, 0, 0, 0)
+}
+
+// prefill fills the earpiece's next period now, on the caller's goroutine,
+// if the ring is empty; the device's callback then takes it without a
+// wake-up. Nothing before the device's first period (its size is unknown
+// until then).
+func (b *bridge) prefill() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.released || b.kind != Playback || b.closing.Load() {
+		return
+	}
+	n := min(int(atomic.LoadUint32((*uint32)(unsafe.Pointer(&b.c.asked)))), bridgeSize)
+	if n == 0 || atomic.LoadUint64(b.w()) != atomic.LoadUint64(b.r()) {
+		return
+	}
+	b.put(n)
+}
+
+// put appends n samples from the callback to the ring; b.mu held.
+func (b *bridge) put(n int) {
+	w := atomic.LoadUint64(b.w())
 	p := b.tmp[:n]
 	b.cb(p)
 	for i, x := range p {
 		b.buf[(w+uint64(i))&(bridgeSize-1)] = x
 	}
 	atomic.StoreUint64(b.w(), w+uint64(n))
-	seq := (*uint32)(unsafe.Pointer(&b.c.seq))
-	atomic.AddUint32(seq, 1)
-	// FUTEX_WAKE_PRIVATE, raw for the reason wait gives.
-	_, _, _ = syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(seq)), 1|128, 1, 0, 0, 0)
 }
 
 // stop ends the goroutine; the device's thread may still call ad_on_data.
@@ -311,6 +347,9 @@ func (b *bridge) stop() {
 // thread has ended (a device whose thread never ends keeps its ring).
 func (b *bridge) release() {
 	b.stop()
+	b.mu.Lock()
+	b.released = true
+	b.mu.Unlock()
 	_ = b.f.Close()
 	C.free(unsafe.Pointer(b.c))
 }

@@ -22,3 +22,4 @@ func attachBridge(*malgo.AllocatedContext, *malgo.Device, Kind, func([]int16)) (
 func (*bridge) periods() uint64 { return 0 }
 func (*bridge) lost() uint64    { return 0 }
 func (*bridge) release()        {}
+func (*bridge) prefill()        {}

@@ -277,6 +277,13 @@ func (s *malgoStream) stopped() {
 
 func (s *malgoStream) Failed() <-chan struct{} { return s.failed }
 
+// prefill: see bridge.prefill; a no-op without a bridge.
+func (s *malgoStream) prefill() {
+	if s.br != nil && !s.dead.Load() {
+		s.br.prefill()
+	}
+}
+
 func (s *malgoStream) Close() error {
 	s.mu.Lock()
 	if s.closed {

@@ -86,7 +86,8 @@ type Sound struct {
 	spk *ring // the call clock → playback callback
 
 	onFrame atomic.Pointer[func([]int16)]
-	frame   []int16 // the capture thread's frame buffer
+	ear     atomic.Pointer[earpiece] // the open output device, when it takes prefill
+	frame   []int16                  // the capture thread's frame buffer
 
 	inLvl, outLvl atomic.Uint64 // float64 bits
 	captured      atomic.Int64
@@ -103,6 +104,9 @@ type Sound struct {
 	runs    map[Role]*roleRun
 	status  Status
 }
+
+// earpiece holds the output device's stream for WriteFrame.
+type earpiece struct{ p prefiller }
 
 // roleRun is one supervisor goroutine keeping a role's device open.
 type roleRun struct {
@@ -260,6 +264,11 @@ func (s *Sound) WriteFrame(frame []int16) {
 	// Keep at most a frame beyond what was just written standing in the
 	// ring (judged over a second), so the earpiece never lags behind.
 	s.spk.trimStanding(50, 2*FrameSamples)
+	// The earpiece's next period is what was just queued: hand it over now,
+	// on this goroutine, rather than have the device wake one for it.
+	if e := s.ear.Load(); e != nil {
+		e.p.prefill()
+	}
 }
 
 // Levels are the microphone and earpiece levels of the last device
@@ -389,7 +398,15 @@ func (s *Sound) supervise(r Role, rr *roleRun) {
 		if err == nil {
 			s.setStatus(r, RoleStatus{Wanted: true, Open: true, Device: dev}, rr)
 			backoff = s.backoffMin
+			var ear *earpiece
+			if p, ok := st.(prefiller); ok && r == RoleOutput {
+				ear = &earpiece{p}
+				s.ear.Store(ear)
+			}
 			failed := s.watch(r, st, dev, rr)
+			if ear != nil {
+				s.ear.CompareAndSwap(ear, nil)
+			}
 			_ = st.Close()
 			if !failed {
 				s.setStatus(r, RoleStatus{Device: dev}, rr)
