@@ -12,7 +12,9 @@ xvfb_start() {
 CONF
 	# Xvfb picks a free display itself (no race with another X server
 	# starting at the same moment) and writes its number to fd 3.
-	Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp >"$SANDBOX/xvfb.log" 2>&1 3>"$SANDBOX/display" &
+	# -noreset: a client connecting while the last one leaves is refused
+	# otherwise (the server resets then).
+	Xvfb -displayfd 3 -noreset -screen 0 1366x768x24 -nolisten tcp >"$SANDBOX/xvfb.log" 2>&1 3>"$SANDBOX/display" &
 	XVFB_PID=$!
 	i=0
 	n=

@@ -90,7 +90,11 @@ func startX(t *testing.T) *xsession {
 		t.Fatal(err)
 	}
 	defer xlog.Close()
-	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1366x768x24", "-nolisten", "tcp")
+	// -noreset: without it the server resets whenever its last client
+	// leaves (an xdotool call), and a client connecting meanwhile, such as
+	// the desk starting, is refused ("Failed to open display"); with four
+	// clients connecting in a loop, 38 of 600 were.
+	x := exec.Command("Xvfb", "-displayfd", "3", "-noreset", "-screen", "0", "1366x768x24", "-nolisten", "tcp")
 	x.ExtraFiles = []*os.File{w}
 	x.Stdout, x.Stderr = xlog, xlog
 	if err := x.Start(); err != nil {
