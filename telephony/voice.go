@@ -23,10 +23,10 @@ type soundCard interface {
 // voice joins every call with live media to the sound card on one 20 ms
 // clock. The microphone is the clock: its callback (the device's thread, or
 // on Linux the goroutine the device's C callback wakes) runs each tick as
-// soon as a frame is captured; without a microphone, a timer takes over. Each tick takes each call's next frame
-// from its jitter buffer, sends the agent's frame to every call (silence
-// when muted or held), mixes what the agent hears, and hands both sides to
-// the call's recording.
+// soon as a frame is captured; without a microphone, a timer takes over.
+// Each tick takes each call's next frame from its jitter buffer, sends the
+// agent's frame to every call (silence when muted or held), mixes what the
+// agent hears, and hands both sides to the call's recording.
 //
 // A call with a supervisor on it (the agent's side of a monitoring leg)
 // is mixed in the same tick, so no path waits a frame for another: the

@@ -19,7 +19,5 @@ func attachBridge(*malgo.AllocatedContext, *malgo.Device, Kind, func([]int16)) (
 	return nil, errNoBridge
 }
 
-func (*bridge) periods() uint64 { return 0 }
-func (*bridge) lost() uint64    { return 0 }
-func (*bridge) release()        {}
-func (*bridge) prefill()        {}
+func (*bridge) release() {}
+func (*bridge) prefill() {}

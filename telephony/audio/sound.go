@@ -239,8 +239,8 @@ func (s *Sound) Ring(on bool) {
 }
 
 // SetFrameFunc makes the microphone's callback (see Backend.Open) call fn
-// with each 20 ms frame as soon as it is captured (nil: stop); ReadFrame then gets
-// nothing. fn must not block. A caller still needs its own clock for when
+// with each 20 ms frame as soon as it is captured (nil: stop); ReadFrame
+// then gets nothing. fn must not block. A caller still needs its own clock for when
 // there is no microphone.
 func (s *Sound) SetFrameFunc(fn func(frame []int16)) {
 	if fn == nil {
