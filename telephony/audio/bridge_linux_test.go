@@ -10,6 +10,18 @@ import (
 	"agentdesk/telephony/audio/audiotest"
 )
 
+// pulseBackend starts a private PulseAudio with the "desk" devices and
+// returns it with the malgo backend on it (closed at cleanup, before the
+// server stops).
+func pulseBackend(t *testing.T) (*audiotest.Pulse, audio.Backend) {
+	t.Helper()
+	audiotest.PulseGate(t)
+	p := audiotest.StartPulse(t, "desk")
+	be := audio.NewBackend(quiet())
+	t.Cleanup(func() { _ = be.Close() })
+	return p, be
+}
+
 // TestBridge_AttachesToMalgoDevices opens a real PulseAudio capture and
 // playback device through the malgo backend: both must carry their periods
 // through the C bridge (it fails when a malgo upgrade moved miniaudio's
@@ -17,10 +29,7 @@ import (
 // through the bridge reaches the sink, and a tone fed to the microphone
 // arrives through it, sample for sample in time.
 func TestBridge_AttachesToMalgoDevices(t *testing.T) {
-	audiotest.PulseGate(t)
-	p := audiotest.StartPulse(t, "desk")
-	be := audio.NewBackend(quiet())
-	defer be.Close()
+	p, be := pulseBackend(t)
 
 	var mu sync.Mutex
 	var got []int16
@@ -83,10 +92,7 @@ func TestBridge_AttachesToMalgoDevices(t *testing.T) {
 // is padded with silence), its late fill stands for the next period
 // (found filled), and the device goes on at its own pace.
 func TestBridge_LateFillPlaysInTheNextPeriod(t *testing.T) {
-	audiotest.PulseGate(t)
-	audiotest.StartPulse(t, "desk")
-	be := audio.NewBackend(quiet())
-	defer be.Close()
+	_, be := pulseBackend(t)
 	calls := 0
 	spk, err := be.Open(audio.Playback, "desk", func(s []int16) {
 		calls++
@@ -126,10 +132,7 @@ func TestBridge_LateFillPlaysInTheNextPeriod(t *testing.T) {
 // wake-up, never fills more than one period ahead however often it asks,
 // and the tone it fills reaches the sink whole, in order.
 func TestBridge_PrefillServesThePeriod(t *testing.T) {
-	audiotest.PulseGate(t)
-	p := audiotest.StartPulse(t, "desk")
-	be := audio.NewBackend(quiet())
-	defer be.Close()
+	p, be := pulseBackend(t)
 	var mu sync.Mutex
 	filled := 0
 	phase := 0.0
