@@ -18,6 +18,7 @@ import (
 	"agentdesk/scripts"
 	"agentdesk/telephony"
 	"agentdesk/telephony/practice"
+	"agentdesk/telephony/practice/practicetest"
 )
 
 // Both phones satisfy the desk's Phone interface.
@@ -60,14 +61,14 @@ func salutePack(t testing.TB) *scripts.Pack {
 type harness struct {
 	d      *Desk
 	st     *store.Store
-	clk    *practice.ManualClock
+	clk    *practicetest.ManualClock
 	states chan State
 	events chan WatchEvent
 }
 
 func newHarness(t *testing.T, start time.Time, opts Options) *harness {
 	t.Helper()
-	h := &harness{st: storetest.Open(t), clk: practice.NewManualClock(start),
+	h := &harness{st: storetest.Open(t), clk: practicetest.NewManualClock(start),
 		states: make(chan State, 256), events: make(chan WatchEvent, 256)}
 	opts.Store, opts.Clock = h.st, h.clk
 	if opts.Packs == nil {

@@ -7,6 +7,7 @@ import (
 
 	"agentdesk/telephony"
 	"agentdesk/telephony/practice"
+	"agentdesk/telephony/practice/practicetest"
 )
 
 func ExampleParse() {
@@ -22,7 +23,7 @@ outcome = "answered_elsewhere"
 		fmt.Println(err)
 		return
 	}
-	clk := practice.NewManualClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
+	clk := practicetest.NewManualClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
 	p := practice.New(sc, telephony.EmitterFunc(func(e telephony.Event) {
 		fmt.Println(strings.TrimSpace(e.At.Format("15:04:05") + " " + e.Kind.String() + " " + e.Caller.Number))
 	}), practice.WithClock(clk))

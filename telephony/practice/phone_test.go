@@ -1,14 +1,17 @@
-package practice
+package practice_test
 
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"agentdesk/telephony"
+	"agentdesk/telephony/practice"
+	"agentdesk/telephony/practice/practicetest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -44,15 +47,15 @@ func (r *recorder) last() telephony.Event {
 	return r.events[len(r.events)-1]
 }
 
-func newTestPhone(t *testing.T, toml string) (*Phone, *recorder, *ManualClock) {
+func newTestPhone(t *testing.T, toml string) (*practice.Phone, *recorder, *practicetest.ManualClock) {
 	t.Helper()
-	sc, err := Parse("test.toml", []byte(toml))
+	sc, err := practice.Parse("test.toml", []byte(toml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := NewManualClock(t0)
+	clk := practicetest.NewManualClock(t0)
 	rec := &recorder{}
-	p := New(sc, rec, WithClock(clk))
+	p := practice.New(sc, rec, practice.WithClock(clk))
 	t.Cleanup(func() { p.Close() })
 	p.Start()
 	return p, rec, clk
@@ -82,7 +85,7 @@ func TestPhone_RingAnswerCallerHangsUp(t *testing.T) {
 	if err := p.Answer(ring.CallID); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Answer(ring.CallID); !errors.Is(err, ErrCallState) {
+	if err := p.Answer(ring.CallID); !errors.Is(err, practice.ErrCallState) {
 		t.Errorf("second answer: %v, want ErrCallState", err)
 	}
 	clk.Advance(time.Minute)
@@ -92,7 +95,7 @@ func TestPhone_RingAnswerCallerHangsUp(t *testing.T) {
 	if e := rec.last(); e.Reason != "caller hung up" || e.CallID != ring.CallID {
 		t.Errorf("end = %+v", e)
 	}
-	if err := p.Hangup(ring.CallID); !errors.Is(err, ErrNoCall) {
+	if err := p.Hangup(ring.CallID); !errors.Is(err, practice.ErrNoCall) {
 		t.Errorf("hangup after end: %v, want ErrNoCall", err)
 	}
 }
@@ -100,7 +103,7 @@ func TestPhone_RingAnswerCallerHangsUp(t *testing.T) {
 func TestPhone_Outcomes(t *testing.T) {
 	tests := map[string]struct {
 		scenario string
-		act      func(p *Phone, id string) error
+		act      func(p *practice.Phone, id string) error
 		want     string
 		reason   string
 	}{
@@ -120,13 +123,13 @@ outcome = "answered_elsewhere"`,
 		"agent rejects": {
 			scenario: `[[caller]]
 number = "13800138000"`,
-			act:  func(p *Phone, id string) error { return p.Reject(id, 486) },
+			act:  func(p *practice.Phone, id string) error { return p.Reject(id, 486) },
 			want: "registered,ringing,ended", reason: "rejected 486",
 		},
 		"hold, resume, transfer": {
 			scenario: `[[caller]]
 number = "13800138000"`,
-			act: func(p *Phone, id string) error {
+			act: func(p *practice.Phone, id string) error {
 				return errors.Join(p.Answer(id), p.Hold(id), p.Resume(id), p.SendDTMF(id, "5"), p.Transfer(id, "8001"))
 			},
 			want: "registered,ringing,answered,held,resumed,transferred,ended", reason: "transferred to 8001",
@@ -134,7 +137,7 @@ number = "13800138000"`,
 		"agent hangs up": {
 			scenario: `[[caller]]
 number = "13800138000"`,
-			act:  func(p *Phone, id string) error { return errors.Join(p.Answer(id), p.Hangup(id)) },
+			act:  func(p *practice.Phone, id string) error { return errors.Join(p.Answer(id), p.Hangup(id)) },
 			want: "registered,ringing,answered,ended", reason: "agent hung up",
 		},
 	}
@@ -162,29 +165,29 @@ func TestPhone_ControlErrors(t *testing.T) {
 	p, rec, clk := newTestPhone(t, oneCaller)
 	clk.Advance(10 * time.Second)
 	id := rec.last().CallID
-	if err := p.Hold(id); !errors.Is(err, ErrCallState) {
+	if err := p.Hold(id); !errors.Is(err, practice.ErrCallState) {
 		t.Errorf("hold while ringing: %v", err)
 	}
-	if err := p.Answer("nope"); !errors.Is(err, ErrNoCall) {
+	if err := p.Answer("nope"); !errors.Is(err, practice.ErrNoCall) {
 		t.Errorf("answer unknown: %v", err)
 	}
 	if err := p.Answer(id); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SendDTMF(id, "x"); !errors.Is(err, ErrBadDigit) {
+	if err := p.SendDTMF(id, "x"); !errors.Is(err, practice.ErrBadDigit) {
 		t.Errorf("dtmf x: %v", err)
 	}
-	if err := p.Resume(id); !errors.Is(err, ErrCallState) {
+	if err := p.Resume(id); !errors.Is(err, practice.ErrCallState) {
 		t.Errorf("resume while not held: %v", err)
 	}
 	p.Close()
 	if got := strings.Join(rec.kinds(), ","); got != "registered,ringing,answered,ended,unregistered" {
 		t.Errorf("events = %s", got)
 	}
-	if err := p.Answer(id); !errors.Is(err, ErrClosed) {
+	if err := p.Answer(id); !errors.Is(err, practice.ErrClosed) {
 		t.Errorf("after close: %v", err)
 	}
-	if _, err := p.Dial(context.Background(), "13800138000"); !errors.Is(err, ErrClosed) {
+	if _, err := p.Dial(context.Background(), "13800138000"); !errors.Is(err, practice.ErrClosed) {
 		t.Errorf("dial after close: %v", err)
 	}
 	if n := clk.Pending(); n != 0 {
@@ -212,7 +215,7 @@ func TestPhone_Dial(t *testing.T) {
 	if e := rec.last(); e.Kind != telephony.EventRinging || e.Direction != telephony.Outbound || e.CallID != id {
 		t.Fatalf("dial event = %+v", e)
 	}
-	clk.Advance(OutboundAnswerAfter)
+	clk.Advance(practice.OutboundAnswerAfter)
 	if e := rec.last(); e.Kind != telephony.EventAnswered || e.CallID != id {
 		t.Fatalf("after answer delay = %+v", e)
 	}
@@ -248,7 +251,7 @@ ring = "5s"`)
 }
 
 func TestDefault_FirstCallWithinAMinute(t *testing.T) {
-	sc := Default()
+	sc := practice.Default()
 	if len(sc.Callers) < 3 {
 		t.Fatalf("default scenario has %d callers", len(sc.Callers))
 	}
@@ -284,7 +287,7 @@ func TestParse_Errors(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := Parse("test.toml", []byte(tt.in))
+			_, err := practice.Parse("test.toml", []byte(tt.in))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Parse = %v, want an error containing %q", err, tt.want)
 			}
@@ -292,32 +295,15 @@ func TestParse_Errors(t *testing.T) {
 	}
 }
 
-func TestManualClock_StopAndOrder(t *testing.T) {
-	clk := NewManualClock(t0)
-	var got []int
-	clk.AfterFunc(2*time.Second, func() { got = append(got, 2) })
-	stopped := clk.AfterFunc(time.Second, func() { got = append(got, 99) })
-	clk.AfterFunc(time.Second, func() {
-		got = append(got, 1)
-		clk.AfterFunc(500*time.Millisecond, func() { got = append(got, 15) })
-	})
-	if !stopped.Stop() || stopped.Stop() {
-		t.Error("Stop should report true once")
-	}
-	clk.Advance(3 * time.Second)
-	if len(got) != 3 || got[0] != 1 || got[1] != 15 || got[2] != 2 {
-		t.Errorf("fired %v, want [1 15 2]", got)
-	}
-	if !clk.Now().Equal(t0.Add(3 * time.Second)) {
-		t.Errorf("now = %v", clk.Now())
-	}
-}
-
 func FuzzParse(f *testing.F) {
-	f.Add(defaultScenario)
+	def, err := os.ReadFile("default.toml") // the embedded default
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(def)
 	f.Add([]byte(oneCaller))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sc, err := Parse("fuzz.toml", data)
+		sc, err := practice.Parse("fuzz.toml", data)
 		if err != nil {
 			return
 		}
@@ -345,7 +331,7 @@ func TestPhone_ControlsCheckCallState(t *testing.T) {
 		{"dtmf", func() error { return p.SendDTMF(ring.CallID, "5") }},
 	}
 	for _, tc := range ringing {
-		if err := tc.do(); !errors.Is(err, ErrCallState) || !strings.HasPrefix(err.Error(), tc.op+" "+ring.CallID+": ") {
+		if err := tc.do(); !errors.Is(err, practice.ErrCallState) || !strings.HasPrefix(err.Error(), tc.op+" "+ring.CallID+": ") {
 			t.Errorf("%s on a ringing call: %v, want %s %s: ErrCallState", tc.op, err, tc.op, ring.CallID)
 		}
 	}
@@ -360,14 +346,14 @@ func TestPhone_ControlsCheckCallState(t *testing.T) {
 		{"reject", func() error { return p.Reject(ring.CallID, 486) }},
 	}
 	for _, tc := range answered {
-		if err := tc.do(); !errors.Is(err, ErrCallState) || !strings.HasPrefix(err.Error(), tc.op+" "+ring.CallID+": ") {
+		if err := tc.do(); !errors.Is(err, practice.ErrCallState) || !strings.HasPrefix(err.Error(), tc.op+" "+ring.CallID+": ") {
 			t.Errorf("%s on an answered call: %v, want %s %s: ErrCallState", tc.op, err, tc.op, ring.CallID)
 		}
 	}
 	if err := p.SendDTMF(ring.CallID, "5"); err != nil {
 		t.Errorf("dtmf on an answered call: %v", err)
 	}
-	if err := p.Transfer("nope", "2000"); !errors.Is(err, ErrNoCall) {
+	if err := p.Transfer("nope", "2000"); !errors.Is(err, practice.ErrNoCall) {
 		t.Errorf("transfer of an unknown call: %v, want ErrNoCall", err)
 	}
 }
@@ -376,7 +362,7 @@ func TestPhone_MuteRecordingLevels(t *testing.T) {
 	p, rec, clk := newTestPhone(t, oneCaller)
 	clk.Advance(10 * time.Second)
 	ring := rec.last()
-	if err := p.Mute(ring.CallID, true); !errors.Is(err, ErrCallState) {
+	if err := p.Mute(ring.CallID, true); !errors.Is(err, practice.ErrCallState) {
 		t.Errorf("mute of a ringing call: %v", err)
 	}
 	if err := p.Answer(ring.CallID); err != nil {
@@ -394,7 +380,7 @@ func TestPhone_MuteRecordingLevels(t *testing.T) {
 		if err := f(ring.CallID); !errors.Is(err, telephony.ErrNotRecording) {
 			t.Errorf("recording control on a practice call: %v, want ErrNotRecording", err)
 		}
-		if err := f("nope"); !errors.Is(err, ErrNoCall) {
+		if err := f("nope"); !errors.Is(err, practice.ErrNoCall) {
 			t.Errorf("recording control on an unknown call: %v", err)
 		}
 	}
