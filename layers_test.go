@@ -67,13 +67,14 @@ var rules = map[string]rule{
 	"cmd/internal/...":   {may: []string{"*"}, except: []string{"agent/ui"}, never: []string{fyne, ours("agent/ui")}},
 
 	// Test helpers, one rule each.
-	"agent/store/storetest":       {may: []string{"agent", "agent/store", "agent/store/seal"}, never: []string{fyne, sipgo}, helper: true},
-	"agent/store/seal/sealtest":   {may: []string{"agent/store/seal"}, never: []string{fyne, sipgo, bbolt, pgx}, helper: true},
-	"agent/upstream/pgtest":       {never: []string{fyne, sipgo, bbolt}, helper: true},
-	"agent/upstream/upstreamtest": {may: []string{"agent", "agent/upstream"}, never: []string{fyne, sipgo, bbolt}, helper: true},
-	"telephony/kamailiotest":      {may: []string{"telephony"}, never: []string{fyne, ours("agent")}, helper: true},
-	"telephony/baresiptest":       {never: []string{fyne, ours("agent")}, helper: true},
-	"telephony/audio/audiotest":   {may: []string{"telephony/audio"}, never: []string{fyne, ours("agent")}, helper: true},
+	"agent/store/storetest":           {may: []string{"agent", "agent/store", "agent/store/seal"}, never: []string{fyne, sipgo}, helper: true},
+	"agent/store/seal/sealtest":       {may: []string{"agent/store/seal"}, never: []string{fyne, sipgo, bbolt, pgx}, helper: true},
+	"agent/upstream/pgtest":           {never: []string{fyne, sipgo, bbolt}, helper: true},
+	"agent/upstream/upstreamtest":     {may: []string{"agent", "agent/upstream"}, never: []string{fyne, sipgo, bbolt}, helper: true},
+	"telephony/kamailiotest":          {may: []string{"telephony"}, never: []string{fyne, ours("agent")}, helper: true},
+	"telephony/baresiptest":           {never: []string{fyne, ours("agent")}, helper: true},
+	"telephony/audio/audiotest":       {may: []string{"telephony/audio"}, never: []string{fyne, ours("agent")}, helper: true},
+	"telephony/practice/practicetest": {may: []string{"telephony/practice"}, never: []string{fyne, ours("agent")}, helper: true},
 }
 
 // unruled are our packages outside DESIGN.md's table: the root (this
