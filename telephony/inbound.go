@@ -444,13 +444,7 @@ func (u *UA) applyAnswer(c *call, body []byte) error {
 	if media == nil {
 		return ErrCallState
 	}
-	var st *Stream
-	for i := range s.Streams {
-		if x := &s.Streams[i]; x.Type == "audio" && x.isRTP() && x.Port != 0 {
-			st = x
-			break
-		}
-	}
+	st := s.liveAudio()
 	if st == nil {
 		return ErrNoCodec
 	}

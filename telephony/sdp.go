@@ -57,16 +57,20 @@ type Stream struct {
 // isRTP says whether the stream is RTP over UDP (AVP or SAVP).
 func (st *Stream) isRTP() bool { return strings.HasPrefix(st.Proto, "RTP/") }
 
+// liveAudio says whether the stream is RTP audio that is not refused.
+func (st *Stream) liveAudio() bool { return st.Type == "audio" && st.isRTP() && st.Port != 0 }
+
 // secure says whether the stream asks for SRTP.
 func (st *Stream) secure() bool { return strings.Contains(st.Proto, "SAVP") }
 
 // SDP is a session description, as much of it as a G.711 phone needs: every
-// media line (for an answer with as many), and the first RTP audio stream
-// in the top-level fields.
+// media line (for an answer with as many), and in the top-level fields the
+// first live RTP audio stream (port not 0), or the first refused one when
+// none is live.
 type SDP struct {
-	// Addr is the first audio stream's connection address.
+	// Addr is that audio stream's connection address.
 	Addr string
-	// Port is the first audio stream's port; 0 means it is refused.
+	// Port is that audio stream's port; 0 means every audio stream is refused.
 	Port int
 	// Formats are its payload formats in order of preference.
 	Formats []Format
@@ -210,11 +214,24 @@ func ParseSDP(body []byte) (*SDP, error) {
 		}
 	}
 	a := s.Streams[audio]
+	if live := s.liveAudio(); live != nil {
+		a = *live
+	}
 	if a.Addr == "" {
 		return nil, errors.New("sdp: no connection address")
 	}
 	s.Addr, s.Port, s.Formats, s.Direction = a.Addr, a.Port, a.Formats, a.Direction
 	return &s, nil
+}
+
+// liveAudio is the first RTP audio stream that is not refused, or nil.
+func (s *SDP) liveAudio() *Stream {
+	for i := range s.Streams {
+		if st := &s.Streams[i]; st.liveAudio() {
+			return st
+		}
+	}
+	return nil
 }
 
 // Codec is the first G.711 format of the offer, in the offerer's order.
@@ -306,7 +323,7 @@ func (s *SDP) answer(a answerSpec) (answered, error) {
 	)
 	for i := range s.Streams {
 		st := &s.Streams[i]
-		if st.Type != "audio" || !st.isRTP() || st.Port == 0 {
+		if !st.liveAudio() {
 			continue
 		}
 		codec, ok := g711Of(st.Formats)

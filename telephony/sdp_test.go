@@ -36,6 +36,41 @@ func TestParseSDP(t *testing.T) {
 	}
 }
 
+// TestParseSDP_LiveAudio: the top-level fields describe the audio stream
+// that carries the call, which is not a refused one (port 0) before it.
+func TestParseSDP_LiveAudio(t *testing.T) {
+	tests := map[string]struct {
+		body      string
+		port      int
+		addr      string
+		direction string
+	}{
+		"refused line first": {
+			body: "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 0 RTP/AVP 0\r\na=inactive\r\nm=audio 4002 RTP/AVP 8\r\nc=IN IP4 10.0.0.2\r\n",
+			port: 4002, addr: "10.0.0.2", direction: dirSendRecv,
+		},
+		"video, then a live line": {
+			body: "v=0\r\nc=IN IP4 10.0.0.1\r\nm=video 5000 RTP/AVP 96\r\nm=audio 4000 RTP/AVP 0\r\na=recvonly\r\n",
+			port: 4000, addr: "10.0.0.1", direction: dirRecvOnly,
+		},
+		"every audio line refused": {
+			body: "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 0 RTP/AVP 0\r\na=inactive\r\nm=audio 0 RTP/AVP 8\r\n",
+			port: 0, addr: "10.0.0.1", direction: dirInactive,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, err := ParseSDP([]byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Port != tc.port || s.Addr != tc.addr || s.Direction != tc.direction {
+				t.Errorf("top level %s:%d %s, want %s:%d %s", s.Addr, s.Port, s.Direction, tc.addr, tc.port, tc.direction)
+			}
+		})
+	}
+}
+
 func TestParseSDP_Errors(t *testing.T) {
 	tests := map[string]string{
 		"empty":          "",
@@ -211,6 +246,8 @@ func FuzzSDP(f *testing.F) {
 	f.Add([]byte(offerLinphone))
 	f.Add([]byte("v=0\r\nc=IN IP6 ::1\r\nm=audio 1/2 RTP/AVP 0 8\r\na=inactive\r\n"))
 	f.Add([]byte("m=audio 1 RTP/AVP 0\nc=IN IP4 x\na=rtpmap:0\na=rtpmap:x y/z\n"))
+	// CI's fuzzing found this one: a refused audio line before the live one.
+	f.Add([]byte("c=IN IP4 x\nm=audio 0 RTP/AVP 0\nm=audio 1 RTP/AVP 0\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s, err := ParseSDP(body)
 		if err != nil {
