@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -70,6 +72,7 @@ type voiceFigures struct {
 	cpuPct     float64       // the agent's phone, % of one core during the call
 	rssIdle    int64
 	rssCall    int64
+	bursts     string // each tone burst's delay, for the log
 }
 
 // measureCall measures a call that is up between the agent's phone (pid)
@@ -81,7 +84,7 @@ func measureCall(b *testing.B, pid int, baseline time.Duration) voiceFigures {
 	out := audiotest.MeasureDelay(b, "desk_mic_feed", "Monitor of far", 6)
 	in := audiotest.MeasureDelay(b, "far_mic_feed", "Monitor of desk", 6)
 	s1, t1 := readProc(b, pid), time.Now()
-	b.Logf("  agent→caller %s(median %s) caller→agent %s(median %s), baseline %s",
+	f.bursts = fmt.Sprintf("agent→caller %s(median %s) caller→agent %s(median %s), baseline %s",
 		audiotest.FormatDelays(out), audiotest.Median(out), audiotest.FormatDelays(in), audiotest.Median(in), baseline)
 	if len(out) < 3 || len(in) < 3 {
 		b.Fatalf("too few bursts arrived: %d out, %d in", len(out), len(in))
@@ -101,29 +104,92 @@ func measureCall(b *testing.B, pid int, baseline time.Duration) voiceFigures {
 // deskctl watch (the desk's phone) answering a baresip, and again for a
 // baresip answering the same baresip, the softphone to beat.
 //
-//	AGENTDESK_INTEGRATION=1 go test -run '^$' -bench BenchmarkVoice -benchtime 1x ./telephony
+// One round takes about 75 s, and on a small VM one round's CPU figures
+// move by half a point from the next round's, baresip's as much as the
+// desk's. AGENTDESK_VOICE_ROUNDS=N measures N rounds, the desk first in
+// odd rounds and baresip first in even ones, and reports the medians; the
+// log has every round's rows and the desk's CPU less baresip's in it.
+//
+//	AGENTDESK_INTEGRATION=1 go test -run '^$' -bench 'BenchmarkVoice$' -benchtime 1x ./telephony
 func BenchmarkVoice(b *testing.B) {
 	kamailiotest.Gate(b)
 	baresiptest.Gate(b)
 	audiotest.PulseGate(b)
-	bin := buildDeskctl(b)
-	pulse := audiotest.StartPulse(b, "desk", "far")
+	rounds := 1
+	if v := os.Getenv("AGENTDESK_VOICE_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("AGENTDESK_VOICE_ROUNDS=%q: want a whole number of rounds, 1 or more", v)
+		}
+		rounds = n
+	}
+	r := &voiceRig{bin: buildDeskctl(b), pulse: audiotest.StartPulse(b, "desk", "far")}
 	// What the measuring device adds on its own: a sink straight to its
 	// monitor.
-	baseline := audiotest.Median(audiotest.MeasureDelay(b, "desk_mic_feed", "Monitor of desk_mic_feed", 4))
-	caller := func(k *kamailiotest.Kamailio) *baresiptest.Baresip {
-		return baresiptest.Start(b, baresiptest.Options{User: "1002", Password: itPassword, Domain: "127.0.0.1", Proxy: "sip:" + k.Addr(),
-			Codec: "PCMU", Pulse: pulse.Env(), PulseSink: "far", PulseSource: "far_mic",
-			Commands: []string{"/dial sip:" + itUser + "@127.0.0.1"}})
-	}
+	r.baseline = audiotest.Median(audiotest.MeasureDelay(b, "desk_mic_feed", "Monitor of desk_mic_feed", 4))
 
-	// One measurement, however large b.N: it is a figure, not a loop.
-	// The desk: deskctl watch answering at once, on desk_mic / desk.
+	// However large b.N: these are figures, not a loop.
+	var desk, self, bare []voiceFigures
+	var log strings.Builder
+	for i := range rounds {
+		var d, s, br voiceFigures
+		if i%2 == 0 {
+			d, s = r.desk(b)
+			br = r.baresip(b)
+		} else {
+			br = r.baresip(b)
+			d, s = r.desk(b)
+		}
+		desk, self, bare = append(desk, d), append(self, s), append(bare, br)
+		fmt.Fprintf(&log, "\nround %d of %d: desk CPU %+.2f points from baresip's\n%s\n%s\n%s\n", i+1, rounds, d.cpuPct-br.cpuPct,
+			d.row("deskctl watch (caller: baresip)"), s.row("deskctl watch (caller: desk UA)"), br.row("baresip (caller: baresip)"))
+		for _, f := range []voiceFigures{d, s, br} {
+			fmt.Fprintf(&log, "  %s\n", f.bursts)
+		}
+	}
+	deskFig, selfFig, bareFig := medianFigures(desk), medianFigures(self), medianFigures(bare)
+	mb := func(x int64) float64 { return float64(x) / (1 << 20) }
+	b.ReportMetric(float64(deskFig.mouthToEar.Milliseconds()), "desk_mouth_to_ear_ms")
+	b.ReportMetric(float64(deskFig.earFromFar.Milliseconds()), "desk_ear_ms")
+	b.ReportMetric(deskFig.cpuPct, "desk_cpu_%")
+	b.ReportMetric(mb(deskFig.rssCall-deskFig.rssIdle), "desk_call_MB")
+	b.ReportMetric(float64(bareFig.mouthToEar.Milliseconds()), "baresip_mouth_to_ear_ms")
+	b.ReportMetric(float64(bareFig.earFromFar.Milliseconds()), "baresip_ear_ms")
+	b.ReportMetric(bareFig.cpuPct, "baresip_cpu_%")
+	b.ReportMetric(mb(bareFig.rssCall-bareFig.rssIdle), "baresip_call_MB")
+	b.ReportMetric(float64(selfFig.mouthToEar.Milliseconds()), "desk_to_desk_ms")
+	// The table goes to standard output: the testing package keeps only
+	// the first ten lines of a benchmark's log.
+	header := fmt.Sprintf("%-34s %12s %12s %9s %10s %10s", "agent's phone (caller)", "mouth→ear", "ear←mouth", "cpu/core", "rss idle", "rss call")
+	fmt.Printf("BenchmarkVoice\n%s%s\nmedian of %d round(s):\n%s\n%s\n%s\n%s\n", header, log.String(), rounds, header,
+		deskFig.row("deskctl watch (caller: baresip)"), selfFig.row("deskctl watch (caller: desk UA)"), bareFig.row("baresip (caller: baresip)"))
+}
+
+// voiceRig is what every round shares: the deskctl binary, the sound
+// server and what its measuring path adds.
+type voiceRig struct {
+	bin      string
+	pulse    *audiotest.Pulse
+	baseline time.Duration
+}
+
+// caller starts the baresip that calls the agent through k.
+func (r *voiceRig) caller(b *testing.B, k *kamailiotest.Kamailio) *baresiptest.Baresip {
+	return baresiptest.Start(b, baresiptest.Options{User: "1002", Password: itPassword, Domain: "127.0.0.1", Proxy: "sip:" + k.Addr(),
+		Codec: "PCMU", Pulse: r.pulse.Env(), PulseSink: "far", PulseSource: "far_mic",
+		Commands: []string{"/dial sip:" + itUser + "@127.0.0.1"}})
+}
+
+// desk measures deskctl watch answering at once on desk_mic / desk: called
+// by a baresip, then by the desk's own phone (an in-process UA on the far_*
+// devices), so that both ends are ours.
+func (r *voiceRig) desk(b *testing.B) (fromBaresip, fromDesk voiceFigures) {
 	k1 := kamailiotest.Start(b, kamailiotest.Options{Template: "testdata/kamailio.cfg", User: itUser, Password: itPassword})
-	desk := exec.Command(bin, "watch", "--config", filepath.Join(b.TempDir(), "none.toml"), "--data", b.TempDir(), "--json",
+	defer k1.Stop()
+	desk := exec.Command(r.bin, "watch", "--config", filepath.Join(b.TempDir(), "none.toml"), "--data", b.TempDir(), "--json",
 		"--pbx", k1.URI(), "--user", itUser, "--password", itPassword, "--answer-after", "1ms", "--input", "desk_mic", "--output", "desk",
 		"--recordings", b.TempDir()) // the window records every call; so does the desk measured
-	desk.Env = pulse.Env()
+	desk.Env = r.pulse.Env()
 	stdout, err := desk.StdoutPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -132,7 +198,8 @@ func BenchmarkVoice(b *testing.B) {
 	if err := desk.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = desk.Process.Signal(syscall.SIGTERM); _ = desk.Wait() })
+	stopDesk := sync.OnceFunc(func() { _ = desk.Process.Signal(syscall.SIGTERM); _ = desk.Wait() })
+	defer stopDesk()
 	events := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -159,17 +226,15 @@ func BenchmarkVoice(b *testing.B) {
 	}
 	waitEvent("registered")
 	time.Sleep(2 * time.Second)
-	deskIdle := readProc(b, desk.Process.Pid).rss
-	c1 := caller(k1)
+	idle := readProc(b, desk.Process.Pid).rss
+	c1 := r.caller(b, k1)
 	waitEvent("answered")
 	time.Sleep(2 * time.Second)
-	deskFig := measureCall(b, desk.Process.Pid, baseline)
-	deskFig.rssIdle = deskIdle
+	fromBaresip = measureCall(b, desk.Process.Pid, r.baseline)
+	fromBaresip.rssIdle = idle
 	c1.Stop()
 	waitEvent("ended")
 
-	// The same desk called by the desk's own phone (an in-process UA on
-	// the far_* devices): both ends are ours.
 	farRec := &recorder{}
 	far, err := telephony.New(telephony.Config{PBX: k1.URI(), User: "1002", Password: itPassword, Input: "far_mic", Output: "far"},
 		farRec, telephony.WithLogger(testLogger(nil)), telephony.WithListenAddr("127.0.0.1:0"))
@@ -192,44 +257,62 @@ func BenchmarkVoice(b *testing.B) {
 	}
 	waitEvent("answered")
 	time.Sleep(2 * time.Second)
-	selfFig := measureCall(b, desk.Process.Pid, baseline)
-	selfFig.rssIdle = deskIdle
+	fromDesk = measureCall(b, desk.Process.Pid, r.baseline)
+	fromDesk.rssIdle = idle
 	_ = far.Hangup(callID)
-	_ = desk.Process.Signal(syscall.SIGTERM)
-	_ = desk.Wait()
+	stopDesk()
+	return fromBaresip, fromDesk
+}
 
-	// The same with a baresip in the agent's place.
+// baresip measures a baresip in the agent's place, called by the same
+// baresip as the desk.
+func (r *voiceRig) baresip(b *testing.B) voiceFigures {
 	k2 := kamailiotest.Start(b, kamailiotest.Options{Template: "testdata/kamailio.cfg", User: itUser, Password: itPassword})
+	defer k2.Stop()
 	agent := baresiptest.Start(b, baresiptest.Options{User: itUser, Password: itPassword, Domain: "127.0.0.1", Proxy: "sip:" + k2.Addr(),
-		Codec: "PCMU", Pulse: pulse.Env(), PulseSink: "desk", PulseSource: "desk_mic"})
+		Codec: "PCMU", Pulse: r.pulse.Env(), PulseSink: "desk", PulseSource: "desk_mic"})
+	defer agent.Stop()
 	if !agent.WaitOutput("200 OK", 10*time.Second) {
 		b.Fatal("the agent's baresip did not register")
 	}
 	time.Sleep(2 * time.Second)
-	bareIdle := readProc(b, agent.Pid()).rss
-	c2 := caller(k2)
+	idle := readProc(b, agent.Pid()).rss
+	c2 := r.caller(b, k2)
+	defer c2.Stop()
 	if !agent.WaitOutput("Call established", 20*time.Second) {
 		b.Fatal("the agent's baresip did not answer")
 	}
 	time.Sleep(2 * time.Second)
-	bareFig := measureCall(b, agent.Pid(), baseline)
-	bareFig.rssIdle = bareIdle
-	c2.Stop()
-	agent.Stop()
+	f := measureCall(b, agent.Pid(), r.baseline)
+	f.rssIdle = idle
+	return f
+}
 
+// row is one line of the benchmark's table.
+func (f voiceFigures) row(name string) string {
 	mb := func(x int64) float64 { return float64(x) / (1 << 20) }
-	b.ReportMetric(float64(deskFig.mouthToEar.Milliseconds()), "desk_mouth_to_ear_ms")
-	b.ReportMetric(float64(deskFig.earFromFar.Milliseconds()), "desk_ear_ms")
-	b.ReportMetric(deskFig.cpuPct, "desk_cpu_%")
-	b.ReportMetric(mb(deskFig.rssCall-deskFig.rssIdle), "desk_call_MB")
-	b.ReportMetric(float64(bareFig.mouthToEar.Milliseconds()), "baresip_mouth_to_ear_ms")
-	b.ReportMetric(float64(bareFig.earFromFar.Milliseconds()), "baresip_ear_ms")
-	b.ReportMetric(bareFig.cpuPct, "baresip_cpu_%")
-	b.ReportMetric(mb(bareFig.rssCall-bareFig.rssIdle), "baresip_call_MB")
-	b.ReportMetric(float64(selfFig.mouthToEar.Milliseconds()), "desk_to_desk_ms")
-	row := func(name string, f voiceFigures) string {
-		return fmt.Sprintf("%-34s %10dms %10dms %8.2f%% %8.1fMB %8.1fMB", name, f.mouthToEar.Milliseconds(), f.earFromFar.Milliseconds(), f.cpuPct, mb(f.rssIdle), mb(f.rssCall))
+	return fmt.Sprintf("%-34s %10dms %10dms %8.2f%% %8.1fMB %8.1fMB", name, f.mouthToEar.Milliseconds(), f.earFromFar.Milliseconds(), f.cpuPct, mb(f.rssIdle), mb(f.rssCall))
+}
+
+// medianFigures is each figure's median over the rounds, taken figure by
+// figure.
+func medianFigures(fs []voiceFigures) voiceFigures {
+	pick := func(get func(voiceFigures) float64) float64 {
+		v := make([]float64, len(fs))
+		for i, f := range fs {
+			v[i] = get(f)
+		}
+		slices.Sort(v)
+		if n := len(v); n%2 == 0 {
+			return (v[n/2-1] + v[n/2]) / 2
+		}
+		return v[len(v)/2]
 	}
-	b.Logf("\n%-34s %12s %12s %9s %10s %10s\n%s\n%s\n%s", "agent's phone (caller)", "mouth→ear", "ear←mouth", "cpu/core", "rss idle", "rss call",
-		row("deskctl watch (caller: baresip)", deskFig), row("deskctl watch (caller: desk UA)", selfFig), row("baresip (caller: baresip)", bareFig))
+	return voiceFigures{
+		mouthToEar: time.Duration(pick(func(f voiceFigures) float64 { return float64(f.mouthToEar) })),
+		earFromFar: time.Duration(pick(func(f voiceFigures) float64 { return float64(f.earFromFar) })),
+		cpuPct:     pick(func(f voiceFigures) float64 { return f.cpuPct }),
+		rssIdle:    int64(pick(func(f voiceFigures) float64 { return float64(f.rssIdle) })),
+		rssCall:    int64(pick(func(f voiceFigures) float64 { return float64(f.rssCall) })),
+	}
 }
