@@ -57,8 +57,8 @@ type Stream struct {
 // isRTP says whether the stream is RTP over UDP (AVP or SAVP).
 func (st *Stream) isRTP() bool { return strings.HasPrefix(st.Proto, "RTP/") }
 
-// liveAudio says whether the stream is RTP audio that is not refused.
-func (st *Stream) liveAudio() bool { return st.Type == "audio" && st.isRTP() && st.Port != 0 }
+// live says whether the stream is RTP audio that is not refused.
+func (st *Stream) live() bool { return st.Type == "audio" && st.isRTP() && st.Port != 0 }
 
 // secure says whether the stream asks for SRTP.
 func (st *Stream) secure() bool { return strings.Contains(st.Proto, "SAVP") }
@@ -227,7 +227,7 @@ func ParseSDP(body []byte) (*SDP, error) {
 // liveAudio is the first RTP audio stream that is not refused, or nil.
 func (s *SDP) liveAudio() *Stream {
 	for i := range s.Streams {
-		if st := &s.Streams[i]; st.liveAudio() {
+		if st := &s.Streams[i]; st.live() {
 			return st
 		}
 	}
@@ -323,7 +323,7 @@ func (s *SDP) answer(a answerSpec) (answered, error) {
 	)
 	for i := range s.Streams {
 		st := &s.Streams[i]
-		if !st.liveAudio() {
+		if !st.live() {
 			continue
 		}
 		codec, ok := g711Of(st.Formats)

@@ -148,7 +148,6 @@ func BenchmarkVoice(b *testing.B) {
 		}
 	}
 	deskFig, selfFig, bareFig := medianFigures(desk), medianFigures(self), medianFigures(bare)
-	mb := func(x int64) float64 { return float64(x) / (1 << 20) }
 	b.ReportMetric(float64(deskFig.mouthToEar.Milliseconds()), "desk_mouth_to_ear_ms")
 	b.ReportMetric(float64(deskFig.earFromFar.Milliseconds()), "desk_ear_ms")
 	b.ReportMetric(deskFig.cpuPct, "desk_cpu_%")
@@ -290,9 +289,11 @@ func (r *voiceRig) baresip(b *testing.B) voiceFigures {
 
 // row is one line of the benchmark's table.
 func (f voiceFigures) row(name string) string {
-	mb := func(x int64) float64 { return float64(x) / (1 << 20) }
 	return fmt.Sprintf("%-34s %10dms %10dms %8.2f%% %8.1fMB %8.1fMB", name, f.mouthToEar.Milliseconds(), f.earFromFar.Milliseconds(), f.cpuPct, mb(f.rssIdle), mb(f.rssCall))
 }
+
+// mb is bytes in MiB.
+func mb(x int64) float64 { return float64(x) / (1 << 20) }
 
 // medianFigures is each figure's median over the rounds, taken figure by
 // figure.
