@@ -2,7 +2,6 @@ package telephony_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -22,38 +21,6 @@ import (
 	"agentdesk/telephony/kamailiotest"
 )
 
-// procStat is a process's CPU time and resident memory.
-type procStat struct {
-	cpu time.Duration
-	rss int64 // bytes
-}
-
-// readProc reads /proc/PID/stat (utime, stime) and /proc/PID/status (VmRSS).
-func readProc(b *testing.B, pid int) procStat {
-	b.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		b.Fatal(err)
-	}
-	// Fields after the command name, which is in parentheses.
-	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:]))
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	const hz = 100 // USER_HZ on Linux
-	p := procStat{cpu: time.Duration(ut+st) * time.Second / hz}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
-			p.rss = kb * 1024
-		}
-	}
-	return p
-}
-
 // buildDeskctl builds the deskctl binary the benchmark runs as the desk.
 func buildDeskctl(b *testing.B) string {
 	b.Helper()
@@ -70,6 +37,7 @@ type voiceFigures struct {
 	mouthToEar time.Duration // agent's mouth to caller's ear
 	earFromFar time.Duration // caller's mouth to agent's ear
 	cpuPct     float64       // the agent's phone, % of one core during the call
+	switches   float64       // the agent's phone's context switches a second
 	rssIdle    int64
 	rssCall    int64
 	bursts     string // each tone burst's delay, for the log
@@ -80,10 +48,10 @@ type voiceFigures struct {
 func measureCall(b *testing.B, pid int, baseline time.Duration) voiceFigures {
 	b.Helper()
 	var f voiceFigures
-	s0, t0 := readProc(b, pid), time.Now()
+	s0, t0 := audiotest.ReadProc(b, pid), time.Now()
 	out := audiotest.MeasureDelay(b, "desk_mic_feed", "Monitor of far", 6)
 	in := audiotest.MeasureDelay(b, "far_mic_feed", "Monitor of desk", 6)
-	s1, t1 := readProc(b, pid), time.Now()
+	s1, t1 := audiotest.ReadProc(b, pid), time.Now()
 	f.bursts = fmt.Sprintf("agent→caller %s(median %s) caller→agent %s(median %s), baseline %s",
 		audiotest.FormatDelays(out), audiotest.Median(out), audiotest.FormatDelays(in), audiotest.Median(in), baseline)
 	if len(out) < 3 || len(in) < 3 {
@@ -91,8 +59,8 @@ func measureCall(b *testing.B, pid int, baseline time.Duration) voiceFigures {
 	}
 	f.mouthToEar = audiotest.Median(out) - baseline
 	f.earFromFar = audiotest.Median(in) - baseline
-	f.cpuPct = 100 * float64(s1.cpu-s0.cpu) / float64(t1.Sub(t0))
-	f.rssCall = s1.rss
+	f.cpuPct, f.switches = audiotest.Usage(s0, s1, t1.Sub(t0))
+	f.rssCall = s1.RSS
 	return f
 }
 
@@ -151,15 +119,17 @@ func BenchmarkVoice(b *testing.B) {
 	b.ReportMetric(float64(deskFig.mouthToEar.Milliseconds()), "desk_mouth_to_ear_ms")
 	b.ReportMetric(float64(deskFig.earFromFar.Milliseconds()), "desk_ear_ms")
 	b.ReportMetric(deskFig.cpuPct, "desk_cpu_%")
+	b.ReportMetric(deskFig.switches, "desk_switches/s")
 	b.ReportMetric(mb(deskFig.rssCall-deskFig.rssIdle), "desk_call_MB")
 	b.ReportMetric(float64(bareFig.mouthToEar.Milliseconds()), "baresip_mouth_to_ear_ms")
 	b.ReportMetric(float64(bareFig.earFromFar.Milliseconds()), "baresip_ear_ms")
 	b.ReportMetric(bareFig.cpuPct, "baresip_cpu_%")
+	b.ReportMetric(bareFig.switches, "baresip_switches/s")
 	b.ReportMetric(mb(bareFig.rssCall-bareFig.rssIdle), "baresip_call_MB")
 	b.ReportMetric(float64(selfFig.mouthToEar.Milliseconds()), "desk_to_desk_ms")
 	// The table goes to standard output: the testing package keeps only
 	// the first ten lines of a benchmark's log.
-	header := fmt.Sprintf("%-34s %12s %12s %9s %10s %10s", "agent's phone (caller)", "mouth→ear", "ear←mouth", "cpu/core", "rss idle", "rss call")
+	header := fmt.Sprintf("%-34s %12s %12s %9s %10s %10s %10s", "agent's phone (caller)", "mouth→ear", "ear←mouth", "cpu/core", "switches/s", "rss idle", "rss call")
 	fmt.Printf("BenchmarkVoice\n%s%s\nmedian of %d round(s):\n%s\n%s\n%s\n%s\n", header, log.String(), rounds, header,
 		deskFig.row("deskctl watch (caller: baresip)"), selfFig.row("deskctl watch (caller: desk UA)"), bareFig.row("baresip (caller: baresip)"))
 }
@@ -225,7 +195,7 @@ func (r *voiceRig) desk(b *testing.B) (fromBaresip, fromDesk voiceFigures) {
 	}
 	waitEvent("registered")
 	time.Sleep(2 * time.Second)
-	idle := readProc(b, desk.Process.Pid).rss
+	idle := audiotest.ReadProc(b, desk.Process.Pid).RSS
 	c1 := r.caller(b, k1)
 	waitEvent("answered")
 	time.Sleep(2 * time.Second)
@@ -275,7 +245,7 @@ func (r *voiceRig) baresip(b *testing.B) voiceFigures {
 		b.Fatal("the agent's baresip did not register")
 	}
 	time.Sleep(2 * time.Second)
-	idle := readProc(b, agent.Pid()).rss
+	idle := audiotest.ReadProc(b, agent.Pid()).RSS
 	c2 := r.caller(b, k2)
 	defer c2.Stop()
 	if !agent.WaitOutput("Call established", 20*time.Second) {
@@ -289,7 +259,7 @@ func (r *voiceRig) baresip(b *testing.B) voiceFigures {
 
 // row is one line of the benchmark's table.
 func (f voiceFigures) row(name string) string {
-	return fmt.Sprintf("%-34s %10dms %10dms %8.2f%% %8.1fMB %8.1fMB", name, f.mouthToEar.Milliseconds(), f.earFromFar.Milliseconds(), f.cpuPct, mb(f.rssIdle), mb(f.rssCall))
+	return fmt.Sprintf("%-34s %10dms %10dms %8.2f%% %10.0f %8.1fMB %8.1fMB", name, f.mouthToEar.Milliseconds(), f.earFromFar.Milliseconds(), f.cpuPct, f.switches, mb(f.rssIdle), mb(f.rssCall))
 }
 
 // mb is bytes in MiB.
@@ -313,6 +283,7 @@ func medianFigures(fs []voiceFigures) voiceFigures {
 		mouthToEar: time.Duration(pick(func(f voiceFigures) float64 { return float64(f.mouthToEar) })),
 		earFromFar: time.Duration(pick(func(f voiceFigures) float64 { return float64(f.earFromFar) })),
 		cpuPct:     pick(func(f voiceFigures) float64 { return f.cpuPct }),
+		switches:   pick(func(f voiceFigures) float64 { return f.switches }),
 		rssIdle:    int64(pick(func(f voiceFigures) float64 { return float64(f.rssIdle) })),
 		rssCall:    int64(pick(func(f voiceFigures) float64 { return float64(f.rssCall) })),
 	}
