@@ -13,7 +13,7 @@ import (
 // pulseBackend starts a private PulseAudio with the "desk" devices and
 // returns it with the malgo backend on it (closed at cleanup, before the
 // server stops).
-func pulseBackend(t *testing.T) (*audiotest.Pulse, audio.Backend) {
+func pulseBackend(t testing.TB) (*audiotest.Pulse, audio.Backend) {
 	t.Helper()
 	audiotest.PulseGate(t)
 	p := audiotest.StartPulse(t, "desk")
