@@ -48,9 +48,11 @@ func BenchmarkDeviceWakeups(b *testing.B) {
 			return measure(self)
 		}
 	}
-	tool := func(args ...string) func() (float64, float64) {
+	// tool runs PulseAudio's own client (parec or pacat) on dev, with
+	// the same format and buffer as the desk's stream, to or from file.
+	tool := func(name, dev, file string) func() (float64, float64) {
 		return func() (float64, float64) {
-			cmd := exec.Command(args[0], args[1:]...)
+			cmd := exec.Command(name, "-d", dev, "--rate=8000", "--channels=1", "--format=s16le", "--raw", "--latency-msec=20", file)
 			cmd.Env = p.Env()
 			if err := cmd.Start(); err != nil {
 				b.Fatal(err)
@@ -59,7 +61,6 @@ func BenchmarkDeviceWakeups(b *testing.B) {
 			return measure(cmd.Process.Pid)
 		}
 	}
-	pcm := []string{"--rate=8000", "--channels=1", "--format=s16le", "--raw", "--latency-msec=20"}
 	rows := []struct {
 		name, key string
 		run       func() (float64, float64)
@@ -67,8 +68,8 @@ func BenchmarkDeviceWakeups(b *testing.B) {
 		{"test process, no device open", "idle", func() (float64, float64) { return measure(self) }},
 		{"desk capture (malgo), desk_mic", "capture", open(audio.Capture, "desk_mic")},
 		{"desk playback (malgo), desk", "playback", open(audio.Playback, "desk")},
-		{"parec --latency-msec=20, desk_mic", "parec", tool(append([]string{"parec", "-d", "desk_mic"}, append(pcm, "/dev/null")...)...)},
-		{"pacat --latency-msec=20, desk", "pacat", tool(append([]string{"pacat", "-d", "desk"}, append(pcm, "/dev/zero")...)...)},
+		{"parec --latency-msec=20, desk_mic", "parec", tool("parec", "desk_mic", "/dev/null")},
+		{"pacat --latency-msec=20, desk", "pacat", tool("pacat", "desk", "/dev/zero")},
 	}
 	var out strings.Builder
 	fmt.Fprintf(&out, "BenchmarkDeviceWakeups\n%-36s %9s %11s\n", "device", "cpu/core", "switches/s")
