@@ -86,3 +86,52 @@ func heardWindows(s []int16, freq float64) int {
 	}
 	return n
 }
+
+// TestPulse_RingStopsAtOnce answers calls the way an agent does who picks
+// up on the first ring: the ring is stopped while its device is still
+// opening, six times over, and not a sample of ringtone may reach the
+// ring device. Then one ring that was heard (the recording works) and
+// stopped; the test logs how long it went on after the stop.
+func TestPulse_RingStopsAtOnce(t *testing.T) {
+	audiotest.PulseGate(t)
+	p := audiotest.StartPulse(t, "desk")
+	s, _ := newSound(t, nil, audio.Config{Ring: "desk"})
+	rec := p.Record("desk.monitor")
+	time.Sleep(300 * time.Millisecond) // parec connected
+	for range 6 {
+		s.Ring(true)
+		s.Ring(false) // the device is opened on its own goroutine: it cannot be open yet
+		time.Sleep(300 * time.Millisecond)
+	}
+	s.Ring(true)
+	waitFor(t, "ring device open", func() bool { return s.Status().Ring.Open })
+	open := time.Now()
+	time.Sleep(250 * time.Millisecond) // within the cadence's first 0.4 s burst
+	rang := time.Since(open)
+	s.Ring(false)
+	time.Sleep(300 * time.Millisecond)
+	samples := rec.Stop()
+
+	// Where the ringtone sounds, in 5 ms windows (its 400 Hz half).
+	const win = audio.Rate / 200
+	var heard []time.Duration // each stretch of ring, its length
+	var at []time.Duration    // and where it begins in the recording
+	in := false
+	for i := 0; i+win <= len(samples); i += win {
+		on := audiotest.Level(samples[i:i+win], 400) >= 0.01
+		if on && !in {
+			heard, at = append(heard, 0), append(at, time.Duration(i)*time.Second/audio.Rate)
+		}
+		if on {
+			heard[len(heard)-1] += time.Second / 200
+		}
+		in = on
+	}
+	if len(heard) == 0 || heard[len(heard)-1] < 200*time.Millisecond {
+		t.Fatalf("the ring that was let ring was not recorded (stretches %v at %v)", heard, at)
+	}
+	if len(heard) > 1 {
+		t.Errorf("rings stopped before their device opened sounded anyway: %v at %v", heard[:len(heard)-1], at[:len(at)-1])
+	}
+	t.Logf("a ring stopped after %v of ringing was heard for %v", rang.Round(time.Millisecond), heard[len(heard)-1])
+}

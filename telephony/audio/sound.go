@@ -478,14 +478,30 @@ func (s *Sound) open(r Role, rr *roleRun) (Stream, Device, error) {
 	return st, dev, nil
 }
 
+// callback is role r's device callback. Once the role is let go (rr.off),
+// it takes nothing from the device and gives it silence, also when the
+// device started only after the stop: an agent who answers on the first
+// ring must not hear a period of it, however long the device takes to
+// close (TestPulse_RingStopsAtOnce).
 func (s *Sound) callback(r Role, rr *roleRun) func([]int16) {
+	fill := s.fill(r)
+	return func(p []int16) {
+		rr.tick()
+		if rr.off.Load() {
+			if r != RoleInput {
+				clear(p)
+			}
+			return
+		}
+		fill(p)
+	}
+}
+
+// fill is what role r's device callback does while the role is wanted.
+func (s *Sound) fill(r Role) func([]int16) {
 	switch r {
 	case RoleInput:
 		return func(p []int16) {
-			rr.tick()
-			if rr.off.Load() {
-				return
-			}
 			s.mic.write(p)
 			s.captured.Add(int64(len(p)))
 			s.inLvl.Store(math.Float64bits(Level(p)))
@@ -501,11 +517,6 @@ func (s *Sound) callback(r Role, rr *roleRun) func([]int16) {
 		}
 	case RoleOutput:
 		return func(p []int16) {
-			rr.tick()
-			if rr.off.Load() {
-				clear(p)
-				return
-			}
 			s.spk.play(p)
 			s.played.Add(int64(len(p)))
 			scale(p, math.Float64frombits(s.vol.Load()))
@@ -514,7 +525,6 @@ func (s *Sound) callback(r Role, rr *roleRun) func([]int16) {
 	}
 	var rt Ringtone
 	return func(p []int16) {
-		rr.tick()
 		rt.Fill(p)
 		scale(p, math.Float64frombits(s.ringVol.Load()))
 	}
