@@ -162,11 +162,9 @@ func (b *malgoBackend) Open(k Kind, id string, cb func([]int16)) (Stream, error)
 		}
 		devID = &d
 	}
-	ctx, err := malgo.InitContext(systemBackends(), malgo.ContextConfig{}, func(msg string) {
-		b.log.Debug("miniaudio", "message", msg)
-	})
+	ctx, err := b.deviceContext()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
+		return nil, err
 	}
 	cfg := malgo.DefaultDeviceConfig(malgoKind(k))
 	cfg.SampleRate = Rate
@@ -224,6 +222,26 @@ func (b *malgoBackend) Open(k Kind, id string, cb func([]int16)) (Stream, error)
 		s.br = br
 	}
 	return s, nil
+}
+
+// deviceContext makes a device's own context on the first backend that
+// works, tuned for it (tunePlayback).
+func (b *malgoBackend) deviceContext() (*malgo.AllocatedContext, error) {
+	var errs []error
+	for _, be := range systemBackends() {
+		ctx, err := malgo.InitContext([]malgo.Backend{be}, malgo.ContextConfig{}, func(msg string) {
+			b.log.Debug("miniaudio", "message", msg)
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := tunePlayback(ctx, be); err != nil {
+			b.log.Debug("playback stays as miniaudio sets it", "error", err)
+		}
+		return ctx, nil
+	}
+	return nil, fmt.Errorf("%w: %v", ErrNoDevice, errors.Join(errs...))
 }
 
 func (b *malgoBackend) Close() error {
