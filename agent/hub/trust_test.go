@@ -430,7 +430,8 @@ func TestStream_RevokedTokenEndsAtOnceOnEveryHub(t *testing.T) {
 }
 
 func TestStream_EndsAtExpiryAndAfterRotationGrace(t *testing.T) {
-	h := startHub(t, "", []Option{WithRotateGrace(300 * time.Millisecond)})
+	const grace = 300 * time.Millisecond
+	h := startHub(t, "", []Option{WithRotateGrace(grace)})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	short, _, err := h.db.IssueToken(ctx, TokenSpec{Role: upstream.RoleWallboard, Name: "大屏", TTL: 2 * time.Second})
@@ -462,7 +463,7 @@ func TestStream_EndsAtExpiryAndAfterRotationGrace(t *testing.T) {
 	if err := h.db.pool.QueryRow(ctx, `SELECT expires_at FROM tokens WHERE name = 'boss' AND replaced_by IS NOT NULL`).Scan(&graceEnds); err != nil {
 		t.Fatal(err)
 	}
-	if min := asked.Add(300 * time.Millisecond).Truncate(time.Microsecond); graceEnds.Before(min) {
+	if earliest := asked.Add(grace).Truncate(time.Microsecond); graceEnds.Before(earliest) {
 		t.Errorf("the old token ends at %s, less than its grace after the rotation was asked (%s)", graceEnds, asked)
 	}
 	if end := next("end"); !strings.Contains(end, upstream.EndRotated) {
