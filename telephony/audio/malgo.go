@@ -162,7 +162,7 @@ func (b *malgoBackend) Open(k Kind, id string, cb func([]int16)) (Stream, error)
 		}
 		devID = &d
 	}
-	ctx, err := b.deviceContext()
+	ctx, err := b.deviceContext(k)
 	if err != nil {
 		return nil, err
 	}
@@ -225,8 +225,8 @@ func (b *malgoBackend) Open(k Kind, id string, cb func([]int16)) (Stream, error)
 }
 
 // deviceContext makes a device's own context on the first backend that
-// works, tuned for it (tunePlayback).
-func (b *malgoBackend) deviceContext() (*malgo.AllocatedContext, error) {
+// works, tuned for it when the device plays (tunePlayback).
+func (b *malgoBackend) deviceContext(k Kind) (*malgo.AllocatedContext, error) {
 	var errs []error
 	for _, be := range systemBackends() {
 		ctx, err := malgo.InitContext([]malgo.Backend{be}, malgo.ContextConfig{}, func(msg string) {
@@ -236,8 +236,10 @@ func (b *malgoBackend) deviceContext() (*malgo.AllocatedContext, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if err := tunePlayback(ctx, be); err != nil {
-			b.log.Debug("playback stays as miniaudio sets it", "error", err)
+		if k == Playback {
+			if err := tunePlayback(ctx, be); err != nil {
+				b.log.Debug("playback stays as miniaudio sets it", "error", err)
+			}
 		}
 		return ctx, nil
 	}
