@@ -114,24 +114,25 @@ func TestPulse_RingStopsAtOnce(t *testing.T) {
 
 	// Where the ringtone sounds, in 5 ms windows (its 400 Hz half).
 	const win = audio.Rate / 200
-	var heard []time.Duration // each stretch of ring, its length
-	var at []time.Duration    // and where it begins in the recording
+	type stretch struct{ at, long time.Duration }
+	var heard []stretch
 	in := false
 	for i := 0; i+win <= len(samples); i += win {
 		on := audiotest.Level(samples[i:i+win], 400) >= 0.01
 		if on && !in {
-			heard, at = append(heard, 0), append(at, time.Duration(i)*time.Second/audio.Rate)
+			heard = append(heard, stretch{at: time.Duration(i) * time.Second / audio.Rate})
 		}
 		if on {
-			heard[len(heard)-1] += time.Second / 200
+			heard[len(heard)-1].long += time.Second / 200
 		}
 		in = on
 	}
-	if len(heard) == 0 || heard[len(heard)-1] < 200*time.Millisecond {
-		t.Fatalf("the ring that was let ring was not recorded (stretches %v at %v)", heard, at)
+	if len(heard) == 0 || heard[len(heard)-1].long < 200*time.Millisecond {
+		t.Fatalf("the ring that was let ring was not recorded (heard %+v)", heard)
 	}
+	last := heard[len(heard)-1]
 	if len(heard) > 1 {
-		t.Errorf("rings stopped before their device opened sounded anyway: %v at %v", heard[:len(heard)-1], at[:len(at)-1])
+		t.Errorf("rings stopped before their device opened sounded anyway: %+v", heard[:len(heard)-1])
 	}
-	t.Logf("a ring stopped after %v of ringing was heard for %v", rang.Round(time.Millisecond), heard[len(heard)-1])
+	t.Logf("a ring stopped after %v of ringing was heard for %v", rang.Round(time.Millisecond), last.long)
 }
