@@ -10,7 +10,8 @@ import (
 const (
 	jbFrame      = 160  // one 20 ms frame: what the call clock takes each tick
 	jbMarginInit = 160  // cushion beyond the frame aimed for at start
-	jbMarginMin  = 80   // never below 10 ms
+	jbMarginMin  = 0    // none while packets come on time (less than a packet saves no late one: it only delays)
+	jbDropMin    = 80   // drop no less than 10 ms at once
 	jbMarginMax  = 800  // never above 100 ms (baresip's is 4 frames)
 	jbGrowEvery  = 25   // pops (0.5 s) between two growths: one stall, one step
 	jbHistory    = 480  // 60 ms of what was played, for concealment
@@ -32,9 +33,11 @@ type chunk struct {
 // jitterBuffer turns packets that arrive early, late, twice or not at all
 // into a steady 20 ms stream for the call clock. It waits for a cushion
 // before it starts playing, waits for a late packet (concealing the gap)
-// when the frame due is missing its tail, grows the cushion by 10 ms at
-// each late packet and shrinks it by 10 ms after each 2 s without one,
-// dropping audio that stands beyond it.
+// when the frame due has not come or is missing its tail, so lateness
+// grows the delay by itself; it skips a gap that turns out lost. It aims
+// 10 ms higher at each late packet and 10 ms lower after each 2 s without
+// one, dropping audio that stands beyond the aim, down to no cushion at all
+// on a steady network.
 // A missing frame is concealed by repeating the last pitch period of what
 // was played, fading out after 10 ms (after G.711 Appendix I), and the
 // real audio that follows is cross-faded in.
@@ -47,6 +50,7 @@ type jitterBuffer struct {
 	margin    int
 	history   []int16 // last jbHistory samples played
 	lost      int     // samples concealed in a row
+	held      int     // of them, those the playout point stood still for
 	pitch     int     // period repeated while concealing
 	pitchPos  int
 	winPops   int
@@ -121,12 +125,72 @@ func (j *jitterBuffer) pop(out []int16) (concealed bool) {
 			clear(out)
 			return false
 		}
-		j.started = true
+		j.started, j.held = true, 0
 	}
 	cushion := diff(j.newest, j.next) - len(out)
 	j.judge(cushion)
 
-	filled := 0
+	filled := j.fill(out)
+	if filled == 0 && j.held > 0 && diff(j.newest, j.next) > 0 {
+		// Audio after a gap came while the playout point stood still: the
+		// gap is lost, not late, and what was concealed meanwhile stood in
+		// for it. Skip that much of it, so a loss adds no delay.
+		skip := min(j.held, diff(j.chunks[0].ts, j.next))
+		j.next += uint32(skip)
+		j.held -= skip
+		filled = j.fill(out)
+	}
+	have := diff(j.newest, j.next)
+	if filled == 0 && have <= 0 {
+		// Nothing due has come yet: the packet is late, lost, or the
+		// sender paused. Conceal, and hold the playout point where it is:
+		// a late packet then plays whole when it comes, and the delay
+		// grows by its lateness instead of every late packet being lost.
+		j.conceal(out)
+		j.held += len(out)
+		j.concealed++
+		return true
+	}
+	if filled > 0 && have < len(out) {
+		// The frame's tail has not come yet: the packet carrying it is
+		// late. Play what came, conceal the rest, and move the playout
+		// point only as far as the audio that came, so the late packet
+		// plays whole next time: the delay grows by its lateness. Moving
+		// on by a whole frame would lose the tail of every packet for the
+		// rest of the call once the playout point sat between two of them.
+		if j.lost > 0 {
+			j.crossfade(out[:have])
+		}
+		j.lost = 0
+		j.remember(out[:have])
+		j.conceal(out[have:])
+		j.held = len(out) - have
+		j.next += uint32(have)
+		j.trim()
+		j.concealed++
+		return true
+	}
+	j.next += uint32(len(out))
+	j.trim()
+	if filled == 0 {
+		// A gap longer than what was held: conceal it frame by frame.
+		j.conceal(out)
+		j.concealed++
+		return true
+	}
+	if j.lost > 0 {
+		j.crossfade(out)
+	}
+	j.lost = 0
+	j.held = 0
+	j.played++
+	j.remember(out)
+	return false
+}
+
+// fill copies the chunks' samples for the frame at next into out (the
+// rest silent) and reports how many it found.
+func (j *jitterBuffer) fill(out []int16) (filled int) {
 	clear(out)
 	for _, c := range j.chunks {
 		off := diff(c.ts, j.next)
@@ -140,38 +204,7 @@ func (j *jitterBuffer) pop(out []int16) (concealed bool) {
 			}
 		}
 	}
-	if have := diff(j.newest, j.next); filled > 0 && have < len(out) {
-		// The frame's tail has not come yet: the packet carrying it is
-		// late. Play what came, conceal the rest, and move the playout
-		// point only as far as the audio that came, so the late packet
-		// plays whole next time: the delay grows by its lateness. Moving
-		// on by a whole frame would lose the tail of every packet for the
-		// rest of the call once the playout point sat between two of them.
-		if j.lost > 0 {
-			j.crossfade(out[:have])
-		}
-		j.lost = 0
-		j.remember(out[:have])
-		j.conceal(out[have:])
-		j.next += uint32(have)
-		j.trim()
-		j.concealed++
-		return true
-	}
-	j.next += uint32(len(out))
-	j.trim()
-	if filled == 0 {
-		j.conceal(out)
-		j.concealed++
-		return true
-	}
-	if j.lost > 0 {
-		j.crossfade(out)
-	}
-	j.lost = 0
-	j.played++
-	j.remember(out)
-	return false
+	return filled
 }
 
 // judge adapts the cushion once per window: grow it after a late packet,
@@ -207,7 +240,7 @@ func (j *jitterBuffer) judge(cushion int) {
 	// what stands beyond it (at most 40 ms at once), so a burst of lateness
 	// does not leave the call with a long delay for good.
 	j.margin = max(jbMarginMin, j.margin-jbFrame/2)
-	if excess := j.winMin - j.margin; excess >= jbMarginMin {
+	if excess := j.winMin - j.margin; excess >= jbDropMin {
 		j.next += uint32(min(excess, 2*jbFrame))
 		j.trim()
 	}

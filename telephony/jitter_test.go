@@ -157,14 +157,107 @@ func TestJitterBuffer_LatePacketGrowsCushion(t *testing.T) {
 		j.push(uint32(i*rtpSamples), in[i])
 		j.pop(make([]int16, rtpSamples))
 	}
-	// Frames 5 and 6 are late: popped (concealed) before they arrive.
+	// Frames 5 and 6 are late: their turns come before they do.
 	j.pop(make([]int16, rtpSamples))
 	j.pop(make([]int16, rtpSamples))
 	j.pop(make([]int16, rtpSamples))
 	j.push(uint32(5*rtpSamples), in[5])
-	st := j.stats()
-	if st.Late != 1 || st.MarginMs <= start {
-		t.Errorf("late %d, cushion %d ms (was %d)", st.Late, st.MarginMs, start)
+	if st := j.stats(); st.MarginMs <= start {
+		t.Errorf("cushion %d ms after a late packet (was %d)", st.MarginMs, start)
+	}
+}
+
+// numbered makes n frames, each holding its own value throughout, so a
+// test can tell which frame was played.
+func numbered(n int) [][]int16 {
+	out := make([][]int16, n)
+	for i := range out {
+		out[i] = make([]int16, rtpSamples)
+		for k := range out[i] {
+			out[i][k] = int16(8 * (i + 1))
+		}
+	}
+	return out
+}
+
+// steadyUntil pushes frames [0, n) each just before a pop, as a steady
+// network whose packets land just before the call clock's tick would.
+func steadyUntil(j *jitterBuffer, in [][]int16, n int) {
+	p := make([]int16, rtpSamples)
+	for i := range n {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+	}
+}
+
+// playedFrame tells which of numbered's frames p is (from its tail, past a
+// cross-fade), or -1.
+func playedFrame(p []int16) int {
+	v := p[len(p)-1]
+	for _, s := range p[jbCrossfade:] {
+		if s != v {
+			return -1
+		}
+	}
+	return int(v)/8 - 1
+}
+
+// TestJitterBuffer_SteadyNetworkNeedsNoCushion: when every packet comes
+// before its tick, a cushion would only delay the voice. Some seconds in,
+// each tick plays the packet that has just come.
+func TestJitterBuffer_SteadyNetworkNeedsNoCushion(t *testing.T) {
+	j := newJitterBuffer()
+	in := numbered(400)
+	steadyUntil(j, in, 300)
+	p := make([]int16, rtpSamples)
+	for i := 300; i < 310; i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+		if got := playedFrame(p); got != i {
+			t.Fatalf("after 6 s on a steady network the tick that got frame %d played frame %d (-1: parts of two)", i, got)
+		}
+	}
+}
+
+// TestJitterBuffer_LatePacketPlaysWhole: with no cushion, a packet that
+// comes after its tick is concealed for that tick and then played whole,
+// one frame later than it would have been: the delay grows by its
+// lateness and no audio is thrown away.
+func TestJitterBuffer_LatePacketPlaysWhole(t *testing.T) {
+	j := newJitterBuffer()
+	in := numbered(400)
+	steadyUntil(j, in, 300)
+	p := make([]int16, rtpSamples)
+	if concealed := j.pop(p); !concealed { // frame 300's turn; it is late
+		t.Fatal("a tick with nothing come was not concealed")
+	}
+	for i := 300; i < 310; i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+		if got := playedFrame(p); got != i {
+			t.Fatalf("the tick after frame %d came played frame %d (-1: parts of two)", i, got)
+		}
+	}
+	if st := j.stats(); st.Late != 0 || st.Concealed != 1 {
+		t.Errorf("late %d, concealed %d: want the late packet played and one frame concealed", st.Late, st.Concealed)
+	}
+}
+
+// TestJitterBuffer_LostPacketAddsNoDelay: with no cushion, a packet that
+// never comes is concealed for its tick, and the next packet plays on its
+// own tick: the playout point that stood still skips the gap.
+func TestJitterBuffer_LostPacketAddsNoDelay(t *testing.T) {
+	j := newJitterBuffer()
+	in := numbered(400)
+	steadyUntil(j, in, 300)
+	p := make([]int16, rtpSamples)
+	j.pop(p) // frame 300 is lost
+	for i := 301; i < 310; i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+		if got := playedFrame(p); got != i {
+			t.Fatalf("after a lost packet, the tick that got frame %d played frame %d (-1: parts of two)", i, got)
+		}
 	}
 }
 
@@ -316,3 +409,4 @@ func TestJitterBuffer_HalfPacketOutOfPhaseRealigns(t *testing.T) {
 		t.Errorf("%d of %d 10 ms stretches silent at the end: the buffer still plays half of each packet", silent, len(tail)/80)
 	}
 }
+
