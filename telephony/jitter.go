@@ -19,6 +19,7 @@ const (
 	jbFadeLen    = 400  // …then fades out over 50 ms, then is silent
 	jbCrossfade  = 40   // 5 ms from concealment back into real audio
 	jbWindow     = 100  // frames (2 s) over which the cushion is judged
+	jbCalmMax    = 16   // windows (32 s) a failed drop can make the next wait
 	jbReset      = 8000 // a timestamp more than 1 s off restarts the buffer
 	// jbLateRestart late packets in a row restart the buffer too.
 	jbLateRestart = 3
@@ -58,13 +59,16 @@ type jitterBuffer struct {
 	winLate   bool
 	lateRun   int // late packets in a row
 	sinceGrow int // pops since the cushion last grew
+	sinceDrop int // pops since audio was last dropped to shrink it
+	calm      int // windows without lateness before the next drop
 
 	// counters for stats and tests
 	played, concealed, late, dropped int64
 }
 
 func newJitterBuffer() *jitterBuffer {
-	return &jitterBuffer{margin: jbMarginInit, history: make([]int16, jbHistory), winMin: math.MaxInt, sinceGrow: jbGrowEvery}
+	return &jitterBuffer{margin: jbMarginInit, history: make([]int16, jbHistory), winMin: math.MaxInt, sinceGrow: jbGrowEvery,
+		sinceDrop: math.MaxInt / 2, calm: 1}
 }
 
 // diff is a-b on the 32-bit timestamp circle.
@@ -209,6 +213,10 @@ func (j *jitterBuffer) fill(out []int16) (filled int) {
 
 // judge adapts the cushion once per window: grow it after a late packet,
 // shrink it by dropping 10 ms of audio when it never went below margin+10 ms.
+// A drop that makes a packet late within a window was one too many: the
+// next waits twice as many windows (up to jbCalmMax), so a network whose
+// packets land right at the tick costs a glitch every half minute, not
+// every two seconds; a drop that holds halves the wait again.
 func (j *jitterBuffer) judge(cushion int) {
 	if cushion < j.winMin {
 		j.winMin = cushion
@@ -219,10 +227,17 @@ func (j *jitterBuffer) judge(cushion int) {
 	}
 	j.winPops++
 	j.sinceGrow++
+	if j.sinceDrop++; j.sinceDrop == jbWindow {
+		j.calm = max(1, j.calm/2)
+	}
 	if j.winLate && j.margin < jbMarginMax && j.sinceGrow >= jbGrowEvery {
 		// React at once, not at the end of the window; but a stall makes
 		// several packets late together, and is one step, not several.
 		j.margin = min(j.margin+jbFrame/2, jbMarginMax)
+		if j.sinceDrop < jbWindow {
+			j.calm = min(2*j.calm, jbCalmMax)
+			j.sinceDrop = math.MaxInt / 2
+		}
 		j.winLate = false
 		j.sinceGrow = 0
 		j.winPops, j.winMin = 0, math.MaxInt
@@ -231,9 +246,9 @@ func (j *jitterBuffer) judge(cushion int) {
 	if j.winLate && j.sinceGrow < jbGrowEvery {
 		// Late again within the same stall: no new step, and no shrinking
 		// at the end of this window either.
-		j.winPops = min(j.winPops, jbWindow-1)
+		j.winPops = min(j.winPops, jbWindow*j.calm-1)
 	}
-	if j.winPops < jbWindow {
+	if j.winPops < jbWindow*j.calm {
 		return
 	}
 	// A window without a late packet: ask for 10 ms less cushion, and drop
@@ -243,6 +258,7 @@ func (j *jitterBuffer) judge(cushion int) {
 	if excess := j.winMin - j.margin; excess >= jbDropMin {
 		j.next += uint32(min(excess, 2*jbFrame))
 		j.trim()
+		j.sinceDrop = 0
 	}
 	j.winPops, j.winMin = 0, math.MaxInt
 }
