@@ -135,7 +135,6 @@ func (j *jitterBuffer) pop(out []int16) (concealed bool) {
 	j.judge(cushion)
 
 	filled := j.fill(out)
-	skipped := false
 	if filled == 0 && j.held > 0 && diff(j.newest, j.next) > 0 {
 		// Audio after a gap came while the playout point stood still: the
 		// gap is lost, not late, and what was concealed meanwhile stood in
@@ -143,18 +142,16 @@ func (j *jitterBuffer) pop(out []int16) (concealed bool) {
 		skip := min(j.held, diff(j.chunks[0].ts, j.next))
 		j.next += uint32(skip)
 		j.held -= skip
-		filled, skipped = j.fill(out), true
+		filled = j.fill(out)
 	}
 	have := diff(j.newest, j.next)
-	if filled == 0 && !skipped {
-		// What is due has not come, though later packets may have: it is
-		// late, out of order, lost, or the sender paused. Conceal, and
-		// hold the playout point where it is: a late packet then plays
-		// whole when it comes, and the delay grows by its lateness
-		// instead of every late packet being lost.
+	if filled == 0 && have <= 0 {
+		// Nothing due has come yet: the packet is late, lost, or the
+		// sender paused. Conceal, and hold the playout point where it is:
+		// a late packet then plays whole when it comes, and the delay
+		// grows by its lateness instead of every late packet being lost.
 		j.conceal(out)
 		j.held += len(out)
-		j.winLate = true
 		j.concealed++
 		return true
 	}

@@ -243,31 +243,6 @@ func TestJitterBuffer_LatePacketPlaysWhole(t *testing.T) {
 	}
 }
 
-// TestJitterBuffer_OutOfOrderPacketPlays: with no cushion, the packet due
-// comes after the one behind it. Its tick is concealed, it plays on the
-// next, and the one that came early follows: nothing is thrown away.
-func TestJitterBuffer_OutOfOrderPacketPlays(t *testing.T) {
-	j := newJitterBuffer()
-	in := numbered(400)
-	steadyUntil(j, in, 300)
-	p := make([]int16, rtpSamples)
-	j.push(301*rtpSamples, in[301])
-	if concealed := j.pop(p); !concealed {
-		t.Fatalf("frame 300's tick, before it came, played frame %d", playedFrame(p))
-	}
-	j.push(300*rtpSamples, in[300])
-	for i := 300; i < 310; i++ {
-		j.pop(p)
-		if got := playedFrame(p); got != i {
-			t.Fatalf("after frame 301 came before 300, the tick due to play %d played %d (-1: parts of two)", i, got)
-		}
-		j.push(uint32((i+2)*rtpSamples), in[i+2])
-	}
-	if st := j.stats(); st.Late != 0 || st.Concealed != 1 {
-		t.Errorf("late %d, concealed %d: want both packets played and one frame concealed", st.Late, st.Concealed)
-	}
-}
-
 // TestJitterBuffer_LostPacketAddsNoDelay: with no cushion, a packet that
 // never comes is concealed for its tick, and the next packet plays on its
 // own tick: the playout point that stood still skips the gap.
