@@ -59,7 +59,7 @@ type jitterBuffer struct {
 	winLate   bool
 	lateRun   int // late packets in a row
 	sinceGrow int // pops since the cushion last grew
-	sinceDrop int // pops since audio was last dropped to shrink it
+	probation int // pops left in which lateness is the last drop's fault
 	calm      int // windows without lateness before the next drop
 
 	// counters for stats and tests
@@ -67,8 +67,7 @@ type jitterBuffer struct {
 }
 
 func newJitterBuffer() *jitterBuffer {
-	return &jitterBuffer{margin: jbMarginInit, history: make([]int16, jbHistory), winMin: math.MaxInt, sinceGrow: jbGrowEvery,
-		sinceDrop: math.MaxInt / 2, calm: 1}
+	return &jitterBuffer{margin: jbMarginInit, history: make([]int16, jbHistory), winMin: math.MaxInt, sinceGrow: jbGrowEvery, calm: 1}
 }
 
 // diff is a-b on the 32-bit timestamp circle.
@@ -227,16 +226,18 @@ func (j *jitterBuffer) judge(cushion int) {
 	}
 	j.winPops++
 	j.sinceGrow++
-	if j.sinceDrop++; j.sinceDrop == jbWindow {
-		j.calm = max(1, j.calm/2)
+	if j.probation > 0 {
+		if j.probation--; j.probation == 0 {
+			j.calm = max(1, j.calm/2) // the last drop held
+		}
 	}
 	if j.winLate && j.margin < jbMarginMax && j.sinceGrow >= jbGrowEvery {
 		// React at once, not at the end of the window; but a stall makes
 		// several packets late together, and is one step, not several.
 		j.margin = min(j.margin+jbFrame/2, jbMarginMax)
-		if j.sinceDrop < jbWindow {
-			j.calm = min(2*j.calm, jbCalmMax)
-			j.sinceDrop = math.MaxInt / 2
+		if j.probation > 0 {
+			j.calm = min(2*j.calm, jbCalmMax) // the last drop was one too many
+			j.probation = 0
 		}
 		j.winLate = false
 		j.sinceGrow = 0
@@ -258,7 +259,7 @@ func (j *jitterBuffer) judge(cushion int) {
 	if excess := j.winMin - j.margin; excess >= jbDropMin {
 		j.next += uint32(min(excess, 2*jbFrame))
 		j.trim()
-		j.sinceDrop = 0
+		j.probation = jbWindow
 	}
 	j.winPops, j.winMin = 0, math.MaxInt
 }
