@@ -190,6 +190,20 @@ func steadyUntil(j *jitterBuffer, in [][]int16, n int) {
 	}
 }
 
+// playsInTurn pushes frames [from, to) each just before a pop and fails
+// unless each pop plays the frame just pushed; after says what came before.
+func playsInTurn(t *testing.T, j *jitterBuffer, in [][]int16, from, to int, after string) {
+	t.Helper()
+	p := make([]int16, rtpSamples)
+	for i := from; i < to; i++ {
+		j.push(uint32(i*rtpSamples), in[i])
+		j.pop(p)
+		if got := playedFrame(p); got != i {
+			t.Fatalf("%s, the tick that got frame %d played frame %d (-1: parts of two)", after, i, got)
+		}
+	}
+}
+
 // playedFrame tells which of numbered's frames p is (from its tail, past a
 // cross-fade), or -1.
 func playedFrame(p []int16) int {
@@ -209,14 +223,7 @@ func TestJitterBuffer_SteadyNetworkNeedsNoCushion(t *testing.T) {
 	j := newJitterBuffer()
 	in := numbered(400)
 	steadyUntil(j, in, 300)
-	p := make([]int16, rtpSamples)
-	for i := 300; i < 310; i++ {
-		j.push(uint32(i*rtpSamples), in[i])
-		j.pop(p)
-		if got := playedFrame(p); got != i {
-			t.Fatalf("after 6 s on a steady network the tick that got frame %d played frame %d (-1: parts of two)", i, got)
-		}
-	}
+	playsInTurn(t, j, in, 300, 310, "after 6 s on a steady network")
 }
 
 // TestJitterBuffer_LatePacketPlaysWhole: with no cushion, a packet that
@@ -231,13 +238,7 @@ func TestJitterBuffer_LatePacketPlaysWhole(t *testing.T) {
 	if concealed := j.pop(p); !concealed { // frame 300's turn; it is late
 		t.Fatal("a tick with nothing come was not concealed")
 	}
-	for i := 300; i < 310; i++ {
-		j.push(uint32(i*rtpSamples), in[i])
-		j.pop(p)
-		if got := playedFrame(p); got != i {
-			t.Fatalf("the tick after frame %d came played frame %d (-1: parts of two)", i, got)
-		}
-	}
+	playsInTurn(t, j, in, 300, 310, "after frame 300 came late")
 	if st := j.stats(); st.Late != 0 || st.Concealed != 1 {
 		t.Errorf("late %d, concealed %d: want the late packet played and one frame concealed", st.Late, st.Concealed)
 	}
@@ -252,13 +253,7 @@ func TestJitterBuffer_LostPacketAddsNoDelay(t *testing.T) {
 	steadyUntil(j, in, 300)
 	p := make([]int16, rtpSamples)
 	j.pop(p) // frame 300 is lost
-	for i := 301; i < 310; i++ {
-		j.push(uint32(i*rtpSamples), in[i])
-		j.pop(p)
-		if got := playedFrame(p); got != i {
-			t.Fatalf("after a lost packet, the tick that got frame %d played frame %d (-1: parts of two)", i, got)
-		}
-	}
+	playsInTurn(t, j, in, 301, 310, "after a lost packet")
 }
 
 func TestJitterBuffer_ShrinksAnOversizedCushion(t *testing.T) {
