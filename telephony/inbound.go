@@ -306,8 +306,10 @@ func (u *UA) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		u.voice.setRinging(c, false)
 		if d.status != sip.StatusOK {
 			err := dlg.Respond(d.status, reasonPhrase(d.status), nil)
-			d.result <- err
+			// The end is out before Reject returns: Close, which rejects
+			// the ringing calls, then returns with every call reported.
 			u.finish(c, EventEnded, "rejected")
+			d.result <- err
 			return
 		}
 		d.result <- u.answer(c, offer)
