@@ -9,13 +9,13 @@ GO        ?= go
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 # Packages that need no window, and the window's: all tested with -race.
 NOWINDOW  = $(shell $(GO) list ./... | grep -v -e /agent/ui -e /cmd/agentdesk -e /tools/)
-WINDOW    = $(shell $(GO) list ./agent/ui/... ./cmd/agentdesk/... ./tools/... 2>/dev/null)
+WINDOW    = $(shell $(GO) list ./cmd/agentdesk/... ./agent/ui/... ./tools/... 2>/dev/null)
 EXE      := $(CURDIR)/dist/agentdesk.exe
 FUZZTIME ?= 4s
 # Fuzz targets: package:Target, run for $(FUZZTIME) each.
 FUZZ      = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -H -o '^func Fuzz[A-Za-z0-9_]*' | sed -E 's|^\./(.*)/[^/]*_test.go:func (Fuzz.*)|\1:\2|' | sort -u)
 
-.PHONY: run test deps lint unit ui fuzz build windows wine bench clean
+.PHONY: run test deps lint unit ui all-tests fuzz build windows wine bench clean
 
 run:
 	$(GO) run ./cmd/agentdesk
@@ -28,7 +28,7 @@ test: deps lint
 	@set -e; log=$$(mktemp); \
 	nice -n 19 $(MAKE) --no-print-directory windows >$$log 2>&1 & win=$$!; \
 	trap 'kill $$win 2>/dev/null || true; rm -f '$$log EXIT; \
-	$(MAKE) --no-print-directory unit ui fuzz build; \
+	$(MAKE) --no-print-directory all-tests fuzz build; \
 	echo "waiting for the Windows build"; \
 	if ! wait $$win; then cat $$log; echo "make test: the Windows build failed"; exit 1; fi; \
 	cat $$log; \
@@ -43,11 +43,20 @@ lint:
 	$(GO) vet ./...
 	$(GOBIN)/staticcheck ./...
 
+GOTEST    = AGENTDESK_INTEGRATION=1 $(GO) test -race -count=1 -timeout 15m
+
 unit:
-	AGENTDESK_INTEGRATION=1 $(GO) test -race -count=1 -timeout 15m $(NOWINDOW)
+	$(GOTEST) $(NOWINDOW)
 
 ui:
-	AGENTDESK_INTEGRATION=1 $(GO) test -race -count=1 -timeout 15m $(WINDOW)
+	$(GOTEST) $(WINDOW)
+
+# unit and ui in one run, the window's packages first: go test starts the
+# packages in the order given, two at a time on two cores, so the longest
+# (cmd/agentdesk's journeys, about 6.5 min of one slot) runs beside all the
+# others instead of after them.
+all-tests:
+	$(GOTEST) $(WINDOW) $(NOWINDOW)
 
 fuzz:
 	@set -e; for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
