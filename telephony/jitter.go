@@ -39,9 +39,10 @@ type chunk struct {
 // 10 ms higher at each late packet and 10 ms lower after each 2 s without
 // one, dropping audio that stands beyond the aim, down to no cushion at all
 // on a steady network.
-// A missing frame is concealed by repeating the last pitch period of what
-// was played, fading out after 10 ms (after G.711 Appendix I), and the
-// real audio that follows is cross-faded in.
+// A missing frame, or the part of one that is missing, is concealed by
+// repeating the last pitch period of what was played, fading out after
+// 10 ms (after G.711 Appendix I), and the real audio that follows is
+// cross-faded in.
 type jitterBuffer struct {
 	mu        sync.Mutex
 	chunks    []chunk // sorted by ts, none ending before next
@@ -50,6 +51,7 @@ type jitterBuffer struct {
 	newest    uint32 // end timestamp of the newest sample received
 	margin    int
 	history   []int16 // last jbHistory samples played
+	got       []bool  // which samples of the frame fill found
 	lost      int     // samples concealed in a row
 	held      int     // of them, those the playout point stood still for
 	pitch     int     // period repeated while concealing
@@ -161,12 +163,7 @@ func (j *jitterBuffer) pop(out []int16) (concealed bool) {
 		// plays whole next time: the delay grows by its lateness. Moving
 		// on by a whole frame would lose the tail of every packet for the
 		// rest of the call once the playout point sat between two of them.
-		if j.lost > 0 {
-			j.crossfade(out[:have])
-		}
-		j.lost = 0
-		j.remember(out[:have])
-		j.conceal(out[have:])
+		j.render(out)
 		j.held = len(out) - have
 		j.next += uint32(have)
 		j.trim()
@@ -181,28 +178,59 @@ func (j *jitterBuffer) pop(out []int16) (concealed bool) {
 		j.concealed++
 		return true
 	}
-	if j.lost > 0 {
-		j.crossfade(out)
-	}
-	j.lost = 0
 	j.held = 0
+	j.render(out)
+	if filled < len(out) {
+		// Part of the frame was missing, the rest had come (a lost packet
+		// shorter than a frame, or the playout point between packets).
+		j.concealed++
+		return true
+	}
 	j.played++
-	j.remember(out)
 	return false
 }
 
+// render finishes the frame fill left in out: each stretch that came is
+// played (cross-faded in after concealment) and remembered, each stretch
+// that did not is concealed, so a hole inside a frame is never silence.
+func (j *jitterBuffer) render(out []int16) {
+	got := j.got[:len(out)]
+	for i := 0; i < len(out); {
+		k := i + 1
+		for k < len(out) && got[k] == got[i] {
+			k++
+		}
+		if !got[i] {
+			j.conceal(out[i:k])
+		} else {
+			if j.lost > 0 {
+				j.crossfade(out[i:k])
+			}
+			j.lost = 0
+			j.remember(out[i:k])
+		}
+		i = k
+	}
+}
+
 // fill copies the chunks' samples for the frame at next into out (the
-// rest silent) and reports how many it found.
+// rest silent), marks in got which samples it found, and reports how many.
 func (j *jitterBuffer) fill(out []int16) (filled int) {
 	clear(out)
+	if len(j.got) < len(out) {
+		j.got = make([]bool, len(out))
+	}
+	got := j.got[:len(out)]
+	clear(got)
 	for _, c := range j.chunks {
 		off := diff(c.ts, j.next)
 		if off >= len(out) {
 			break
 		}
 		for k, s := range c.pcm {
-			if p := off + k; p >= 0 && p < len(out) {
+			if p := off + k; p >= 0 && p < len(out) && !got[p] {
 				out[p] = s
+				got[p] = true
 				filled++
 			}
 		}

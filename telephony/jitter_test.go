@@ -431,3 +431,49 @@ func TestJitterBuffer_PacketsAtTheTickBackOff(t *testing.T) {
 		t.Errorf("%d frames concealed in a minute of packets landing at the tick: the buffer keeps dropping the cushion they need", st.Concealed)
 	}
 }
+
+// TestJitterBuffer_LossInsideAFrameIsConcealed: with 10 ms packets (a
+// phone sending ptime 10) one lost packet is half of a 20 ms frame, the
+// other half having come. The missing half must be concealed like a
+// missing frame, not played as 10 ms of silence with a click at each end.
+func TestJitterBuffer_LossInsideAFrameIsConcealed(t *testing.T) {
+	const half = rtpSamples / 2
+	for _, tc := range []struct {
+		name string
+		lost int // which 10 ms packet is lost
+	}{
+		{"first half", 30},
+		{"second half", 31},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frames := toneFrames(30, 440)
+			j := newJitterBuffer()
+			var out []int16
+			p := make([]int16, rtpSamples)
+			for i, f := range frames {
+				for h := range 2 {
+					if n := 2*i + h; n != tc.lost {
+						j.push(uint32(1000+n*half), f[h*half:(h+1)*half])
+					}
+				}
+				j.pop(p)
+				out = append(out, p...)
+			}
+			lead := 0
+			for audio.RMS(out[lead:lead+half]) == 0 {
+				lead += half
+			}
+			gap := out[lead+tc.lost*half : lead+(tc.lost+1)*half]
+			if rms := audio.RMS(gap); rms < 0.15 {
+				t.Errorf("the lost 10 ms is near silence (rms %.3f): not concealed", rms)
+			}
+			around := out[lead+(tc.lost-4)*half : lead+(tc.lost+6)*half] // 100 ms: 44 whole cycles
+			if share := audio.ToneShare(around, audio.Rate, 440); share < 0.8 {
+				t.Errorf("tone share across the lost 10 ms %.2f", share)
+			}
+			if st := j.stats(); st.Concealed != 1 {
+				t.Errorf("concealed %d frames, want the 1 with the hole", st.Concealed)
+			}
+		})
+	}
+}
