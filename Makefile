@@ -20,23 +20,18 @@ FUZZ      = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | xargs grep -
 run:
 	$(GO) run ./cmd/agentdesk
 
-# The Windows cross-build and lint run beside the tests at the lowest
-# priority: on a fresh machine they are minutes of compiling (mingw on
-# miniaudio and GLFW; vet and staticcheck on every package without -race),
-# which the tests, mostly waiting on their peers, leave idle. wine then
-# finds the build in the cache.
-test: deps
-	@set -e; win_log=$$(mktemp); lint_log=$$(mktemp); \
-	nice -n 19 $(MAKE) --no-print-directory windows >$$win_log 2>&1 & win=$$!; \
-	nice -n 19 $(MAKE) --no-print-directory lint >$$lint_log 2>&1 & lint=$$!; \
-	trap 'kill $$win $$lint 2>/dev/null || true; rm -f '$$win_log' '$$lint_log EXIT; \
+# The Windows cross-build runs beside the tests at the lowest priority: on a
+# fresh machine it is minutes of mingw compiling miniaudio and GLFW on one
+# core, which the tests, mostly waiting on their peers, leave idle. wine
+# then finds it in the build cache.
+test: deps lint
+	@set -e; log=$$(mktemp); \
+	nice -n 19 $(MAKE) --no-print-directory windows >$$log 2>&1 & win=$$!; \
+	trap 'kill $$win 2>/dev/null || true; rm -f '$$log EXIT; \
 	$(MAKE) --no-print-directory all-tests fuzz build; \
-	echo "waiting for lint"; \
-	if ! wait $$lint; then cat $$lint_log; echo "make test: lint failed"; exit 1; fi; \
-	cat $$lint_log; \
 	echo "waiting for the Windows build"; \
-	if ! wait $$win; then cat $$win_log; echo "make test: the Windows build failed"; exit 1; fi; \
-	cat $$win_log; \
+	if ! wait $$win; then cat $$log; echo "make test: the Windows build failed"; exit 1; fi; \
+	cat $$log; \
 	$(MAKE) --no-print-directory wine
 	@echo "make test: all passed"
 
